@@ -1,0 +1,192 @@
+"""
+Everything the server says to a user, as plain data.
+
+States and the model build events; a format (``formats.py``) turns an event
+into bytes for one kind of client.  Nothing here knows about text layout or
+JSON, so a new front end only needs a new format.  ``kind`` is the JSON
+``type`` field and the name of the text format's method for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: ClassVar[str] = "event"
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class Chat(Event):
+    kind: ClassVar[str] = "chat"
+    room: str
+    sender: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Emote(Event):
+    kind: ClassVar[str] = "emote"
+    room: str
+    sender: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Private(Event):
+    kind: ClassVar[str] = "private"
+    sender: str
+    target: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notice(Event):
+    """Server talk that is not about presence: banners, the MOTD, confirmations."""
+
+    kind: ClassVar[str] = "notice"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Presence(Event):
+    """
+    Someone's arrival or departure as seen by one room.
+
+    ``action`` is one of ``login``, ``join`` (with ``from_room``), ``part``
+    (with ``to_room``), ``logout`` (``reason`` is their message, if any),
+    ``drop`` (``reason`` is ``connection lost``) and ``nick`` (with
+    ``old_name``).  Fields that do not apply are None.
+    """
+
+    kind: ClassVar[str] = "presence"
+    action: str
+    room: str
+    name: str
+    from_room: str | None = None
+    to_room: str | None = None
+    old_name: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Owner(Event):
+    """A room changed hands because its owner left it."""
+
+    kind: ClassVar[str] = "owner"
+    room: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Topic(Event):
+    """A room's topic: shown on request, and to the room when it changes."""
+
+    kind: ClassVar[str] = "topic"
+    room: str
+    topic: str
+    setter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedIn(Event):
+    kind: ClassVar[str] = "login"
+    name: str
+    server: str
+
+
+@dataclass(frozen=True, slots=True)
+class Renamed(Event):
+    """Your own name changed; the room sees a ``nick`` presence event."""
+
+    kind: ClassVar[str] = "renamed"
+    name: str
+    old: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoomInfo(Event):
+    """The answer to ``look``, also sent on entering a room."""
+
+    kind: ClassVar[str] = "room"
+    room: str
+    topic: str
+    owner: str | None
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class UserEntry:
+    name: str
+    room: str
+
+
+@dataclass(frozen=True, slots=True)
+class Who(Event):
+    kind: ClassVar[str] = "who"
+    users: tuple[UserEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WhoIs(Event):
+    kind: ClassVar[str] = "whois"
+    name: str
+    room: str
+    connected: float
+    idle: float
+
+
+@dataclass(frozen=True, slots=True)
+class RoomEntry:
+    name: str
+    members: int
+    topic: str
+    owner: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rooms(Event):
+    kind: ClassVar[str] = "rooms"
+    rooms: tuple[RoomEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandHelp:
+    name: str
+    usage: str
+    summary: str
+    aliases: tuple[str, ...] = ()
+    details: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Help(Event):
+    """The commands open now; with ``detailed`` set, one command in full."""
+
+    kind: ClassVar[str] = "help"
+    commands: tuple[CommandHelp, ...]
+    detailed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FormatChanged(Event):
+    kind: ClassVar[str] = "format"
+    format: str
+
+
+@dataclass(frozen=True, slots=True)
+class Goodbye(Event):
+    """The last line before the server closes the connection."""
+
+    kind: ClassVar[str] = "goodbye"
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Error(Event):
+    kind: ClassVar[str] = "error"
+    code: str
+    text: str

@@ -1,0 +1,158 @@
+"""
+How events look on the wire: text for people, JSON for programs.
+
+A format is a small immutable value, so a broadcast can render an event once
+per distinct format among its recipients and share the bytes.
+
+The text format starts every line with a marker that says what it is, and no
+user can forge one: user text never contains a line break (``sanitise.py``)
+and names never contain a marker character (``names.py``)::
+
+    <alice> hello              chat
+    * alice waves              emote
+    [alice -> bob] psst        private message
+    *** bob has joined games   notice or presence
+    = Members (2): alice, bob  listing (look, who, whois, list, help, topic)
+    ! No user named ...        error
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from zope.interface import implementer
+
+from twisted_chat import events
+from twisted_chat.interfaces import IFormat
+
+CRLF = "\r\n"
+
+
+def duration(seconds: float) -> str:
+    """A short human reading of a span of time: ``45s``, ``3m 20s``, ``2h 5m``, ``3d 4h``."""
+    seconds = int(max(seconds, 0))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
+    while len(parts) > 1 and parts[0][0] == 0:
+        parts.pop(0)
+    return " ".join(f"{value}{unit}" for value, unit in parts[:2])
+
+
+_PRESENCE = {
+    "login": "*** {name} has logged in",
+    "join": "*** {name} has joined {room} (from {from_room})",
+    "part": "*** {name} has left for {to_room}",
+    "logout": "*** {name} has logged out",
+    "drop": "*** {name} has left",
+    "nick": "*** {old_name} is now known as {name}",
+}
+
+
+def _presence(event: events.Presence) -> list[str]:
+    line = _PRESENCE[event.action].format(
+        name=event.name, room=event.room, from_room=event.from_room, to_room=event.to_room,
+        old_name=event.old_name)
+    return [f"{line} ({event.reason})" if event.reason else line]
+
+
+def _topic(event: events.Topic) -> list[str]:
+    if event.setter:
+        return [f"*** {event.setter} set the topic of {event.room}: {event.topic}"]
+    return [f"= Topic of {event.room}: {event.topic or '(none)'}"]
+
+
+def _room(event: events.RoomInfo) -> list[str]:
+    owner = f", owned by {event.owner}" if event.owner else ""
+    return [
+        f"= Room {event.room}{owner}",
+        f"= Topic: {event.topic or '(none)'}",
+        f"= Members ({len(event.members)}): {', '.join(event.members)}",
+    ]
+
+
+def _who(event: events.Who) -> list[str]:
+    lines = [f"= Online ({len(event.users)}):"]
+    lines += [f"=   {user.name} (in {user.room})" for user in event.users]
+    return lines
+
+
+def _rooms(event: events.Rooms) -> list[str]:
+    lines = [f"= Rooms ({len(event.rooms)}):"]
+    for room in event.rooms:
+        topic = f": {room.topic}" if room.topic else ""
+        lines.append(f"=   {room.name} ({room.members}){topic}")
+    return lines
+
+
+def _help(event: events.Help) -> list[str]:
+    if event.detailed:
+        (command,) = event.commands
+        lines = [f"= /{command.usage}", f"=   {command.summary}"]
+        if command.aliases:
+            lines.append("=   Also: " + ", ".join("/" + alias for alias in command.aliases))
+        lines += [f"=   {line}" for line in command.details.splitlines() if line.strip()]
+        return lines
+    width = max(len(command.usage) for command in event.commands) + 2
+    lines = ["= Commands (type /help COMMAND for one in detail):"]
+    lines += [f"=   /{command.usage:<{width}}{command.summary}" for command in event.commands]
+    return lines
+
+
+_TEXT: dict[str, Callable] = {
+    "chat": lambda e: [f"<{e.sender}> {e.text}"],
+    "emote": lambda e: [f"* {e.sender} {e.text}"],
+    "private": lambda e: [f"[{e.sender} -> {e.target}] {e.text}"],
+    "notice": lambda e: [f"*** {line}" for line in e.text.splitlines() or [""]],
+    "presence": _presence,
+    "owner": lambda e: [f"*** {e.name} now owns {e.room}"],
+    "topic": _topic,
+    "login": lambda e: [f"*** You are {e.name}. Type /help for the commands."],
+    "renamed": lambda e: [f"*** You are now known as {e.name}"],
+    "room": _room,
+    "who": _who,
+    "whois": lambda e: [
+        f"= {e.name} is in {e.room}, connected {duration(e.connected)}, "
+        f"idle {duration(e.idle)}"
+    ],
+    "rooms": _rooms,
+    "help": _help,
+    "format": lambda e: [f"*** Output format: {e.format}"],
+    "goodbye": lambda e: [f"*** {e.text}"],
+    "error": lambda e: [f"! {e.text}"],
+}
+
+
+@implementer(IFormat)
+@dataclass(frozen=True, slots=True)
+class TextFormat:
+    """Lines for people at a terminal."""
+
+    encoding: str = "utf-8"
+    name = "text"
+
+    def render(self, event: events.Event) -> bytes:
+        lines = _TEXT[event.kind](event)
+        return (CRLF.join(lines) + CRLF).encode(self.encoding, "replace")
+
+
+@implementer(IFormat)
+@dataclass(frozen=True, slots=True)
+class JsonFormat:
+    """One JSON object per line: ``type`` is the event's kind, the rest its fields."""
+
+    encoding: str = "utf-8"
+    name = "json"
+
+    def render(self, event: events.Event) -> bytes:
+        fields = asdict(event)
+        fields["time"] = round(event.time, 3)
+        document = json.dumps({"type": event.kind, **fields}, ensure_ascii=False,
+                              separators=(",", ":"))
+        return (document + CRLF).encode(self.encoding, "replace")
+
+
+FORMATS: dict[str, IFormat] = {"text": TextFormat(), "json": JsonFormat()}

@@ -1,0 +1,50 @@
+"""
+The seams between the chat model, the states and the front ends.
+
+Today the only front end is the line protocol; a WebSocket front end will
+implement the same interfaces, so the model and the states serve both.
+"""
+
+from __future__ import annotations
+
+from zope.interface import Attribute, Interface
+
+
+class IFormat(Interface):
+    """Turns events into the bytes one kind of client reads."""
+
+    name = Attribute("The format's name, as given to the format command.")
+    encoding = Attribute("The character encoding of what this client sends and reads.")
+
+    def render(event: object) -> bytes:
+        """Return ``event`` as complete lines, each ending in CRLF."""
+
+
+class IChatClient(Interface):
+    """
+    What the chat model may ask of a connected user, whatever the transport.
+
+    A broadcast renders an event once per distinct ``format`` among the
+    recipients and hands the same bytes to each through ``write``.
+    """
+
+    format = Attribute("The IFormat this client reads; hashable.")
+
+    def send(event: object) -> None:
+        """Render ``event`` in this client's format and send it."""
+
+    def write(data: bytes) -> None:
+        """Send bytes already rendered in this client's ``format``."""
+
+
+class IConnection(IChatClient):
+    """What a state may ask of the connection it drives."""
+
+    def become(state: object) -> None:
+        """Make ``state`` decide what the following lines mean."""
+
+    def setFormat(format: object) -> None:
+        """Render everything sent from now on with ``format``."""
+
+    def close() -> None:
+        """Send what is pending, then disconnect."""

@@ -1,0 +1,35 @@
+"""
+Make user text safe to put on someone else's terminal.
+
+Every piece of text a user supplies (chat, emotes, private messages, topics,
+quit messages) passes through :func:`clean` once, on the way in, so events
+only ever carry safe text and no format has to think about it again.
+
+- C0 controls and DEL become caret notation (ESC shows as ``^[``): visible,
+  so nobody can clear a screen, move a cursor or forge a line, and the reader
+  sees that something was there.
+- C1 controls become U+FFFD: several terminals act on them as on ESC.
+- Tabs become a space; Unicode line and paragraph separators become a space.
+- Bidirectional embeddings, overrides and isolates are dropped: they make
+  text read differently from what it is.
+"""
+
+from __future__ import annotations
+
+_TABLE: dict[int, str | None] = {}
+for _code in range(0x20):
+    _TABLE[_code] = "^" + chr(_code + 0x40)
+_TABLE[0x7F] = "^?"
+for _code in range(0x80, 0xA0):
+    _TABLE[_code] = "\ufffd"
+_TABLE[0x09] = " "
+_TABLE[0x2028] = " "
+_TABLE[0x2029] = " "
+for _code in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)):
+    _TABLE[_code] = None
+del _code
+
+
+def clean(text: str) -> str:
+    """Return ``text`` with every control and direction override neutralised."""
+    return text.translate(_TABLE)
