@@ -1,0 +1,299 @@
+"""
+What a line means depends on the state the connection is in.
+
+As in the book, a connection is always in exactly one state: logging in, in a
+room, or logged out.  Each command is one method on the state where it makes
+sense; :mod:`twisted_chat.commands` finds them.  A state decides and reports;
+the model changes users and rooms; the connection does the I/O.
+
+Dispatch rules: ``/word`` is always a command.  Before login nothing is chat,
+so a bare first word is a command too.  In a room a bare word is a command
+only if it is one of the book's words and the line has exactly that command's
+shape; any other line is chat.  ``//text`` sends ``/text`` as chat.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from twisted.logger import Logger
+
+from twisted_chat import errors, events
+from twisted_chat.commands import BOOK_WORDS, Command, command, commands_of, split
+from twisted_chat.formats import FORMATS
+from twisted_chat.interfaces import IConnection
+from twisted_chat.model import Chat, User
+from twisted_chat.sanitise import clean
+
+_log = Logger()
+
+#: Every command any state offers, so "not here" can be told from "no such command".
+_KNOWN: set[str] = set()
+
+
+class State:
+    """The commands every state shares, and the dispatch of a line to a command."""
+
+    commands: ClassVar[dict[str, Command]] = {}
+    #: Words that are commands without a slash; None means every command word.
+    bare_words: ClassVar[frozenset[str] | None] = None
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        cls.commands = commands_of(cls)
+        _KNOWN.update(cls.commands)
+
+    def __init__(self, connection: IConnection, chat: Chat) -> None:
+        self.connection = connection
+        self.chat = chat
+
+    def enter(self) -> None:
+        """Called when the connection enters this state."""
+
+    def connectionLost(self) -> None:
+        """Called when the connection is gone, whoever closed it."""
+
+    def lineReceived(self, line: str) -> None:
+        """Act on one decoded line; every mistake becomes one error line."""
+        try:
+            self.dispatch(clean(line).strip())
+        except errors.ChatError as error:
+            self.fail(error)
+        except Exception:
+            _log.failure("A command failed")
+            self.fail(errors.InternalError())
+
+    def fail(self, error: errors.ChatError) -> None:
+        self.connection.send(events.Error(self.chat.clock(), error.code, error.message))
+
+    def dispatch(self, line: str) -> None:
+        if not line:
+            return
+        if line.startswith("//"):
+            self.text(line[1:])
+            return
+        if line.startswith("/"):
+            word, rest = split(line[1:])
+            name = word.lower()
+            found = self.commands.get(name)
+            if found is None:
+                self.unavailable(name)
+            self.run(found, rest)
+            return
+        word, rest = split(line)
+        name = word.lower()
+        found = self.commands.get(name)
+        if found is not None and self.isBareCommand(found, name, rest):
+            self.run(found, rest)
+        else:
+            self.text(line)
+
+    def isBareCommand(self, found: Command, name: str, rest: str) -> bool:
+        """Whether a line without a slash is this command rather than text."""
+        if self.bare_words is None:
+            return True
+        return name in self.bare_words and found.bind(rest) is not None
+
+    def run(self, found: Command, rest: str) -> None:
+        args = found.bind(rest)
+        if args is None:
+            raise errors.Usage(found.usage)
+        getattr(self, found.method)(*args)
+
+    def unavailable(self, name: str) -> None:
+        """A slash command this state does not offer."""
+        if name in _KNOWN:
+            raise errors.NotAvailableHere(name)
+        raise errors.UnknownCommand(name)
+
+    def text(self, line: str) -> None:
+        """A line that is not a command."""
+        raise NotImplementedError
+
+    def reply(self, event: events.Event) -> None:
+        self.connection.send(event)
+
+    # Commands open in every state
+
+    @command("help [COMMAND]", "h", "?")
+    def do_help(self, name: str | None = None) -> None:
+        """List the commands you can use now, or explain one.
+
+        With a command name (with or without its slash), shows its usage,
+        its aliases and what it does.
+        """
+        now = self.chat.clock()
+        if name is None:
+            unique = {found.name: found for found in self.commands.values()}
+            self.reply(events.Help(now, tuple(unique[key].help() for key in sorted(unique))))
+            return
+        word = name.lstrip("/").lower()
+        found = self.commands.get(word)
+        if found is None:
+            self.unavailable(word)
+        self.reply(events.Help(now, (found.help(),), detailed=True))
+
+    @command("format [NAME]")
+    def do_format(self, name: str | None = None) -> None:
+        """Show or set your output format: text (for people) or json (for programs).
+
+        In json every event is one JSON object on its own line; README.rst
+        documents the fields.
+        """
+        if name is not None:
+            chosen = FORMATS.get(name.lower())
+            if chosen is None:
+                raise errors.UnknownFormat(name, ", ".join(FORMATS))
+            self.connection.setFormat(chosen)
+        self.reply(events.FormatChanged(self.chat.clock(), self.connection.format.name))
+
+
+class LoginState(State):
+    """Connected, not yet named: only login, help, format and quit make sense."""
+
+    def __init__(self, connection: IConnection, chat: Chat, connected_at: float) -> None:
+        super().__init__(connection, chat)
+        self.connected_at = connected_at
+
+    def enter(self) -> None:
+        self.reply(events.Notice(
+            self.chat.clock(),
+            f"Welcome to {self.chat.server_name}!\n"
+            "Log in with: login NAME    Help: /help    Leave: /quit",
+        ))
+
+    def text(self, line: str) -> None:
+        raise errors.LoginRequired()
+
+    def unavailable(self, name: str) -> None:
+        if name in _KNOWN:
+            raise errors.LoginRequired()
+        super().unavailable(name)
+
+    @command("login NAME")
+    def do_login(self, name: str) -> None:
+        """Take a name and enter the main room.
+
+        Names are 1 to 24 letters (any script), digits, _ or -, starting with
+        a letter; nobody else online may have the same name in any case.
+        """
+        user = self.chat.login(self.connection, name, self.connected_at)
+        self.connection.become(RoomState(self.connection, self.chat, user))
+
+    @command("quit [MESSAGE...]", "logout")
+    def do_quit(self, message: str | None = None) -> None:
+        """Close the connection."""
+        self.reply(events.Goodbye(self.chat.clock(), "Goodbye."))
+        self.connection.become(LoggedOutState(self.connection, self.chat))
+        self.connection.close()
+
+
+class RoomState(State):
+    """
+    Logged in and in a room: the room decides who hears what you say.
+    """
+
+    bare_words = BOOK_WORDS
+
+    def __init__(self, connection: IConnection, chat: Chat, user: User) -> None:
+        super().__init__(connection, chat)
+        self.user = user
+
+    def lineReceived(self, line: str) -> None:
+        self.chat.touch(self.user)
+        super().lineReceived(line)
+
+    def connectionLost(self) -> None:
+        self.chat.drop(self.user)
+
+    def text(self, line: str) -> None:
+        self.chat.say(self.user, line)
+
+    @command("say TEXT...")
+    def do_say(self, text: str) -> None:
+        """Say something to everyone in the room (plain text does the same)."""
+        self.chat.say(self.user, text)
+
+    @command("me ACTION...")
+    def do_me(self, action: str) -> None:
+        """Act something out: /me waves shows as * you waves."""
+        self.chat.emote(self.user, action)
+
+    @command("msg NAME TEXT...", "tell", "whisper")
+    def do_msg(self, name: str, text: str) -> None:
+        """Send a private message to someone online, in any room.
+
+        You see a copy of what you sent.
+        """
+        self.chat.private(self.user, name, text)
+
+    @command("look")
+    def do_look(self) -> None:
+        """Who is in this room, and its topic."""
+        self.reply(self.chat.room_info(self.chat.room_of(self.user)))
+
+    @command("who")
+    def do_who(self) -> None:
+        """Everyone online, and the room each is in."""
+        self.reply(self.chat.who())
+
+    @command("whois NAME")
+    def do_whois(self, name: str) -> None:
+        """Where someone is, how long they have been connected and idle."""
+        self.reply(self.chat.whois(name))
+
+    @command("list")
+    def do_list(self) -> None:
+        """The rooms, how many are in each, and their topics."""
+        self.reply(self.chat.room_list())
+
+    @command("create ROOM")
+    def do_create(self, room: str) -> None:
+        """Make a new room and go into it; you own it.
+
+        It goes away when its last member leaves.
+        """
+        self.chat.create(self.user, room)
+
+    @command("join ROOM", "select")
+    def do_join(self, room: str) -> None:
+        """Go to another room that exists; both rooms are told."""
+        self.chat.join(self.user, room)
+
+    @command("leave", "part")
+    def do_leave(self) -> None:
+        """Go back to the main room."""
+        self.chat.leave(self.user)
+
+    @command("topic [TEXT...]")
+    def do_topic(self, text: str | None = None) -> None:
+        """Show this room's topic, or set it (the room's owner only)."""
+        if text is None:
+            room = self.chat.room_of(self.user)
+            self.reply(events.Topic(self.chat.clock(), room.name, room.topic))
+        else:
+            self.chat.set_topic(self.user, text)
+
+    @command("nick NAME")
+    def do_nick(self, name: str) -> None:
+        """Change your name; the room is told."""
+        self.chat.rename(self.user, name)
+
+    @command("logout [MESSAGE...]", "quit")
+    def do_logout(self, message: str | None = None) -> None:
+        """Leave the chat; the room is told, with your message if you give one."""
+        name = self.user.name
+        self.chat.logout(self.user, message)
+        self.reply(events.Goodbye(self.chat.clock(), f"Goodbye, {name}."))
+        self.connection.become(LoggedOutState(self.connection, self.chat))
+        self.connection.close()
+
+
+class LoggedOutState(State):
+    """Said goodbye; whatever still arrives before the close is ignored."""
+
+    def lineReceived(self, line: str) -> None:
+        pass
+
+    def text(self, line: str) -> None:
+        pass
