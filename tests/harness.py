@@ -1,0 +1,79 @@
+"""
+A chat server in memory, and clients that talk to it over StringTransport.
+
+Time is a ``task.Clock``; nothing here touches the global reactor.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from twisted.internet.address import IPv4Address
+from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransportWithDisconnection
+
+from twisted_chat.factory import ChatFactory
+from twisted_chat.model import Chat
+
+START = 1_800_000_000.0
+
+
+class Server:
+    def __init__(self, maxLine: int = 1024, **chat: Any) -> None:
+        self.clock = Clock()
+        self.clock.advance(START)
+        self.chat = Chat(clock=self.clock.seconds, **chat)
+        self.factory = ChatFactory(self.chat, self.clock, maxLine=maxLine)
+        self._port = 40000
+
+    def connect(self) -> Client:
+        self._port += 1
+        return Client(self, self._port)
+
+    def login(self, name: str, fmt: str = "text") -> Client:
+        """A client logged in as ``name``, with what it was told so far cleared."""
+        client = self.connect()
+        if fmt != "text":
+            client.send(f"/format {fmt}")
+        client.send(f"login {name}")
+        client.clear()
+        return client
+
+
+class Client:
+    def __init__(self, server: Server, port: int) -> None:
+        peer = IPv4Address("TCP", "127.0.0.1", port)
+        self.protocol = server.factory.buildProtocol(peer)
+        self.transport = StringTransportWithDisconnection(peerAddress=peer)
+        self.transport.protocol = self.protocol
+        self.protocol.makeConnection(self.transport)
+
+    def send(self, line: str | bytes, end: bytes = b"\r\n") -> None:
+        data = line.encode("utf-8") if isinstance(line, str) else line
+        self.protocol.dataReceived(data + end)
+
+    def received(self) -> bytes:
+        data = self.transport.value()
+        self.transport.clear()
+        return data
+
+    def lines(self) -> list[str]:
+        """What the server sent since the last look, decoded and split on CRLF."""
+        data = self.received()
+        assert data == b"" or data.endswith(b"\r\n"), data
+        return data.decode("utf-8").split("\r\n")[:-1]
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.lines()]
+
+    def clear(self) -> None:
+        self.transport.clear()
+
+    @property
+    def connected(self) -> bool:
+        return self.transport.connected
+
+    def drop(self) -> None:
+        """The client goes away without saying goodbye."""
+        self.transport.loseConnection()

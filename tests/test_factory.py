@@ -1,0 +1,52 @@
+"""The factory's bookkeeping of connections, and shutdown."""
+
+from __future__ import annotations
+
+from harness import Server
+from twisted.internet.testing import StringTransport
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat.service import SHUTDOWN_NOTICE, ChatService
+
+
+class ShutdownTests(SynchronousTestCase):
+    def test_everyone_told_then_closed(self) -> None:
+        """Logged in or not, every connection gets the notice, then is closed."""
+        server = Server()
+        alice = server.login("alice")
+        stranger = server.connect()
+        stranger.clear()
+        done = ChatService(server.factory).stopService()
+        self.assertEqual(alice.lines()[0], f"*** {SHUTDOWN_NOTICE}")
+        self.assertEqual(stranger.lines(), [f"*** {SHUTDOWN_NOTICE}"])
+        self.assertFalse(alice.connected or stranger.connected)
+        self.assertIsNone(self.successResultOf(done))
+        self.assertEqual(server.chat.users(), [])
+
+    def test_nobody_connected(self) -> None:
+        self.assertIsNone(self.successResultOf(Server().factory.shutdown("bye")))
+
+    def test_slow_client_cut_after_grace(self) -> None:
+        """A connection that does not close within the grace period is aborted."""
+        server = Server()
+        protocol = server.factory.buildProtocol(None)
+        transport = StringTransport()
+        protocol.makeConnection(transport)
+        done = server.factory.shutdown("bye", grace=3)
+        self.assertNoResult(done)
+        self.assertTrue(transport.disconnecting)
+        self.assertFalse(transport.disconnected)
+        server.clock.advance(3)
+        self.assertTrue(transport.disconnected)
+        protocol.connectionLost(None)
+        self.successResultOf(done)
+
+    def test_no_timer_left_behind(self) -> None:
+        """When everyone has closed in time, the abort timer is cancelled."""
+        server = Server()
+        protocol = server.factory.buildProtocol(None)
+        protocol.makeConnection(StringTransport())
+        done = server.factory.shutdown("bye", grace=3)
+        protocol.connectionLost(None)
+        self.successResultOf(done)
+        self.assertEqual(server.clock.getDelayedCalls(), [])

@@ -1,0 +1,114 @@
+"""Each event, in each format: text lines with their markers, and JSON objects."""
+
+from __future__ import annotations
+
+import json
+
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface.verify import verifyObject
+
+from twisted_chat import events
+from twisted_chat.formats import FORMATS, JsonFormat, TextFormat, duration
+from twisted_chat.interfaces import IFormat
+
+T = 1_800_000_000.25
+
+#: One sample of every event, with the first line of its text form.
+SAMPLES: list[tuple[events.Event, str]] = [
+    (events.Chat(T, "lobby", "alice", "hi"), "<alice> hi"),
+    (events.Emote(T, "lobby", "alice", "waves"), "* alice waves"),
+    (events.Private(T, "alice", "bob", "psst"), "[alice -> bob] psst"),
+    (events.Notice(T, "Welcome"), "*** Welcome"),
+    (events.Presence(T, "login", "lobby", "alice"), "*** alice has logged in"),
+    (events.Presence(T, "join", "games", "alice", from_room="lobby"),
+     "*** alice has joined games (from lobby)"),
+    (events.Presence(T, "part", "lobby", "alice", to_room="games"),
+     "*** alice has left for games"),
+    (events.Presence(T, "logout", "lobby", "alice", reason="bye"),
+     "*** alice has logged out (bye)"),
+    (events.Presence(T, "drop", "lobby", "alice", reason="connection lost"),
+     "*** alice has left (connection lost)"),
+    (events.Presence(T, "nick", "lobby", "alicia", old_name="alice"),
+     "*** alice is now known as alicia"),
+    (events.Owner(T, "games", "bob"), "*** bob now owns games"),
+    (events.Topic(T, "games", "chess"), "= Topic of games: chess"),
+    (events.Topic(T, "games", "chess", setter="bob"), "*** bob set the topic of games: chess"),
+    (events.LoggedIn(T, "alice", "tea"), "*** You are alice. Type /help for the commands."),
+    (events.Renamed(T, "alicia", "alice"), "*** You are now known as alicia"),
+    (events.RoomInfo(T, "lobby", "", None, ("alice",)), "= Room lobby"),
+    (events.Who(T, (events.UserEntry("alice", "lobby"),)), "= Online (1):"),
+    (events.WhoIs(T, "alice", "lobby", 65, 3), "= alice is in lobby, connected 1m 5s, idle 3s"),
+    (events.Rooms(T, (events.RoomEntry("lobby", 1, "", None),)), "= Rooms (1):"),
+    (events.Help(T, (events.CommandHelp("look", "look", "Look."),)),
+     "= Commands (type /help COMMAND for one in detail):"),
+    (events.FormatChanged(T, "text"), "*** Output format: text"),
+    (events.Goodbye(T, "Goodbye."), "*** Goodbye."),
+    (events.Error(T, "name-taken", "Taken."), "! Taken."),
+]
+
+
+def all_event_classes() -> set[type]:
+    """Every event class the module defines (slotted dataclasses leave ghosts behind)."""
+    return {value for value in vars(events).values()
+            if isinstance(value, type) and issubclass(value, events.Event)
+            and value is not events.Event}
+
+
+class TextFormatTests(SynchronousTestCase):
+    def test_interface(self) -> None:
+        for fmt in FORMATS.values():
+            self.assertTrue(verifyObject(IFormat, fmt))
+
+    def test_every_event_has_a_sample(self) -> None:
+        """A new event kind must be added here, so both formats are tried on it."""
+        self.assertEqual({type(event) for event, _ in SAMPLES}, all_event_classes())
+
+    def test_first_lines(self) -> None:
+        for event, first in SAMPLES:
+            rendered = TextFormat().render(event).decode()
+            self.assertTrue(rendered.endswith("\r\n"))
+            self.assertEqual(rendered.split("\r\n")[0], first)
+
+    def test_markers(self) -> None:
+        """Every line of every event starts with one of the markers."""
+        for event, _ in SAMPLES:
+            for line in TextFormat().render(event).decode().split("\r\n")[:-1]:
+                self.assertTrue(line.startswith(("<", "* ", "[", "*** ", "= ", "! ")), line)
+
+    def test_detailed_help(self) -> None:
+        event = events.Help(T, (events.CommandHelp(
+            "msg", "msg NAME TEXT...", "Send.", ("tell",), "More.\nAnd more."),), detailed=True)
+        self.assertEqual(TextFormat().render(event).decode().split("\r\n")[:-1], [
+            "= /msg NAME TEXT...", "=   Send.", "=   Also: /tell", "=   More.", "=   And more."])
+
+    def test_unencodable_characters_replaced(self) -> None:
+        rendered = TextFormat("latin-1").render(events.Chat(T, "lobby", "alice", "héllo 你"))
+        self.assertEqual(rendered, "<alice> héllo ?\r\n".encode("latin-1"))
+
+    def test_duration(self) -> None:
+        self.assertEqual(duration(0), "0s")
+        self.assertEqual(duration(59.9), "59s")
+        self.assertEqual(duration(3600), "1h 0m")
+        self.assertEqual(duration(2 * 86400 + 5 * 3600 + 7), "2d 5h")
+        self.assertEqual(duration(-4), "0s")
+
+
+class JsonFormatTests(SynchronousTestCase):
+    def test_every_event_is_one_object_line(self) -> None:
+        for event, _ in SAMPLES:
+            rendered = JsonFormat().render(event)
+            self.assertTrue(rendered.endswith(b"\r\n"))
+            self.assertEqual(rendered.count(b"\n"), 1)
+            document = json.loads(rendered)
+            self.assertEqual(document["type"], event.kind)
+            self.assertEqual(document["time"], 1_800_000_000.25)
+
+    def test_fields(self) -> None:
+        document = json.loads(JsonFormat().render(
+            events.Who(T, (events.UserEntry("小明", "lobby"),))))
+        self.assertEqual(document, {"type": "who", "time": T,
+                                    "users": [{"name": "小明", "room": "lobby"}]})
+
+    def test_not_ascii_escaped(self) -> None:
+        rendered = JsonFormat().render(events.Chat(T, "lobby", "小明", "你好"))
+        self.assertIn("你好".encode(), rendered)

@@ -1,0 +1,115 @@
+"""
+The real ``twistd -n chat`` over real loopback sockets, several clients at once.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+from pathlib import Path
+
+from conftest import TWISTD, RunningServer
+
+
+def test_three_users_chat_across_rooms(server: RunningServer) -> None:
+    """Login, chat, emotes, private messages, rooms and presence between three clients."""
+    alice = server.connect().login("alice")
+    bob = server.connect().login("bob")
+    carol = server.connect().login("小明")
+    alice.expect("*** 小明 has logged in")
+
+    alice.send("hello all")
+    assert bob.expect("<alice>") == ["*** 小明 has logged in", "<alice> hello all"]
+    carol.expect("<alice> hello all")
+
+    bob.send("/me waves")
+    carol.expect("* bob waves")
+    bob.send("/msg 小明 psst")
+    assert carol.expect("[bob ->") == ["[bob -> 小明] psst"]
+    bob.expect("[bob -> 小明] psst")
+
+    alice.send("create games")
+    assert alice.expect("= Members")[-3:] == [
+        "= Room games, owned by alice", "= Topic: (none)", "= Members (1): alice"]
+    bob.expect("*** alice has left for games")
+    bob.send("select games")
+    alice.expect("*** bob has joined games (from lobby)")
+    bob.send("only games hears this")
+    alice.expect("<bob> only games hears this")
+
+    carol.send("list")
+    assert carol.expect("=   games") == [
+        "*** alice has left for games", "*** bob has left for games",
+        "= Rooms (2):", "=   lobby (1): Tea and talk", "=   games (2)"]
+
+    carol.send("/who")
+    assert carol.expect("=   小明") == [
+        "= Online (3):", "=   alice (in games)", "=   bob (in games)", "=   小明 (in lobby)"]
+
+    bob.close()
+    alice.expect("*** bob has left (connection lost)")
+    alice.send("logout see you")
+    alice.expect("*** Goodbye, alice.")
+    assert alice.closed()
+    carol.send("/whois alice")
+    carol.expect("! No user named 'alice' is online.")
+
+
+def test_bad_input_keeps_connection(server: RunningServer) -> None:
+    """Junk bytes and an overlong line get errors; the sender and others carry on."""
+    alice = server.connect().login("alice")
+    bob = server.connect().login("bob")
+    alice.send(b"\xff\xfe\xfd\x00\x80")
+    alice.expect("! That line was not valid utf-8 and was ignored.")
+    alice.send(b"x" * 100_000)
+    alice.expect("! Line too long (the limit is 1024 bytes); it was ignored.")
+    alice.send("still here", end=b"\n")
+    bob.expect("<alice> still here")
+    alice.expect("<alice> still here")
+
+
+def test_json_client(server: RunningServer) -> None:
+    bot = server.connect()
+    bot.expect("Log in with")
+    bot.send("/format json")
+    assert bot.event("format")["format"] == "json"
+    bot.send("login bot")
+    assert bot.event("room")["members"] == ["bot"]
+    alice = server.connect().login("alice")
+    assert bot.event("presence")["name"] == "alice"
+    alice.send("hi bot")
+    chat = bot.event("chat")
+    assert (chat["sender"], chat["text"], chat["room"]) == ("alice", "hi bot", "lobby")
+    bot.send("/nick 9")
+    assert bot.event("error")["code"] == "name-invalid"
+
+
+def test_sigterm_tells_everyone_and_exits_cleanly(server: RunningServer) -> None:
+    """
+    SIGTERM: every connection, logged in or not, gets a notice before it closes.
+
+    twistd ends itself with the signal it stopped for (``app._exitWithSignal``),
+    so a clean stop shows as -SIGTERM, after "Server Shut Down." in the log.
+    """
+    alice = server.connect().login("alice")
+    stranger = server.connect()
+    stranger.expect("Log in with")
+    assert server.terminate() == -signal.SIGTERM
+    alice.expect("*** The server is shutting down. Goodbye!")
+    stranger.expect("*** The server is shutting down. Goodbye!")
+    assert alice.closed() and stranger.closed()
+    log = server.log_text()
+    assert "alice logged in" in log
+    assert "Server Shut Down." in log
+    assert "Traceback" not in log
+
+
+def test_port_in_use_stops_startup(server: RunningServer, tmp_path: Path) -> None:
+    """A port that cannot be bound stops twistd at start-up with an error."""
+    second = tmp_path / "second"
+    second.mkdir()
+    result = subprocess.run(
+        [TWISTD, "-n", "--pidfile=", "chat", "--port", f"tcp:{server.port}:interface=127.0.0.1"],
+        cwd=second, capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "Address already in use" in result.stdout + result.stderr

@@ -1,0 +1,209 @@
+"""
+The line protocol: line endings, the line limit, decoding, and the
+connection's life cycle, over StringTransport.
+"""
+
+from __future__ import annotations
+
+from harness import Server
+from twisted.internet.testing import StringTransport
+from twisted.logger import capturedLogs
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface.verify import verifyObject
+
+from twisted_chat.interfaces import IConnection
+
+
+class ConnectionTests(SynchronousTestCase):
+    def test_interface(self) -> None:
+        """The protocol provides everything a state may ask of a connection."""
+        client = Server().connect()
+        self.assertTrue(verifyObject(IConnection, client.protocol))
+
+    def test_banner(self) -> None:
+        """On connect the banner names the server and says how to log in and get help."""
+        lines = Server(server_name="Tea Party").connect().lines()
+        self.assertEqual(lines[0], "*** Welcome to Tea Party!")
+        self.assertIn("login NAME", lines[1])
+        self.assertIn("/help", lines[1])
+
+    def test_every_line_ends_in_crlf(self) -> None:
+        """Every line the server writes ends in CRLF and contains no other line break."""
+        server = Server()
+        alice = server.login("alice")
+        alice.send("/help")
+        data = alice.received()
+        self.assertTrue(data.endswith(b"\r\n"))
+        self.assertEqual(data.count(b"\n"), data.count(b"\r\n"))
+        self.assertEqual(data.count(b"\r"), data.count(b"\r\n"))
+
+    def test_connections_logged_without_chat_text(self) -> None:
+        """Connections and logins are logged; what people say is not."""
+        server = Server()
+        with capturedLogs() as logged:
+            alice = server.login("alice")
+            alice.send("the secret is 42")
+            alice.drop()
+        text = " ".join(str(event.get("log_format", "")) + repr(event) for event in logged)
+        self.assertIn("Connection from", text)
+        self.assertIn("logged in", text)
+        self.assertNotIn("secret", text)
+
+
+class LineEndingTests(SynchronousTestCase):
+    def test_crlf(self) -> None:
+        server = Server()
+        alice = server.login("alice")
+        alice.send("hello", end=b"\r\n")
+        self.assertEqual(alice.lines(), ["<alice> hello"])
+
+    def test_lf_alone(self) -> None:
+        """netcat and telnetlib send LF alone."""
+        server = Server()
+        alice = server.login("alice")
+        alice.send("hello", end=b"\n")
+        self.assertEqual(alice.lines(), ["<alice> hello"])
+
+    def test_lines_split_across_reads(self) -> None:
+        """Bytes of one line may arrive in several reads, several lines in one."""
+        server = Server()
+        alice = server.login("alice")
+        for piece in [b"he", b"llo\r", b"\nwor", b"ld\nag", b"ain\r\n"]:
+            alice.protocol.dataReceived(piece)
+        self.assertEqual(alice.lines(), ["<alice> hello", "<alice> world", "<alice> again"])
+
+    def test_multibyte_character_split_across_reads(self) -> None:
+        server = Server()
+        alice = server.login("alice")
+        data = "你好\n".encode()
+        for index in range(len(data)):
+            alice.protocol.dataReceived(data[index:index + 1])
+        self.assertEqual(alice.lines(), ["<alice> 你好"])
+
+    def test_blank_lines_ignored(self) -> None:
+        """Pressing Enter on an empty line says nothing to anyone."""
+        server = Server()
+        alice = server.login("alice")
+        alice.send("")
+        alice.send("   ")
+        self.assertEqual(alice.lines(), [])
+
+
+class LineLimitTests(SynchronousTestCase):
+    def test_exactly_the_limit(self) -> None:
+        """The limit counts the line without its CRLF: a line of exactly the limit passes."""
+        server = Server(maxLine=64)
+        alice = server.login("alice")
+        text = "x" * 64
+        alice.send(text, end=b"\r\n")
+        self.assertEqual(alice.lines(), [f"<alice> {text}"])
+
+    def test_one_over_the_limit(self) -> None:
+        """A line over the limit is refused with one error; the connection stays open."""
+        server = Server(maxLine=64)
+        alice = server.login("alice")
+        bob = server.login("bob")
+        alice.clear()
+        alice.send("x" * 65)
+        self.assertEqual(alice.lines(),
+                         ["! Line too long (the limit is 64 bytes); it was ignored."])
+        self.assertTrue(alice.connected)
+        self.assertEqual(bob.lines(), [])
+
+    def test_next_line_in_same_read_works(self) -> None:
+        """The lines after a long one, even in the same read, are read as usual."""
+        server = Server(maxLine=64)
+        alice = server.login("alice")
+        alice.protocol.dataReceived(b"y" * 500 + b"\r\nafter\r\n/look\r\n")
+        lines = alice.lines()
+        self.assertEqual(lines[0], "! Line too long (the limit is 64 bytes); it was ignored.")
+        self.assertEqual(lines[1], "<alice> after")
+        self.assertEqual(lines[2], "= Room lobby")
+
+    def test_long_line_in_many_reads(self) -> None:
+        """
+        A long line arriving in many reads gets one error, and its tail is not
+        taken for a new line.
+        """
+        server = Server(maxLine=64)
+        alice = server.login("alice")
+        bob = server.login("bob")
+        alice.clear()
+        for _ in range(20):
+            alice.protocol.dataReceived(b"z" * 50)
+        alice.protocol.dataReceived(b"/nick mallory\r\nhello\r\n")
+        self.assertEqual(alice.lines(), [
+            "! Line too long (the limit is 64 bytes); it was ignored.",
+            "<alice> hello",
+        ])
+        self.assertEqual(bob.lines(), ["<alice> hello"])
+
+    def test_long_line_before_login(self) -> None:
+        server = Server(maxLine=32)
+        client = server.connect()
+        client.clear()
+        client.send("login " + "a" * 100)
+        client.send("login alice")
+        lines = client.lines()
+        self.assertEqual(lines[0], "! Line too long (the limit is 32 bytes); it was ignored.")
+        self.assertEqual(lines[1], "*** You are alice. Type /help for the commands.")
+
+
+class DecodingTests(SynchronousTestCase):
+    def test_invalid_utf8(self) -> None:
+        """An undecodable line gets one error and changes nothing; the next line works."""
+        server = Server()
+        alice = server.login("alice")
+        bob = server.login("bob")
+        alice.clear()
+        alice.send(b"\xff\xfe\xc3(")
+        self.assertEqual(alice.lines(), ["! That line was not valid utf-8 and was ignored."])
+        self.assertEqual(bob.lines(), [])
+        alice.send("fine")
+        self.assertEqual(bob.lines(), ["<alice> fine"])
+
+    def test_invalid_utf8_before_login(self) -> None:
+        client = Server().connect()
+        client.clear()
+        client.send(b"login \xe4\xbd")
+        self.assertEqual(client.lines(), ["! That line was not valid utf-8 and was ignored."])
+
+    def test_nul_and_controls(self) -> None:
+        """NUL, ESC and CR inside a line reach others only as visible caret notation."""
+        server = Server()
+        alice = server.login("alice")
+        bob = server.login("bob")
+        alice.clear()
+        alice.send(b"a\x00b\x1b[2Jc\rd\x07")
+        self.assertEqual(bob.lines(), ["<alice> a^@b^[[2Jc^Md^G"])
+
+
+class JsonOutputTests(SynchronousTestCase):
+    def test_every_line_is_one_object(self) -> None:
+        server = Server()
+        alice = server.login("alice", fmt="json")
+        alice.send("/help")
+        alice.send("/who")
+        alice.send("/nosuch")
+        kinds = [event["type"] for event in alice.events()]
+        self.assertEqual(kinds, ["help", "who", "error"])
+
+    def test_bad_line_in_json(self) -> None:
+        server = Server(maxLine=16)
+        alice = server.login("alice", fmt="json")
+        alice.send("q" * 40)
+        alice.send(b"\xff")
+        self.assertEqual([(e["type"], e["code"]) for e in alice.events()],
+                         [("error", "line-too-long"), ("error", "bad-encoding")])
+
+
+class StringTransportTests(SynchronousTestCase):
+    def test_plain_transport(self) -> None:
+        """The protocol works over a bare StringTransport too (no disconnection hook)."""
+        server = Server()
+        protocol = server.factory.buildProtocol(None)
+        transport = StringTransport()
+        protocol.makeConnection(transport)
+        protocol.dataReceived(b"login alice\r\n/quit\r\n")
+        self.assertTrue(transport.disconnecting)
+        self.assertIn(b"*** Goodbye, alice.\r\n", transport.value())

@@ -1,0 +1,34 @@
+"""User text reaches other terminals without controls or direction tricks."""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat.sanitise import clean
+
+
+class CleanTests(SynchronousTestCase):
+    def test_ordinary_text_unchanged(self) -> None:
+        for text in ["hello", "你好\uff0c世界", "emoji 👍🏽 and ZWJ 👩‍💻", "Ünïcödé"]:
+            self.assertEqual(clean(text), text)
+
+    def test_c0_controls_become_caret_notation(self) -> None:
+        self.assertEqual(clean("\x1b[2J"), "^[[2J")
+        self.assertEqual(clean("bell\x07"), "bell^G")
+        self.assertEqual(clean("a\rb\nc\x00"), "a^Mb^Jc^@")
+        self.assertEqual(clean("\x7f"), "^?")
+
+    def test_c1_controls_replaced(self) -> None:
+        self.assertEqual(clean("\x9b2J\x85"), "\ufffd2J\ufffd")
+
+    def test_tabs_and_separators_become_spaces(self) -> None:
+        self.assertEqual(clean("a\tb\u2028c\u2029d"), "a b c d")
+
+    def test_bidi_controls_dropped(self) -> None:
+        self.assertEqual(clean("abc\u202edcb\u202c"), "abcdcb")
+        self.assertEqual(clean("\u2066x\u2069\u200f"), "x")
+
+    def test_no_control_survives(self) -> None:
+        text = "".join(chr(code) for code in range(0x00, 0xA0))
+        cleaned = clean(text)
+        self.assertFalse([c for c in cleaned if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0])

@@ -1,0 +1,83 @@
+"""What ships: ``twistd chat``'s options and the service they make."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from twisted.application.internet import StreamServerEndpointService
+from twisted.python.usage import UsageError
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat.service import ChatService
+from twisted_chat.tap import Options, makeService
+
+
+def parse(*args: str) -> Options:
+    options = Options()
+    options.parseOptions(list(args))
+    return options
+
+
+class OptionsTests(SynchronousTestCase):
+    def test_defaults(self) -> None:
+        options = parse()
+        self.assertEqual(options["port"], ["tcp:6666"])
+        self.assertEqual(options["main-room"], "lobby")
+        self.assertEqual(options["max-line"], 1024)
+        self.assertEqual(options["server-name"], "twisted-chat")
+
+    def test_bare_digits_mean_tcp(self) -> None:
+        self.assertEqual(parse("--port", "7000")["port"], ["tcp:7000"])
+
+    def test_several_ports(self) -> None:
+        options = parse("--port", "7000", "-p", "tcp:7001:interface=127.0.0.1",
+                        "--port", "unix:/tmp/chat.sock")
+        self.assertEqual(options["port"],
+                         ["tcp:7000", "tcp:7001:interface=127.0.0.1", "unix:/tmp/chat.sock"])
+
+    def test_bad_port(self) -> None:
+        for bad in ["nonsense:1", "tcp:notaport"]:
+            self.assertRaises(UsageError, parse, "--port", bad)
+
+    def test_max_line(self) -> None:
+        self.assertEqual(parse("--max-line", "4096")["max-line"], 4096)
+        self.assertRaises(UsageError, parse, "--max-line", "4")
+        self.assertRaises(UsageError, parse, "--max-line", "lots")
+
+    def test_main_room(self) -> None:
+        self.assertEqual(parse("--main-room", "tea-room")["main-room"], "tea-room")
+        with self.assertRaises(UsageError) as caught:
+            parse("--main-room", "")
+        self.assertIn("The room name is empty", str(caught.exception))
+
+    def test_motd(self) -> None:
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False,
+                                         encoding="utf-8") as motd:
+            motd.write("Be kind.\n欢迎\n")
+        self.addCleanup(os.unlink, motd.name)
+        self.assertEqual(parse("--motd", motd.name)["motd-text"], "Be kind.\n欢迎")
+        self.assertRaises(UsageError, parse, "--motd", motd.name + ".missing")
+
+    def test_help_documents_options(self) -> None:
+        text = str(Options())
+        for option in ["--port", "--main-room", "--main-topic", "--max-line", "--server-name",
+                       "--motd"]:
+            self.assertIn(option, text)
+
+
+class MakeServiceTests(SynchronousTestCase):
+    def test_services(self) -> None:
+        """One chat service, then a listener per port, all sharing one factory."""
+        service = makeService(parse("--port", "7000", "--port", "7001", "--main-room", "tea",
+                                    "--max-line", "300"))
+        children = list(service)
+        self.assertIsInstance(children[0], ChatService)
+        listeners = children[1:]
+        self.assertEqual(len(listeners), 2)
+        for listener in listeners:
+            self.assertIsInstance(listener, StreamServerEndpointService)
+            self.assertIs(listener.factory, children[0].factory)
+        factory = children[0].factory
+        self.assertEqual(factory.maxLine, 300)
+        self.assertEqual(factory.chat.main.name, "tea")
