@@ -31,7 +31,7 @@ class RecordingClient:
         self.broken = broken
         self.received: list[bytes] = []
 
-    def send(self, event: object) -> None:
+    def send(self, event: events.Event) -> None:
         self.write(self.format.render(event))
 
     def write(self, data: bytes) -> None:

@@ -33,7 +33,7 @@ class ChatFactory(ServerFactory):
         self.connections: set[ChatProtocol] = set()
         self._allClosed: list[Deferred[None]] = []
 
-    def buildProtocol(self, addr: IAddress) -> ChatProtocol:
+    def buildProtocol(self, addr: IAddress | None) -> ChatProtocol:
         return ChatProtocol(self)
 
     def connectionOpened(self, connection: ChatProtocol) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from zope.interface import Attribute, Interface
 
+from twisted_chat.events import Event
+
 
 class IFormat(Interface):
     """Turns events into the bytes one kind of client reads."""
@@ -16,7 +18,7 @@ class IFormat(Interface):
     name = Attribute("The format's name, as given to the format command.")
     encoding = Attribute("The character encoding of what this client sends and reads.")
 
-    def render(event: object) -> bytes:
+    def render(event: Event) -> bytes:
         """Return ``event`` as complete lines, each ending in CRLF."""
 
 
@@ -30,7 +32,7 @@ class IChatClient(Interface):
 
     format = Attribute("The IFormat this client reads; hashable.")
 
-    def send(event: object) -> None:
+    def send(event: Event) -> None:
         """Render ``event`` in this client's format and send it."""
 
     def write(data: bytes) -> None:

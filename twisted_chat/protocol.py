@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from twisted_chat import errors
+from twisted_chat.events import Event
 from twisted_chat.formats import FORMATS
 from twisted_chat.interfaces import IConnection, IFormat
 from twisted_chat.states import LoginState, State
@@ -85,7 +86,7 @@ class ChatProtocol(LineReceiver):
 
     # Events out: IConnection
 
-    def send(self, event: object) -> None:
+    def send(self, event: Event) -> None:
         self.transport.write(self.format.render(event))
 
     def write(self, data: bytes) -> None:

@@ -14,7 +14,7 @@ shape; any other line is chat.  ``//text`` sends ``/text`` as chat.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, NoReturn
 
 from twisted.logger import Logger
 
@@ -100,7 +100,7 @@ class State:
             raise errors.Usage(found.usage)
         getattr(self, found.method)(*args)
 
-    def unavailable(self, name: str) -> None:
+    def unavailable(self, name: str) -> NoReturn:
         """A slash command this state does not offer."""
         if name in _KNOWN:
             raise errors.NotAvailableHere(name)
@@ -165,7 +165,7 @@ class LoginState(State):
     def text(self, line: str) -> None:
         raise errors.LoginRequired()
 
-    def unavailable(self, name: str) -> None:
+    def unavailable(self, name: str) -> NoReturn:
         if name in _KNOWN:
             raise errors.LoginRequired()
         super().unavailable(name)
