@@ -201,10 +201,12 @@ class ChatTests(SynchronousTestCase):
         self.assertEqual(self.bob.lines(), [])
 
     def test_login_again(self) -> None:
-        """Logging in twice is not possible, and says so."""
+        """Logging in twice is not possible, and says so, with or without the slash."""
         self.alice.send("/login carol")
+        self.alice.send("login carol")
         self.assertEqual(self.alice.lines(),
-                         ["! /login is not available now. Type /help for what is."])
+                         ["! /login is not available now. Type /help for what is."] * 2)
+        self.assertEqual(self.bob.lines(), [])
 
     def test_wrong_shape_with_slash(self) -> None:
         self.alice.send("/look around")

@@ -28,7 +28,7 @@ from twisted_chat.sanitise import clean
 _log = Logger()
 
 #: Every command any state offers, so "not here" can be told from "no such command".
-_KNOWN: set[str] = set()
+_KNOWN: dict[str, Command] = {}
 
 
 class State:
@@ -72,27 +72,25 @@ class State:
         if line.startswith("//"):
             self.text(line[1:])
             return
-        if line.startswith("/"):
-            word, rest = split(line[1:])
-            name = word.lower()
-            found = self.commands.get(name)
-            if found is None:
-                self.unavailable(name)
-            self.run(found, rest)
-            return
-        word, rest = split(line)
+        slash = line.startswith("/")
+        word, rest = split(line[1:] if slash else line)
         name = word.lower()
-        found = self.commands.get(name)
-        if found is not None and self.isBareCommand(found, name, rest):
-            self.run(found, rest)
-        else:
+        if not slash and not self.isBareCommand(name, rest):
             self.text(line)
+            return
+        found = self.commands.get(name)
+        if found is None:
+            self.unavailable(name)
+        self.run(found, rest)
 
-    def isBareCommand(self, found: Command, name: str, rest: str) -> bool:
-        """Whether a line without a slash is this command rather than text."""
+    def isBareCommand(self, name: str, rest: str) -> bool:
+        """Whether a line without a slash is a command (of any state) rather than text."""
+        known = _KNOWN.get(name)
+        if known is None:
+            return False
         if self.bare_words is None:
             return True
-        return name in self.bare_words and found.bind(rest) is not None
+        return name in self.bare_words and known.bind(rest) is not None
 
     def run(self, found: Command, rest: str) -> None:
         args = found.bind(rest)
