@@ -31,6 +31,13 @@ class Server:
         self._port += 1
         return Client(self, self._port)
 
+    def logins(self, *names: str) -> list[Client]:
+        """Clients logged in under ``names``, with everything they were told cleared."""
+        clients = [self.login(name) for name in names]
+        for client in clients:
+            client.clear()
+        return clients
+
     def login(self, name: str, fmt: str = "text") -> Client:
         """A client logged in as ``name``, with what it was told so far cleared."""
         client = self.connect()

@@ -101,9 +101,7 @@ class LineLimitTests(SynchronousTestCase):
     def test_one_over_the_limit(self) -> None:
         """A line over the limit is refused with one error; the connection stays open."""
         server = Server(maxLine=64)
-        alice = server.login("alice")
-        bob = server.login("bob")
-        alice.clear()
+        alice, bob = server.logins("alice", "bob")
         alice.send("x" * 65)
         self.assertEqual(alice.lines(),
                          ["! Line too long (the limit is 64 bytes); it was ignored."])
@@ -126,9 +124,7 @@ class LineLimitTests(SynchronousTestCase):
         taken for a new line.
         """
         server = Server(maxLine=64)
-        alice = server.login("alice")
-        bob = server.login("bob")
-        alice.clear()
+        alice, bob = server.logins("alice", "bob")
         for _ in range(20):
             alice.protocol.dataReceived(b"z" * 50)
         alice.protocol.dataReceived(b"/nick mallory\r\nhello\r\n")
@@ -153,9 +149,7 @@ class DecodingTests(SynchronousTestCase):
     def test_invalid_utf8(self) -> None:
         """An undecodable line gets one error and changes nothing; the next line works."""
         server = Server()
-        alice = server.login("alice")
-        bob = server.login("bob")
-        alice.clear()
+        alice, bob = server.logins("alice", "bob")
         alice.send(b"\xff\xfe\xc3(")
         self.assertEqual(alice.lines(), ["! That line was not valid utf-8 and was ignored."])
         self.assertEqual(bob.lines(), [])
@@ -171,9 +165,7 @@ class DecodingTests(SynchronousTestCase):
     def test_nul_and_controls(self) -> None:
         """NUL, ESC and CR inside a line reach others only as visible caret notation."""
         server = Server()
-        alice = server.login("alice")
-        bob = server.login("bob")
-        alice.clear()
+        alice, bob = server.logins("alice", "bob")
         alice.send(b"a\x00b\x1b[2Jc\rd\x07")
         self.assertEqual(bob.lines(), ["<alice> a^@b^[[2Jc^Md^G"])
 

@@ -115,9 +115,7 @@ class BeforeLoginTests(SynchronousTestCase):
 class ChatTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.server = Server()
-        self.alice = self.server.login("alice")
-        self.bob = self.server.login("bob")
-        quiet(self.alice)
+        self.alice, self.bob = self.server.logins("alice", "bob")
 
     def test_plain_text_is_chat(self) -> None:
         """Plain text goes to everyone in the room, the sender included."""
@@ -217,9 +215,7 @@ class ChatTests(SynchronousTestCase):
 class ListingTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.server = Server(main_topic="Welcome all")
-        self.alice = self.server.login("alice")
-        self.bob = self.server.login("bob")
-        quiet(self.alice)
+        self.alice, self.bob = self.server.logins("alice", "bob")
 
     def test_look(self) -> None:
         self.alice.send("/look")
@@ -278,10 +274,7 @@ class ListingTests(SynchronousTestCase):
 class RoomTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.server = Server()
-        self.alice = self.server.login("alice")
-        self.bob = self.server.login("bob")
-        self.carol = self.server.login("carol")
-        quiet(self.alice, self.bob)
+        self.alice, self.bob, self.carol = self.server.logins("alice", "bob", "carol")
 
     def test_create(self) -> None:
         """create makes a room, moves you in, makes you its owner; the old room is told."""
@@ -396,9 +389,7 @@ class RoomTests(SynchronousTestCase):
 class NickTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.server = Server()
-        self.alice = self.server.login("alice")
-        self.bob = self.server.login("bob")
-        quiet(self.alice)
+        self.alice, self.bob = self.server.logins("alice", "bob")
 
     def test_nick(self) -> None:
         """The room is told; the old name is free and the new one is taken."""
@@ -433,9 +424,7 @@ class NickTests(SynchronousTestCase):
 class LeavingTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.server = Server()
-        self.alice = self.server.login("alice")
-        self.bob = self.server.login("bob")
-        quiet(self.alice)
+        self.alice, self.bob = self.server.logins("alice", "bob")
 
     def test_logout_with_message(self) -> None:
         """The room is told, a goodbye is sent, then the connection closes."""

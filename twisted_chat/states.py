@@ -99,7 +99,7 @@ class State:
         getattr(self, found.method)(*args)
 
     def unavailable(self, name: str) -> NoReturn:
-        """A slash command this state does not offer."""
+        """A command this state does not offer: say whether it exists at all."""
         if name in _KNOWN:
             raise errors.NotAvailableHere(name)
         raise errors.UnknownCommand(name)
