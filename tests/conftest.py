@@ -66,19 +66,29 @@ class LineClient:
     def __init__(self, port: int) -> None:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
         self.pending = b""
+        self.offer: bytes | None = None
 
     def send(self, line: str | bytes, end: bytes = b"\r\n") -> None:
         data = line.encode() if isinstance(line, str) else line
         self.sock.sendall(data + end)
 
     def readline(self) -> str:
+        """The next line; the telnet offer before the first one is set aside in ``offer``."""
+        while self.offer is None:
+            self._receive()
+            if b"\r" in self.pending:
+                self.offer, _, self.pending = self.pending.partition(b"\r")
         while b"\r\n" not in self.pending:
-            data = self.sock.recv(65536)
-            if not data:
-                raise EOFError(f"connection closed; unread: {self.pending!r}")
-            self.pending += data
+            self._receive()
         line, self.pending = self.pending.split(b"\r\n", 1)
+        assert b"\xff" not in line, f"a client that never spoke telnet got IAC: {line!r}"
         return line.decode()
+
+    def _receive(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError(f"connection closed; unread: {self.pending!r}")
+        self.pending += data
 
     def expect(self, wanted: str) -> list[str]:
         """Read lines up to and including the first that contains ``wanted``."""

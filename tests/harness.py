@@ -55,6 +55,11 @@ class Client:
         self.transport = StringTransportWithDisconnection(peerAddress=peer)
         self.transport.protocol = self.protocol
         self.protocol.makeConnection(self.transport)
+        # Like netcat: the telnet offer comes first, then a CR, then the banner.
+        self.offer, cr, banner = self.transport.value().partition(b"\r")
+        assert cr, "the banner follows the telnet offer and a CR"
+        self.transport.clear()
+        self.transport.write(banner)
 
     def send(self, line: str | bytes, end: bytes = b"\r\n") -> None:
         data = line.encode("utf-8") if isinstance(line, str) else line
@@ -69,6 +74,7 @@ class Client:
         """What the server sent since the last look, decoded and split on CRLF."""
         data = self.received()
         assert data == b"" or data.endswith(b"\r\n"), data
+        assert b"\xff" not in data, "a client that never spoke telnet got an IAC byte"
         return data.decode("utf-8").split("\r\n")[:-1]
 
     def events(self) -> list[dict[str, Any]]:

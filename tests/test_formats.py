@@ -8,7 +8,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from twisted_chat import events
-from twisted_chat.formats import FORMATS, JsonFormat, TextFormat, duration
+from twisted_chat.formats import FORMATS, JsonFormat, TextFormat, build, duration
 from twisted_chat.interfaces import IFormat
 
 T = 1_800_000_000.25
@@ -42,6 +42,11 @@ SAMPLES: list[tuple[events.Event, str]] = [
     (events.Help(T, (events.CommandHelp("look", "look", "Look."),)),
      "= Commands (type /help COMMAND for one in detail):"),
     (events.FormatChanged(T, "text"), "*** Output format: text"),
+    (events.Encoding(T, "gbk", choices=("utf-8", "gbk")), "*** Encoding: gbk"),
+    (events.Encoding(T, "gbk", guessed=True),
+     "*** Your text looks like GBK, so this connection now uses GBK. "
+     "Type /encoding NAME to change it."),
+    (events.Color(T, True), "*** Colour is on"),
     (events.Goodbye(T, "Goodbye."), "*** Goodbye."),
     (events.Error(T, "name-taken", "Taken."), "! Taken."),
 ]
@@ -56,8 +61,8 @@ def all_event_classes() -> set[type]:
 
 class TextFormatTests(SynchronousTestCase):
     def test_interface(self) -> None:
-        for fmt in FORMATS.values():
-            self.assertTrue(verifyObject(IFormat, fmt))
+        for name in FORMATS:
+            self.assertTrue(verifyObject(IFormat, build(name, encoding="gbk", color=True)))
 
     def test_every_event_has_a_sample(self) -> None:
         """A new event kind must be added here, so both formats are tried on it."""

@@ -150,8 +150,9 @@ class DecodingTests(SynchronousTestCase):
         """An undecodable line gets one error and changes nothing; the next line works."""
         server = Server()
         alice, bob = server.logins("alice", "bob")
-        alice.send(b"\xff\xfe\xc3(")
-        self.assertEqual(alice.lines(), ["! That line was not valid utf-8 and was ignored."])
+        alice.send(b"\x80\xc3(")
+        self.assertEqual(alice.lines(), ["! That line was not valid utf-8 and was ignored. "
+                                         "Type /encoding to see or set yours."])
         self.assertEqual(bob.lines(), [])
         alice.send("fine")
         self.assertEqual(bob.lines(), ["<alice> fine"])
@@ -159,15 +160,19 @@ class DecodingTests(SynchronousTestCase):
     def test_invalid_utf8_before_login(self) -> None:
         client = Server().connect()
         client.clear()
-        client.send(b"login \xe4\xbd")
-        self.assertEqual(client.lines(), ["! That line was not valid utf-8 and was ignored."])
+        client.send(b"login ab\x80")
+        self.assertEqual(client.lines(), ["! That line was not valid utf-8 and was ignored. "
+                                          "Type /encoding to see or set yours."])
 
     def test_nul_and_controls(self) -> None:
-        """NUL, ESC and CR inside a line reach others only as visible caret notation."""
+        """
+        NUL is dropped, an escape sequence is dropped whole, a lone CR ends a
+        line, other controls reach others only as visible caret notation.
+        """
         server = Server()
         alice, bob = server.logins("alice", "bob")
-        alice.send(b"a\x00b\x1b[2Jc\rd\x07")
-        self.assertEqual(bob.lines(), ["<alice> a^@b^[[2Jc^Md^G"])
+        alice.send(b"a\x00b\x1b[2Jc\rd\x07\x1b]0;title\x07")
+        self.assertEqual(bob.lines(), ["<alice> abc", "<alice> d^G]0;title^G"])
 
 
 class JsonOutputTests(SynchronousTestCase):

@@ -59,7 +59,8 @@ class BadEncoding(ChatError):
     code = "bad-encoding"
 
     def __init__(self, encoding: str) -> None:
-        super().__init__(f"That line was not valid {encoding} and was ignored.")
+        super().__init__(f"That line was not valid {encoding} and was ignored. "
+                         "Type /encoding to see or set yours.")
 
 
 class NameEmpty(ChatError):
@@ -154,6 +155,28 @@ class UnknownFormat(ChatError):
 
     def __init__(self, name: str, known: str) -> None:
         super().__init__(f"Unknown format {name!r}; use one of: {known}.")
+
+
+class UnknownEncoding(ChatError):
+    code = "unknown-encoding"
+
+    def __init__(self, name: str, choices: str) -> None:
+        super().__init__(f"Unknown encoding {name!r}; use one of: {choices}.")
+
+
+class BadSwitch(ChatError):
+    code = "usage"
+
+    def __init__(self, command: str) -> None:
+        super().__init__(f"Usage: /{command} on  or  /{command} off")
+
+
+class SubnegotiationTooLong(ChatError):
+    code = "telnet-violation"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"Telnet subnegotiation longer than {limit} bytes; closing the connection.")
 
 
 class InternalError(ChatError):

@@ -178,6 +178,25 @@ class FormatChanged(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Encoding(Event):
+    """
+    The connection's character encoding: shown, set, or ``guessed`` from a
+    line that was not valid in the old one; ``choices`` lists the others.
+    """
+
+    kind: ClassVar[str] = "encoding"
+    encoding: str
+    guessed: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Color(Event):
+    kind: ClassVar[str] = "color"
+    on: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Goodbye(Event):
     """The last line before the server closes the connection."""
 

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 
 from zope.interface import implementer
 
-from twisted_chat import events
+from twisted_chat import events, terminal
 from twisted_chat.interfaces import IFormat
 
 CRLF = "\r\n"
@@ -102,6 +102,16 @@ def _help(event: events.Help) -> list[str]:
     return lines
 
 
+def _encoding(event: events.Encoding) -> list[str]:
+    if event.guessed:
+        return [f"*** Your text looks like {event.encoding.upper()}, so this connection now "
+                f"uses {event.encoding.upper()}. Type /encoding NAME to change it."]
+    lines = [f"*** Encoding: {event.encoding}"]
+    if event.choices:
+        lines.append(f"= Encodings: {', '.join(event.choices)}")
+    return lines
+
+
 _TEXT: dict[str, Callable] = {
     "chat": lambda e: [f"<{e.sender}> {e.text}"],
     "emote": lambda e: [f"* {e.sender} {e.text}"],
@@ -121,21 +131,57 @@ _TEXT: dict[str, Callable] = {
     "rooms": _rooms,
     "help": _help,
     "format": lambda e: [f"*** Output format: {e.format}"],
+    "encoding": _encoding,
+    "color": lambda e: [f"*** Colour is {'on' if e.on else 'off'}"],
     "goodbye": lambda e: [f"*** {e.text}"],
     "error": lambda e: [f"! {e.text}"],
 }
 
 
+#: The colour of each line marker, for users who turn colour on.
+_MARKER_COLORS = {"<": "bold", "*": "yellow", "[": "green", "=": "cyan", "!": "red"}
+
+
+def _marker(event: events.Event, line: str) -> str:
+    """The marker that starts ``line``: the part colour may touch, never user text."""
+    if isinstance(event, events.Chat):
+        return f"<{event.sender}>"
+    if isinstance(event, events.Emote):
+        return f"* {event.sender}"
+    if isinstance(event, events.Private):
+        return f"[{event.sender} -> {event.target}]"
+    return line.split(" ", 1)[0]
+
+
+def _paint(event: events.Event, line: str) -> str:
+    marker = _marker(event, line)
+    if not line.startswith(marker):
+        return line
+    color = "magenta" if event.kind == "emote" else _MARKER_COLORS.get(marker[:1])
+    return terminal.paint(marker, color) + line[len(marker):] if color else line
+
+
 @implementer(IFormat)
 @dataclass(frozen=True, slots=True)
 class TextFormat:
-    """Lines for people at a terminal."""
+    """
+    Lines for people at a terminal.
+
+    ``width`` (0 for unknown) wraps long lines to a telnet client's window;
+    ``color`` colours the line markers, and only them.
+    """
 
     encoding: str = "utf-8"
+    color: bool = False
+    width: int = 0
     name = "text"
 
     def render(self, event: events.Event) -> bytes:
         lines = _TEXT[event.kind](event)
+        if self.width:
+            lines = [row for line in lines for row in terminal.wrap(line, self.width)]
+        if self.color:
+            lines = [_paint(event, line) for line in lines]
         return (CRLF.join(lines) + CRLF).encode(self.encoding, "replace")
 
 
@@ -155,4 +201,11 @@ class JsonFormat:
         return (document + CRLF).encode(self.encoding, "replace")
 
 
-FORMATS: dict[str, IFormat] = {"text": TextFormat(), "json": JsonFormat()}
+FORMATS = ("text", "json")
+
+
+def build(name: str, *, encoding: str = "utf-8", color: bool = False, width: int = 0) -> IFormat:
+    """The format called ``name`` with a connection's settings; JSON ignores colour and width."""
+    if name == "json":
+        return JsonFormat(encoding)
+    return TextFormat(encoding, color, width)

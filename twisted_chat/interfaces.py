@@ -42,11 +42,19 @@ class IChatClient(Interface):
 class IConnection(IChatClient):
     """What a state may ask of the connection it drives."""
 
+    encoding = Attribute("The name of the character encoding this client uses.")
+    color = Attribute("Whether this client asked for colour in the text format.")
+
     def become(state: object) -> None:
         """Make ``state`` decide what the following lines mean."""
 
-    def setFormat(format: object) -> None:
-        """Render everything sent from now on with ``format``."""
+    def configure(*, format: str | None = None, encoding: str | None = None,
+                  color: bool | None = None) -> None:
+        """
+        Change how everything from now on is rendered: the format's name, the
+        encoding (a name from :mod:`twisted_chat.charsets`; the client's own
+        choice, never guessed over again) or colour.
+        """
 
     def close() -> None:
         """Send what is pending, then disconnect."""

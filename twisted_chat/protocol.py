@@ -1,27 +1,39 @@
 """
 The line protocol: bytes in, decoded lines to the state; events out, rendered.
 
-It holds no room or user logic.  Its one subtlety is line length: a line over
-the limit gets an error and is thrown away, *all* of it, however it is split
-across reads, and the lines after it are read as usual.  (LineReceiver's own
-answer to a long line is to drop the connection, and to discard whatever else
-was in the same read.)
+It holds no room or user logic.  Bytes pass through the telnet layer
+(:mod:`twisted_chat.telnet`) first, which leaves only text, every line ending
+in LF.  Then:
+
+- **Line length.**  A line over the limit gets an error and is thrown away,
+  *all* of it, however it is split across reads, and the lines after it are
+  read as usual.  (LineReceiver's own answer to a long line is to drop the
+  connection, and to discard whatever else was in the same read.)
+- **Decoding.**  Only whole lines are decoded, in the connection's encoding.
+  A line that is not valid UTF-8 but is valid GBK switches a connection that
+  never chose its encoding to GBK (:mod:`twisted_chat.charsets`).
+- **Editing keys.**  Backspace and friends are applied to the decoded line
+  (:mod:`twisted_chat.editing`), and echoed as they arrive if the client
+  asked the server to echo.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import ITransport
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from twisted_chat import errors
+from twisted_chat import charsets, errors, events
+from twisted_chat.editing import EchoLine, edit
 from twisted_chat.events import Event
-from twisted_chat.formats import FORMATS
+from twisted_chat.formats import build
 from twisted_chat.interfaces import IConnection, IFormat
 from twisted_chat.states import LoginState, State
+from twisted_chat.telnet import MAX_SUBNEGOTIATION, TelnetLayer
 
 if TYPE_CHECKING:
     from twisted_chat.factory import ChatFactory
@@ -29,33 +41,48 @@ if TYPE_CHECKING:
 
 @implementer(IConnection)
 class ChatProtocol(LineReceiver):
-    """One client connection, in text or JSON, driven by its current state."""
+    """One client connection, telnet or raw, text or JSON, driven by its current state."""
 
-    # LF alone ends a line, so netcat and telnetlib work; a CR before it is stripped.
+    # The telnet layer turns every kind of Enter into a single LF.
     delimiter = b"\n"
     transport: ITransport
 
     def __init__(self, factory: ChatFactory) -> None:
         self.factory = factory
-        # One byte more than the limit, for the CR of a CRLF; the limit itself
-        # is checked without the line ending in lineReceived.
-        self.MAX_LENGTH = factory.maxLine + 1
-        self.format: IFormat = FORMATS["text"]
+        self.MAX_LENGTH = factory.maxLine
+        self.telnet = TelnetLayer(self)
+        self.echo: EchoLine | None = None
+        self.formatName = "text"
+        self.encoding = charsets.DEFAULT
+        self.color = False
+        self.width = 0
+        self.encodingChosen = False
+        self.format: IFormat = build(self.formatName)
         self.state: State = LoginState(self, factory.chat, factory.chat.clock())
         self._discarding = False
         self._afterOverlong = b""
 
     def connectionMade(self) -> None:
+        self.telnet.makeConnection(self.transport)
         self.factory.connectionOpened(self)
+        # The offer goes ahead of the first line, and the CR returns a raw
+        # client's cursor so that the banner covers whatever the offer showed.
+        self.transport.write(self.telnet.offer() + b"\r")
         self.state.enter()
 
     def connectionLost(self, reason: Failure | None = None) -> None:
+        self.telnet.connectionLost(reason or Failure(ConnectionDone()))
         self.state.connectionLost()
         self.factory.connectionClosed(self)
 
     # Bytes in
 
     def dataReceived(self, data: bytes) -> None:
+        self.telnet.dataReceived(data)
+
+    def textReceived(self, data: bytes) -> None:
+        if self.echo is not None:
+            self.transport.write(self.telnet.escape(self.echo.feed(data)))
         super().dataReceived(data)
         while self._afterOverlong and not self.transport.disconnecting:  # type: ignore[attr-defined]
             rest, self._afterOverlong = self._afterOverlong, b""
@@ -66,16 +93,25 @@ class ChatProtocol(LineReceiver):
             # The tail of a line that was already too long.
             self._discarding = False
             return
-        line = line.removesuffix(b"\r")
         if len(line) > self.factory.maxLine:
             self.state.fail(errors.LineTooLong(self.factory.maxLine))
             return
+        text = self._decode(line)
+        if text is not None:
+            self.state.lineReceived(edit(text))
+
+    def _decode(self, line: bytes) -> str | None:
         try:
-            text = line.decode(self.format.encoding)
+            return line.decode(self.encoding)
         except UnicodeDecodeError:
-            self.state.fail(errors.BadEncoding(self.format.encoding))
-            return
-        self.state.lineReceived(text)
+            pass
+        guessed = None if self.encodingChosen else charsets.guess(line)
+        if guessed is None:
+            self.state.fail(errors.BadEncoding(self.encoding))
+            return None
+        self._settle(encoding=guessed)
+        self.send(events.Encoding(self.factory.chat.clock(), guessed, guessed=True))
+        return line.decode(guessed)
 
     def lineLengthExceeded(self, line: bytes) -> None:
         if not self._discarding:
@@ -84,22 +120,69 @@ class ChatProtocol(LineReceiver):
         self._discarding = not ended
         self._afterOverlong = rest
 
+    # What the telnet layer reports: TelnetUser
+
+    def echoChanged(self, on: bool) -> None:
+        self.echo = EchoLine(self.factory.maxLine) if on else None
+        if self.echo is not None:
+            self.echo.encoding = self.encoding
+
+    def windowSizeChanged(self, width: int, height: int) -> None:
+        self._settle(width=width)
+
+    def interrupted(self) -> None:
+        self.clearLineBuffer()
+        self._discarding = False
+        if self.echo is not None:
+            self.echo.clear()
+        self.send(events.Notice(
+            self.factory.chat.clock(),
+            "Interrupted: the line you were typing was dropped. Type /quit to leave."))
+
+    def areYouThere(self) -> None:
+        chat = self.factory.chat
+        self.send(events.Notice(chat.clock(), f"Yes, {chat.server_name} is here."))
+
+    def subnegotiationTooLong(self) -> None:
+        self.state.fail(errors.SubnegotiationTooLong(MAX_SUBNEGOTIATION))
+
     # Events out: IConnection
 
     def send(self, event: Event) -> None:
-        self.transport.write(self.format.render(event))
+        self.write(self.format.render(event))
 
     def write(self, data: bytes) -> None:
-        self.transport.write(data)
+        if self.echo is not None and self.echo.shown:
+            # Lift the half-typed line out of the way and put it back after.
+            data = self.echo.hide() + data + self.echo.show()
+        self.transport.write(self.telnet.escape(data))
 
     def become(self, state: object) -> None:
         assert isinstance(state, State)
         self.state = state
         state.enter()
 
-    def setFormat(self, format: object) -> None:
-        assert IFormat.providedBy(format)
-        self.format = format  # type: ignore[assignment]
+    def configure(self, *, format: str | None = None, encoding: str | None = None,
+                  color: bool | None = None) -> None:
+        if encoding is not None:
+            self.encodingChosen = True
+        self._settle(format=format, encoding=encoding, color=color)
+
+    def _settle(self, *, format: str | None = None, encoding: str | None = None,
+                color: bool | None = None, width: int | None = None) -> None:
+        """Change some settings and rebuild the format from all of them."""
+        if format is not None:
+            self.formatName = format
+        if encoding is not None:
+            self.encoding = encoding
+            if self.echo is not None:
+                self.echo.encoding = encoding
+        if color is not None:
+            self.color = color
+        if width is not None:
+            self.width = width
+        self.format = build(self.formatName, encoding=self.encoding, color=self.color,
+                            width=self.width)
 
     def close(self) -> None:
         self.transport.loseConnection()

@@ -18,7 +18,7 @@ from typing import ClassVar, NoReturn
 
 from twisted.logger import Logger
 
-from twisted_chat import errors, events
+from twisted_chat import charsets, errors, events
 from twisted_chat.commands import BOOK_WORDS, Command, command, commands_of, split
 from twisted_chat.formats import FORMATS
 from twisted_chat.interfaces import IConnection
@@ -139,11 +139,43 @@ class State:
         documents the fields.
         """
         if name is not None:
-            chosen = FORMATS.get(name.lower())
-            if chosen is None:
+            chosen = name.lower()
+            if chosen not in FORMATS:
                 raise errors.UnknownFormat(name, ", ".join(FORMATS))
-            self.connection.setFormat(chosen)
+            self.connection.configure(format=chosen)
         self.reply(events.FormatChanged(self.chat.clock(), self.connection.format.name))
+
+    @command("encoding [NAME]", "charset")
+    def do_encoding(self, name: str | None = None) -> None:
+        """Show or set the character encoding your terminal uses.
+
+        UTF-8 unless you choose: gbk or gb18030 for Simplified Chinese,
+        big5, shift_jis, euc-kr, latin-1, cp1252 and more; /encoding lists
+        them.  Lines you read are sent in it; characters it cannot show
+        arrive as ?.
+        """
+        if name is None:
+            self.reply(events.Encoding(self.chat.clock(), self.connection.encoding,
+                                       choices=tuple(charsets.ENCODINGS)))
+            return
+        chosen = charsets.lookup(name)
+        if chosen is None:
+            raise errors.UnknownEncoding(name, ", ".join(charsets.ENCODINGS))
+        self.connection.configure(encoding=chosen)
+        self.reply(events.Encoding(self.chat.clock(), chosen))
+
+    @command("color [on|off]", "colour")
+    def do_color(self, switch: str | None = None) -> None:
+        """Show or switch colour for the line markers (text format; off by default).
+
+        Only the markers (<name>, ***, !) are coloured, never what people wrote.
+        """
+        if switch is not None:
+            on = {"on": True, "off": False}.get(switch.lower())
+            if on is None:
+                raise errors.BadSwitch("color")
+            self.connection.configure(color=on)
+        self.reply(events.Color(self.chat.clock(), self.connection.color))
 
 
 class LoginState(State):

@@ -1,0 +1,221 @@
+"""
+Telnet, for a port that every kind of client reaches.
+
+Twisted's own :class:`twisted.conch.telnet.Telnet` parses the byte stream and
+keeps the option state; this subclass adds what a chat port needs on top:
+
+- **When the server speaks first.**  It offers its options once, at connect,
+  ahead of the banner's first line (:meth:`TelnetLayer.offer`): BINARY both
+  ways (without it, Linux telnet swallows UTF-8 bytes 0x80-0x9f), ECHO with
+  SUPPRESS-GO-AHEAD (character mode: the server echoes, so Windows telnet,
+  which stops echoing locally once a server negotiates anything, shows what
+  is typed), and NAWS (the window width, for wrapping).  After that the server
+  only ever *answers*; a client that never sends a telnet command (netcat, a
+  bot, the GUI) never receives another IAC byte, and its 0xFF bytes are not
+  doubled.
+- **Refusing politely.**  Any other option is refused with WONT or DONT.
+- **Never stumped.**  Twisted raises ``ValueError('Stumped')`` on IAC followed
+  by a byte that is no telnet command (a Latin-1 ``ÿ`` from a raw client).
+  The input is fed to the parser so that it can only stop at such a pair; the
+  pair is then taken as two bytes of text and parsing goes on.
+- **Every Enter.**  CR LF, CR NUL, a lone CR and a lone LF all end a line; a
+  CR at the end of a read ends its line at once instead of waiting for the
+  byte that follows it.
+- **Bounded.**  A subnegotiation longer than :attr:`MAX_SUBNEGOTIATION` gets
+  an error and the connection is closed.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, cast
+
+from twisted.conch import telnet
+from twisted.internet.error import ConnectionDone, ConnectionLost
+from twisted.internet.interfaces import ITransport
+from twisted.python.failure import Failure
+
+BINARY = b"\x00"
+ECHO = telnet.ECHO
+SGA = telnet.SGA
+NAWS = telnet.NAWS
+IAC = telnet.IAC
+
+#: What we offer at connect: options we perform, options we ask the client to perform.
+#: (Twisted negotiates one direction of an option at a time, so DO BINARY
+#: follows the client's answer to WILL BINARY: by then it has shown it speaks telnet.)
+OFFER_LOCAL = (BINARY, SGA, ECHO)
+OFFER_REMOTE = (NAWS,)
+#: What we agree to when the client asks first.
+ACCEPT_LOCAL = frozenset(OFFER_LOCAL)
+ACCEPT_REMOTE = frozenset((BINARY, SGA, NAWS))
+
+#: The longest subnegotiation we keep: a window size is 4 bytes (8 escaped).
+MAX_SUBNEGOTIATION = 64
+
+
+class TelnetUser(Protocol):
+    """What the telnet layer tells the connection it serves."""
+
+    def textReceived(self, data: bytes) -> None:
+        """Bytes of text, with every line end made a single LF."""
+
+    def echoChanged(self, on: bool) -> None:
+        """The client now wants the server to echo what it types, or no longer."""
+
+    def windowSizeChanged(self, width: int, height: int) -> None:
+        """The client's window is this many columns wide and rows high."""
+
+    def interrupted(self) -> None:
+        """The client sent IAC IP (Ctrl-C, or ``send ip`` in telnet)."""
+
+    def areYouThere(self) -> None:
+        """The client sent IAC AYT and wants a visible sign of life."""
+
+    def subnegotiationTooLong(self) -> None:
+        """The client sent a subnegotiation over the limit; the connection will close."""
+
+
+class TelnetLayer(telnet.Telnet):
+    """Telnet parsing and negotiation between a transport and a :class:`TelnetUser`."""
+
+    _MAX_SUBNEGOTIATION_LENGTH = MAX_SUBNEGOTIATION
+
+    def __init__(self, user: TelnetUser) -> None:
+        super().__init__()
+        self.user = user
+        #: Whether the client has sent any telnet command, so speaks telnet.
+        self.peer = False
+        self.echoing = False
+        self._crEnded = False
+        self.commandMap.update({
+            telnet.IP: self._interrupt,
+            telnet.BRK: self._interrupt,
+            telnet.AYT: lambda _: self.user.areYouThere(),
+            # Erase character and erase line, as the control keys that mean the same.
+            telnet.EC: lambda _: self.user.textReceived(b"\x7f"),
+            telnet.EL: lambda _: self.user.textReceived(b"\x15"),
+        })
+        self.negotiationMap[NAWS] = self._windowSize
+
+    def offer(self) -> bytes:
+        """
+        Start the negotiation; return the bytes to send ahead of the first line.
+
+        Called once, at connect.  The replies are handled whenever they come,
+        or never, for a client that does not speak telnet.
+        """
+        sent: list[bytes] = []
+        transport, self.transport = self.transport, cast(ITransport, _Collect(sent))
+        try:
+            for option in OFFER_LOCAL:
+                answered = self.will(option)
+                if option == BINARY:
+                    answered.addBoth(self._askBinary)
+                answered.addErrback(_ignoreRefusal)
+            for option in OFFER_REMOTE:
+                self.do(option).addErrback(_ignoreRefusal)
+        finally:
+            self.transport = transport
+        return b"".join(sent)
+
+    def _askBinary(self, answer: object) -> object:
+        """The client answered WILL BINARY, so it speaks telnet: ask it to send binary too."""
+        if self.peer and self.getOptionState(BINARY).him.state == "no":
+            self.do(BINARY).addErrback(_ignoreRefusal)
+        return answer
+
+    def escape(self, data: bytes) -> bytes:
+        """Make outgoing text safe for telnet: a telnet client needs 0xFF doubled."""
+        if self.peer and IAC in data:
+            return data.replace(IAC, IAC + IAC)
+        return data
+
+    # Bytes in
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._crEnded:
+            # The LF or NUL that completes a CR already taken as a line end.
+            self._crEnded = False
+            if data[:1] in (b"\n", b"\0"):
+                data = data[1:]
+        if IAC not in data:
+            self._feed(data)
+        else:
+            # Each piece after the first starts with IAC, so the parser can only
+            # be stumped by a piece's second byte (or the first piece's first).
+            first, *rest = data.split(IAC)
+            self._feed(first)
+            for piece in rest:
+                self._feed(IAC + piece)
+        if self.state == "newline":
+            self.state = "data"
+            self._crEnded = True
+            self.user.textReceived(b"\n")
+
+    def _feed(self, piece: bytes) -> None:
+        try:
+            super().dataReceived(piece)
+        except ValueError:
+            # IAC and a byte that is no command: two bytes of text after all.
+            self.state = "data"
+            self.user.textReceived(IAC)
+            super().dataReceived(piece.removeprefix(IAC))
+
+    def applicationDataReceived(self, data: bytes) -> None:
+        self.user.textReceived(data.replace(b"\r", b"\n").replace(b"\0", b""))
+
+    def commandReceived(self, command: bytes, argument: bytes | None) -> None:
+        self.peer = True
+        super().commandReceived(command, argument)
+
+    def negotiate(self, data: list[bytes]) -> None:
+        self.peer = True
+        super().negotiate(data)
+
+    def _subnegotiationLengthExceeded(self) -> None:
+        if not self.transport.disconnecting:  # type: ignore[union-attr]
+            self.user.subnegotiationTooLong()
+        super()._subnegotiationLengthExceeded()
+
+    def _interrupt(self, argument: bytes | None) -> None:
+        self.user.interrupted()
+
+    def _windowSize(self, data: list[bytes]) -> None:
+        payload = b"".join(data)
+        if len(payload) == 4:
+            self.user.windowSizeChanged(int.from_bytes(payload[:2], "big"),
+                                        int.from_bytes(payload[2:], "big"))
+
+    # Which options, and what they change
+
+    def enableLocal(self, option: bytes) -> bool:
+        if option == ECHO:
+            self.echoing = True
+            self.user.echoChanged(True)
+        return option in ACCEPT_LOCAL
+
+    def enableRemote(self, option: bytes) -> bool:
+        return option in ACCEPT_REMOTE
+
+    def disableLocal(self, option: bytes) -> None:
+        if option == ECHO:
+            self.echoing = False
+            self.user.echoChanged(False)
+
+    def disableRemote(self, option: bytes) -> None:
+        pass
+
+
+class _Collect:
+    """A stand-in transport that keeps what is written, to send it in one piece."""
+
+    def __init__(self, into: list[bytes]) -> None:
+        self.into = into
+
+    def write(self, data: bytes) -> None:
+        self.into.append(data)
+
+
+def _ignoreRefusal(failure: Failure) -> None:
+    """A refused or unanswered offer is normal: the connection goes on without it."""
+    failure.trap(telnet.OptionRefused, ConnectionDone, ConnectionLost)
