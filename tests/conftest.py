@@ -67,9 +67,10 @@ class LineClient:
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
         self.pending = b""
         self.offer: bytes | None = None
+        self.encoding = "utf-8"
 
     def send(self, line: str | bytes, end: bytes = b"\r\n") -> None:
-        data = line.encode() if isinstance(line, str) else line
+        data = line.encode(self.encoding) if isinstance(line, str) else line
         self.sock.sendall(data + end)
 
     def readline(self) -> str:
@@ -82,7 +83,7 @@ class LineClient:
             self._receive()
         line, self.pending = self.pending.split(b"\r\n", 1)
         assert b"\xff" not in line, f"a client that never spoke telnet got IAC: {line!r}"
-        return line.decode()
+        return line.decode(self.encoding)
 
     def _receive(self) -> None:
         data = self.sock.recv(65536)

@@ -510,6 +510,90 @@ class FormatTests(SynchronousTestCase):
         self.assertEqual(presence[0]["name"], "carol")
 
 
+class EncodingTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.server = Server()
+        self.alice, self.wei = self.server.logins("alice", "wei")
+
+    def test_show(self) -> None:
+        self.alice.send("/encoding")
+        lines = self.alice.lines()
+        self.assertEqual(lines[0], "*** Encoding: utf-8")
+        self.assertTrue(lines[1].startswith("= Encodings: utf-8, gbk, gb18030, big5, shift_jis"))
+
+    def test_set_before_login(self) -> None:
+        client = self.server.connect()
+        client.clear()
+        client.send("encoding big5")
+        self.assertEqual(client.lines(), ["*** Encoding: big5"])
+        client.send("login 小美".encode("big5"))
+        self.assertIn("*** 小美 has logged in", self.alice.lines())
+
+    def test_each_reads_in_their_own(self) -> None:
+        """A GBK user and a UTF-8 user chat in Chinese; each reads the other."""
+        self.wei.send("/encoding GBK")
+        self.assertEqual(self.wei.received(), b"*** Encoding: gbk\r\n")
+        self.wei.send("你好，爱丽丝".encode("gbk"))
+        self.assertEqual(self.alice.lines(), ["<wei> 你好，爱丽丝"])
+        self.assertEqual(self.wei.received(), "<wei> 你好，爱丽丝\r\n".encode("gbk"))
+        self.alice.send("你好 wei ✓")
+        self.assertEqual(self.wei.received(), "<alice> 你好 wei ?\r\n".encode("gbk"))
+
+    def test_chosen_encoding_is_not_guessed_over(self) -> None:
+        """After /encoding utf-8 a GBK line is an error, not a switch."""
+        self.wei.send("/encoding utf-8")
+        self.wei.clear()
+        self.wei.send("你好".encode("gbk"))
+        self.assertEqual(self.wei.lines(), ["! That line was not valid utf-8 and was ignored. "
+                                            "Type /encoding to see or set yours."])
+        self.assertEqual(self.alice.lines(), [])
+
+    def test_unknown(self) -> None:
+        self.alice.send("/encoding utf-16")
+        line = self.alice.lines()[0]
+        self.assertTrue(line.startswith("! Unknown encoding 'utf-16'; use one of: utf-8, gbk"))
+        self.alice.send("/encoding")
+        self.assertEqual(self.alice.lines()[0], "*** Encoding: utf-8")
+
+    def test_json_keeps_the_encoding(self) -> None:
+        self.wei.send("/encoding gbk")
+        self.wei.send("/format json")
+        self.wei.clear()
+        self.alice.send("中文")
+        self.assertIn('"text":"中文"'.encode("gbk"), self.wei.received())
+
+
+class ColorTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.server = Server()
+        self.alice, self.bob = self.server.logins("alice", "bob")
+
+    def test_off_by_default(self) -> None:
+        self.bob.send("/me waves")
+        self.bob.send("/nope")
+        self.assertNotIn(b"\x1b", self.alice.received() + self.bob.received())
+        self.alice.send("/color")
+        self.assertEqual(self.alice.lines(), ["*** Colour is off"])
+
+    def test_on_colours_markers_only(self) -> None:
+        self.alice.send("/colour ON")
+        self.assertEqual(self.alice.received(), b"\x1b[33m***\x1b[0m Colour is on\r\n")
+        self.bob.send("hi")
+        self.bob.send("/me waves")
+        self.assertEqual(self.alice.received().decode().split("\r\n")[:-1], [
+            "\x1b[1m<bob>\x1b[0m hi",
+            "\x1b[35m* bob\x1b[0m waves",
+        ])
+        self.assertNotIn(b"\x1b", self.bob.received())
+        self.alice.send("/color off")
+        self.bob.send("plain")
+        self.assertEqual(self.alice.lines(), ["*** Colour is off", "<bob> plain"])
+
+    def test_bad_switch(self) -> None:
+        self.alice.send("/color blue")
+        self.assertEqual(self.alice.lines(), ["! Usage: /color on  or  /color off"])
+
+
 class InternalErrorTests(SynchronousTestCase):
     def test_unexpected_exception(self) -> None:
         """A bug inside a command is logged; the user gets one line and the session goes on."""

@@ -1,57 +1,233 @@
-"""
-The real Linux ``telnet`` program, in a pseudo-terminal, against the real server:
-what a reader of the book does with three windows.
-"""
+"""The telnet layer: the offer, every Enter, traps in Twisted's parser, echo and redraw."""
 
 from __future__ import annotations
 
-import shutil
+from harness import Client, Server
+from twisted.trial.unittest import SynchronousTestCase
 
-import pexpect
-from conftest import DEADLINE, RunningServer
+from twisted_chat.telnet import MAX_SUBNEGOTIATION
 
-
-def telnet(server: RunningServer) -> pexpect.spawn:
-    assert shutil.which("telnet"), "the telnet program is missing: .ci/run installs it"
-    session = pexpect.spawn("telnet", ["127.0.0.1", str(server.port)], encoding="utf-8",
-                            timeout=DEADLINE, dimensions=(40, 120))
-    session.expect_exact("Log in with: login NAME")
-    return session
+IAC, WILL, WONT, DO, DONT, SB, SE = b"\xff", b"\xfb", b"\xfc", b"\xfd", b"\xfe", b"\xfa", b"\xf0"
+BINARY, ECHO, SGA, TTYPE, NAWS, LINEMODE = b"\x00", b"\x01", b"\x03", b"\x18", b"\x1f", b"\x22"
 
 
-def test_telnet_users_chat(server: RunningServer) -> None:
-    alice = telnet(server)
-    bob = telnet(server)
-    alice.send("login alice\r")
-    alice.expect_exact("= Members (1): alice")
-    bob.send("login bob\r")
-    bob.expect_exact("= Members (2): alice, bob")
-    alice.expect_exact("*** bob has logged in")
-
-    alice.send("hello from telnet 你好\r")
-    bob.expect_exact("<alice> hello from telnet 你好")
-    bob.send("/me waves back\r")
-    alice.expect_exact("* bob waves back")
-    bob.send("look at this\r")
-    alice.expect_exact("<bob> look at this")
-    bob.send("look\r")
-    bob.expect_exact("= Topic: Tea and talk")
-
-    bob.send("quit\r")
-    bob.expect_exact("*** Goodbye, bob.")
-    bob.expect(pexpect.EOF)
-    alice.expect_exact("*** bob has logged out")
-    alice.send("/logout\r")
-    alice.expect(pexpect.EOF)
+def telnet_client(server: Server, *, echo: bool = True) -> Client:
+    """A client that agrees to the server's offer, as Linux telnet does."""
+    client = server.connect()
+    client.protocol.dataReceived(
+        IAC + DO + BINARY + IAC + DO + SGA + IAC + (DO if echo else DONT) + ECHO
+        + IAC + WILL + NAWS + IAC + SB + NAWS + b"\x00\x50\x00\x18" + IAC + SE
+        + IAC + WILL + BINARY)
+    client.clear()
+    return client
 
 
-def test_telnet_and_netcat_style_client_together(server: RunningServer) -> None:
-    """A telnet user (CRLF) and a raw client sending LF alone read each other."""
-    person = telnet(server)
-    person.send("login person\r")
-    person.expect_exact("= Members")
-    raw = server.connect().login("raw")
-    raw.send("hi from a bare LF", end=b"\n")
-    person.expect_exact("<raw> hi from a bare LF")
-    person.send("hi back\r")
-    raw.expect("<person> hi back")
+class OfferTests(SynchronousTestCase):
+    def test_offer_comes_before_the_banner(self) -> None:
+        """BINARY, SGA and ECHO offered and NAWS asked for, once, ahead of a CR and the banner."""
+        client = Server().connect()
+        self.assertEqual(client.offer, IAC + WILL + BINARY + IAC + WILL + SGA + IAC + WILL + ECHO
+                         + IAC + DO + NAWS)
+        self.assertEqual(client.lines()[0], "*** Welcome to twisted-chat!")
+
+    def test_silent_client_gets_nothing_more(self) -> None:
+        """A client that never answers gets no IAC later, and no echo."""
+        server = Server()
+        client = server.connect()
+        client.lines()
+        client.send(b"login quiet")
+        client.send(b"/encoding latin-1")
+        (alice,) = server.logins("alice")
+        client.clear()
+        alice.send("caf\u00e9 \u00ff")
+        self.assertEqual(client.received(), "<alice> caf\u00e9 \u00ff\r\n".encode("latin-1"))
+        self.assertIsNone(client.protocol.echo)
+
+    def test_telnet_client_gets_iac_doubled(self) -> None:
+        server = Server()
+        client = telnet_client(server)
+        client.send(b"login tn\r\n/encoding latin-1")
+        client.clear()
+        server.login("alice").send("\u00ff")
+        self.assertIn(b"<alice> \xff\xff\r\n", client.received())
+
+    def test_refuses_politely(self) -> None:
+        """Options the server does not do are refused with WONT or DONT, and nothing breaks."""
+        client = Server().connect()
+        client.clear()
+        client.protocol.dataReceived(IAC + DO + TTYPE + IAC + WILL + LINEMODE + IAC + WILL + TTYPE)
+        self.assertEqual(client.received(), IAC + WONT + TTYPE + IAC + DONT + LINEMODE
+                         + IAC + DONT + TTYPE)
+        client.send(b"login fine")
+        self.assertIn(b"You are fine", client.received())
+
+    def test_client_refusing_echo_is_not_echoed(self) -> None:
+        """Like telnetlib, which refuses everything: it echoes for itself."""
+        server = Server()
+        client = telnet_client(server, echo=False)
+        client.protocol.dataReceived(b"login x")
+        self.assertEqual(client.received(), b"")
+        self.assertIsNone(client.protocol.echo)
+
+
+class EnterTests(SynchronousTestCase):
+    def assertLines(self, data: list[bytes], said: list[str]) -> None:
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = server.connect()
+        client.send(b"login sender")
+        for chunk in data:
+            client.protocol.dataReceived(chunk)
+        self.assertEqual(watcher.lines()[1:], [f"<sender> {text}" for text in said])
+
+    def test_every_enter(self) -> None:
+        self.assertLines([b"a\r\nb\r\x00c\nd\re\r"], ["a", "b", "c", "d", "e"])
+
+    def test_cr_at_the_end_of_a_read_ends_the_line_at_once(self) -> None:
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = server.connect()
+        client.send(b"login sender")
+        watcher.clear()
+        client.protocol.dataReceived(b"now\r")
+        self.assertEqual(watcher.lines(), ["<sender> now"])
+        client.protocol.dataReceived(b"\x00next\r")
+        self.assertEqual(watcher.lines(), ["<sender> next"])
+
+    def test_cr_before_a_bad_command_still_ends_the_line(self) -> None:
+        """CR, then IAC and a byte that is no command: the line ends and ÿ starts the next."""
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = server.connect()
+        client.send(b"/encoding latin-1\r\nlogin ll")
+        watcher.clear()
+        client.protocol.dataReceived(b"one\r\xff\x01two\r\n")
+        self.assertEqual(watcher.lines(), ["<ll> one", "<ll> \u00ff^Atwo"])
+
+    def test_crlf_split_across_reads_is_one_line_end(self) -> None:
+        self.assertLines([b"a\r", b"\nb\r", b"\x00", b"c\n"], ["a", "b", "c"])
+
+
+class TrapTests(SynchronousTestCase):
+    def test_stumped(self) -> None:
+        """
+        IAC followed by a byte that is no telnet command (a raw Latin-1 client
+        typing ÿ) is text, in one read or split after the IAC.
+        """
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = server.connect()
+        client.send(b"/encoding latin-1\r\nlogin ll")
+        watcher.clear()
+        client.protocol.dataReceived(b"caf\xe9 \xffa \xff")
+        client.protocol.dataReceived(b"b!\r\n")
+        self.assertEqual(watcher.lines(), ["<ll> caf\u00e9 \u00ffa \u00ffb!"])
+        self.assertTrue(client.connected)
+
+    def test_subnegotiation_is_bounded(self) -> None:
+        """A subnegotiation that never ends gets one error line, then the connection closes."""
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login sb\r\n")
+        client.clear()
+        client.protocol.dataReceived(IAC + SB + TTYPE + b"x" * (MAX_SUBNEGOTIATION + 10))
+        self.assertIn(b"! Telnet subnegotiation longer than 64 bytes", client.received())
+        self.assertFalse(client.connected)
+        self.assertTrue(watcher.connected)
+
+
+    def test_empty_subnegotiation(self) -> None:
+        """IAC SB IAC SE (on which Twisted raises IndexError) is ignored."""
+        client = Server().connect()
+        client.clear()
+        client.protocol.dataReceived(IAC + SB + IAC + SE + b"login empty\r\n")
+        self.assertIn(b"You are empty", client.received())
+
+    def test_a_parser_bug_costs_only_the_sender(self) -> None:
+        """Should the telnet parser ever raise, the sender is told and cut off; others go on."""
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = server.connect()
+        client.clear()
+
+        def broken(data: bytes) -> None:
+            raise RuntimeError("parser bug")
+
+        client.protocol.telnet.dataReceived = broken  # type: ignore[method-assign]
+        client.protocol.dataReceived(b"anything")
+        self.assertEqual(client.lines(), ["! Internal error: the server could not read what "
+                                          "you sent; closing the connection."])
+        self.assertFalse(client.connected)
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        self.assertTrue(watcher.connected)
+
+
+class CommandTests(SynchronousTestCase):
+    def test_interrupt_drops_the_half_typed_line(self) -> None:
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login ip\r\n")
+        watcher.clear()
+        client.protocol.dataReceived(b"secret half" + IAC + b"\xf4" + b"fine\r\n")
+        self.assertEqual(watcher.lines(), ["<ip> fine"])
+        self.assertIn(b"*** Interrupted", client.received())
+
+    def test_ctrl_c_in_character_mode_interrupts(self) -> None:
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login cc\r\n")
+        watcher.clear()
+        client.protocol.dataReceived(b"oops\x03")
+        client.protocol.dataReceived(b"ok\r\n")
+        self.assertEqual(watcher.lines(), ["<cc> ok"])
+
+    def test_erase_character_and_line(self) -> None:
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login ec\r\n")
+        watcher.clear()
+        client.protocol.dataReceived(b"nope" + IAC + b"\xf8" + b"yes!!" + IAC + b"\xf7" + b"\r\n")
+        self.assertEqual(watcher.lines(), ["<ec> yes!"])
+
+    def test_are_you_there(self) -> None:
+        client = Server(server_name="Tea").connect()
+        client.clear()
+        client.protocol.dataReceived(IAC + b"\xf6")
+        self.assertEqual(client.received(), b"*** Yes, Tea is here.\r\n")
+
+
+class EchoTests(SynchronousTestCase):
+    def test_keys_are_echoed_as_typed(self) -> None:
+        client = telnet_client(Server())
+        for key in (b"l", b"o", b"g", b"\x7f", b"g"):
+            client.protocol.dataReceived(key)
+        self.assertEqual(client.received(), b"log\b \bg")
+
+    def test_other_output_does_not_tear_the_typed_line(self) -> None:
+        """A line arriving while the user types: the typed part is lifted out and put back."""
+        server = Server()
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login typist\r\n")
+        (alice,) = server.logins("alice")
+        client.clear()
+        client.protocol.dataReceived("半行".encode())
+        client.clear()
+        alice.send("hi")
+        self.assertEqual(client.received(), "\r    \r<alice> hi\r\n半行".encode())
+
+    def test_window_size_wraps_lines(self) -> None:
+        server = Server()
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login narrow\r\n")
+        client.protocol.dataReceived(IAC + SB + NAWS + b"\x00\x1e\x00\x18" + IAC + SE)
+        (alice,) = server.logins("alice")
+        client.clear()
+        alice.send("one two three four five six seven eight")
+        self.assertEqual(client.received().decode().split("\r\n")[:-1], [
+            "<alice> one two three four",
+            "  five six seven eight",
+        ])

@@ -186,3 +186,13 @@ class InternalError(ChatError):
 
     def __init__(self) -> None:
         super().__init__("Internal error: that command failed. The session goes on.")
+
+
+class UnreadableInput(ChatError):
+    """Sent when input broke the connection's parser: a bug, logged, and the end of it."""
+
+    code = "internal-error"
+
+    def __init__(self) -> None:
+        super().__init__("Internal error: the server could not read what you sent; "
+                         "closing the connection.")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import ITransport
+from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 from zope.interface import implementer
@@ -37,6 +38,10 @@ from twisted_chat.telnet import MAX_SUBNEGOTIATION, TelnetLayer
 
 if TYPE_CHECKING:
     from twisted_chat.factory import ChatFactory
+
+CTRL_C = b"\x03"
+
+_log = Logger()
 
 
 @implementer(IConnection)
@@ -78,9 +83,22 @@ class ChatProtocol(LineReceiver):
     # Bytes in
 
     def dataReceived(self, data: bytes) -> None:
-        self.telnet.dataReceived(data)
+        try:
+            self.telnet.dataReceived(data)
+        except Exception:
+            # A byte sequence nobody foresaw: it costs the sender its connection, no more.
+            _log.failure("Input from {peer} broke the connection", peer=self.transport.getPeer())
+            self.state.fail(errors.UnreadableInput())
+            self.transport.loseConnection()
 
     def textReceived(self, data: bytes) -> None:
+        if self.echo is not None and CTRL_C in data:
+            # In character mode Ctrl-C arrives as itself: it means what IAC IP means.
+            before, _, after = data.partition(CTRL_C)
+            self.textReceived(before)
+            self.interrupted()
+            self.textReceived(after)
+            return
         if self.echo is not None:
             self.transport.write(self.telnet.escape(self.echo.feed(data)))
         super().dataReceived(data)
@@ -134,6 +152,8 @@ class ChatProtocol(LineReceiver):
         self.clearLineBuffer()
         self._discarding = False
         if self.echo is not None:
+            if self.echo.shown:
+                self.transport.write(b"^C\r\n")
             self.echo.clear()
         self.send(events.Notice(
             self.factory.chat.clock(),

@@ -21,6 +21,7 @@ keeps the option state; this subclass adds what a chat port needs on top:
 - **Every Enter.**  CR LF, CR NUL, a lone CR and a lone LF all end a line; a
   CR at the end of a read ends its line at once instead of waiting for the
   byte that follows it.
+- **Empty.**  ``IAC SB IAC SE`` is ignored (Twisted raises IndexError on it).
 - **Bounded.**  A subnegotiation longer than :attr:`MAX_SUBNEGOTIATION` gets
   an error and the connection is closed.
 """
@@ -120,7 +121,8 @@ class TelnetLayer(telnet.Telnet):
 
     def _askBinary(self, answer: object) -> object:
         """The client answered WILL BINARY, so it speaks telnet: ask it to send binary too."""
-        if self.peer and self.getOptionState(BINARY).him.state == "no":
+        binary = self.getOptionState(BINARY)
+        if self.peer and binary.him.state == "no" and not binary.him.negotiating:
             self.do(BINARY).addErrback(_ignoreRefusal)
         return answer
 
@@ -146,6 +148,11 @@ class TelnetLayer(telnet.Telnet):
             first, *rest = data.split(IAC)
             self._feed(first)
             for piece in rest:
+                if self.state == "newline":
+                    # CR then IAC: the CR ends its line (as Twisted would, were
+                    # it not stumped by a bad command after it).
+                    self.state = "data"
+                    self.user.textReceived(b"\n")
                 self._feed(IAC + piece)
         if self.state == "newline":
             self.state = "data"
@@ -170,7 +177,9 @@ class TelnetLayer(telnet.Telnet):
 
     def negotiate(self, data: list[bytes]) -> None:
         self.peer = True
-        super().negotiate(data)
+        if data:
+            # (Twisted raises IndexError on an empty IAC SB IAC SE.)
+            super().negotiate(data)
 
     def _subnegotiationLengthExceeded(self) -> None:
         if not self.transport.disconnecting:  # type: ignore[union-attr]
@@ -218,4 +227,4 @@ class _Collect:
 
 def _ignoreRefusal(failure: Failure) -> None:
     """A refused or unanswered offer is normal: the connection goes on without it."""
-    failure.trap(telnet.OptionRefused, ConnectionDone, ConnectionLost)
+    failure.trap(telnet.OptionRefused, telnet.AlreadyNegotiating, ConnectionDone, ConnectionLost)

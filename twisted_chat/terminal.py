@@ -43,9 +43,10 @@ def wrap(line: str, columns: int) -> list[str]:
     """
     Break ``line`` into rows of at most ``columns - 1`` columns.
 
-    Breaks at the last space that fits, or anywhere in text without spaces
-    (Chinese has none).  Rows after the first start with :data:`INDENT`.  One
-    column is left free, since some terminals wrap early when a row is full.
+    Breaks at the last space that fits if that fills at least half the row,
+    otherwise anywhere (Chinese has no spaces to break at).  Rows after the
+    first start with :data:`INDENT`.  One column is left free, since some
+    terminals wrap early when a row is full.
     """
     limit = columns - 1
     if columns < MIN_WIDTH or width(line) <= limit:
@@ -59,7 +60,7 @@ def wrap(line: str, columns: int) -> list[str]:
             if used > limit:
                 break
             cut = index + 1
-            if char == " " and index > len(INDENT):
+            if char == " " and used > limit // 2:
                 space = index
         if space > 0:
             rows.append(rest[:space].rstrip())
