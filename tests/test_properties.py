@@ -68,3 +68,29 @@ def test_splitting_changes_nothing(stream: list[bytes], data: st.DataObject) -> 
     _, watcher2, chinese2, _ = watched(pieces)
     assert watcher.received() == watcher2.received()
     assert chinese.received() == chinese2.received()
+
+
+class _Collect:
+    def __init__(self) -> None:
+        self.text = b""
+
+    def textReceived(self, data: bytes) -> None:
+        self.text += data
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"\r", b"\n", b"\r\n", b"\x00", b"a", b"\xe4\xbd\xa0", b" "]),
+                max_size=30).map(b"".join))
+def test_fast_path_agrees_with_twisted(data: bytes) -> None:
+    """Text without IAC skips Twisted's byte-by-byte parser; the result must be the same."""
+    from twisted.conch.telnet import Telnet
+
+    from twisted_chat.telnet import TelnetLayer
+
+    fast, slow = _Collect(), _Collect()
+    TelnetLayer(fast).dataReceived(data)
+    layer = TelnetLayer(slow)
+    Telnet.dataReceived(layer, data)
+    if layer.state == "newline":
+        slow.textReceived(b"\n")
+    assert fast.text == slow.text

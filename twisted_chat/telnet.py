@@ -160,6 +160,12 @@ class TelnetLayer(telnet.Telnet):
             self.user.textReceived(b"\n")
 
     def _feed(self, piece: bytes) -> None:
+        if self.state == "data" and IAC not in piece and b"\r" not in piece.replace(b"\r\n", b""):
+            # Plain text, each CR (if any) before its LF: what Twisted's
+            # byte-by-byte loop would make of it, without the loop.
+            if piece:
+                self.applicationDataReceived(piece.replace(b"\r\n", b"\n"))
+            return
         try:
             super().dataReceived(piece)
         except ValueError:
