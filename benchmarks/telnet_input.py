@@ -81,7 +81,7 @@ def main() -> None:
                 best[name] = min(best[name], timed(make, data, args.reads))
         results[ending] = best
     base = "bare LineReceiver"
-    print(f"{'line ending':<12}{'contender':<22}{'µs per line':>12}{'× bare':>9}")
+    print(f"{'line ending':<12}{'contender':<22}{'µs per line':>12}{'x bare':>9}")
     for ending, best in results.items():
         for name, seconds in best.items():
             print(f"{ending:<12}{name:<22}{seconds * 1e6:>12.2f}{seconds / best[base]:>9.2f}")
