@@ -119,6 +119,19 @@ class ReplayTests(SynchronousTestCase):
         for option in (b"\x20", b"\x18", b"\x27"):
             self.assertEqual(sent.count(b"\xff\xfe" + option), 1, option)
 
+    def test_telnetlib(self) -> None:
+        """A client that refuses every option gets no echo, and the same chat."""
+        client = self.replay("telnetlib")
+        self.assertIsNone(client.protocol.echo)
+        self.assertEqual(self.watcher.lines(), [
+            "*** tl has logged in",
+            "<tl> héllo 你好 from telnetlib",
+            "*** tl has logged out",
+        ])
+        shown = text_of(client.received())
+        self.assertIn("\r\n<tl> héllo 你好 from telnetlib\r\n", shown)
+        self.assertNotIn("login tl", shown)
+
     def test_netcat(self) -> None:
         """
         A client that never speaks telnet: no echo, and after the offer at
