@@ -72,7 +72,8 @@ class ChatProtocol(LineReceiver):
         self.factory.connectionOpened(self)
         # The offer goes ahead of the first line, and the CR returns a raw
         # client's cursor so that the banner covers whatever the offer showed.
-        self.transport.write(self.telnet.offer() + b"\r")
+        self.telnet.offer()
+        self.transport.write(b"\r")
         self.state.enter()
 
     def connectionLost(self, reason: Failure | None = None) -> None:

@@ -28,11 +28,10 @@ keeps the option state; this subclass adds what a chat port needs on top:
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import Protocol
 
 from twisted.conch import telnet
 from twisted.internet.error import ConnectionDone, ConnectionLost
-from twisted.internet.interfaces import ITransport
 from twisted.python.failure import Failure
 
 BINARY = b"\x00"
@@ -86,7 +85,6 @@ class TelnetLayer(telnet.Telnet):
         self.user = user
         #: Whether the client has sent any telnet command, so speaks telnet.
         self.peer = False
-        self.echoing = False
         self._crEnded = False
         self.commandMap.update({
             telnet.IP: self._interrupt,
@@ -98,26 +96,20 @@ class TelnetLayer(telnet.Telnet):
         })
         self.negotiationMap[NAWS] = self._windowSize
 
-    def offer(self) -> bytes:
+    def offer(self) -> None:
         """
-        Start the negotiation; return the bytes to send ahead of the first line.
+        Start the negotiation: called once, at connect, before the first line.
 
-        Called once, at connect.  The replies are handled whenever they come,
-        or never, for a client that does not speak telnet.
+        The replies are handled whenever they come, or never, for a client
+        that does not speak telnet.
         """
-        sent: list[bytes] = []
-        transport, self.transport = self.transport, cast(ITransport, _Collect(sent))
-        try:
-            for option in OFFER_LOCAL:
-                answered = self.will(option)
-                if option == BINARY:
-                    answered.addBoth(self._askBinary)
-                answered.addErrback(_ignoreRefusal)
-            for option in OFFER_REMOTE:
-                self.do(option).addErrback(_ignoreRefusal)
-        finally:
-            self.transport = transport
-        return b"".join(sent)
+        for option in OFFER_LOCAL:
+            answered = self.will(option)
+            if option == BINARY:
+                answered.addBoth(self._askBinary)
+            answered.addErrback(_ignoreRefusal)
+        for option in OFFER_REMOTE:
+            self.do(option).addErrback(_ignoreRefusal)
 
     def _askBinary(self, answer: object) -> object:
         """The client answered WILL BINARY, so it speaks telnet: ask it to send binary too."""
@@ -205,7 +197,6 @@ class TelnetLayer(telnet.Telnet):
 
     def enableLocal(self, option: bytes) -> bool:
         if option == ECHO:
-            self.echoing = True
             self.user.echoChanged(True)
         return option in ACCEPT_LOCAL
 
@@ -214,21 +205,10 @@ class TelnetLayer(telnet.Telnet):
 
     def disableLocal(self, option: bytes) -> None:
         if option == ECHO:
-            self.echoing = False
             self.user.echoChanged(False)
 
     def disableRemote(self, option: bytes) -> None:
         pass
-
-
-class _Collect:
-    """A stand-in transport that keeps what is written, to send it in one piece."""
-
-    def __init__(self, into: list[bytes]) -> None:
-        self.into = into
-
-    def write(self, data: bytes) -> None:
-        self.into.append(data)
 
 
 def _ignoreRefusal(failure: Failure) -> None:
