@@ -22,6 +22,17 @@ def telnet_client(server: Server, *, echo: bool = True) -> Client:
     return client
 
 
+def watched(name: str, *, telnet: bool = True, before: bytes = b"") -> tuple[Client, Client]:
+    """A client logged in as ``name`` (after sending ``before``) and a watcher in its room."""
+    server = Server()
+    (watcher,) = server.logins("watcher")
+    client = telnet_client(server) if telnet else server.connect()
+    client.send(before + b"login " + name.encode())
+    watcher.clear()
+    client.clear()
+    return client, watcher
+
+
 class OfferTests(SynchronousTestCase):
     def test_offer_comes_before_the_banner(self) -> None:
         """BINARY, SGA and ECHO offered and NAWS asked for, once, ahead of a CR and the banner."""
@@ -72,23 +83,16 @@ class OfferTests(SynchronousTestCase):
 
 class EnterTests(SynchronousTestCase):
     def assertLines(self, data: list[bytes], said: list[str]) -> None:
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = server.connect()
-        client.send(b"login sender")
+        client, watcher = watched("sender", telnet=False)
         for chunk in data:
             client.protocol.dataReceived(chunk)
-        self.assertEqual(watcher.lines()[1:], [f"<sender> {text}" for text in said])
+        self.assertEqual(watcher.lines(), [f"<sender> {text}" for text in said])
 
     def test_every_enter(self) -> None:
         self.assertLines([b"a\r\nb\r\x00c\nd\re\r"], ["a", "b", "c", "d", "e"])
 
     def test_cr_at_the_end_of_a_read_ends_the_line_at_once(self) -> None:
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = server.connect()
-        client.send(b"login sender")
-        watcher.clear()
+        client, watcher = watched("sender", telnet=False)
         client.protocol.dataReceived(b"now\r")
         self.assertEqual(watcher.lines(), ["<sender> now"])
         client.protocol.dataReceived(b"\x00next\r")
@@ -96,11 +100,7 @@ class EnterTests(SynchronousTestCase):
 
     def test_cr_before_a_bad_command_still_ends_the_line(self) -> None:
         """CR, then IAC and a byte that is no command: the line ends and ÿ starts the next."""
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = server.connect()
-        client.send(b"/encoding latin-1\r\nlogin ll")
-        watcher.clear()
+        client, watcher = watched("ll", telnet=False, before=b"/encoding latin-1\r\n")
         client.protocol.dataReceived(b"one\r\xff\x01two\r\n")
         self.assertEqual(watcher.lines(), ["<ll> one", "<ll> \u00ff^Atwo"])
 
@@ -114,11 +114,7 @@ class TrapTests(SynchronousTestCase):
         IAC followed by a byte that is no telnet command (a raw Latin-1 client
         typing ÿ) is text, in one read or split after the IAC.
         """
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = server.connect()
-        client.send(b"/encoding latin-1\r\nlogin ll")
-        watcher.clear()
+        client, watcher = watched("ll", telnet=False, before=b"/encoding latin-1\r\n")
         client.protocol.dataReceived(b"caf\xe9 \xffa \xff")
         client.protocol.dataReceived(b"b!\r\n")
         self.assertEqual(watcher.lines(), ["<ll> caf\u00e9 \u00ffa \u00ffb!"])
@@ -126,11 +122,7 @@ class TrapTests(SynchronousTestCase):
 
     def test_subnegotiation_is_bounded(self) -> None:
         """A subnegotiation that never ends gets one error line, then the connection closes."""
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login sb\r\n")
-        client.clear()
+        client, watcher = watched("sb")
         client.protocol.dataReceived(IAC + SB + TTYPE + b"x" * (MAX_SUBNEGOTIATION + 10))
         self.assertIn(b"! Telnet subnegotiation longer than 64 bytes", client.received())
         self.assertFalse(client.connected)
@@ -165,31 +157,19 @@ class TrapTests(SynchronousTestCase):
 
 class CommandTests(SynchronousTestCase):
     def test_interrupt_drops_the_half_typed_line(self) -> None:
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login ip\r\n")
-        watcher.clear()
+        client, watcher = watched("ip")
         client.protocol.dataReceived(b"secret half" + IAC + b"\xf4" + b"fine\r\n")
         self.assertEqual(watcher.lines(), ["<ip> fine"])
         self.assertIn(b"*** Interrupted", client.received())
 
     def test_ctrl_c_in_character_mode_interrupts(self) -> None:
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login cc\r\n")
-        watcher.clear()
+        client, watcher = watched("cc")
         client.protocol.dataReceived(b"oops\x03")
         client.protocol.dataReceived(b"ok\r\n")
         self.assertEqual(watcher.lines(), ["<cc> ok"])
 
     def test_erase_character_and_line(self) -> None:
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login ec\r\n")
-        watcher.clear()
+        client, watcher = watched("ec")
         client.protocol.dataReceived(b"nope" + IAC + b"\xf8" + b"yes!!" + IAC + b"\xf7" + b"\r\n")
         self.assertEqual(watcher.lines(), ["<ec> yes!"])
 
