@@ -41,17 +41,21 @@ class ReplayTests(SynchronousTestCase):
             client.protocol.dataReceived(chunk)
         return client
 
+    def assertVisit(self, name: str, *said: str, left: bool = True) -> None:
+        """The watcher saw ``name`` log in, say ``said`` and (with ``left``) log out."""
+        self.assertEqual(self.watcher.lines(), [
+            f"*** {name} has logged in",
+            *(f"<{name}> {text}" for text in said),
+            *([f"*** {name} has logged out"] if left else []),
+        ])
+
     def test_linux_telnet(self) -> None:
         """
         Backspace edits the name, UTF-8 Chinese arrives whole with Enter as a
         lone CR, ``send ip`` drops the half-typed line, and /quit works after it.
         """
         client = self.replay("linux-telnet")
-        self.assertEqual(self.watcher.lines(), [
-            "*** linux has logged in",
-            "<linux> 来自telnet的问候",
-            "*** linux has logged out",
-        ])
+        self.assertVisit("linux", "来自telnet的问候")
         shown = text_of(client.received())
         self.assertIn("*** You are linux.", shown)
         self.assertIn("Interrupted: the line you were typing was dropped.", shown)
@@ -79,10 +83,7 @@ class ReplayTests(SynchronousTestCase):
         GBK and says so in GBK, and the UTF-8 watcher reads the Chinese.
         """
         client = self.replay("windows-telnet-gbk")
-        self.assertEqual(self.watcher.lines(), [
-            "*** wei has logged in",
-            "<wei> 你好，世界",
-        ])
+        self.assertVisit("wei", "你好，世界", left=False)
         shown = text_of(client.received(), "gbk")
         self.assertIn("Your text looks like GBK, so this connection now uses GBK.", shown)
         self.assertIn("<wei> 你好，世界", shown)
@@ -104,11 +105,7 @@ class ReplayTests(SynchronousTestCase):
         DEL as Backspace, Enter as CR NUL.
         """
         client = self.replay("putty")
-        self.assertEqual(self.watcher.lines(), [
-            "*** putty has logged in",
-            "<putty> héll",
-            "*** putty has logged out",
-        ])
+        self.assertVisit("putty", "héll")
         self.assertEqual(client.protocol.width, 100)
         self.assertFalse(client.connected)
 
@@ -123,11 +120,7 @@ class ReplayTests(SynchronousTestCase):
         """A client that refuses every option gets no echo, and the same chat."""
         client = self.replay("telnetlib")
         self.assertIsNone(client.protocol.echo)
-        self.assertEqual(self.watcher.lines(), [
-            "*** tl has logged in",
-            "<tl> héllo 你好 from telnetlib",
-            "*** tl has logged out",
-        ])
+        self.assertVisit("tl", "héllo 你好 from telnetlib")
         shown = text_of(client.received())
         self.assertIn("\r\n<tl> héllo 你好 from telnetlib\r\n", shown)
         self.assertNotIn("login tl", shown)
@@ -139,9 +132,5 @@ class ReplayTests(SynchronousTestCase):
         """
         client = self.replay("netcat")
         self.assertIsNone(client.protocol.echo)
-        self.assertEqual(self.watcher.lines(), [
-            "*** nc has logged in",
-            "<nc> héllo 你好",
-            "*** nc has logged out",
-        ])
+        self.assertVisit("nc", "héllo 你好")
         self.assertNotIn(b"\xff", client.received())

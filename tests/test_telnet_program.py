@@ -11,11 +11,15 @@ import pexpect
 from conftest import DEADLINE, RunningServer
 
 
-def telnet(server: RunningServer) -> pexpect.spawn:
+def telnet(server: RunningServer, login: str | None = None) -> pexpect.spawn:
+    """A telnet session at the login prompt, or logged in as ``login``."""
     assert shutil.which("telnet"), "the telnet program is missing: .ci/run installs it"
     session = pexpect.spawn("telnet", ["127.0.0.1", str(server.port)], encoding="utf-8",
                             timeout=DEADLINE, dimensions=(40, 120))
     session.expect_exact("Log in with: login NAME")
+    if login is not None:
+        session.send(f"login {login}\r")
+        session.expect_exact("= Members")
     return session
 
 
@@ -47,9 +51,7 @@ def test_telnet_users_chat(server: RunningServer) -> None:
 
 def test_telnet_and_netcat_style_client_together(server: RunningServer) -> None:
     """A telnet user (CRLF) and a raw client sending LF alone read each other."""
-    person = telnet(server)
-    person.send("login person\r")
-    person.expect_exact("= Members")
+    person = telnet(server, login="person")
     raw = server.connect().login("raw")
     raw.send("hi from a bare LF", end=b"\n")
     person.expect_exact("<raw> hi from a bare LF")
@@ -85,13 +87,8 @@ def test_telnet_editing_and_interrupt(server: RunningServer) -> None:
 
 def test_gbk_raw_client_and_telnet_user(server: RunningServer) -> None:
     """A GBK client is recognised, told so, and chats with a UTF-8 telnet user in Chinese."""
-    person = telnet(server)
-    person.send("login alice\r")
-    person.expect_exact("= Members")
-    wei = server.connect()
-    wei.expect("Log in with")
-    wei.send("login wei")
-    wei.expect("= Members")
+    person = telnet(server, login="alice")
+    wei = server.connect().login("wei")
     wei.encoding = "gbk"
     wei.send("你好，爱丽丝")
     person.expect_exact("<wei> 你好，爱丽丝")
