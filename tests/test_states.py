@@ -79,8 +79,8 @@ class BeforeLoginTests(SynchronousTestCase):
     def test_invisible_name(self) -> None:
         """An invisible name is refused, and the error makes what was typed visible."""
         self.client.send("/login \u200b")
-        self.assertEqual(self.client.lines(), ["! '\\u200b' is not a valid name: use letters, "
-                                               "digits, _ and -, starting with a letter."])
+        self.assertEqual(self.client.lines(), ["! '\\u200b' is not a valid name: it holds an "
+                                               "invisible character."])
 
     def test_name_taken_regardless_of_case_and_width(self) -> None:
         self.server.login("Alice")
@@ -88,7 +88,7 @@ class BeforeLoginTests(SynchronousTestCase):
             self.client.send(f"login {name}")
             lines = self.client.lines()
             self.assertEqual(len(lines), 1)
-            self.assertIn("is taken; choose another.", lines[0])
+            self.assertIn("is taken: it reads the same as 'Alice', who is online.", lines[0])
 
     def test_chinese_name(self) -> None:
         self.client.send("login 小明")
@@ -413,7 +413,8 @@ class NickTests(SynchronousTestCase):
         self.alice.send("/nick 9lives")
         self.alice.send("/nick")
         self.assertEqual(self.alice.lines(), [
-            "! The name 'Bob' is taken; choose another.",
+            "! The name 'Bob' is taken: it reads the same as 'bob', who is online. "
+            "Choose another.",
             "! '9lives' is not a valid name: use letters, digits, _ and -, "
             "starting with a letter.",
             "! Usage: /nick NAME",

@@ -9,6 +9,8 @@ rename one.
 
 from __future__ import annotations
 
+import math
+
 
 class ChatError(Exception):
     """A recoverable user mistake: reported to the user, never logged as a failure."""
@@ -87,6 +89,16 @@ class NameInvalid(ChatError):
         )
 
 
+
+
+class NameInvisible(NameInvalid):
+    """A name with a character that shows as nothing, so it would pass for another."""
+
+    def __init__(self, what: str, name: str) -> None:
+        ChatError.__init__(self, f"{name!r} is not a valid {what}: it holds an invisible "
+                                 "character.")
+
+
 class NameReserved(ChatError):
     code = "name-reserved"
 
@@ -97,8 +109,12 @@ class NameReserved(ChatError):
 class NameTaken(ChatError):
     code = "name-taken"
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"The name {name!r} is taken; choose another.")
+    def __init__(self, name: str, holder: str | None = None) -> None:
+        if holder is None or holder == name:
+            super().__init__(f"The name {name!r} is taken; choose another.")
+        else:
+            super().__init__(f"The name {name!r} is taken: it reads the same as {holder!r}, "
+                             "who is online. Choose another.")
 
 
 class NoSuchUser(ChatError):
@@ -196,3 +212,126 @@ class UnreadableInput(ChatError):
     def __init__(self) -> None:
         super().__init__("Internal error: the server could not read what you sent; "
                          "closing the connection.")
+
+
+# Limits (see limits.py): each says what was hit and what to do now.
+
+
+def _duration(seconds: float) -> str:
+    whole = max(1, math.ceil(seconds))
+    if whole % 60 == 0:
+        minutes = whole // 60
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return f"{whole} second{'s' if whole != 1 else ''}"
+
+
+class RateLimited(ChatError):
+    code = "rate-limited"
+
+    def __init__(self, doing: str, limit: int, wait: float) -> None:
+        super().__init__(f"You are {doing} too fast: at most {limit} a minute. "
+                         f"Try again in {_duration(wait)}.")
+
+
+class TooManyTargets(ChatError):
+    code = "rate-limited"
+
+    def __init__(self, limit: int, wait: float) -> None:
+        super().__init__(f"You have written to {limit} different people in the last minute, "
+                         f"the most allowed. Write to someone new in {_duration(wait)}.")
+
+
+class TooManyRooms(ChatError):
+    code = "too-many-rooms"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"This server has {limit} rooms, the most it allows. "
+                         "Join one of them (/list).")
+
+
+class TooManyOwnRooms(ChatError):
+    code = "too-many-rooms"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"You made {limit} rooms that still exist, the most one user may. "
+                         "Join one of them (/list).")
+
+
+class FloodWarning(ChatError):
+    code = "flood-warning"
+
+    def __init__(self, waiting: int, limit: int) -> None:
+        super().__init__(f"Slow down: {waiting} of your lines are waiting their turn. "
+                         f"Past {limit}, the server disconnects you.")
+
+
+class ExcessFlood(ChatError):
+    code = "excess-flood"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Excess flood: more than {limit} of your lines were waiting. "
+                         "Closing the connection.")
+
+
+class NotHttp(ChatError):
+    code = "not-http"
+
+    def __init__(self) -> None:
+        super().__init__("This is a chat server, not a web server: connect with telnet "
+                         "or netcat, not a browser. Closing the connection.")
+
+
+class TooManyLinesBeforeLogin(ChatError):
+    code = "login-required"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"{limit} lines without logging in. Closing the connection.")
+
+
+class LoginTimeout(ChatError):
+    code = "login-timeout"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"You did not log in within {_duration(seconds)}. "
+                         "Closing the connection.")
+
+
+class IdleWarning(ChatError):
+    code = "idle-warning"
+
+    def __init__(self, idle: float, remaining: float) -> None:
+        super().__init__(f"You have been idle for {_duration(idle)}. Type anything within "
+                         f"{_duration(remaining)} to stay connected.")
+
+
+class IdleTimeout(ChatError):
+    code = "idle-timeout"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"You were idle for {_duration(seconds)}. Closing the connection.")
+
+
+# Refusals: a connection over a limit reads one of these, then is closed.
+
+
+class ServerFull(ChatError):
+    code = "server-full"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"The server is full ({limit} connections). Try again later.")
+
+
+class TooManyFromAddress(ChatError):
+    code = "too-many-connections"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"Too many connections from your address (at most {limit} at once). "
+                         "Close one and try again.")
+
+
+class ConnectingTooFast(ChatError):
+    code = "connecting-too-fast"
+
+    def __init__(self, limit: int, wait: float) -> None:
+        super().__init__(f"Too many connections from your address in the last minute "
+                         f"(at most {limit}). Try again in {_duration(wait)}.")

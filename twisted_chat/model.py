@@ -21,16 +21,26 @@ from twisted.logger import Logger
 
 from twisted_chat import errors, events, names
 from twisted_chat.interfaces import IChatClient
+from twisted_chat.limits import DEFAULTS, Limits, Targets, Window
 
 MAX_TOPIC_LENGTH = 300
+
+#: What a limit of 0 counts with: nothing, and nothing is allocated per user.
+_UNLIMITED = Window(0)
 
 _log = Logger()
 
 
 class User:
-    """One logged-in user: a name, a client to talk to, and where they are."""
+    """
+    One logged-in user: a name, a client to talk to, and where they are.
 
-    __slots__ = ("client", "connected_at", "key", "last_active", "name", "room")
+    The counters behind the targeted limits are made on first use: most users
+    never change their name or write privately.
+    """
+
+    __slots__ = ("client", "connected_at", "key", "last_active", "name", "room", "rooms_made",
+                 "targets", "windows")
 
     def __init__(self, name: str, client: IChatClient, connected_at: float) -> None:
         self.name = name
@@ -39,6 +49,9 @@ class User:
         self.connected_at = connected_at
         self.last_active = connected_at
         self.room: Room | None = None
+        self.rooms_made = 0
+        self.windows: dict[str, Window] | None = None
+        self.targets: Targets | None = None
 
 
 class Room:
@@ -46,10 +59,11 @@ class Room:
     A room and its members, in order of arrival.
 
     ``permanent`` rooms (the main room) never vanish and have no owner; any
-    other room goes when its last member leaves.
+    other room goes when its last member leaves.  The owner may change; the
+    ``creator`` does not, and counts the room against their limit while it exists.
     """
 
-    __slots__ = ("key", "members", "name", "owner", "permanent", "topic")
+    __slots__ = ("creator", "key", "members", "name", "owner", "permanent", "topic")
 
     def __init__(self, name: str, *, topic: str = "", owner: User | None = None,
                  permanent: bool = False) -> None:
@@ -57,6 +71,7 @@ class Room:
         self.key = names.key(name)
         self.topic = topic
         self.owner = owner
+        self.creator = owner
         self.permanent = permanent
         self.members: dict[User, None] = {}
 
@@ -85,8 +100,9 @@ class Chat:
 
     def __init__(self, *, main_room: str = "lobby", main_topic: str = "",
                  server_name: str = "twisted-chat", motd: str = "",
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, limits: Limits = DEFAULTS) -> None:
         self.server_name = server_name
+        self.limits = limits
         self.motd = motd
         self.clock = clock
         self.main = Room(names.room_name(main_room), topic=main_topic, permanent=True)
@@ -124,8 +140,9 @@ class Chat:
 
     def login(self, client: IChatClient, raw_name: str, connected_at: float) -> User:
         name = names.user_name(raw_name)
-        if names.key(name) in self._users:
-            raise errors.NameTaken(name)
+        holder = self._users.get(names.key(name))
+        if holder is not None:
+            raise errors.NameTaken(name, holder.name)
         user = User(name, client, connected_at)
         self._users[user.key] = user
         _log.info("{name} logged in", name=name)
@@ -140,11 +157,11 @@ class Chat:
         del self._users[user.key]
         _log.info("{name} logged out", name=user.name)
 
-    def drop(self, user: User) -> None:
-        """The user's connection went away without a goodbye."""
-        self._leave(user, "drop", "connection lost")
+    def drop(self, user: User, reason: str = "connection lost") -> None:
+        """The user's connection went away without a goodbye, for ``reason``."""
+        self._leave(user, "drop", reason)
         del self._users[user.key]
-        _log.info("{name} dropped", name=user.name)
+        _log.info("{name} dropped: {reason}", name=user.name, reason=reason)
 
     # Moving between rooms
 
@@ -152,13 +169,23 @@ class Chat:
         room = self.find_room(raw_room)
         if room is user.room:
             raise errors.AlreadyThere(room.name)
+        joins = self._window(user, "join", self.limits.join_rate, "changing rooms")
         self._move(user, room)
+        joins.record(self.clock())
 
     def create(self, user: User, raw_room: str) -> None:
         name = names.room_name(raw_room)
         if names.key(name) in self._rooms:
             raise errors.RoomExists(name)
+        limits = self.limits
+        if limits.max_rooms and len(self._rooms) >= limits.max_rooms:
+            raise errors.TooManyRooms(limits.max_rooms)
+        if limits.rooms_per_user and user.rooms_made >= limits.rooms_per_user:
+            raise errors.TooManyOwnRooms(limits.rooms_per_user)
+        creations = self._window(user, "create", limits.create_rate, "creating rooms")
+        creations.record(self.clock())
         room = Room(name, owner=user)
+        user.rooms_made += 1
         self._rooms[room.key] = room
         _log.info("{name} created room {room}", name=user.name, room=name)
         self._move(user, room)
@@ -174,8 +201,11 @@ class Chat:
     def rename(self, user: User, raw_name: str) -> None:
         name = names.user_name(raw_name)
         new_key = names.key(name)
-        if new_key != user.key and new_key in self._users:
-            raise errors.NameTaken(name)
+        holder = self._users.get(new_key)
+        if holder is not None and holder is not user:
+            raise errors.NameTaken(name, holder.name)
+        self._window(user, "nick", self.limits.nick_rate, "changing your name").record(
+            self.clock())
         old = user.name
         del self._users[user.key]
         user.name, user.key = name, new_key
@@ -209,6 +239,14 @@ class Chat:
 
     def private(self, user: User, raw_target: str, text: str) -> None:
         target = self.find_user(raw_target)
+        if self.limits.msg_targets:
+            if user.targets is None:
+                user.targets = Targets(self.limits.msg_targets)
+            now = self.clock()
+            wait = user.targets.wait(target.key, now)
+            if wait:
+                raise errors.TooManyTargets(self.limits.msg_targets, wait)
+            user.targets.record(target.key, now)
         event = events.Private(self.clock(), user.name, target.name, text)
         target.client.send(event)
         if target is not user:
@@ -241,8 +279,23 @@ class Chat:
         """The user did something: they are not idle."""
         user.last_active = self.clock()
 
-    # The mechanics of presence
+    # The mechanics of limits
 
+    def _window(self, user: User, kind: str, limit: int, doing: str) -> Window:
+        """The user's counter for ``kind``, after checking that it has room for one more."""
+        if not limit:
+            return _UNLIMITED
+        if user.windows is None:
+            user.windows = {}
+        window = user.windows.get(kind)
+        if window is None:
+            window = user.windows[kind] = Window(limit)
+        wait = window.wait(self.clock())
+        if wait:
+            raise errors.RateLimited(doing, limit, wait)
+        return window
+
+    # The mechanics of presence
 
     @staticmethod
     def _others(room: Room, user: User) -> list[User]:
@@ -269,6 +322,8 @@ class Chat:
                                   to_room=to_room, reason=reason), room.members)
         if not room.members and not room.permanent:
             del self._rooms[room.key]
+            if room.creator is not None:
+                room.creator.rooms_made -= 1
             _log.info("Room {room} is empty and gone", room=room.name)
         elif room.owner is user:
             room.owner = next(iter(room.members), None)

@@ -4,8 +4,10 @@ The rules for user names and room names.
 Names are what makes the text format unforgeable: they may hold letters of
 any script, digits, ``_`` and ``-`` and nothing else, so no name can contain
 the markers (``<``, ``*``, ``[``, ``!``, spaces) that start the lines of the
-text format.  Two names are the same name when their casefolded NFKC forms
-are equal.
+text format.  Two names are the same name when they differ only in case, in Unicode
+compatibility forms (full-width letters, ligatures) or in invisible
+characters: :func:`key` folds all three away, and a name holding an invisible
+character is refused outright.
 """
 
 from __future__ import annotations
@@ -15,6 +17,19 @@ import unicodedata
 from twisted_chat import errors
 
 MAX_NAME_LENGTH = 24
+
+#: Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt):
+#: characters that show as nothing.  Most are format characters that names
+#: refuse anyway, but the Hangul fillers are letters and the variation
+#: selectors and the grapheme joiner are marks, so "bob" plus one of them
+#: would pass for a second "bob".
+_INVISIBLE = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160),
+    (0x17B4, 0x17B5), (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x206F), (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
 
 RESERVED_USER_NAMES = frozenset(
     {"admin", "administrator", "all", "everyone", "me", "nobody", "operator", "root",
@@ -33,6 +48,11 @@ def _allowed(char: str, first: bool) -> bool:
     return category == "Nd" or category[0] == "M" or char in "_-"
 
 
+def invisible(char: str) -> bool:
+    code = ord(char)
+    return any(low <= code <= high for low, high in _INVISIBLE)
+
+
 def normalise(raw: str, what: str, reserved: frozenset[str] = frozenset()) -> str:
     """
     Return the name as it will be shown, or raise the error that says what is wrong.
@@ -44,6 +64,8 @@ def normalise(raw: str, what: str, reserved: frozenset[str] = frozenset()) -> st
         raise errors.NameEmpty(what)
     if len(name) > MAX_NAME_LENGTH:
         raise errors.NameTooLong(what, MAX_NAME_LENGTH)
+    if any(invisible(char) for char in name):
+        raise errors.NameInvisible(what, name)
     if not all(_allowed(char, index == 0) for index, char in enumerate(name)):
         raise errors.NameInvalid(what, name)
     if key(name) in reserved:
@@ -60,5 +82,8 @@ def room_name(raw: str) -> str:
 
 
 def key(name: str) -> str:
-    """The form under which a name is unique: NFKC, then casefolded."""
-    return unicodedata.normalize("NFKC", name).casefold()
+    """The form under which a name is unique: NFKC, without invisibles, casefolded."""
+    folded = "".join(char for char in unicodedata.normalize("NFKC", name)
+                     if not invisible(char)).casefold()
+    # Casefolding can undo NFKC (and NFKC can undo casefolding) for a few characters.
+    return unicodedata.normalize("NFKC", folded)

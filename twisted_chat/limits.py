@@ -1,0 +1,134 @@
+"""
+The limits that keep one user's abuse from costing anyone else a message.
+
+:class:`Limits` is every number in one place, with the defaults README.rst
+documents; ``twistd chat`` builds one from its options and hands it to the
+model and the factory.  :class:`Window` and :class:`Targets` count what a user
+did in the last minute.  Nothing here imports ``twisted.internet``: the model
+uses these too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network
+
+MINUTE = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Every limit; a count or a rate of 0 turns that limit off."""
+
+    #: Lines a connection may send at once, then lines a second; the rest wait in a queue.
+    flood_burst: int = 8
+    flood_rate: float = 4.0
+    flood_queue: int = 64
+    #: Unsent output, in bytes, past which a connection that does not read is cut.
+    sendq: int = 256 * 1024
+    max_connections: int = 10_000
+    #: Connections open at once from one IPv4 address or one IPv6 /64.
+    max_per_ip: int = 20
+    #: Connections a minute from one address.
+    conn_rate: int = 20
+    #: Addresses and networks the per-address limits never apply to.
+    exempt: tuple[IPv4Network | IPv6Network, ...] = ()
+    #: Lines a connection may send before it has logged in.
+    login_lines: int = 20
+    login_timeout: float = 60.0
+    idle_timeout: float = 0.0
+    max_rooms: int = 1000
+    #: Rooms one user created that exist at once.
+    rooms_per_user: int = 5
+    #: The targeted limits, each a number a minute.
+    nick_rate: int = 5
+    join_rate: int = 20
+    create_rate: int = 5
+    msg_targets: int = 10
+
+    @property
+    def idle_warning(self) -> float:
+        """How long before the idle cut the user is warned: a minute, or half the timeout."""
+        return min(MINUTE, self.idle_timeout / 2)
+
+
+DEFAULTS = Limits()
+
+#: What the unit tests and a trusted deployment use: nothing is limited.
+UNLIMITED = Limits(flood_rate=0, sendq=0, max_connections=0, max_per_ip=0, conn_rate=0,
+                   login_lines=0, login_timeout=0, max_rooms=0, rooms_per_user=0,
+                   nick_rate=0, join_rate=0, create_rate=0, msg_targets=0)
+
+
+class Window:
+    """
+    How often something happened in the last ``period`` seconds, up to ``limit`` times.
+
+    A list of times rather than a deque: a user has several of these, and an
+    empty list is a tenth of the size of an empty deque.
+    """
+
+    __slots__ = ("_times", "limit", "period")
+
+    def __init__(self, limit: int, period: float = MINUTE) -> None:
+        self.limit = limit
+        self.period = period
+        self._times: list[float] = []
+
+    def wait(self, now: float) -> float:
+        """Seconds until it may happen again; 0 if it may happen now."""
+        if not self.limit:
+            return 0.0
+        self._forget(now)
+        if len(self._times) < self.limit:
+            return 0.0
+        return self._times[0] + self.period - now
+
+    def record(self, now: float) -> None:
+        if self.limit:
+            self._times.append(now)
+
+    def idle(self, now: float) -> bool:
+        """Whether nothing happened in the last period."""
+        self._forget(now)
+        return not self._times
+
+    def _forget(self, now: float) -> None:
+        start = now - self.period
+        stale = 0
+        for when in self._times:
+            if when > start:
+                break
+            stale += 1
+        del self._times[:stale]
+
+
+class Targets:
+    """
+    The distinct people a user wrote to in the last ``period`` seconds.
+
+    Writing again to someone already in the set is free, so a conversation is
+    never limited; only reaching more and more new people is.
+    """
+
+    __slots__ = ("_last", "limit", "period")
+
+    def __init__(self, limit: int, period: float = MINUTE) -> None:
+        self.limit = limit
+        self.period = period
+        self._last: dict[str, float] = {}
+
+    def wait(self, key: str, now: float) -> float:
+        """Seconds until ``key`` may be written to; 0 if now."""
+        if not self.limit:
+            return 0.0
+        start = now - self.period
+        for old in [k for k, when in self._last.items() if when <= start]:
+            del self._last[old]
+        if key in self._last or len(self._last) < self.limit:
+            return 0.0
+        return min(self._last.values()) + self.period - now
+
+    def record(self, key: str, now: float) -> None:
+        if self.limit:
+            self._last[key] = now
