@@ -14,16 +14,24 @@ from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransportWithDisconnection
 
 from twisted_chat.factory import ChatFactory
+from twisted_chat.limits import UNLIMITED, Limits
 from twisted_chat.model import Chat
 
 START = 1_800_000_000.0
 
 
 class Server:
-    def __init__(self, maxLine: int = 1024, **chat: Any) -> None:
+    """
+    A chat server on a ``Clock``.
+
+    Nothing is limited unless a test says so with ``limits``: the tests of
+    the limits show each one, and no other test trips over them by accident.
+    """
+
+    def __init__(self, maxLine: int = 1024, limits: Limits = UNLIMITED, **chat: Any) -> None:
         self.clock = Clock()
         self.clock.advance(START)
-        self.chat = Chat(clock=self.clock.seconds, **chat)
+        self.chat = Chat(clock=self.clock.seconds, limits=limits, **chat)
         self.factory = ChatFactory(self.chat, self.clock, maxLine=maxLine)
         self._port = 40000
 

@@ -3,23 +3,40 @@ The server factory: the connections, the chat they share, and closing them all.
 
 The factory holds the :class:`~twisted_chat.model.Chat` (the one owner of users
 and rooms) and every open connection, logged in or not, so that a shutdown
-can say goodbye to everyone.
+can say goodbye to everyone.  It is also the door: a connection over one of
+the connection limits (:mod:`twisted_chat.admission`) is told why in one line
+and closed before it costs more than that.
 """
 
 from __future__ import annotations
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IAddress, IReactorTime
-from twisted.internet.protocol import ServerFactory
+from twisted.internet.protocol import Protocol, ServerFactory
+from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
 from twisted_chat import events
+from twisted_chat.admission import Admission, peer_ip
+from twisted_chat.formats import build
+from twisted_chat.limits import MINUTE
 from twisted_chat.model import Chat
 from twisted_chat.protocol import ChatProtocol
 
 _log = Logger()
 
 DEFAULT_MAX_LINE = 1024
+
+
+class Refusal(Protocol):
+    """A connection over a limit: one line that says why, then the close."""
+
+    def __init__(self, line: bytes) -> None:
+        self.line = line
+
+    def connectionMade(self) -> None:
+        self.transport.write(self.line)  # type: ignore[union-attr]
+        self.transport.loseConnection()  # type: ignore[union-attr]
 
 
 class ChatFactory(ServerFactory):
@@ -30,11 +47,29 @@ class ChatFactory(ServerFactory):
         self.chat = chat
         self.reactor = reactor
         self.maxLine = maxLine
+        self.limits = chat.limits
+        self.admission = Admission(chat.limits, reactor.seconds)
         self.connections: set[ChatProtocol] = set()
         self._allClosed: list[Deferred[None]] = []
+        self._sweeper = LoopingCall(self.admission.sweep)
+        self._sweeper.clock = reactor
 
-    def buildProtocol(self, addr: IAddress | None) -> ChatProtocol:
-        return ChatProtocol(self)
+    def startFactory(self) -> None:
+        self._sweeper.start(MINUTE, now=False)
+
+    def stopFactory(self) -> None:
+        if self._sweeper.running:
+            self._sweeper.stop()
+
+    def buildProtocol(self, addr: IAddress | None) -> Protocol:
+        ip = peer_ip(addr)
+        refusal = self.admission.admit(ip)
+        if refusal is not None:
+            _log.info("Refused {peer}: {why}", peer=addr, why=refusal.code)
+            text = build("text").render(events.Error(self.chat.clock(), refusal.code,
+                                                     refusal.message))
+            return Refusal(text)
+        return ChatProtocol(self, ip)
 
     def connectionOpened(self, connection: ChatProtocol) -> None:
         self.connections.add(connection)
@@ -42,6 +77,7 @@ class ChatFactory(ServerFactory):
 
     def connectionClosed(self, connection: ChatProtocol) -> None:
         self.connections.discard(connection)
+        self.admission.release(connection.address)
         _log.info("Connection from {peer} closed", peer=connection.transport.getPeer())
         if not self.connections:
             waiting, self._allClosed = self._allClosed, []

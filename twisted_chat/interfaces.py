@@ -58,3 +58,12 @@ class IConnection(IChatClient):
 
     def close() -> None:
         """Send what is pending, then disconnect."""
+
+    def setTimeout(seconds: float | None) -> object:
+        """
+        Call the state's ``timedOut`` after ``seconds`` without a new
+        ``setTimeout`` or ``resetTimeout``; None means never.
+        """
+
+    def resetTimeout() -> None:
+        """Start the current timeout's period again (activity)."""

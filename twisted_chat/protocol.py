@@ -15,16 +15,25 @@ in LF.  Then:
 - **Editing keys.**  Backspace and friends are applied to the decoded line
   (:mod:`twisted_chat.editing`), and echoed as they arrive if the client
   asked the server to echo.
+- **Flood control.**  Lines pass a token bucket (:mod:`twisted_chat.throttle`)
+  before they are decoded; a flood is cut with "excess flood".
+
+Output goes through a bounded :class:`~twisted_chat.sendqueue.SendQueue`; a
+client that stops reading is cut with "send queue exceeded".  The state in
+charge sets the connection's timeout (logging in, idling) through Twisted's
+``TimeoutMixin`` and decides what happens when it runs out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from twisted.internet.error import ConnectionDone
-from twisted.internet.interfaces import ITransport
+from twisted.internet.interfaces import IDelayedCall, ITCPTransport, ITransport
 from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
+from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -33,28 +42,41 @@ from twisted_chat.editing import EchoLine, edit
 from twisted_chat.events import Event
 from twisted_chat.formats import build
 from twisted_chat.interfaces import IConnection, IFormat
+from twisted_chat.sendqueue import SendQueue
 from twisted_chat.states import LoginState, State
 from twisted_chat.telnet import MAX_SUBNEGOTIATION, TelnetLayer
+from twisted_chat.throttle import Throttle
 
 if TYPE_CHECKING:
+    from twisted_chat.admission import IP
     from twisted_chat.factory import ChatFactory
 
 CTRL_C = b"\x03"
+
+#: How long a closing connection may take to read what it was sent before it is cut.
+CLOSE_GRACE = 10.0
 
 _log = Logger()
 
 
 @implementer(IConnection)
-class ChatProtocol(LineReceiver):
+class ChatProtocol(LineReceiver, TimeoutMixin):
     """One client connection, telnet or raw, text or JSON, driven by its current state."""
 
     # The telnet layer turns every kind of Enter into a single LF.
     delimiter = b"\n"
     transport: ITransport
+    output: SendQueue
 
-    def __init__(self, factory: ChatFactory) -> None:
+    def __init__(self, factory: ChatFactory, address: IP | None = None) -> None:
         self.factory = factory
+        #: The peer's IP address, as the factory counted it.
+        self.address = address
         self.MAX_LENGTH = factory.maxLine
+        limits = factory.limits
+        self.throttle = Throttle(self._handle, burst=limits.flood_burst, rate=limits.flood_rate,
+                                 queue=limits.flood_queue, clock=factory.reactor,
+                                 warn=self._floodWarning, overflow=self._excessFlood)
         self.telnet = TelnetLayer(self)
         self.echo: EchoLine | None = None
         self.formatName = "text"
@@ -66,8 +88,20 @@ class ChatProtocol(LineReceiver):
         self.state: State = LoginState(self, factory.chat, factory.chat.clock())
         self._discarding = False
         self._afterOverlong = b""
+        self._closing = False
+        self._closeTimer: IDelayedCall | None = None
+        self._lostReason = "connection lost"
+
+    def callLater(self, period: float, func: Callable[[], object]) -> IDelayedCall:
+        """TimeoutMixin's clock, and ours: the factory's reactor."""
+        return self.factory.reactor.callLater(period, func)
 
     def connectionMade(self) -> None:
+        if ITCPTransport.providedBy(self.transport):
+            # A peer that vanished without a FIN is found and its user dropped.
+            self.transport.setTcpKeepAlive(True)
+        self.output = SendQueue(self.transport, self.factory.limits.sendq,
+                                self._sendQueueExceeded)
         self.telnet.makeConnection(self.transport)
         self.factory.connectionOpened(self)
         # The offer goes ahead of the first line, and the CR returns a raw
@@ -77,20 +111,25 @@ class ChatProtocol(LineReceiver):
         self.state.enter()
 
     def connectionLost(self, reason: Failure | None = None) -> None:
+        self.setTimeout(None)
+        self.throttle.stop()
+        if self._closeTimer is not None and self._closeTimer.active():
+            self._closeTimer.cancel()
         self.telnet.connectionLost(reason or Failure(ConnectionDone()))
-        self.state.connectionLost()
+        self.state.end(self._lostReason)
         self.factory.connectionClosed(self)
 
     # Bytes in
 
     def dataReceived(self, data: bytes) -> None:
+        if self._closing:
+            return
         try:
             self.telnet.dataReceived(data)
         except Exception:
             # A byte sequence nobody foresaw: it costs the sender its connection, no more.
             _log.failure("Input from {peer} broke the connection", peer=self.transport.getPeer())
-            self.state.fail(errors.UnreadableInput())
-            self.transport.loseConnection()
+            self.state.kick(errors.UnreadableInput(), "unreadable input")
 
     def textReceived(self, data: bytes) -> None:
         if self.echo is not None and CTRL_C in data:
@@ -101,13 +140,15 @@ class ChatProtocol(LineReceiver):
             self.textReceived(after)
             return
         if self.echo is not None:
-            self.transport.write(self.telnet.escape(self.echo.feed(data)))
+            self.output.write(self.telnet.escape(self.echo.feed(data)))
         super().dataReceived(data)
         while self._afterOverlong and not self.transport.disconnecting:  # type: ignore[attr-defined]
             rest, self._afterOverlong = self._afterOverlong, b""
             super().dataReceived(rest)
 
     def lineReceived(self, line: bytes) -> None:
+        if self._closing:
+            return
         if self._discarding:
             # The tail of a line that was already too long.
             self._discarding = False
@@ -115,6 +156,10 @@ class ChatProtocol(LineReceiver):
         if len(line) > self.factory.maxLine:
             self.state.fail(errors.LineTooLong(self.factory.maxLine))
             return
+        self.throttle.submit(line)
+
+    def _handle(self, line: bytes) -> None:
+        """A line whose turn has come: decode it and hand it to the state."""
         text = self._decode(line)
         if text is not None:
             self.state.lineReceived(edit(text))
@@ -154,7 +199,7 @@ class ChatProtocol(LineReceiver):
         self._discarding = False
         if self.echo is not None:
             if self.echo.shown:
-                self.transport.write(b"^C\r\n")
+                self.output.write(b"^C\r\n")
             self.echo.clear()
         self.send(events.Notice(
             self.factory.chat.clock(),
@@ -167,6 +212,27 @@ class ChatProtocol(LineReceiver):
     def subnegotiationTooLong(self) -> None:
         self.state.fail(errors.SubnegotiationTooLong(MAX_SUBNEGOTIATION))
 
+    # Limits
+
+    def _floodWarning(self, waiting: int) -> None:
+        self.state.fail(errors.FloodWarning(waiting, self.throttle.queue))
+
+    def _excessFlood(self) -> None:
+        _log.info("Excess flood from {peer}", peer=self.transport.getPeer())
+        self.state.kick(errors.ExcessFlood(self.throttle.queue), "excess flood")
+
+    def _sendQueueExceeded(self) -> None:
+        _log.warn("{peer} is not reading: more than {limit} bytes unsent; cutting it off",
+                  peer=self.transport.getPeer(), limit=self.output.limit)
+        self._lostReason = "send queue exceeded"
+        self._closing = True
+        self.throttle.stop()
+        # Not at once: this runs in the middle of a broadcast to the room.
+        self.callLater(0, self.transport.abortConnection)  # type: ignore[attr-defined]
+
+    def timeoutConnection(self) -> None:
+        self.state.timedOut()
+
     # Events out: IConnection
 
     def send(self, event: Event) -> None:
@@ -176,7 +242,7 @@ class ChatProtocol(LineReceiver):
         if self.echo is not None and self.echo.shown:
             # Lift the half-typed line out of the way and put it back after.
             data = self.echo.hide() + data + self.echo.show()
-        self.transport.write(self.telnet.escape(data))
+        self.output.write(self.telnet.escape(data))
 
     def become(self, state: object) -> None:
         assert isinstance(state, State)
@@ -206,4 +272,11 @@ class ChatProtocol(LineReceiver):
                             width=self.width)
 
     def close(self) -> None:
+        if self._closing:
+            return
+        self._closing = True
+        self.throttle.stop()
+        self.setTimeout(None)
+        self.output.close()
+        self._closeTimer = self.callLater(CLOSE_GRACE, self.transport.abortConnection)  # type: ignore[attr-defined]
         self.transport.loseConnection()

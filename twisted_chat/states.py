@@ -14,6 +14,7 @@ shape; any other line is chat.  ``//text`` sends ``/text`` as chat.
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, NoReturn
 
 from twisted.logger import Logger
@@ -29,6 +30,9 @@ _log = Logger()
 
 #: Every command any state offers, so "not here" can be told from "no such command".
 _KNOWN: dict[str, Command] = {}
+
+#: What a browser (or curl) sends first: this is not a chat client.
+HTTP_REQUEST = re.compile(r"[A-Z]+ \S+ HTTP/\d(\.\d)?")
 
 
 class State:
@@ -50,8 +54,23 @@ class State:
     def enter(self) -> None:
         """Called when the connection enters this state."""
 
-    def connectionLost(self) -> None:
-        """Called when the connection is gone, whoever closed it."""
+    def end(self, reason: str) -> None:
+        """
+        The session is over, for ``reason``: let go of what this state holds.
+
+        Called when the connection is gone, whoever closed it, or when the
+        server cuts it (``kick``).
+        """
+        self.connection.become(LoggedOutState(self.connection, self.chat))
+
+    def kick(self, error: errors.ChatError, reason: str) -> None:
+        """Abuse or a timeout: say why in one line, end the session, and close."""
+        self.fail(error)
+        self.end(reason)
+        self.connection.close()
+
+    def timedOut(self) -> None:
+        """The timeout this state set ran out."""
 
     def lineReceived(self, line: str) -> None:
         """Act on one decoded line; every mistake becomes one error line."""
@@ -184,13 +203,32 @@ class LoginState(State):
     def __init__(self, connection: IConnection, chat: Chat, connected_at: float) -> None:
         super().__init__(connection, chat)
         self.connected_at = connected_at
+        self.lines = 0
 
     def enter(self) -> None:
+        self.connection.setTimeout(self.chat.limits.login_timeout or None)
         self.reply(events.Notice(
             self.chat.clock(),
             f"Welcome to {self.chat.server_name}!\n"
             "Log in with: login NAME    Help: /help    Leave: /quit",
         ))
+
+    def lineReceived(self, line: str) -> None:
+        """Lines before login are few: a browser is sent away, a babbler cut off."""
+        if not line.strip():
+            return
+        self.lines += 1
+        if self.lines == 1 and HTTP_REQUEST.fullmatch(line.strip()):
+            self.kick(errors.NotHttp(), "not a chat client")
+            return
+        limit = self.chat.limits.login_lines
+        if limit and self.lines > limit:
+            self.kick(errors.TooManyLinesBeforeLogin(limit), "too many lines before login")
+            return
+        super().lineReceived(line)
+
+    def timedOut(self) -> None:
+        self.kick(errors.LoginTimeout(self.chat.limits.login_timeout), "login timeout")
 
     def text(self, line: str) -> None:
         raise errors.LoginRequired()
@@ -228,13 +266,39 @@ class RoomState(State):
     def __init__(self, connection: IConnection, chat: Chat, user: User) -> None:
         super().__init__(connection, chat)
         self.user = user
+        self.warned = False
+
+    def enter(self) -> None:
+        self._awaitIdle()
 
     def lineReceived(self, line: str) -> None:
         self.chat.touch(self.user)
+        if self.warned:
+            self._awaitIdle()
+        else:
+            self.connection.resetTimeout()
         super().lineReceived(line)
 
-    def connectionLost(self) -> None:
-        self.chat.drop(self.user)
+    def end(self, reason: str) -> None:
+        self.chat.drop(self.user, reason)
+        super().end(reason)
+
+    def timedOut(self) -> None:
+        limits = self.chat.limits
+        if self.warned:
+            self.kick(errors.IdleTimeout(limits.idle_timeout), "idle timeout")
+            return
+        self.warned = True
+        self.fail(errors.IdleWarning(limits.idle_timeout - limits.idle_warning,
+                                     limits.idle_warning))
+        self.connection.setTimeout(limits.idle_warning)
+
+    def _awaitIdle(self) -> None:
+        """Time the idle warning from now (no timeout if idle users may stay)."""
+        limits = self.chat.limits
+        self.warned = False
+        self.connection.setTimeout(limits.idle_timeout - limits.idle_warning
+                                   if limits.idle_timeout else None)
 
     def text(self, line: str) -> None:
         self.chat.say(self.user, line)
@@ -321,6 +385,12 @@ class RoomState(State):
 
 class LoggedOutState(State):
     """Said goodbye; whatever still arrives before the close is ignored."""
+
+    def enter(self) -> None:
+        self.connection.setTimeout(None)
+
+    def end(self, reason: str) -> None:
+        pass
 
     def lineReceived(self, line: str) -> None:
         pass

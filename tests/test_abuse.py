@@ -1,0 +1,262 @@
+"""
+What a user meets at each per-user limit: the login and idle timeouts, junk
+before login, the targeted limits, room caps, and names made to pass for
+someone else's.  (Flood control is in test_throttle.py, stalled readers in
+test_sendqueue.py, connection limits in test_admission.py.)
+"""
+
+from __future__ import annotations
+
+from harness import Server
+from twisted.internet.interfaces import ITCPTransport
+from twisted.internet.testing import StringTransportWithDisconnection
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import implementer
+
+from twisted_chat.limits import UNLIMITED, Limits
+
+
+def limited(**limits: float) -> Server:
+    """A server with only the given limits on."""
+    fields = {name: getattr(UNLIMITED, name) for name in UNLIMITED.__dataclass_fields__}
+    return Server(limits=Limits(**{**fields, **limits}))
+
+
+class LoginTimeoutTests(SynchronousTestCase):
+    def test_told_and_closed(self) -> None:
+        server = limited(login_timeout=60)
+        client = server.connect()
+        client.clear()
+        server.clock.advance(59)
+        self.assertTrue(client.connected)
+        client.send("help")  # a line that is not a login does not buy time
+        client.clear()
+        server.clock.advance(1)
+        self.assertEqual(client.lines(), ["! You did not log in within 1 minute. "
+                                          "Closing the connection."])
+        self.assertFalse(client.connected)
+        self.assertEqual(server.clock.getDelayedCalls(), [])
+
+    def test_logging_in_stops_it(self) -> None:
+        server = limited(login_timeout=60)
+        client = server.login("alice")
+        server.clock.advance(3600)
+        self.assertTrue(client.connected)
+        self.assertEqual(server.clock.getDelayedCalls(), [])
+
+
+class IdleTimeoutTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.server = limited(idle_timeout=600)
+        self.idler, self.watcher = self.server.logins("idler", "watcher")
+
+    def test_warned_a_minute_before_then_cut(self) -> None:
+        self.server.clock.advance(300)
+        self.watcher.send("/look")
+        self.server.clock.advance(239)
+        self.assertEqual(self.idler.lines(), [])
+        self.server.clock.advance(1)
+        self.assertEqual(self.idler.lines(), ["! You have been idle for 9 minutes. Type anything "
+                                              "within 1 minute to stay connected."])
+        self.server.clock.advance(60)
+        self.assertEqual(self.idler.lines(), ["! You were idle for 10 minutes. "
+                                              "Closing the connection."])
+        self.assertFalse(self.idler.connected)
+        self.assertEqual(self.watcher.lines()[-1], "*** idler has left (idle timeout)")
+
+    def test_any_line_resets_it(self) -> None:
+        for _ in range(10):
+            self.server.clock.advance(500)
+            self.idler.send("/look")
+            self.watcher.send("/look")
+        self.server.clock.advance(540)
+        self.idler.send("/who")  # just after the warning
+        self.server.clock.advance(539)
+        self.assertTrue(self.idler.connected)
+        self.assertEqual([line for line in self.idler.lines() if line.startswith("! You")],
+                         ["! You have been idle for 9 minutes. Type anything within 1 minute "
+                          "to stay connected."])
+
+    def test_typing_after_the_warning(self) -> None:
+        """The warning is not the end: a line then starts the full period again."""
+        self.server.clock.advance(550)
+        self.idler.send("still here")
+        self.server.clock.advance(539)
+        self.assertTrue(self.idler.connected)
+        self.server.clock.advance(61)
+        self.assertTrue(self.idler.connected)
+        self.assertEqual(len([line for line in self.idler.lines()
+                              if line.startswith("! You have been idle for")]), 2)
+
+    def test_off_by_default(self) -> None:
+        server = Server(limits=Limits())
+        client = server.login("alice")
+        server.clock.advance(10 * 24 * 3600)
+        self.assertTrue(client.connected)
+
+
+class BeforeLoginTests(SynchronousTestCase):
+    def test_browser_sent_away(self) -> None:
+        server = limited(login_lines=20)
+        client = server.connect()
+        client.clear()
+        client.send(b"GET / HTTP/1.1\r\nHost: localhost:6666\r\nUser-Agent: curl\r\n\r\n",
+                     end=b"")
+        self.assertEqual(client.lines(), ["! This is a chat server, not a web server: connect "
+                                          "with telnet or netcat, not a browser. Closing the "
+                                          "connection."])
+        self.assertFalse(client.connected)
+
+    def test_http_only_as_the_first_line(self) -> None:
+        server = limited(login_lines=20)
+        client = server.connect()
+        client.send("login alice")
+        client.send("GET / HTTP/1.1")
+        self.assertTrue(client.connected)
+
+    def test_lines_before_login_are_capped(self) -> None:
+        server = limited(login_lines=5)
+        client = server.connect()
+        client.clear()
+        for _ in range(5):
+            client.send("hello?")
+        client.send("")  # empty lines cost nothing
+        self.assertTrue(client.connected)
+        client.send("hello?")
+        self.assertEqual(client.lines()[-1], "! 5 lines without logging in. "
+                                             "Closing the connection.")
+        self.assertFalse(client.connected)
+
+    def test_login_within_the_cap(self) -> None:
+        server = limited(login_lines=5)
+        client = server.connect()
+        for _ in range(4):
+            client.send("hello?")
+        client.send("login alice")
+        for _ in range(50):
+            client.send("chat")
+        self.assertTrue(client.connected)
+
+
+class TargetedLimitTests(SynchronousTestCase):
+    def test_name_changes(self) -> None:
+        server = limited(nick_rate=2)
+        alice, bob = server.logins("alice", "bob")
+        alice.send("/nick ann")
+        alice.send("/nick anna")
+        alice.send("/nick annie")
+        self.assertEqual(alice.lines()[-1], "! You are changing your name too fast: at most 2 "
+                                            "a minute. Try again in 1 minute.")
+        self.assertEqual(server.chat.find_user("anna").name, "anna")
+        self.assertEqual(len(bob.lines()), 2, "bob saw two changes, no more")
+        server.clock.advance(60)
+        alice.send("/nick annie")
+        self.assertEqual(alice.lines(), ["*** You are now known as annie"])
+
+    def test_failed_attempts_are_free(self) -> None:
+        server = limited(nick_rate=1)
+        alice, _ = server.logins("alice", "bob")
+        alice.send("/nick bob")
+        alice.send("/nick 9")
+        alice.send("/nick ann")
+        self.assertEqual(alice.lines()[-1], "*** You are now known as ann")
+
+    def test_room_changes(self) -> None:
+        server = limited(join_rate=3)
+        alice, _ = server.logins("alice", "bob")
+        server.chat.create(server.chat.find_user("bob"), "games")
+        for room in ["games", "lobby", "games"]:
+            alice.send(f"/join {room}")
+        alice.clear()
+        alice.send("/join lobby")
+        self.assertEqual(alice.lines(), ["! You are changing rooms too fast: at most 3 a minute. "
+                                         "Try again in 1 minute."])
+        self.assertEqual(server.chat.room_of(server.chat.find_user("alice")).name, "games")
+
+    def test_room_creation_rate(self) -> None:
+        server = limited(create_rate=2)
+        alice, _bob = server.logins("alice", "bob")
+        alice.send("/create one")
+        alice.send("/create two")
+        alice.clear()
+        alice.send("/create three")
+        self.assertEqual(alice.lines(), ["! You are creating rooms too fast: at most 2 a minute. "
+                                         "Try again in 1 minute."])
+
+    def test_rooms_per_user(self) -> None:
+        """Rooms one user made count while they exist; an emptied room gives its place back."""
+        server = limited(rooms_per_user=2)
+        alice, bob = server.logins("alice", "bob")
+        alice.send("/create one")
+        bob.send("/join one")
+        alice.send("/create two")
+        alice.clear()
+        alice.send("/create three")
+        self.assertEqual(alice.lines(), ["! You made 2 rooms that still exist, the most one "
+                                         "user may. Join one of them (/list)."])
+        alice.send("/leave")  # "two" empties and goes
+        alice.send("/create three")
+        self.assertEqual(server.chat.room_of(server.chat.find_user("alice")).name, "three")
+
+    def test_rooms_in_all(self) -> None:
+        server = limited(max_rooms=3)
+        alice, bob, carol = server.logins("alice", "bob", "carol")
+        alice.send("/create one")
+        bob.send("/create two")
+        carol.send("/create three")
+        self.assertEqual(carol.lines()[-1], "! This server has 3 rooms, the most it allows. "
+                                            "Join one of them (/list).")
+        self.assertEqual(len(server.chat.rooms()), 3)
+
+    def test_private_message_targets(self) -> None:
+        """A few new people a minute; the people already written to can always be answered."""
+        server = limited(msg_targets=2)
+        spammer, ann, _bob, cat = server.logins("spammer", "ann", "bob", "cat")
+        spammer.send("/msg ann hi")
+        spammer.send("/msg bob hi")
+        spammer.clear()
+        spammer.send("/msg cat hi")
+        self.assertEqual(spammer.lines(), ["! You have written to 2 different people in the last "
+                                           "minute, the most allowed. Write to someone new in "
+                                           "1 minute."])
+        self.assertEqual(cat.lines(), [])
+        spammer.send("/msg ann how are you?")
+        self.assertEqual(ann.lines()[-1], "[spammer -> ann] how are you?")
+
+
+class LookalikeNameTests(SynchronousTestCase):
+    def test_lookalikes_of_an_online_name(self) -> None:
+        """Case, full-width letters and invisible characters do not make a new name."""
+        server = Server()
+        server.login("bob")
+        client = server.connect()
+        client.clear()
+        taken = "is taken: it reads the same as 'bob', who is online. Choose another."
+        for name, said in [("BOB", f"! The name 'BOB' {taken}"),
+                           ("Ｂob", f"! The name 'Bob' {taken}"),
+                           ("ｂｏｂ", "! The name 'bob' is taken; choose another.")]:
+            client.send(f"login {name}")
+            self.assertEqual(client.lines(), [said], name)
+        for name in ["bob\u3164", "b\u034fob", "bob\ufe0f", "\u3164"]:
+            client.send(f"login {name}")
+            self.assertIn("holds an invisible character", client.lines()[0], ascii(name))
+        self.assertEqual([user.name for user in server.chat.users()], ["bob"])
+
+
+class KeepaliveTests(SynchronousTestCase):
+    def test_tcp_keepalive_on(self) -> None:
+        """A peer that vanished without a word is found by TCP keepalive, and dropped."""
+
+        @implementer(ITCPTransport)
+        class TCPTransport(StringTransportWithDisconnection):
+            keepalive = False
+
+            def setTcpKeepAlive(self, enabled: int) -> None:
+                self.keepalive = bool(enabled)
+
+        server = Server()
+        protocol = server.factory.buildProtocol(None)
+        transport = TCPTransport()
+        transport.protocol = protocol
+        protocol.makeConnection(transport)
+        self.assertTrue(transport.keepalive)

@@ -1,0 +1,104 @@
+"""
+Who may connect: the total, and per address, at once and per minute.
+
+Counted here by the peer's address, because Twisted's own
+``LimitConnectionsByPeer`` is broken on current Twisted (bug 12183).  An IPv6
+client usually owns a whole /64, so IPv6 addresses are counted per /64; an
+IPv4-mapped IPv6 address counts as the IPv4 address it is.  Connections
+without an IP address (a UNIX socket) count only toward the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
+
+from twisted.internet import address
+
+from twisted_chat import errors
+from twisted_chat.limits import Limits, Window
+
+IP = IPv4Address | IPv6Address
+
+
+def peer_ip(peer: object) -> IP | None:
+    """The IP address of a peer, or None for one without (a UNIX socket)."""
+    if not isinstance(peer, (address.IPv4Address, address.IPv6Address)):
+        return None
+    try:
+        ip = ip_address(peer.host.partition("%")[0])
+    except ValueError:
+        return None
+    if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _key(ip: IP) -> str:
+    """The unit a per-address limit counts: an IPv4 address or an IPv6 /64."""
+    if isinstance(ip, IPv6Address):
+        return str(ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+class Admission:
+    """Counts open connections and recent arrivals, and refuses those over a limit."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float]) -> None:
+        self.limits = limits
+        self.clock = clock
+        self.total = 0
+        self._open: dict[str, int] = {}
+        self._arrivals: dict[str, Window] = {}
+
+    def admit(self, ip: IP | None) -> errors.ChatError | None:
+        """Count a new connection from ``ip``, or return why it is refused."""
+        limits = self.limits
+        if limits.max_connections and self.total >= limits.max_connections:
+            return errors.ServerFull(limits.max_connections)
+        key = self._counted(ip)
+        if key is not None:
+            if limits.max_per_ip and self._open.get(key, 0) >= limits.max_per_ip:
+                return errors.TooManyFromAddress(limits.max_per_ip)
+            if limits.conn_rate:
+                arrivals = self._arrivals.get(key)
+                if arrivals is None:
+                    arrivals = self._arrivals[key] = Window(limits.conn_rate)
+                now = self.clock()
+                wait = arrivals.wait(now)
+                if wait:
+                    return errors.ConnectingTooFast(limits.conn_rate, wait)
+                arrivals.record(now)
+            self._open[key] = self._open.get(key, 0) + 1
+        self.total += 1
+        return None
+
+    def release(self, ip: IP | None) -> None:
+        """A connection counted by :meth:`admit` has closed."""
+        self.total -= 1
+        key = self._counted(ip)
+        if key is not None:
+            left = self._open.pop(key) - 1
+            if left:
+                self._open[key] = left
+
+    def open_from(self, ip: IP) -> int:
+        """How many connections are counted against ``ip``'s address (or /64)."""
+        return self._open.get(_key(ip), 0)
+
+    @property
+    def remembered(self) -> int:
+        """How many addresses the arrival counts are kept for."""
+        return len(self._arrivals)
+
+    def sweep(self) -> None:
+        """Forget addresses with no arrival in the last minute, so the table stays small."""
+        now = self.clock()
+        for key in [key for key, window in self._arrivals.items() if window.idle(now)]:
+            del self._arrivals[key]
+
+    def _counted(self, ip: IP | None) -> str | None:
+        """The key ``ip`` is counted under, or None if no per-address limit applies."""
+        if ip is None or any(ip in network for network in self.limits.exempt):
+            return None
+        return _key(ip)
