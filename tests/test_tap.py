@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import resource
 import tempfile
+from ipaddress import ip_network
 
 from twisted.application.internet import StreamServerEndpointService
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
+from twisted_chat.limits import DEFAULTS
 from twisted_chat.service import ChatService
-from twisted_chat.tap import Options, makeService
+from twisted_chat.tap import LIMIT_OPTIONS, Options, makeService, raiseFileLimit
 
 
 def parse(*args: str) -> Options:
@@ -59,10 +62,29 @@ class OptionsTests(SynchronousTestCase):
         self.assertEqual(parse("--motd", motd.name)["motd-text"], "Be kind.\n欢迎")
         self.assertRaises(UsageError, parse, "--motd", motd.name + ".missing")
 
+    def test_limits_default(self) -> None:
+        self.assertEqual(parse()["limits"], DEFAULTS)
+
+    def test_limits(self) -> None:
+        limits = parse("--flood-burst", "20", "--flood-rate", "0.5", "--sendq", "65536",
+                       "--max-per-ip", "0", "--idle-timeout", "900", "--max-rooms", "50",
+                       "--exempt", "10.0.0.0/8", "--exempt", "::1")["limits"]
+        self.assertEqual((limits.flood_burst, limits.flood_rate, limits.sendq), (20, 0.5, 65536))
+        self.assertEqual((limits.max_per_ip, limits.idle_timeout, limits.max_rooms),
+                         (0, 900, 50))
+        self.assertEqual(limits.exempt, (ip_network("10.0.0.0/8"), ip_network("::1/128")))
+        self.assertEqual(limits.conn_rate, DEFAULTS.conn_rate)
+
+    def test_bad_limits(self) -> None:
+        for args in [("--max-per-ip", "-1"), ("--flood-rate", "fast"), ("--exempt", "nowhere"),
+                     ("--flood-burst", "0")]:
+            self.assertRaises(UsageError, parse, *args)
+        self.assertEqual(parse("--flood-burst", "0", "--flood-rate", "0")["limits"].flood_rate, 0)
+
     def test_help_documents_options(self) -> None:
         text = str(Options())
         for option in ["--port", "--main-room", "--main-topic", "--max-line", "--server-name",
-                       "--motd"]:
+                       "--motd", "--exempt", *(f"--{name}" for name, _ in LIMIT_OPTIONS)]:
             self.assertIn(option, text)
 
 
@@ -81,3 +103,18 @@ class MakeServiceTests(SynchronousTestCase):
         factory = children[0].factory
         self.assertEqual(factory.maxLine, 300)
         self.assertEqual(factory.chat.main.name, "tea")
+
+    def test_limits_reach_the_chat_and_the_factory(self) -> None:
+        service = makeService(parse("--max-rooms", "7", "--max-connections", "50"))
+        factory = list(service)[0].factory
+        self.assertEqual(factory.chat.limits.max_rooms, 7)
+        self.assertEqual(factory.admission.limits.max_connections, 50)
+
+    def test_file_limit_raised_for_max_connections(self) -> None:
+        """Each connection is a file: the soft limit rises toward --max-connections."""
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
+        raiseFileLimit(1000)
+        wanted = 1100 if hard == resource.RLIM_INFINITY else min(1100, hard)
+        self.assertEqual(resource.getrlimit(resource.RLIMIT_NOFILE)[0], wanted)

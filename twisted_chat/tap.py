@@ -3,28 +3,64 @@
 
 Every listener is an endpoint description, so TLS and UNIX sockets need no
 code of ours, and a port that cannot be bound stops twistd at start-up.
+Every limit of :class:`~twisted_chat.limits.Limits` is an option of the same
+name, with the same default.
 """
 
 from __future__ import annotations
 
+import resource
+from ipaddress import ip_network
 from typing import Any, ClassVar
 
 from twisted.application import strports
 from twisted.application.service import IService, MultiService
 from twisted.internet import endpoints
+from twisted.logger import Logger
 from twisted.python import usage
 
 from twisted_chat import errors, names
 from twisted_chat.factory import DEFAULT_MAX_LINE, ChatFactory
+from twisted_chat.limits import DEFAULTS, Limits
 from twisted_chat.model import Chat
 from twisted_chat.service import ChatService
 
 DEFAULT_PORT = "tcp:6666"
 
+_log = Logger()
+
+#: The limit options: (option, help).  Each sets the Limits field of the same name.
+LIMIT_OPTIONS = [
+    ("flood-burst", "Lines a user may send at once before flood control holds them back."),
+    ("flood-rate", "Lines a second a user may send after the burst; 0 turns flood control off."),
+    ("flood-queue", "Lines held back before the sender is cut off for excess flood."),
+    ("sendq", "Bytes of unsent output a connection that does not read may have before it "
+              "is cut off; 0 for no limit."),
+    ("max-connections", "Connections open at once in all; 0 for no limit."),
+    ("max-per-ip", "Connections open at once from one IPv4 address or IPv6 /64; 0 for no limit."),
+    ("conn-rate", "New connections a minute from one address; 0 for no limit."),
+    ("login-lines", "Lines a connection may send before it logs in; 0 for no limit."),
+    ("login-timeout", "Seconds a connection has to log in; 0 for no limit."),
+    ("idle-timeout", "Seconds a user may be idle before being disconnected, with a warning "
+                     "a minute before; 0 for never."),
+    ("max-rooms", "Rooms that may exist at once, the main room included; 0 for no limit."),
+    ("rooms-per-user", "Rooms one user created that may exist at once; 0 for no limit."),
+    ("nick-rate", "Name changes a minute per user; 0 for no limit."),
+    ("join-rate", "Room changes a minute per user; 0 for no limit."),
+    ("create-rate", "Rooms created a minute per user; 0 for no limit."),
+    ("msg-targets", "Different people a user may write privately to in a minute; "
+                    "0 for no limit."),
+]
+
 
 def endpointDescription(port: str) -> str:
     """Bare digits mean a TCP port; anything else is an endpoint description."""
     return f"tcp:{port}" if port.isdigit() else port
+
+
+def _limitOption(option: str, text: str) -> list[Any]:
+    default = getattr(DEFAULTS, option.replace("-", "_"))
+    return [option, None, default, text, type(default)]
 
 
 class Options(usage.Options):
@@ -40,11 +76,24 @@ class Options(usage.Options):
          "The longest line a client may send, in bytes, not counting the line ending.", int],
         ["server-name", None, "twisted-chat", "The name the welcome banner shows."],
         ["motd", None, None, "A file whose text every user sees after logging in."],
+        *(_limitOption(option, text) for option, text in LIMIT_OPTIONS),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self["port"] = []
+        self["exempt"] = []
+
+    def opt_exempt(self, network: str) -> None:
+        try:
+            self["exempt"].append(ip_network(network, strict=False))
+        except ValueError as error:
+            raise usage.UsageError(f"--exempt: {error}") from None
+
+    opt_exempt.__doc__ = (
+        "An address or network (10.0.0.0/8, 2001:db8::/32) the per-address limits never "
+        "apply to. Repeat for several."
+    )
 
     def opt_port(self, description: str) -> None:
         self["port"].append(endpointDescription(description))
@@ -69,6 +118,14 @@ class Options(usage.Options):
                 raise usage.UsageError(f"Bad --port {description!r}: {error}") from None
         if self["max-line"] < 16:
             raise usage.UsageError("--max-line must be at least 16 bytes")
+        for option, _ in LIMIT_OPTIONS:
+            if self[option] < 0:
+                raise usage.UsageError(f"--{option} must not be negative")
+        if self["flood-rate"] and self["flood-burst"] < 1:
+            raise usage.UsageError("--flood-burst must be at least 1 while flood control is on")
+        self["limits"] = Limits(
+            exempt=tuple(self["exempt"]),
+            **{option.replace("-", "_"): self[option] for option, _ in LIMIT_OPTIONS})
         try:
             self["main-room"] = names.room_name(self["main-room"])
         except errors.ChatError as error:
@@ -81,16 +138,31 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--motd: {error}") from None
 
 
+def raiseFileLimit(connections: int) -> None:
+    """Let the process hold as many sockets as --max-connections allows, if it may."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + 100 if connections else hard
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    if wanted > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    if connections and wanted < connections + 100:
+        _log.warn("Only {files} open files are allowed: fewer than --max-connections {limit}",
+                  files=wanted, limit=connections)
+
+
 def makeService(options: Options) -> IService:
     from twisted.internet import reactor
 
+    limits: Limits = options["limits"]
+    raiseFileLimit(limits.max_connections)
     chat = Chat(main_room=options["main-room"], main_topic=options["main-topic"],
                 server_name=options["server-name"], motd=options.get("motd-text", ""),
-                clock=reactor.seconds)
+                clock=reactor.seconds, limits=limits)
     factory = ChatFactory(chat, reactor, maxLine=options["max-line"])
     top = MultiService()
     # Added first, so stopped last: the listeners close before the goodbyes.
-    ChatService(factory).setServiceParent(top)
+    ChatService(factory, reactor).setServiceParent(top)
     for description in options["port"]:
         strports.service(description, factory).setServiceParent(top)
     return top
