@@ -45,8 +45,13 @@ class RunningServer:
             time.sleep(0.05)
         raise AssertionError("twistd did not start:\n" + self.log_path.read_text())
 
-    def connect(self) -> LineClient:
-        return LineClient(self.port)
+    def connect(self, source: str = "127.0.0.1", receive_buffer: int = 0) -> LineClient:
+        return LineClient(self.port, source, receive_buffer)
+
+    def rss(self) -> int:
+        """The server's resident memory, in bytes."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) * 1024  # type: ignore[union-attr]
 
     def terminate(self) -> int:
         if self.process.poll() is None:
@@ -63,9 +68,18 @@ class RunningServer:
 class LineClient:
     """A client over a real socket that reads CRLF lines, like netcat."""
 
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=DEADLINE)
+    def __init__(self, port: int, source: str = "127.0.0.1", receive_buffer: int = 0) -> None:
+        self.sock = socket.socket()
+        if receive_buffer:
+            # Before connecting, so that the window the server sees is small from the start.
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(DEADLINE)
+        self.sock.bind((source, 0))
+        self.sock.connect(("127.0.0.1", port))
         self.pending = b""
+        #: How much one read takes, and how long to wait before each: a slow reader.
+        self.chunk = 65536
+        self.pause = 0.0
         self.offer: bytes | None = None
         self.encoding = "utf-8"
 
@@ -86,7 +100,9 @@ class LineClient:
         return line.decode(self.encoding)
 
     def _receive(self) -> None:
-        data = self.sock.recv(65536)
+        if self.pause:
+            time.sleep(self.pause)
+        data = self.sock.recv(self.chunk)
         if not data:
             raise EOFError(f"connection closed; unread: {self.pending!r}")
         self.pending += data

@@ -1,0 +1,206 @@
+"""
+The limits against the real ``twistd -n chat`` over loopback: stalled and
+slow readers, a flood, a storm of connections, a silent connection, and a
+stop while a client is not reading.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+from conftest import DEADLINE, LineClient, RunningServer
+
+LINE = "x" * 1000
+
+
+class Collector(threading.Thread):
+    """Reads a client's lines on a thread of its own until one contains ``until``."""
+
+    def __init__(self, client: LineClient, until: str, times: int = 1) -> None:
+        super().__init__(daemon=True)
+        self.client = client
+        self.until = until
+        self.times = times
+        self.lines: list[str] = []
+        self.error: Exception | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            while True:
+                line = self.client.readline()
+                self.lines.append(line)
+                if self.until in line:
+                    self.times -= 1
+                    if not self.times:
+                        return
+        except (EOFError, OSError) as error:
+            self.error = error
+
+    def result(self) -> list[str]:
+        self.join(DEADLINE * 4)
+        assert not self.is_alive(), f"still reading; {len(self.lines)} lines so far"
+        assert self.error is None, f"{self.error!r} after {self.lines[-3:]!r}"
+        return self.lines
+
+
+def cut_off(client: LineClient) -> bool:
+    """Whether the server has closed (or reset) the connection, reading what is left."""
+    try:
+        return client.closed()
+    except ConnectionResetError:
+        return True
+
+
+def test_stalled_reader_is_cut_and_memory_stays_bounded(tmp_path: Path) -> None:
+    """
+    A member with a tiny receive buffer stops reading while another floods
+    the room with 16 MB: the server's memory stays bounded, the fast reader
+    gets every line in order, and the stalled one is cut and the room told.
+    """
+    server = RunningServer(tmp_path, "--flood-rate", "0")
+    fast = server.connect().login("fast")
+    stalled = server.connect(receive_buffer=4096).login("stalled")
+    flooder = server.connect().login("flooder")
+    fast.expect("*** flooder has logged in")
+    before = server.rss()
+    readers = [Collector(fast, "<flooder> the end"), Collector(flooder, "<flooder> the end")]
+    lines = [f"{index} {LINE}" for index in range(16_000)]
+    flooder.sock.sendall("".join(f"{line}\r\n" for line in lines).encode() + b"the end\r\n")
+    seen = readers[0].result()
+    readers[1].result()
+    grown = server.rss() - before
+    assert [line for line in seen if line.startswith("<")] == [
+        f"<flooder> {line}" for line in [*lines, "the end"]]
+    assert "*** stalled has left (send queue exceeded)" in seen
+    assert cut_off(stalled)
+    assert grown < 8 * 2**20, f"the server grew by {grown} bytes"
+    assert "is not reading: more than 262144 bytes unsent" in server.log_text()
+    server.terminate()
+
+
+def test_burst_is_throttled_then_cut(tmp_path: Path) -> None:
+    """A 300-line burst: the first lines go through at the flood rate, then excess flood."""
+    server = RunningServer(tmp_path)
+    watcher = server.connect().login("watcher")
+    flooder = server.connect().login("flooder")
+    watcher.expect("*** flooder has logged in")
+    flooder.sock.sendall(b"".join(b"spam %d\r\n" % index for index in range(300)))
+    told = flooder.expect("! Excess flood")
+    assert "! Slow down: 33 of your lines are waiting their turn. Past 64, the server " \
+           "disconnects you." in told
+    assert cut_off(flooder)
+    seen = watcher.expect("*** flooder has left (excess flood)")
+    spam = [line for line in seen if line.startswith("<flooder>")]
+    assert 0 < len(spam) < 64, "the rest were held back, then dropped with the flooder"
+    assert spam == [f"<flooder> spam {index}" for index in range(len(spam))]
+    watcher.send("still here")
+    watcher.expect("<watcher> still here")
+    server.terminate()
+
+
+def test_connection_storm_from_one_address(tmp_path: Path) -> None:
+    """
+    300 connections from 127.0.0.1: 20 are let in, the rest are told why in
+    one line and closed, and users on other addresses chat on.
+    """
+    server = RunningServer(tmp_path)
+    admitted, refused = [], []
+    for _ in range(300):
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=DEADLINE)
+        data = b""
+        while b"\r\n" not in data:
+            data += sock.recv(4096)
+        (refused if data.startswith(b"!") else admitted).append((sock, data))
+    assert len(admitted) == 20
+    assert {data for _, data in refused} == {
+        b"! Too many connections from your address (at most 20 at once). "
+        b"Close one and try again.\r\n"}
+    for sock, _ in refused:
+        assert sock.recv(4096) == b"", "closed after the one line"
+    ann = server.connect(source="127.0.0.2").login("ann")
+    bob = server.connect(source="127.0.0.3").login("bob")
+    ann.send("the others are served")
+    bob.expect("<ann> the others are served")
+    for sock, _ in admitted:
+        sock.close()
+    ann.send("/who")  # by now the 20 are closed
+    ann.expect("= Online (2)")
+    late = socket.create_connection(("127.0.0.1", server.port), timeout=DEADLINE)
+    assert late.recv(4096).startswith(
+        b"! Too many connections from your address in the last minute (at most 20).")
+    server.terminate()
+
+
+def test_silent_connection_closed_after_login_timeout(tmp_path: Path) -> None:
+    server = RunningServer(tmp_path, "--login-timeout", "1")
+    silent = server.connect()
+    silent.expect("Log in with")
+    silent.expect("! You did not log in within 1 second. Closing the connection.")
+    assert cut_off(silent)
+    server.terminate()
+
+
+def test_nothing_lost(tmp_path: Path) -> None:
+    """
+    Four senders, a fast reader, a slow reader, a stalled reader that gets
+    cut, one that sends junk and one that vanishes: every member who stays
+    connected gets every line of every sender, in each sender's order.
+    """
+    server = RunningServer(tmp_path, "--flood-burst", "100", "--flood-rate", "1000")
+    names = [f"sender{index}" for index in range(4)]
+    senders = [server.connect().login(name) for name in names]
+    fast = server.connect().login("fast")
+    slow = server.connect().login("slow")
+    slow.chunk, slow.pause = 8192, 0.001
+    stalled = server.connect(receive_buffer=4096).login("stalled")
+    junk = server.connect().login("junk")
+    vanishing = server.connect().login("vanishing")
+    fast.expect("*** vanishing has logged in")
+    count, text = 1500, "y" * 800
+    readers = [Collector(client, "> done", times=len(names)) for client in [fast, slow, *senders]]
+
+    def send(client: LineClient) -> None:
+        for index in range(count):
+            client.send(f"{index} {text}")
+            if index % 10 == 9:
+                threading.Event().wait(0.02)  # about 400 lines a second from each
+        client.send("done")
+
+    threads = [threading.Thread(target=send, args=(client,)) for client in senders]
+    for thread in threads:
+        thread.start()
+    junk.sock.sendall(b"z" * 5000 + b"\r\n\xc3(\r\n\x00\x1b[31m\x9b\r\n")
+    vanishing.sock.close()
+    for thread in threads:
+        thread.join(DEADLINE * 4)
+    expected = [str(index) for index in range(count)] + ["done"]
+    for reader in readers:
+        lines = reader.result()
+        for name in names:
+            got = [line.split(" ", 2)[1] for line in lines if line.startswith(f"<{name}> ")]
+            assert got == expected, (reader.client.sock.getsockname(), name)
+        assert "*** stalled has left (send queue exceeded)" in lines
+        assert "*** vanishing has left (connection lost)" in lines
+    assert cut_off(stalled)
+    assert junk.expect("! Line too long")[-1].startswith("! Line too long")
+    server.terminate()
+
+
+def test_sigterm_with_a_stalled_reader(tmp_path: Path) -> None:
+    """SIGTERM: everyone is told; a client that does not read delays the exit by seconds at most."""
+    server = RunningServer(tmp_path, "--flood-rate", "0", "--sendq", "0")
+    reader = server.connect().login("reader")
+    stalled = server.connect(receive_buffer=4096).login("stalled")
+    talker = server.connect().login("talker")
+    collectors = [Collector(reader, "<talker> the end"), Collector(talker, "<talker> the end")]
+    talker.sock.sendall(b"".join(b"%d %s\r\n" % (index, LINE.encode()) for index in range(8000))
+                        + b"the end\r\n")
+    for collector in collectors:
+        collector.result()
+    assert server.terminate() == 0
+    reader.expect("*** The server is shutting down. Goodbye!")
+    assert cut_off(reader) and cut_off(stalled)
+    assert "Traceback" not in server.log_text()
