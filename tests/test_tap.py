@@ -106,7 +106,7 @@ class MakeServiceTests(SynchronousTestCase):
 
     def test_limits_reach_the_chat_and_the_factory(self) -> None:
         service = makeService(parse("--max-rooms", "7", "--max-connections", "50"))
-        factory = list(service)[0].factory
+        factory = next(iter(service)).factory
         self.assertEqual(factory.chat.limits.max_rooms, 7)
         self.assertEqual(factory.admission.limits.max_connections, 50)
 
