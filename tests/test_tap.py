@@ -68,15 +68,18 @@ class OptionsTests(SynchronousTestCase):
     def test_limits(self) -> None:
         limits = parse("--flood-burst", "20", "--flood-rate", "0.5", "--sendq", "65536",
                        "--max-per-ip", "0", "--idle-timeout", "900", "--max-rooms", "50",
-                       "--exempt", "10.0.0.0/8", "--exempt", "::1")["limits"]
+                       "--exempt", "10.0.0.0/8", "--exempt", "::1",
+                       "--flood-exempt", "127.0.0.1")["limits"]
         self.assertEqual((limits.flood_burst, limits.flood_rate, limits.sendq), (20, 0.5, 65536))
         self.assertEqual((limits.max_per_ip, limits.idle_timeout, limits.max_rooms),
                          (0, 900, 50))
         self.assertEqual(limits.exempt, (ip_network("10.0.0.0/8"), ip_network("::1/128")))
+        self.assertEqual(limits.flood_exempt, (ip_network("127.0.0.1/32"),))
         self.assertEqual(limits.conn_rate, DEFAULTS.conn_rate)
 
     def test_bad_limits(self) -> None:
         for args in [("--max-per-ip", "-1"), ("--flood-rate", "fast"), ("--exempt", "nowhere"),
+                     ("--flood-exempt", "10.0.0.0/33"),
                      ("--flood-burst", "0")]:
             self.assertRaises(UsageError, parse, *args)
         self.assertEqual(parse("--flood-burst", "0", "--flood-rate", "0")["limits"].flood_rate, 0)
@@ -84,7 +87,8 @@ class OptionsTests(SynchronousTestCase):
     def test_help_documents_options(self) -> None:
         text = str(Options())
         for option in ["--port", "--main-room", "--main-topic", "--max-line", "--server-name",
-                       "--motd", "--exempt", *(f"--{name}" for name, _ in LIMIT_OPTIONS)]:
+                       "--motd", "--exempt", "--flood-exempt",
+                       *(f"--{name}" for name, _ in LIMIT_OPTIONS)]:
             self.assertIn(option, text)
 
 

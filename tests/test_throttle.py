@@ -6,7 +6,10 @@ Time is a ``task.Clock``: every delay is exact and nothing waits.
 
 from __future__ import annotations
 
-from harness import Server
+from ipaddress import ip_network
+
+from harness import Client, Server
+from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -151,6 +154,19 @@ class FloodTests(SynchronousTestCase):
         self.assertIn("! Excess flood: more than 64 of your lines were waiting. "
                       "Closing the connection.", client.lines())
         self.assertFalse(client.connected)
+
+    def test_off_for_listed_addresses(self) -> None:
+        """--flood-exempt: a trusted bot's address is not throttled; everyone else is."""
+        server = Server(limits=Limits(flood_exempt=(ip_network("127.0.0.0/8"),)))
+        watcher = server.login("watcher")
+        bot = server.factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 1))
+        stranger = server.factory.buildProtocol(IPv4Address("TCP", "10.0.0.1", 1))
+        self.assertEqual((bot.throttle.rate, stranger.throttle.rate), (0, 4))
+        bots = Client(server, 2)
+        bots.send("login bot")
+        watcher.clear()
+        bots.send(b"".join(b"line %d\r\n" % index for index in range(500)), end=b"")
+        self.assertEqual(len(watcher.lines()), 500)
 
     def test_off_for_trusted_bots(self) -> None:
         server = Server(limits=UNLIMITED)

@@ -24,6 +24,8 @@ class Limits:
     flood_burst: int = 8
     flood_rate: float = 4.0
     flood_queue: int = 64
+    #: Addresses and networks whose connections skip flood control: trusted bots.
+    flood_exempt: tuple[IPv4Network | IPv6Network, ...] = ()
     #: Unsent output, in bytes, past which a connection that does not read is cut.
     sendq: int = 256 * 1024
     max_connections: int = 10_000

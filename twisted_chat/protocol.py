@@ -74,7 +74,9 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
         self.address = address
         self.MAX_LENGTH = factory.maxLine
         limits = factory.limits
-        self.throttle = Throttle(self._handle, burst=limits.flood_burst, rate=limits.flood_rate,
+        trusted = address is not None and any(address in net for net in limits.flood_exempt)
+        self.throttle = Throttle(self._handle, burst=limits.flood_burst,
+                                 rate=0 if trusted else limits.flood_rate,
                                  queue=limits.flood_queue, clock=factory.reactor,
                                  warn=self._floodWarning, overflow=self._excessFlood)
         self.telnet = TelnetLayer(self)

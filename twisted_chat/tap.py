@@ -10,7 +10,7 @@ name, with the same default.
 from __future__ import annotations
 
 import resource
-from ipaddress import ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any, ClassVar
 
 from twisted.application import strports
@@ -58,6 +58,13 @@ def endpointDescription(port: str) -> str:
     return f"tcp:{port}" if port.isdigit() else port
 
 
+def _network(option: str, network: str) -> IPv4Network | IPv6Network:
+    try:
+        return ip_network(network, strict=False)
+    except ValueError as error:
+        raise usage.UsageError(f"--{option}: {error}") from None
+
+
 def _limitOption(option: str, text: str) -> list[Any]:
     default = getattr(DEFAULTS, option.replace("-", "_"))
     return [option, None, default, text, type(default)]
@@ -83,16 +90,22 @@ class Options(usage.Options):
         super().__init__()
         self["port"] = []
         self["exempt"] = []
+        self["flood-exempt"] = []
 
     def opt_exempt(self, network: str) -> None:
-        try:
-            self["exempt"].append(ip_network(network, strict=False))
-        except ValueError as error:
-            raise usage.UsageError(f"--exempt: {error}") from None
+        self["exempt"].append(_network("exempt", network))
 
     opt_exempt.__doc__ = (
-        "An address or network (10.0.0.0/8, 2001:db8::/32) the per-address limits never "
-        "apply to. Repeat for several."
+        "An address or network (10.0.0.0/8, 2001:db8::/32) the per-address connection "
+        "limits never apply to. Repeat for several."
+    )
+
+    def opt_flood_exempt(self, network: str) -> None:
+        self["flood-exempt"].append(_network("flood-exempt", network))
+
+    opt_flood_exempt.__doc__ = (
+        "An address or network whose connections skip flood control, such as a trusted "
+        "bot's (127.0.0.1). Repeat for several."
     )
 
     def opt_port(self, description: str) -> None:
@@ -124,7 +137,7 @@ class Options(usage.Options):
         if self["flood-rate"] and self["flood-burst"] < 1:
             raise usage.UsageError("--flood-burst must be at least 1 while flood control is on")
         self["limits"] = Limits(
-            exempt=tuple(self["exempt"]),
+            exempt=tuple(self["exempt"]), flood_exempt=tuple(self["flood-exempt"]),
             **{option.replace("-", "_"): self[option] for option, _ in LIMIT_OPTIONS})
         try:
             self["main-room"] = names.room_name(self["main-room"])
