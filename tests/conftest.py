@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,9 @@ class RunningServer:
             self.process.send_signal(signal.SIGTERM)
         try:
             return self.process.wait(DEADLINE)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
         finally:
             self.log.close()
 
@@ -152,3 +155,17 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
     running = RunningServer(tmp_path, "--main-topic", "Tea and talk")
     yield running
     running.terminate()
+
+
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
+    """Starts ``twistd -n chat`` with the given options; stops it after the test, pass or fail."""
+    started: list[RunningServer] = []
+
+    def start(*args: str) -> RunningServer:
+        started.append(RunningServer(tmp_path, *args))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.terminate()

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import socket
 import threading
-from pathlib import Path
+from collections.abc import Callable
 
 from conftest import DEADLINE, LineClient, RunningServer
 
 LINE = "x" * 1000
+
+#: The start_server fixture: options in, a running twistd out.
+Start = Callable[..., RunningServer]
 
 
 class Collector(threading.Thread):
@@ -54,13 +57,13 @@ def cut_off(client: LineClient) -> bool:
         return True
 
 
-def test_stalled_reader_is_cut_and_memory_stays_bounded(tmp_path: Path) -> None:
+def test_stalled_reader_is_cut_and_memory_stays_bounded(start_server: Start) -> None:
     """
     A member with a tiny receive buffer stops reading while another floods
     the room with 16 MB: the server's memory stays bounded, the fast reader
     gets every line in order, and the stalled one is cut and the room told.
     """
-    server = RunningServer(tmp_path, "--flood-rate", "0")
+    server = start_server("--flood-rate", "0")
     fast = server.connect().login("fast")
     stalled = server.connect(receive_buffer=4096).login("stalled")
     flooder = server.connect().login("flooder")
@@ -78,12 +81,11 @@ def test_stalled_reader_is_cut_and_memory_stays_bounded(tmp_path: Path) -> None:
     assert cut_off(stalled)
     assert grown < 8 * 2**20, f"the server grew by {grown} bytes"
     assert "is not reading: more than 262144 bytes unsent" in server.log_text()
-    server.terminate()
 
 
-def test_burst_is_throttled_then_cut(tmp_path: Path) -> None:
+def test_burst_is_throttled_then_cut(start_server: Start) -> None:
     """A 300-line burst: the first lines go through at the flood rate, then excess flood."""
-    server = RunningServer(tmp_path)
+    server = start_server()
     watcher = server.connect().login("watcher")
     flooder = server.connect().login("flooder")
     watcher.expect("*** flooder has logged in")
@@ -98,15 +100,14 @@ def test_burst_is_throttled_then_cut(tmp_path: Path) -> None:
     assert spam == [f"<flooder> spam {index}" for index in range(len(spam))]
     watcher.send("still here")
     watcher.expect("<watcher> still here")
-    server.terminate()
 
 
-def test_connection_storm_from_one_address(tmp_path: Path) -> None:
+def test_connection_storm_from_one_address(start_server: Start) -> None:
     """
     300 connections from 127.0.0.1: 20 are let in, the rest are told why in
     one line and closed, and users on other addresses chat on.
     """
-    server = RunningServer(tmp_path)
+    server = start_server()
     admitted, refused = [], []
     for _ in range(300):
         sock = socket.create_connection(("127.0.0.1", server.port), timeout=DEADLINE)
@@ -131,25 +132,23 @@ def test_connection_storm_from_one_address(tmp_path: Path) -> None:
     late = socket.create_connection(("127.0.0.1", server.port), timeout=DEADLINE)
     assert late.recv(4096).startswith(
         b"! Too many connections from your address in the last minute (at most 20).")
-    server.terminate()
 
 
-def test_silent_connection_closed_after_login_timeout(tmp_path: Path) -> None:
-    server = RunningServer(tmp_path, "--login-timeout", "1")
+def test_silent_connection_closed_after_login_timeout(start_server: Start) -> None:
+    server = start_server("--login-timeout", "1")
     silent = server.connect()
     silent.expect("Log in with")
     silent.expect("! You did not log in within 1 second. Closing the connection.")
     assert cut_off(silent)
-    server.terminate()
 
 
-def test_nothing_lost(tmp_path: Path) -> None:
+def test_nothing_lost(start_server: Start) -> None:
     """
     Four senders, a fast reader, a slow reader, a stalled reader that gets
     cut, one that sends junk and one that vanishes: every member who stays
     connected gets every line of every sender, in each sender's order.
     """
-    server = RunningServer(tmp_path, "--flood-burst", "100", "--flood-rate", "1000")
+    server = start_server("--flood-burst", "100", "--flood-rate", "1000")
     names = [f"sender{index}" for index in range(4)]
     senders = [server.connect().login(name) for name in names]
     fast = server.connect().login("fast")
@@ -186,12 +185,11 @@ def test_nothing_lost(tmp_path: Path) -> None:
         assert "*** vanishing has left (connection lost)" in lines
     assert cut_off(stalled)
     assert junk.expect("! Line too long")[-1].startswith("! Line too long")
-    server.terminate()
 
 
-def test_sigterm_with_a_stalled_reader(tmp_path: Path) -> None:
+def test_sigterm_with_a_stalled_reader(start_server: Start) -> None:
     """SIGTERM: everyone is told; a client that does not read delays the exit by seconds at most."""
-    server = RunningServer(tmp_path, "--flood-rate", "0", "--sendq", "0")
+    server = start_server("--flood-rate", "0", "--sendq", "0")
     reader = server.connect().login("reader")
     stalled = server.connect(receive_buffer=4096).login("stalled")
     talker = server.connect().login("talker")
