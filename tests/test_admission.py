@@ -8,6 +8,7 @@ from harness import Server
 from twisted.internet import address
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
+from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat import errors
@@ -126,6 +127,21 @@ class RefusalTests(SynchronousTestCase):
         clients = [server.connect() for _ in range(3)]
         clients[0].drop()
         self.assertIsInstance(server.factory.buildProtocol(tcp("127.0.0.1")), ChatProtocol)
+
+    def test_a_storm_is_logged_once_a_minute(self) -> None:
+        server = Server(limits=Limits(max_per_ip=3, conn_rate=0, login_timeout=0))
+        for _ in range(3):
+            server.connect()
+        with capturedLogs() as logged:
+            for _ in range(100):
+                server.factory.buildProtocol(tcp("127.0.0.1"))
+            server.clock.advance(60)
+            server.factory.buildProtocol(tcp("127.0.0.1"))
+        refusals = [formatEvent(event) for event in logged if "Refused" in event["log_format"]]
+        self.assertEqual(len(refusals), 2)
+        self.assertTrue(refusals[0].endswith("too-many-connections (0 more from there unlogged "
+                                             "in the last minute)"))
+        self.assertTrue(refusals[1].endswith("(99 more from there unlogged in the last minute)"))
 
     def test_sweeps_while_running(self) -> None:
         server = Server(limits=LIMITS)

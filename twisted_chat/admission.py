@@ -16,7 +16,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from twisted.internet import address
 
 from twisted_chat import errors
-from twisted_chat.limits import Limits, Window
+from twisted_chat.limits import MINUTE, Limits, Window
 
 IP = IPv4Address | IPv6Address
 
@@ -50,6 +50,8 @@ class Admission:
         self.total = 0
         self._open: dict[str, int] = {}
         self._arrivals: dict[str, Window] = {}
+        #: Per address: when a refusal was last logged, and how many since went unlogged.
+        self._refusals: dict[str | None, tuple[float, int]] = {}
 
     def admit(self, ip: IP | None) -> errors.ChatError | None:
         """Count a new connection from ``ip``, or return why it is refused."""
@@ -86,6 +88,21 @@ class Admission:
         """How many connections are counted against ``ip``'s address (or /64)."""
         return self._open.get(_key(ip), 0)
 
+    def logRefusal(self, ip: IP | None) -> int | None:
+        """
+        Whether to log this refusal: None to stay quiet, else how many refusals
+        of the same address went unlogged before it.  A storm of connections
+        from one address writes one log line a minute, not one per connection.
+        """
+        key = None if ip is None else _key(ip)
+        now = self.clock()
+        logged, quiet = self._refusals.get(key, (now - MINUTE, 0))
+        if now - logged < MINUTE:
+            self._refusals[key] = (logged, quiet + 1)
+            return None
+        self._refusals[key] = (now, 0)
+        return quiet
+
     @property
     def remembered(self) -> int:
         """How many addresses the arrival counts are kept for."""
@@ -96,6 +113,9 @@ class Admission:
         now = self.clock()
         for key in [key for key, window in self._arrivals.items() if window.idle(now)]:
             del self._arrivals[key]
+        for quiet in [key for key, (logged, _) in self._refusals.items()
+                      if now - logged >= MINUTE]:
+            del self._refusals[quiet]
 
     def _counted(self, ip: IP | None) -> str | None:
         """The key ``ip`` is counted under, or None if no per-address limit applies."""

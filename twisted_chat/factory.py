@@ -65,7 +65,10 @@ class ChatFactory(ServerFactory):
         ip = peer_ip(addr)
         refusal = self.admission.admit(ip)
         if refusal is not None:
-            _log.info("Refused {peer}: {why}", peer=addr, why=refusal.code)
+            unlogged = self.admission.logRefusal(ip)
+            if unlogged is not None:
+                _log.info("Refused {peer}: {why} ({unlogged} more from there unlogged in the "
+                          "last minute)", peer=addr, why=refusal.code, unlogged=unlogged)
             text = build("text").render(events.Error(self.chat.clock(), refusal.code,
                                                      refusal.message))
             return Refusal(text)
