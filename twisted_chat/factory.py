@@ -47,7 +47,6 @@ class ChatFactory(ServerFactory):
         self.chat = chat
         self.reactor = reactor
         self.maxLine = maxLine
-        self.limits = chat.limits
         self.admission = Admission(chat.limits, reactor.seconds)
         self.connections: set[ChatProtocol] = set()
         self._allClosed: list[Deferred[None]] = []

@@ -73,7 +73,7 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
         #: The peer's IP address, as the factory counted it.
         self.address = address
         self.MAX_LENGTH = factory.maxLine
-        limits = factory.limits
+        limits = factory.chat.limits
         trusted = address is not None and any(address in net for net in limits.flood_exempt)
         self.throttle = Throttle(self._handle, burst=limits.flood_burst,
                                  rate=0 if trusted else limits.flood_rate,
@@ -102,7 +102,7 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
         if ITCPTransport.providedBy(self.transport):
             # A peer that vanished without a FIN is found and its user dropped.
             self.transport.setTcpKeepAlive(True)
-        self.output = SendQueue(self.transport, self.factory.limits.sendq,
+        self.output = SendQueue(self.transport, self.factory.chat.limits.sendq,
                                 self._sendQueueExceeded)
         self.telnet.makeConnection(self.transport)
         self.factory.connectionOpened(self)
