@@ -8,7 +8,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from twisted_chat import events
-from twisted_chat.formats import FORMATS, JsonFormat, TextFormat, build, duration
+from twisted_chat.formats import FORMATS, JsonFormat, TextFormat, build, duration, read_json
 from twisted_chat.interfaces import IFormat
 
 T = 1_800_000_000.25
@@ -117,3 +117,31 @@ class JsonFormatTests(SynchronousTestCase):
     def test_not_ascii_escaped(self) -> None:
         rendered = JsonFormat().render(events.Chat(T, "lobby", "小明", "你好"))
         self.assertIn("你好".encode(), rendered)
+
+
+class ReadJsonTests(SynchronousTestCase):
+    """The JSON format read back, as the desktop client reads it."""
+
+    def test_every_event_reads_back_equal(self) -> None:
+        for event, _ in SAMPLES:
+            with self.subTest(kind=event.kind):
+                line = JsonFormat().render(event).decode().strip()
+                self.assertEqual(read_json(line), event)
+                self.assertIs(type(read_json(line)), type(event))
+
+    def test_new_fields_are_ignored(self) -> None:
+        """The server only ever adds fields; an older client must still read the event."""
+        self.assertEqual(
+            read_json('{"type":"rooms","time":1.5,"rooms":[{"name":"lobby","members":2,'
+                      '"topic":"","owner":null,"created":3}],"total":1}'),
+            events.Rooms(1.5, (events.RoomEntry("lobby", 2, "", None),)))
+
+    def test_new_types_are_none(self) -> None:
+        self.assertIsNone(read_json('{"type":"reaction","time":1.5,"emoji":"+1"}'))
+
+    def test_not_events(self) -> None:
+        for line in ('[1, 2]', '{"time": 1}', '{"type":"chat","time":1,"room":"lobby"}',
+                     '{"type":"who","time":1,"users":"alice"}',
+                     '{"type":"who","time":1,"users":["alice"]}', "{broken"):
+            with self.subTest(line=line):
+                self.assertRaises(ValueError, read_json, line)

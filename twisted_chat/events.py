@@ -209,3 +209,11 @@ class Error(Event):
     kind: ClassVar[str] = "error"
     code: str
     text: str
+
+
+#: Every event class by its ``kind``: what a client reading JSON builds.  (Taken
+#: from the module, not ``Event.__subclasses__()``, which also holds the classes
+#: that ``slots=True`` replaced.)
+KINDS: dict[str, type[Event]] = {
+    value.kind: value for value in list(globals().values())
+    if isinstance(value, type) and issubclass(value, Event) and value is not Event}

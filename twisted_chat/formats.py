@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass
+from functools import cache
+from typing import Any, get_args, get_origin, get_type_hints
 
 from zope.interface import implementer
 
@@ -138,11 +140,21 @@ _TEXT: dict[str, Callable] = {
 }
 
 
+def text_lines(event: events.Event) -> list[str]:
+    """
+    The text format's lines for ``event``, unwrapped, uncoloured, unencoded.
+
+    A client with a display of its own (the GUI) shows these, so that every
+    client words an event the same way.
+    """
+    return _TEXT[event.kind](event)
+
+
 #: The colour of each line marker, for users who turn colour on.
 _MARKER_COLORS = {"<": "bold", "*": "yellow", "[": "green", "=": "cyan", "!": "red"}
 
 
-def _marker(event: events.Event, line: str) -> str:
+def marker(event: events.Event, line: str) -> str:
     """The marker that starts ``line``: the part colour may touch, never user text."""
     if isinstance(event, events.Chat):
         return f"<{event.sender}>"
@@ -154,11 +166,11 @@ def _marker(event: events.Event, line: str) -> str:
 
 
 def _paint(event: events.Event, line: str) -> str:
-    marker = _marker(event, line)
-    if not line.startswith(marker):
+    start = marker(event, line)
+    if not line.startswith(start):
         return line
-    color = "magenta" if event.kind == "emote" else _MARKER_COLORS.get(marker[:1])
-    return terminal.paint(marker, color) + line[len(marker):] if color else line
+    color = "magenta" if event.kind == "emote" else _MARKER_COLORS.get(start[:1])
+    return terminal.paint(start, color) + line[len(start):] if color else line
 
 
 @implementer(IFormat)
@@ -177,7 +189,7 @@ class TextFormat:
     name = "text"
 
     def render(self, event: events.Event) -> bytes:
-        lines = _TEXT[event.kind](event)
+        lines = text_lines(event)
         if self.width:
             lines = [row for line in lines for row in terminal.wrap(line, self.width)]
         if self.color:
@@ -199,6 +211,50 @@ class JsonFormat:
         document = json.dumps({"type": event.kind, **fields}, ensure_ascii=False,
                               separators=(",", ":"))
         return (document + CRLF).encode(self.encoding, "replace")
+
+
+def read_json(document: str) -> events.Event | None:
+    """
+    The event one JSON line holds: :meth:`JsonFormat.render` read back, for clients.
+
+    Fields this version does not know are ignored (the server only ever adds
+    fields), and so is a type it does not know: None.  A line that is not a
+    JSON object with a ``type``, or lacks a field, raises ``ValueError``.
+    """
+    data = json.loads(document)
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise ValueError(f"not an event: {document[:80]!r}")
+    kind = events.KINDS.get(data["type"])
+    return None if kind is None else _build(kind, data)
+
+
+def _build(cls: type, data: object) -> Any:
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__} is not an object: {data!r}")
+    hints = _hints(cls)
+    values = {field.name: _value(hints[field.name], data[field.name])
+              for field in fields(cls) if field.name in data}
+    try:
+        return cls(**values)
+    except TypeError as error:
+        raise ValueError(f"{cls.__name__}: {error}") from None
+
+
+def _value(hint: Any, value: object) -> object:
+    """A JSON value as the field wants it: lists become tuples, objects dataclasses."""
+    if get_origin(hint) is not tuple:
+        return value
+    if not isinstance(value, list):
+        raise ValueError(f"not a list: {value!r}")
+    item = get_args(hint)[0]
+    if isinstance(item, type) and is_dataclass(item):
+        return tuple(_build(item, entry) for entry in value)
+    return tuple(value)
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls, vars(events))
 
 
 FORMATS = ("text", "json")
