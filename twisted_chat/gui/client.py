@@ -1,0 +1,295 @@
+"""
+The desktop client's connection: the port telnet users reach, switched to JSON.
+
+:class:`ChatClient` reads the server's byte stream through the server's own
+telnet parser with negotiation switched off: the options the server offers at
+connect are read and never answered, so the server treats this connection as
+a raw one (no echo, no doubled 0xFF).  It sends ``format json`` at once and
+turns each JSON line into an event from :mod:`twisted_chat.events`; text lines
+before the switch (the banner, or a refusal) are kept, never parsed for events.
+
+:func:`connect` opens a connection and logs in.  Its Deferred fires with the
+client once the server said yes, or fails with :class:`LoginFailed` carrying
+words for the login window: the server's own where it gave some.
+"""
+
+from __future__ import annotations
+
+import codecs
+from typing import Any, Protocol
+
+from twisted.internet import error as neterror
+from twisted.internet.defer import CancelledError, Deferred, fail, succeed
+from twisted.internet.endpoints import HostnameEndpoint
+from twisted.internet.interfaces import IProtocol, IReactorTime, ITCPTransport, ITransport
+from twisted.internet.protocol import Factory
+from twisted.logger import Logger
+from twisted.protocols.basic import LineReceiver
+from twisted.python.failure import Failure
+
+from twisted_chat import events
+from twisted_chat.formats import read_json
+from twisted_chat.telnet import TelnetLayer
+
+#: Seconds to wait for the connection, then as long again for the login's answer.
+TIMEOUT = 10.0
+DEFAULT_PORT = 6666
+
+_log = Logger()
+
+
+class LoginFailed(Exception):
+    """Why a login did not happen, in words for the person at the login window."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class Listener(Protocol):
+    """What a logged-in client reports to: the chat window's session."""
+
+    def eventReceived(self, event: events.Event) -> None:
+        """The server sent ``event``."""
+
+    def connectionLost(self, reason: str) -> None:
+        """The connection is gone; ``reason`` says why, in words."""
+
+
+def parse_address(address: str) -> tuple[str, int]:
+    """``host:port``, ``host``, ``[::1]:port`` or ``::1`` as a host and a port."""
+    address = address.strip()
+    if not address:
+        raise LoginFailed("Type the server's address, such as localhost:6666.")
+    host, port = address, str(DEFAULT_PORT)
+    if address.startswith("["):
+        host, _, rest = address[1:].partition("]")
+        if rest:
+            port = rest.removeprefix(":")
+    elif address.count(":") == 1:
+        host, port = address.split(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise LoginFailed(f"'{address}' is not a server address; write it as host:port, "
+                          "such as localhost:6666.")
+    return host, int(port)
+
+
+def check_name(name: str) -> str:
+    """
+    What can be said about a name before asking the server: that there is one.
+
+    Everything else (the characters, the length, whether it is taken) the
+    server decides, in its own words.
+    """
+    name = name.strip()
+    if not name:
+        raise LoginFailed("Type a name to log in with.")
+    if len(name.split()) > 1:
+        raise LoginFailed("A name is one word: no spaces.")
+    return name
+
+
+class _Unnegotiated(TelnetLayer):
+    """Telnet parsing that never answers: the server then treats us as a raw client."""
+
+    def commandReceived(self, command: bytes, argument: bytes | None) -> None:
+        pass
+
+    def negotiate(self, data: list[bytes]) -> None:
+        pass
+
+
+class ChatClient(LineReceiver):
+    """One connection to a twisted-chat server, in JSON."""
+
+    delimiter = b"\n"
+    transport: ITransport
+    #: A listing of every room on a full server is long, but not this long.
+    MAX_LENGTH = 4 * 1024 * 1024
+
+    def __init__(self) -> None:
+        self.telnet = _Unnegotiated(self)
+        self.encoding = "utf-8"
+        #: Text lines before the switch to JSON: the banner, or why we were refused.
+        self.text: list[str] = []
+        self.name: str | None = None
+        self.listener: Listener | None = None
+        self._loggingIn: Deferred[ChatClient] | None = None
+        self._held: list[events.Event] = []
+        self._lost: str | None = None
+        self._lostWaiters: list[Deferred[None]] = []
+
+    def connectionMade(self) -> None:
+        if ITCPTransport.providedBy(self.transport):
+            # A server that vanished without a word is noticed, in time.
+            self.transport.setTcpKeepAlive(True)
+        self.telnet.makeConnection(self.transport)
+        self.send("format json")
+
+    def send(self, line: str) -> None:
+        """Send one command line."""
+        self.transport.write(line.encode(self.encoding, "replace") + b"\r\n")
+
+    def close(self) -> None:
+        self.transport.loseConnection()
+
+    def whenLost(self) -> Deferred[None]:
+        """A Deferred that fires once the connection is closed."""
+        if self._lost is not None:
+            return succeed(None)
+        waiter: Deferred[None] = Deferred()
+        self._lostWaiters.append(waiter)
+        return waiter
+
+    # Logging in
+
+    def login(self, name: str, clock: IReactorTime,
+              timeout: float = TIMEOUT) -> Deferred[ChatClient]:
+        """Ask for ``name``; fires with this client once logged in, or fails with LoginFailed."""
+        self._loggingIn = Deferred(lambda _: self.close())
+        self._loggingIn.addTimeout(timeout, clock, onTimeoutCancel=self._noAnswer)
+        self.send(f"login {name}")
+        return self._loggingIn
+
+    def _noAnswer(self, result: object, timeout: float) -> object:
+        if isinstance(result, Failure) and result.check(CancelledError):
+            return Failure(LoginFailed(
+                f"The server did not answer in {timeout:g} seconds. "
+                "Is it a twisted-chat server?"))
+        return result
+
+    def _loginAnswered(self, result: ChatClient | Failure) -> None:
+        answered, self._loggingIn = self._loggingIn, None
+        if answered is not None:
+            answered.callback(result)
+
+    def attach(self, listener: Listener) -> None:
+        """From now on, events go to ``listener``: first those that came since the login."""
+        self.listener = listener
+        held, self._held = self._held, []
+        for event in held:
+            listener.eventReceived(event)
+        if self._lost is not None:
+            listener.connectionLost(self._lost)
+
+    # Bytes in
+
+    def dataReceived(self, data: bytes) -> None:
+        self.telnet.dataReceived(data)
+
+    def textReceived(self, data: bytes) -> None:
+        LineReceiver.dataReceived(self, data)
+
+    def lineReceived(self, line: bytes) -> None:
+        text = line.decode(self.encoding, "replace").strip()
+        if not text:
+            return
+        if not text.startswith("{"):
+            self.text.append(text)
+            return
+        try:
+            event = read_json(text)
+        except ValueError as error:
+            _log.warn("Skipped a line from the server that is no event: {line!r} ({error})",
+                      line=text[:200], error=error)
+            return
+        if event is None:
+            return
+        try:
+            self.eventReceived(event)
+        except Exception:
+            # A bug in showing one event costs that event, not the session.
+            _log.failure("Could not show {event!r}", event=event)
+
+    def eventReceived(self, event: events.Event) -> None:
+        if isinstance(event, events.Encoding):
+            self._follow(event.encoding)
+        if self._loggingIn is not None:
+            if isinstance(event, events.LoggedIn):
+                self.name = event.name
+                self._loginAnswered(self)
+            elif isinstance(event, events.Error):
+                self._loginAnswered(Failure(LoginFailed(event.text)))
+                self.close()
+        elif self.listener is not None:
+            self.listener.eventReceived(event)
+        elif self.name is not None:
+            self._held.append(event)
+
+    def _follow(self, encoding: str) -> None:
+        """The connection's encoding changed (``/encoding``): read and write in it."""
+        try:
+            self.encoding = codecs.lookup(encoding).name
+        except LookupError:
+            _log.warn("The server switched to an encoding we do not know: {encoding}",
+                      encoding=encoding)
+
+    def lineLengthExceeded(self, line: bytes) -> None:
+        _log.warn("The server sent a line over {limit} bytes; closing", limit=self.MAX_LENGTH)
+        self.close()
+
+    def connectionLost(self, reason: Failure | None = None) -> None:
+        if self._loggingIn is not None:
+            said = self.text[-1].removeprefix("! ") if self.text else ""
+            self._loginAnswered(Failure(LoginFailed(
+                said or "The server closed the connection before answering.")))
+        self._lost = "The server closed the connection." if reason is None or reason.check(
+            neterror.ConnectionDone) else f"Connection lost: {reason.getErrorMessage()}"
+        if self.listener is not None:
+            self.listener.connectionLost(self._lost)
+        waiters, self._lostWaiters = self._lostWaiters, []
+        for waiter in waiters:
+            waiter.callback(None)
+
+    # What the telnet layer may tell a connection, none of which a client acts on.
+
+    def echoChanged(self, on: bool) -> None:
+        pass
+
+    def windowSizeChanged(self, width: int, height: int) -> None:
+        pass
+
+    def interrupted(self) -> None:
+        pass
+
+    def areYouThere(self) -> None:
+        pass
+
+    def subnegotiationTooLong(self) -> None:
+        pass
+
+
+def connect(reactor: Any, address: str, name: str,
+            timeout: float = TIMEOUT) -> Deferred[ChatClient]:
+    """
+    Connect to ``address`` and log in as ``name``; fails with :class:`LoginFailed`.
+
+    ``reactor`` connects TCP and keeps time.  Cancelling gives up, connected or not.
+    """
+    try:
+        host, port = parse_address(address)
+        name = check_name(name)
+    except LoginFailed as failed:
+        return fail(failed)
+    endpoint = HostnameEndpoint(reactor, host, port, timeout=timeout)
+    connecting = endpoint.connect(Factory.forProtocol(ChatClient))
+    connecting.addErrback(_notConnected, address, timeout)
+    return connecting.addCallback(_logIn, name, reactor, timeout)
+
+
+def _logIn(client: IProtocol, name: str, clock: IReactorTime,
+           timeout: float) -> Deferred[ChatClient]:
+    assert isinstance(client, ChatClient)
+    return client.login(name, clock, timeout)
+
+
+def _notConnected(failure: Failure, address: str, timeout: float) -> Failure:
+    if failure.check(neterror.ConnectionRefusedError):
+        message = f"Could not connect to {address}: connection refused. Is the server running?"
+    elif failure.check(neterror.TimeoutError):
+        message = f"Could not connect to {address}: no answer in {timeout:g} seconds."
+    elif failure.check(neterror.DNSLookupError):
+        message = f"Could not connect to {address}: no such host."
+    else:
+        message = f"Could not connect to {address}: {failure.getErrorMessage()}"
+    return Failure(LoginFailed(message))
