@@ -1,0 +1,98 @@
+"""How events read in the chat window's log, and the input line's history."""
+
+from __future__ import annotations
+
+import time
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat import events
+from twisted_chat.gui.history import History
+from twisted_chat.gui.present import Row, rows, stamp
+
+NOW = time.mktime((2026, 11, 21, 14, 3, 0, 0, 0, -1))
+
+
+class RowTests(SynchronousTestCase):
+    def test_chat(self) -> None:
+        [row] = rows(events.Chat(NOW, "lobby", "bob", "hello 小明"), "alice", NOW)
+        self.assertEqual(row, Row("14:03", "chat", "<bob>", "hello 小明"))
+
+    def test_own_lines(self) -> None:
+        [row] = rows(events.Emote(NOW, "lobby", "Alice", "waves"), "alice", NOW)
+        self.assertEqual((row.style, row.marker, row.text, row.own), ("emote", "* Alice", "waves",
+                                                                       True))
+
+    def test_private(self) -> None:
+        [row] = rows(events.Private(NOW, "bob", "alice", "psst"), "alice", NOW)
+        self.assertEqual((row.style, row.marker, row.text), ("private", "[bob -> alice]", "psst"))
+
+    def test_mentions_are_whole_words_in_any_case(self) -> None:
+        def mention(text: str) -> bool:
+            return rows(events.Chat(NOW, "lobby", "bob", text), "Al", NOW)[0].mention
+        self.assertTrue(mention("hi al!"))
+        self.assertTrue(mention("AL: tea?"))
+        self.assertFalse(mention("always"))
+        self.assertFalse(mention("hi"))
+
+    def test_own_name_in_own_line_is_no_mention(self) -> None:
+        [row] = rows(events.Chat(NOW, "lobby", "al", "al here"), "al", NOW)
+        self.assertFalse(row.mention)
+
+    def test_styles(self) -> None:
+        def style(event: events.Event) -> list[str]:
+            return [row.style for row in rows(event, "alice", NOW)]
+        self.assertEqual(style(events.Presence(NOW, "join", "lobby", "bob", "games")),
+                         ["presence"])
+        self.assertEqual(style(events.Error(NOW, "usage", "Usage: /msg NAME TEXT...")), ["error"])
+        self.assertEqual(style(events.RoomInfo(NOW, "lobby", "", None, ("a",))), ["listing"] * 3)
+        self.assertEqual(style(events.Topic(NOW, "games", "Go")), ["listing"])
+        self.assertEqual(style(events.Topic(NOW, "games", "Go", setter="bob")), ["notice"])
+
+    def test_words_are_the_text_formats(self) -> None:
+        """A window user reads what a telnet user reads; the marker is set apart for styling."""
+        lines = rows(events.Presence(NOW, "drop", "lobby", "bob", reason="excess flood"),
+                     "alice", NOW)
+        self.assertEqual([(row.marker, row.text) for row in lines],
+                         [("***", "bob has left (excess flood)")])
+        notice = rows(events.Notice(NOW, "one\ntwo"), "alice", NOW)
+        self.assertEqual([row.text for row in notice], ["one", "two"])
+
+    def test_stamp_of_another_day_has_the_date(self) -> None:
+        self.assertEqual(stamp(NOW - 60, NOW), "14:02")
+        self.assertEqual(stamp(NOW - 86400, NOW), "11-20 14:03")
+
+
+class HistoryTests(SynchronousTestCase):
+    def test_up_and_down(self) -> None:
+        history = History()
+        for line in ("one", "two", "three"):
+            history.add(line)
+        self.assertEqual(history.previous("draft"), "three")
+        self.assertEqual(history.previous("three"), "two")
+        self.assertEqual(history.previous("two"), "one")
+        self.assertEqual(history.previous("one"), "one")
+        self.assertEqual(history.next("one"), "two")
+        self.assertEqual(history.next("two"), "three")
+        self.assertEqual(history.next("three"), "draft")
+        self.assertEqual(history.next("draft"), "draft")
+
+    def test_empty(self) -> None:
+        history = History()
+        self.assertEqual(history.previous("typed"), "typed")
+        self.assertEqual(history.next("typed"), "typed")
+
+    def test_sending_starts_again_from_the_end(self) -> None:
+        history = History()
+        history.add("one")
+        history.add("two")
+        history.previous("")
+        history.previous("two")
+        history.add("one again")
+        self.assertEqual(history.previous(""), "one again")
+
+    def test_repeats_kept_once_and_size_bounded(self) -> None:
+        history = History(size=3)
+        for line in ("a", "b", "b", "c", "d"):
+            history.add(line)
+        self.assertEqual(history.lines, ["b", "c", "d"])

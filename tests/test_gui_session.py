@@ -1,0 +1,307 @@
+"""
+The chat window's logic without a display: the GUI's client and session, wired
+in memory (``twisted.test.iosim``) to the real server logic on a ``Clock``,
+with a view that records what it is asked to show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from twisted.internet.address import IPv4Address
+from twisted.test import iosim
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import implementer
+from zope.interface.verify import verifyObject
+
+from tests.harness import Server
+from twisted_chat.events import RoomEntry
+from twisted_chat.gui.client import ChatClient, LoginFailed
+from twisted_chat.gui.present import Row
+from twisted_chat.gui.session import IChatView, Session
+
+
+@implementer(IChatView)
+class RecordingView:
+    """A chat window without a window: it keeps what it was last told."""
+
+    def __init__(self) -> None:
+        self.rows: list[Row] = []
+        self.room = self.topic = self.me = ""
+        self.members: list[str] = []
+        self.owner: str | None = None
+        self.rooms: list[tuple[str, int]] = []
+        self.current = ""
+        self.lost: str | None = None
+        self.connections = 0
+
+    def showRows(self, rows: Sequence[Row]) -> None:
+        self.rows.extend(rows)
+
+    def clearLog(self) -> None:
+        self.rows.clear()
+
+    def showRoom(self, room: str, topic: str, name: str) -> None:
+        self.room, self.topic, self.me = room, topic, name
+
+    def showMembers(self, members: Sequence[str], owner: str | None, me: str) -> None:
+        self.members, self.owner = list(members), owner
+
+    def showRooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
+        self.rooms = [(room.name, room.members) for room in rooms]
+        self.current = current
+
+    def showLost(self, message: str) -> None:
+        self.lost = message
+
+    def showConnected(self) -> None:
+        self.lost = None
+        self.connections += 1
+
+    def lines(self) -> list[str]:
+        """The log as text: marker and text of each row."""
+        return [f"{row.marker} {row.text}".strip() for row in self.rows]
+
+
+class Window:
+    """A GUI session, its client and its view, on a connection to an in-memory server."""
+
+    port = 50000
+
+    def __init__(self, server: Server, name: str) -> None:
+        self.server = server
+        self.view = RecordingView()
+        self.session = Session(self.view, clock=server.clock.seconds)
+        outcome = self.connect(name)
+        assert isinstance(outcome, ChatClient), outcome
+
+    def connect(self, name: str) -> ChatClient | LoginFailed:
+        """Log in over a new connection; attach it to the session if that worked."""
+        Window.port += 1
+        client = ChatClient()
+        protocol = self.server.factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", self.port))
+        self.pump = iosim.connect(protocol, iosim.makeFakeServer(protocol),
+                                  client, iosim.makeFakeClient(client))
+        self.client = client
+        outcome: list[object] = []
+        client.login(name, self.server.clock).addCallbacks(
+            outcome.append, lambda failure: outcome.append(failure.value))
+        self.pump.flush()
+        if outcome[0] is client:
+            self.session.attach(client)
+            self.sync()
+        return outcome[0]  # type: ignore[return-value]
+
+    def sync(self) -> None:
+        """Deliver what is in flight both ways."""
+        self.pump.flush()
+
+    def type(self, text: str) -> None:
+        self.session.submit(text)
+        self.sync()
+
+    def drop(self) -> None:
+        """The connection breaks."""
+        self.client.transport.loseConnection()
+        self.sync()
+
+
+class SessionTestCase(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.server = Server(main_topic="Tea and talk", motd="Be kind.")
+        self.alice = Window(self.server, "alice")
+        self.view = self.alice.view
+
+    def sync(self) -> None:
+        self.alice.sync()
+
+
+class ViewTests(SynchronousTestCase):
+    def test_recording_view_is_a_view(self) -> None:
+        self.assertTrue(verifyObject(IChatView, RecordingView()))
+
+
+class LoginTests(SessionTestCase):
+    def test_what_the_window_shows_after_login(self) -> None:
+        self.assertEqual((self.view.room, self.view.topic, self.view.me),
+                         ("lobby", "Tea and talk", "alice"))
+        self.assertEqual(self.view.members, ["alice"])
+        self.assertEqual(self.view.lines(), [
+            "*** Be kind.", "= Room lobby", "= Topic: Tea and talk", "= Members (1): alice"])
+        self.assertEqual(self.view.connections, 1)
+
+    def test_room_list_is_fetched_quietly(self) -> None:
+        """The window asks for the rooms on entering one; the answer fills the list, not the log."""
+        self.assertEqual(self.view.rooms, [("lobby", 1)])
+        self.assertFalse(any("Rooms" in line for line in self.view.lines()))
+
+    def test_typed_list_is_shown(self) -> None:
+        self.alice.type("/list")
+        self.assertEqual(self.view.lines()[-2:], ["= Rooms (1):", "=   lobby (1): Tea and talk"])
+
+    def test_name_taken(self) -> None:
+        failed = Window(self.server, "bob").connect("ALICE")
+        self.assertIsInstance(failed, LoginFailed)
+        self.assertIn("is taken", failed.message)  # type: ignore[union-attr]
+
+
+class MembersTests(SessionTestCase):
+    def test_arrivals_and_departures(self) -> None:
+        bob = self.server.login("bob")
+        self.sync()
+        self.assertEqual(self.view.members, ["alice", "bob"])
+        self.assertEqual(self.view.rooms, [("lobby", 2)])
+        carol = self.server.login("Carol")
+        self.sync()
+        self.assertEqual(self.view.members, ["alice", "bob", "Carol"])
+        carol.drop()
+        bob.send("/quit bye")
+        self.sync()
+        self.assertEqual(self.view.members, ["alice"])
+        self.assertEqual(self.view.rooms, [("lobby", 1)])
+        self.assertEqual(self.view.lines()[-2:], ["*** Carol has left (connection lost)",
+                                                  "*** bob has logged out (bye)"])
+
+    def test_member_leaves_for_a_new_room(self) -> None:
+        """A room the list does not know yet is fetched; counts follow the moves."""
+        bob = self.server.login("bob")
+        bob.send("create games")
+        self.sync()
+        self.assertEqual(self.view.members, ["alice"])
+        self.assertEqual(self.view.rooms, [("games", 1), ("lobby", 1)])
+        bob.send("join lobby")
+        self.sync()
+        self.assertEqual(self.view.members, ["alice", "bob"])
+        self.assertEqual(self.view.rooms, [("lobby", 2)])
+
+    def test_renames(self) -> None:
+        bob = self.server.login("bob")
+        bob.send("/nick robert")
+        self.alice.type("/nick alicia")
+        self.assertEqual(self.view.members, ["alicia", "robert"])
+        self.assertEqual(self.view.me, "alicia")
+        self.assertEqual(self.alice.session.name, "alicia")
+
+    def test_entering_a_room(self) -> None:
+        bob = self.server.login("bob")
+        bob.send("create games")
+        self.alice.type("/join games")
+        self.assertEqual((self.view.room, self.view.members, self.view.owner),
+                         ("games", ["alice", "bob"], "bob"))
+        self.assertEqual(self.view.rooms, [("games", 2), ("lobby", 0)])
+        self.assertEqual(self.view.current, "games")
+
+    def test_owner_and_topic(self) -> None:
+        bob = self.server.login("bob")
+        self.alice.type("/create tea")
+        self.assertEqual(self.view.owner, "alice")
+        self.alice.type("/topic Oolong only")
+        self.assertEqual(self.view.topic, "Oolong only")
+        bob.send("join tea")
+        self.alice.type("/join lobby")
+        self.alice.type("/join tea")
+        self.assertEqual(self.view.owner, "bob")
+
+
+class InputTests(SessionTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.bob = self.server.login("bob", "json")
+        self.sync()
+
+    def heard(self) -> list[str]:
+        return [event["text"] for event in self.bob.events() if event["type"] == "chat"]
+
+    def test_plain_text_is_chat_even_when_it_is_a_command_word(self) -> None:
+        self.alice.type("look")
+        self.alice.type("who")
+        self.assertEqual(self.heard(), ["look", "who"])
+        self.assertEqual(self.view.lines()[-1], "<alice> who")
+        self.assertTrue(self.view.rows[-1].own)
+
+    def test_slash_commands_work_as_on_telnet(self) -> None:
+        self.alice.type("/me waves")
+        self.alice.type("/msg bob psst")
+        self.alice.type("/look")
+        kinds = [event["type"] for event in self.bob.events()]
+        self.assertEqual(kinds, ["emote", "private"])
+        self.assertEqual(self.view.lines()[-3:],
+                         ["= Room lobby", "= Topic: Tea and talk", "= Members (2): alice, bob"])
+
+    def test_double_slash_sends_a_slash(self) -> None:
+        self.alice.type("//shrug")
+        self.assertEqual(self.heard(), ["/shrug"])
+
+    def test_pasted_lines_go_one_by_one(self) -> None:
+        self.alice.type("one\r\n\ntwo\nthree")
+        self.assertEqual(self.heard(), ["one", "two", "three"])
+
+    def test_clear_is_the_windows_own(self) -> None:
+        self.alice.type("/clear")
+        self.assertEqual(self.view.rows, [])
+        self.assertEqual(self.bob.events(), [])
+
+    def test_format_stays_json(self) -> None:
+        """The window cannot read text, so /format is refused before it reaches the server."""
+        self.alice.type("/format text")
+        self.assertEqual(self.view.rows[-1].style, "error")
+        self.alice.type("still here")
+        self.assertEqual(self.heard(), ["still here"])
+
+    def test_join_the_room_you_are_in_sends_nothing(self) -> None:
+        shown = len(self.view.rows)
+        self.alice.session.join("LOBBY")
+        self.sync()
+        self.assertEqual(len(self.view.rows), shown)
+        self.alice.session.join("games")
+        self.sync()
+        self.assertEqual(self.view.rows[-1].text,
+                         "There is no room 'games'. Make it with /create games.")
+
+    def test_mentions_and_private_messages(self) -> None:
+        self.bob.send("hey Alice, tea?")
+        self.bob.send("/msg alice psst")
+        self.sync()
+        chat, private = self.view.rows[-2:]
+        self.assertTrue(chat.mention)
+        self.assertEqual((private.style, private.marker), ("private", "[bob -> alice]"))
+
+
+class ConnectionTests(SessionTestCase):
+    def test_lost_and_back_in_the_same_room(self) -> None:
+        """After a reconnect the user is taken back to the room they were in."""
+        bob = self.server.login("bob")
+        bob.send("create games")
+        self.alice.type("/join games")
+        self.alice.drop()
+        self.assertEqual(self.view.lost, "The server closed the connection.")
+        self.assertFalse(self.alice.session.connected)
+        self.alice.session.submit("anyone?")
+        self.assertEqual(self.view.rows[-1].style, "error")
+        self.assertIn("Reconnect", self.view.rows[-1].text)
+
+        self.assertIsInstance(self.alice.connect("alice"), ChatClient)
+        self.assertIn("*** Connected again as alice.", self.view.lines())
+        self.assertEqual((self.view.room, self.view.members), ("games", ["alice", "bob"]))
+        self.assertEqual((self.view.lost, self.view.connections), (None, 2))
+        self.alice.type("hello again")
+        self.assertEqual(bob.lines()[-1], "<alice> hello again")
+
+    def test_room_gone_after_reconnect(self) -> None:
+        self.alice.type("/create tea")
+        self.alice.drop()
+        self.alice.connect("alice")
+        self.assertEqual(self.view.room, "lobby")
+        self.assertEqual(self.view.rows[-1].style, "error")
+        self.assertIn("tea", self.view.rows[-1].text)
+
+    def test_goodbye_is_the_reason(self) -> None:
+        self.alice.type("/quit see you")
+        self.assertEqual(self.view.lost, "Goodbye, alice.")
+
+    def test_close_says_goodbye(self) -> None:
+        bob = self.server.login("bob")
+        self.alice.session.close()
+        self.sync()
+        self.assertIn("*** alice has logged out", bob.lines())
+        self.assertIsNotNone(self.view.lost)

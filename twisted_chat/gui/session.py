@@ -1,0 +1,250 @@
+"""
+The chat window's logic, without a display: what the user sees and sends.
+
+A :class:`Session` is the listener of a logged-in :class:`ChatClient`.  It
+keeps what the window shows besides the log (the room, its topic, owner and
+members, the list of rooms), all of it from events, and tells an
+:class:`IChatView` what changed.  The Tk window is one view; the tests hold
+another.  The session outlives its connection: after a loss, a new client is
+attached and the user is taken back to the room they were in.
+
+Input: a line starting with ``/`` is a command, sent as typed, so every
+command works as on telnet; any other line is chat, sent as ``/say``, so
+that a line which happens to be one of the book's command words is still
+chat.  A few commands belong to the window itself (``/clear``) or cannot work
+in it (``/format``): methods ``local_<command>`` here.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from zope.interface import Interface
+
+from twisted_chat import events
+from twisted_chat.events import RoomEntry
+from twisted_chat.gui.client import ChatClient
+from twisted_chat.gui.present import Row, rows
+
+
+class IChatView(Interface):
+    """What the session asks of a chat window."""
+
+    def showRows(rows: Sequence[Row]) -> None:
+        """Add these lines to the log."""
+
+    def clearLog() -> None:
+        """Empty the log."""
+
+    def showRoom(room: str, topic: str, name: str) -> None:
+        """The user, called ``name``, is in ``room`` with this topic: the title, the topic bar."""
+
+    def showMembers(members: Sequence[str], owner: str | None, me: str) -> None:
+        """The current room's members, sorted, and which of them owns it."""
+
+    def showRooms(rooms: Sequence[RoomEntry], current: str) -> None:
+        """Every room on the server, sorted, and which one the user is in."""
+
+    def showLost(message: str) -> None:
+        """The connection is gone: say so, stop taking input, offer to reconnect."""
+
+    def showConnected() -> None:
+        """Connected and logged in (again): take input."""
+
+
+def _key(name: str) -> str:
+    return name.casefold()
+
+
+class Session:
+    """One user's chat, across reconnections."""
+
+    def __init__(self, view: IChatView, clock: Callable[[], float] = time.time) -> None:
+        self.view = view
+        self.clock = clock
+        self.client: ChatClient | None = None
+        self.name = ""
+        self.room: str | None = None
+        #: The room everyone enters at login, which never goes away.
+        self.main: str | None = None
+        self.topic = ""
+        self.owner: str | None = None
+        self.members: dict[str, str] = {}
+        self.rooms: dict[str, RoomEntry] = {}
+        self._quietLists = 0
+        self._goodbye: str | None = None
+        self._returnTo: str | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None
+
+    def attach(self, client: ChatClient) -> None:
+        """A logged-in connection: the first, or a new one after the last was lost."""
+        if self.room is not None:
+            self._show(events.Notice(self.clock(), f"Connected again as {client.name}."))
+        self.client = client
+        self.name = client.name or self.name
+        self._goodbye = None
+        self._quietLists = 0
+        # After a reconnect the server puts us in the main room; we go back.
+        self._returnTo, self.room = self.room, None
+        self.view.showConnected()
+        client.attach(self)
+
+    # What the server says
+
+    def eventReceived(self, event: events.Event) -> None:
+        handle = getattr(self, f"on_{event.kind}", None)
+        if handle is None or handle(event) is not False:
+            self._show(event)
+
+    def connectionLost(self, reason: str) -> None:
+        self.client = None
+        self.view.showLost(self._goodbye or reason)
+
+    def on_room(self, event: events.RoomInfo) -> None:
+        entered = event.room != self.room
+        self.room, self.topic, self.owner = event.room, event.topic, event.owner
+        self.main = self.main or event.room
+        self.members = {_key(name): name for name in event.members}
+        self._showRoom()
+        self._showMembers()
+        if entered:
+            self.refreshRooms()
+            back, self._returnTo = self._returnTo, None
+            if back is not None and _key(back) != _key(event.room):
+                self._send(f"/join {back}")
+
+    def on_presence(self, event: events.Presence) -> None:
+        if self.room is None or _key(event.room) != _key(self.room):
+            return
+        action = event.action
+        if action in ("login", "join"):
+            self.members[_key(event.name)] = event.name
+            self._count(event.room, +1)
+            if event.from_room:
+                self._count(event.from_room, -1)
+        elif action in ("part", "logout", "drop"):
+            self.members.pop(_key(event.name), None)
+            self._count(event.room, -1)
+            if event.to_room:
+                self._count(event.to_room, +1)
+        elif action == "nick" and event.old_name:
+            self.members.pop(_key(event.old_name), None)
+            self.members[_key(event.name)] = event.name
+        self._showMembers()
+
+    def on_renamed(self, event: events.Renamed) -> None:
+        self.members.pop(_key(self.name), None)
+        self.name = event.name
+        self.members[_key(event.name)] = event.name
+        self._showRoom()
+        self._showMembers()
+
+    def on_owner(self, event: events.Owner) -> None:
+        if self.room is not None and _key(event.room) == _key(self.room):
+            self.owner = event.name
+            self._showMembers()
+
+    def on_topic(self, event: events.Topic) -> None:
+        if self.room is not None and _key(event.room) == _key(self.room):
+            self.topic = event.topic
+            self._showRoom()
+
+    def on_rooms(self, event: events.Rooms) -> bool:
+        self.rooms = {_key(room.name): room for room in event.rooms}
+        self._showRooms()
+        if self._quietLists:
+            # The answer to a refresh the window asked for, not the user.
+            self._quietLists -= 1
+            return False
+        return True
+
+    def on_goodbye(self, event: events.Goodbye) -> None:
+        self._goodbye = event.text
+
+    # What the user does
+
+    def submit(self, text: str) -> None:
+        """The input line's text: commands as typed, anything else as chat."""
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            if not line.startswith("/"):
+                self._send(f"/say {line}")
+                continue
+            word, _, rest = line[1:].strip().partition(" ")
+            local = getattr(self, f"local_{word.lower()}", None)
+            if local is not None:
+                local(rest.strip())
+            else:
+                self._send(line)
+
+    def join(self, room: str) -> None:
+        if self.room is None or _key(room) != _key(self.room):
+            self._send(f"/join {room}")
+
+    def look(self) -> None:
+        self._send("/look")
+
+    def refreshRooms(self) -> None:
+        """Ask for the room list for the window; one request at a time is enough."""
+        if self._quietLists == 0 and self._send("/list"):
+            self._quietLists += 1
+
+    def close(self) -> None:
+        """Leave: say goodbye to the server, which then closes the connection."""
+        if self.client is not None:
+            self.client.send("/quit")
+            self.client.close()
+
+    def local_clear(self, rest: str) -> None:
+        """Empty the log."""
+        self.view.clearLog()
+
+    def local_format(self, rest: str) -> None:
+        """The window reads JSON; text would leave it blind."""
+        self._error("This window always uses the JSON format; /format works on telnet.")
+
+    # Inside
+
+    def _send(self, line: str) -> bool:
+        if self.client is None:
+            self._error("Not connected. Press Reconnect to connect again.")
+            return False
+        self.client.send(line)
+        return True
+
+    def _error(self, text: str) -> None:
+        self._show(events.Error(self.clock(), "client", text))
+
+    def _show(self, event: events.Event) -> None:
+        self.view.showRows(rows(event, self.name, self.clock()))
+
+    def _count(self, room: str, change: int) -> None:
+        """A member came or went: keep the room list's counts without asking."""
+        entry = self.rooms.get(_key(room))
+        if entry is None:
+            if change > 0:
+                self.refreshRooms()
+            return
+        members = max(entry.members + change, 0)
+        if members or (self.main is not None and _key(room) == _key(self.main)):
+            self.rooms[_key(room)] = RoomEntry(entry.name, members, entry.topic, entry.owner)
+        else:
+            del self.rooms[_key(room)]
+        self._showRooms()
+
+    def _showRoom(self) -> None:
+        if self.room is not None:
+            self.view.showRoom(self.room, self.topic, self.name)
+
+    def _showMembers(self) -> None:
+        members = sorted(self.members.values(), key=_key)
+        self.view.showMembers(members, self.owner, self.name)
+
+    def _showRooms(self) -> None:
+        rooms = sorted(self.rooms.values(), key=lambda room: _key(room.name))
+        self.view.showRooms(rooms, self.room or "")
