@@ -6,7 +6,9 @@ and clients that talk to it over real sockets.
 from __future__ import annotations
 
 import json
+import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -169,3 +171,38 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
     yield start
     for running in started:
         running.terminate()
+
+
+@pytest.fixture(scope="session")
+def display() -> Iterator[str]:
+    """
+    An X display of the tests' own: Xvfb, on the first free display number.
+
+    ``-noreset`` keeps it alive when its last client (a test's Tk window)
+    closes; ``-displayfd`` has it pick the number and tell us.  DISPLAY is set
+    for the tests in this process and the programs they start.
+    """
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-noreset", "-nolisten", "tcp",
+         "-screen", "0", "1280x800x24"],
+        pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    number = b""
+    while not number.endswith(b"\n"):
+        ready, _, _ = select.select([read], [], [], DEADLINE)
+        chunk = os.read(read, 16) if ready else b""
+        if not chunk:
+            xvfb.kill()
+            raise AssertionError(f"Xvfb did not start (exit code {xvfb.poll()})")
+        number += chunk
+    os.close(read)
+    previous = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = f":{number.decode().strip()}"
+    yield os.environ["DISPLAY"]
+    if previous is None:
+        del os.environ["DISPLAY"]
+    else:
+        os.environ["DISPLAY"] = previous
+    xvfb.terminate()
+    xvfb.wait(DEADLINE)

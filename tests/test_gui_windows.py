@@ -1,0 +1,312 @@
+"""
+The desktop client for real: its Tk windows on an Xvfb display, the Twisted
+reactor pumped in this process, a real ``twistd -n chat`` on loopback, and a
+netcat-like second user over a plain socket.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import tkinter as tk
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from tkinter import ttk
+from typing import Any
+
+import pytest
+from twisted.internet import reactor as _reactor
+from twisted.internet import tksupport
+from zope.interface.verify import verifyObject
+
+from tests.conftest import DEADLINE, LineClient, RunningServer
+from twisted_chat.gui.app import App
+from twisted_chat.gui.present import Row
+from twisted_chat.gui.session import IChatView
+from twisted_chat.gui.windows import MAX_LOG_LINES, ChatWindow
+
+reactor: Any = _reactor
+pytestmark = pytest.mark.usefixtures("display")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def resolver_threads() -> Iterator[None]:
+    """
+    The reactor is pumped here, never run, so the thread pool that resolves
+    host names (``HostnameEndpoint``) is started and stopped by hand.
+    """
+    pool = reactor.getThreadPool()
+    pool.start()
+    yield
+    pool.stop()
+
+
+class Gui:
+    """The client's application in a Tk root of its own, on the global reactor."""
+
+    def __init__(self, server: str, name: str = "") -> None:
+        self.root = tk.Tk(className="twisted-chat")
+        tksupport.install(self.root)
+        self.quits = 0
+        self.app = App(self.root, reactor, server, name, quit=self._quit)
+        self.pump(lambda: self.root.winfo_ismapped(), "the login window shows")
+
+    def _quit(self) -> None:
+        self.quits += 1
+
+    def pump(self, until: Callable[[], object], what: str) -> None:
+        """Run the reactor (and so Tk) until ``until()`` is true."""
+        end = time.monotonic() + DEADLINE
+        while not until():
+            if time.monotonic() > end:
+                raise AssertionError(f"never happened: {what}")
+            reactor.iterate(0.005)
+
+    def type(self, entry: ttk.Entry, text: str, key: str | None = "<Return>") -> None:
+        """Replace what ``entry`` holds with ``text``, then press ``key`` in it."""
+        entry.focus_force()
+        entry.delete(0, "end")
+        entry.insert(0, text)
+        self.root.update()
+        if key:
+            entry.event_generate(key)
+
+    def press(self, widget: tk.Misc, key: str) -> None:
+        widget.focus_force()
+        self.root.update()
+        widget.event_generate(key)
+
+    def double_click(self, listbox: tk.Listbox, index: int) -> None:
+        self.root.update()
+        x, y, _, _ = listbox.bbox(index)
+        for _ in range(2):
+            listbox.event_generate("<ButtonPress-1>", x=x + 2, y=y + 2)
+            listbox.event_generate("<ButtonRelease-1>", x=x + 2, y=y + 2)
+        self.root.update()
+
+    def log_in(self, name: str) -> ChatWindow:
+        self.type(self.app.loginWindow.nameEntry, name)
+        self.pump(lambda: self.app.chatWindow is not None, f"{name} logged in")
+        chat = self.chat
+        self.pump(lambda: chat.memberNames, "the member list")
+        return chat
+
+    @property
+    def chat(self) -> ChatWindow:
+        assert self.app.chatWindow is not None
+        return self.app.chatWindow
+
+    def login_message(self) -> str:
+        return str(self.app.loginWindow.message["text"])
+
+    def close(self) -> None:
+        self.app.close()
+        self.pump(lambda: self.quits, "the application quit")
+        tksupport.uninstall()
+        self.root.destroy()
+
+
+@pytest.fixture
+def gui(server: RunningServer) -> Iterator[Callable[..., Gui]]:
+    """Opens the client's windows, aimed at the test's server; closes them after."""
+    opened: list[Gui] = []
+
+    def open_gui(address: str = f"127.0.0.1:{server.port}", name: str = "") -> Gui:
+        opened.append(Gui(address, name))
+        return opened[-1]
+
+    yield open_gui
+    for window in opened:
+        window.close()
+    assert reactor.getDelayedCalls() == [], "the client left timers behind"
+
+
+def arrived(client: LineClient, wanted: str) -> Callable[[], bool]:
+    """Whether ``wanted`` has reached ``client``, read without blocking the reactor."""
+    def check() -> bool:
+        client.sock.settimeout(0)
+        try:
+            client.pending += client.sock.recv(65536)
+        except BlockingIOError:
+            pass
+        finally:
+            client.sock.settimeout(DEADLINE)
+        return wanted.encode() in client.pending
+    return check
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_login_window_to_chat_window(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    """Enter in the name field logs in; the chat window shows the room, its topic, its members."""
+    window = gui()
+    chat = window.log_in("小明")
+    assert verifyObject(IChatView, chat)
+    assert window.root.title() == "lobby — 小明 — twisted-chat"
+    assert str(chat.topic["text"]) == "lobby: Tea and talk"
+    assert "= Members (1): 小明" in chat.logText()
+    assert chat.memberNames == ["小明"]
+    window.pump(lambda: chat.roomNames == ["lobby"], "the room list")
+    assert chat.rooms.get(0) == "lobby (1)"
+
+
+def test_send_receive_and_live_members(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    """Chinese both ways; a second user's arrival and departure change the member list."""
+    window = gui()
+    chat = window.log_in("小明")
+    bob = server.connect().login("bob")
+    window.pump(lambda: chat.memberNames == ["bob", "小明"], "bob in the member list")
+    assert "*** bob has logged in" in chat.logText()
+
+    window.type(chat.entry, "你好 bob")
+    window.pump(arrived(bob, "<小明> 你好 bob"), "bob hears 小明")
+    assert chat.input.get() == ""
+    bob.send("hi 小明, 你好!")
+    window.pump(lambda: "<bob> hi 小明, 你好!" in chat.logText(), "小明 hears bob")
+    assert "mention" in chat.log.tag_names("end-2l")
+
+    bob.send("quit")
+    window.pump(lambda: chat.memberNames == ["小明"], "bob gone from the member list")
+
+
+def test_name_taken_then_another(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    """The server's own words in the login window; a second try works without a restart."""
+    bob = server.connect().login("bob")
+    window = gui()
+    window.type(window.app.loginWindow.nameEntry, "BOB")
+    window.pump(lambda: "taken" in window.login_message(), "the name-taken message")
+    assert window.login_message() == ("The name 'BOB' is taken: it reads the same as 'bob', "
+                                      "who is online. Choose another.")
+    assert window.app.chatWindow is None
+    window.type(window.app.loginWindow.nameEntry, "al!ce")
+    window.pump(lambda: "not a valid name" in window.login_message(), "the invalid-name message")
+    chat = window.log_in("alice")
+    assert chat.memberNames == ["alice", "bob"]
+    bob.close()
+
+
+def test_refused_then_the_right_address(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    window = gui(address=f"127.0.0.1:{free_port()}")
+    window.type(window.app.loginWindow.nameEntry, "alice")
+    window.pump(lambda: "refused" in window.login_message(), "the refusal")
+    assert "Is the server running?" in window.login_message()
+    window.type(window.app.loginWindow.addressEntry, f"localhost:{server.port}", key=None)
+    window.log_in("alice")
+
+
+def test_rooms_members_and_buttons(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    """Double-click a room to join it, a member to write to them; Users; Up and Down."""
+    window = gui()
+    chat = window.log_in("alice")
+    bob = server.connect().login("bob")
+    bob.send("create games")
+    window.pump(lambda: "games" in chat.roomNames, "games in the room list")
+
+    window.double_click(chat.rooms, chat.roomNames.index("games"))
+    window.pump(lambda: window.root.title().startswith("games"), "alice in games")
+    window.pump(lambda: chat.memberNames == ["alice", "bob"], "games' members")
+    assert chat.members.get(1) == "@bob"
+
+    window.double_click(chat.members, 1)
+    assert chat.input.get() == "/msg bob "
+    window.type(chat.entry, chat.input.get() + "psst")
+    window.pump(arrived(bob, "[alice -> bob] psst"), "the private message")
+
+    chat.usersButton.invoke()
+    window.pump(lambda: chat.logText().count("= Members (2): bob, alice") == 2, "the look reply")
+
+    window.type(chat.entry, "one")
+    window.type(chat.entry, "two")
+    window.press(chat.entry, "<Up>")
+    assert chat.input.get() == "two"
+    window.press(chat.entry, "<Up>")
+    window.press(chat.entry, "<Up>")
+    assert chat.input.get() == "/msg bob psst"
+    window.press(chat.entry, "<Down>")
+    assert chat.input.get() == "one"
+
+
+def test_lost_and_reconnect(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    """A lost connection is said in the window, with Reconnect; the user goes back to their room."""
+    window = gui()
+    chat = window.log_in("alice")
+    bob = server.connect().login("bob")
+    bob.send("create games")
+    window.type(chat.entry, "/join games")
+    window.pump(lambda: window.root.title().startswith("games"), "alice in games")
+
+    window.type(chat.entry, "/quit")
+    window.pump(lambda: chat.lostBar.winfo_ismapped(), "the lost bar")
+    assert str(chat.lostMessage["text"]) == "Goodbye, alice."
+    assert chat.entry.instate(["disabled"])
+
+    chat.reconnectButton.invoke()
+    window.pump(lambda: not chat.lostBar.winfo_ismapped(), "reconnected")
+    window.pump(lambda: window.root.title().startswith("games"), "back in games")
+    assert "*** Connected again as alice." in chat.logText()
+    assert not chat.entry.instate(["disabled"])
+
+    bob.close()
+    server.terminate()
+    window.pump(lambda: chat.lostBar.winfo_ismapped(), "the lost bar after the server stopped")
+    chat.reconnectButton.invoke()
+    window.pump(lambda: "Could not reconnect" in str(chat.lostMessage["text"]),
+                "the failed reconnect")
+    assert "connection refused" in str(chat.lostMessage["text"])
+    assert chat.reconnectButton.instate(["!disabled"])
+
+
+def test_close_says_goodbye(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    window = gui()
+    chat = window.log_in("alice")
+    bob = server.connect().login("bob")
+    window.pump(lambda: len(chat.memberNames) == 2, "bob arrived")
+    chat.closeButton.invoke()
+    window.pump(arrived(bob, "*** alice has logged out"), "alice's goodbye")
+    window.pump(lambda: window.quits == 1, "the application quit")
+
+
+def test_log_keeps_its_last_lines(display: str) -> None:
+    """A long session's log stays bounded: the oldest rows go."""
+    root = tk.Tk()
+    try:
+        chat = ChatWindow(root, onReconnect=lambda: None, onClose=lambda: None)
+        chat.pack()
+        rows = [Row("12:00", "chat", "<bob>", f"line {number}")
+                for number in range(MAX_LOG_LINES + 50)]
+        chat.showRows(rows)
+        text = chat.logText().splitlines()
+        assert len(text) == MAX_LOG_LINES
+        assert text[0] == "12:00  <bob> line 50"
+        assert text[-1] == f"12:00  <bob> line {MAX_LOG_LINES + 49}"
+    finally:
+        root.destroy()
+
+
+def test_the_program(server: RunningServer, tmp_path: Path) -> None:
+    """``python -m twisted_chat.gui --server ... --name ...`` logs in without the login window."""
+    bob = server.connect().login("bob")
+    program = subprocess.Popen(
+        [sys.executable, "-m", "twisted_chat.gui", "--server", f"127.0.0.1:{server.port}",
+         "--name", "carol"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        bob.expect("*** carol has logged in")
+    finally:
+        program.send_signal(signal.SIGTERM)
+        output = program.communicate(timeout=DEADLINE)[0].decode()
+    bob.expect("*** carol has left")
+    assert "Traceback" not in output
+
+
+def test_console_script_help() -> None:
+    script = Path(sys.executable).parent / "twisted-chat-gui"
+    result = subprocess.run([script, "--help"], capture_output=True, text=True, timeout=DEADLINE)
+    assert result.returncode == 0
+    assert "--server=" in result.stdout and "--name=" in result.stdout

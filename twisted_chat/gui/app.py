@@ -1,0 +1,161 @@
+"""
+The desktop client as a program: its options, its windows, its connections.
+
+Tk runs inside the Twisted reactor (:mod:`twisted.internet.tksupport`): one
+thread, in which the reactor reads the socket when there is something to read
+and lets Tk draw between times.  No thread polls a socket, and no widget is
+touched from anywhere but the reactor's thread.
+"""
+
+from __future__ import annotations
+
+import sys
+import tkinter as tk
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from twisted.internet.defer import Deferred
+from twisted.logger import (
+    FilteringLogObserver,
+    Logger,
+    LogLevel,
+    LogLevelFilterPredicate,
+    globalLogBeginner,
+    textFileLogObserver,
+)
+from twisted.python import usage
+from twisted.python.failure import Failure
+
+from twisted_chat.gui.client import ChatClient, LoginFailed, connect
+from twisted_chat.gui.windows import ChatWindow, LoginWindow
+
+#: Seconds Close waits for the server to take the goodbye before the window goes.
+CLOSE_WAIT = 2.0
+
+_log = Logger()
+
+
+class Options(usage.Options):
+    synopsis = "[--server HOST:PORT] [--name NAME]"
+    longdesc = ("The twisted-chat desktop client. With --name it logs in at once; "
+                "otherwise it opens the login window.")
+    optParameters: ClassVar[list[list[str | None]]] = [
+        ["server", "s", "localhost:6666", "The server's address, as host:port."],
+        ["name", "n", None, "Log in with this name at once, without the login window."],
+    ]
+
+
+class App:
+    """What happens on Login, Reconnect and Close, and which window shows."""
+
+    def __init__(self, root: tk.Tk, reactor: Any, server: str, name: str,
+                 quit: Callable[[], object]) -> None:
+        self.root = root
+        self.reactor = reactor
+        self.quit = quit
+        self.server = server
+        self.loginWindow = LoginWindow(root, server, name, self.logIn)
+        self.chatWindow: ChatWindow | None = None
+        self.client: ChatClient | None = None
+        self.attempt: Deferred[ChatClient] | None = None
+        root.title("twisted-chat")
+        root.protocol("WM_DELETE_WINDOW", self.close)
+        root.report_callback_exception = self._callbackFailed  # type: ignore[method-assign]
+        self.loginWindow.pack(fill="both", expand=True)
+        self.loginWindow.focus()
+
+    def logIn(self, server: str, name: str) -> Deferred[ChatClient]:
+        """Connect to ``server`` as ``name`` from the login window."""
+        self.loginWindow.busy(f"Connecting to {server} ...")
+        attempt = self._connect(server, name)
+        attempt.addCallback(self._loggedIn, server)
+        attempt.addErrback(self._failed, self.loginWindow.failed)
+        return attempt
+
+    def reconnect(self) -> Deferred[ChatClient]:
+        """The chat window's Reconnect: the same server, the same name."""
+        assert self.chatWindow is not None
+        window = self.chatWindow
+        window.showReconnecting(f"Reconnecting to {self.server} ...")
+        attempt = self._connect(self.server, window.session.name)
+        attempt.addCallback(self._reconnected, window)
+        attempt.addErrback(self._failed, lambda text: window.showLost(
+            f"Could not reconnect: {text}"))
+        return attempt
+
+    def close(self) -> Deferred[None]:
+        """Close: leave the chat politely, then stop."""
+        self.root.withdraw()
+        if self.attempt is not None:
+            self.attempt.cancel()
+        done: Deferred[None]
+        if self.client is not None and self.chatWindow is not None \
+                and self.chatWindow.session.connected:
+            done = self.client.whenLost()
+            self.chatWindow.session.close()
+            done.addTimeout(CLOSE_WAIT, self.reactor)
+        else:
+            done = Deferred()
+            done.callback(None)
+        done.addBoth(lambda _: self.quit())
+        return done
+
+    # Inside
+
+    def _connect(self, server: str, name: str) -> Deferred[ChatClient]:
+        attempt = self.attempt = connect(self.reactor, server, name)
+        attempt.addBoth(self._settled)
+        return attempt
+
+    def _settled(self, result: object) -> object:
+        self.attempt = None
+        return result
+
+    def _loggedIn(self, client: ChatClient, server: str) -> ChatClient:
+        self.server = server
+        self.client = client
+        self.loginWindow.pack_forget()
+        self.chatWindow = ChatWindow(self.root, self.reconnect, self.close)
+        self.chatWindow.pack(fill="both", expand=True)
+        self.root.geometry("960x600")
+        self.chatWindow.session.attach(client)
+        return client
+
+    def _reconnected(self, client: ChatClient, window: ChatWindow) -> ChatClient:
+        self.client = client
+        window.session.attach(client)
+        return client
+
+    def _failed(self, failure: Failure, show: Callable[[str], object]) -> None:
+        if failure.check(LoginFailed):
+            show(failure.value.message)  # type: ignore[union-attr]
+        elif failure.check(Exception):
+            _log.failure("Connecting failed", failure)
+            show(f"Could not connect: {failure.getErrorMessage()}")
+
+    def _callbackFailed(self, kind: type, value: BaseException, trace: object) -> None:
+        """A bug in a Tk callback: log it; the window goes on."""
+        _log.failure("A window action failed", Failure(value, kind, trace))  # type: ignore[arg-type]
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``twisted-chat-gui`` and ``python -m twisted_chat.gui``."""
+    options = Options()
+    try:
+        options.parseOptions(sys.argv[1:] if argv is None else argv)
+    except usage.UsageError as error:
+        sys.exit(f"{options}\ntwisted-chat-gui: {error}")
+    try:
+        root = tk.Tk(className="twisted-chat")
+    except tk.TclError as error:
+        sys.exit(f"twisted-chat-gui needs a display to open its window: {error}")
+
+    from twisted.internet import reactor, tksupport
+
+    globalLogBeginner.beginLoggingTo([FilteringLogObserver(
+        textFileLogObserver(sys.stderr), [LogLevelFilterPredicate(LogLevel.warn)])])
+    tksupport.install(root)
+    app = App(root, reactor, options["server"], options["name"] or "", reactor.stop)
+    if options["name"]:
+        app.logIn(options["server"], options["name"])
+    reactor.run()  # type: ignore[attr-defined]

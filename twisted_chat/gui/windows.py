@@ -1,0 +1,274 @@
+"""
+The two windows, in Tk: logging in, and the chat.
+
+Both are frames in the one root window; the application swaps them.  They
+hold widgets and nothing else: the login window hands what was typed to a
+callback, and the chat window passes every action to its
+:class:`~twisted_chat.gui.session.Session` and shows what the session tells
+it (it is the session's :class:`~twisted_chat.gui.session.IChatView`).
+"""
+
+from __future__ import annotations
+
+import tkinter as tk
+import tkinter.font as tkfont
+from collections.abc import Callable, Sequence
+from tkinter import ttk
+
+from zope.interface import implementer
+
+from twisted_chat.events import RoomEntry
+from twisted_chat.gui.history import History
+from twisted_chat.gui.present import Row
+from twisted_chat.gui.session import IChatView, Session
+
+#: Lines the log keeps; older ones go, so a long session stays quick to draw.
+MAX_LOG_LINES = 5000
+
+#: How each style of row looks: Tk text tag options.
+STYLES: dict[str, dict[str, str]] = {
+    "stamp": {"foreground": "#8a8a8a"},
+    "chat": {},
+    "emote": {"foreground": "#8e24aa"},
+    "private": {"foreground": "#1b7a3a"},
+    "notice": {"foreground": "#6b6b6b"},
+    "presence": {"foreground": "#6b6b6b"},
+    "listing": {"foreground": "#0b6e79"},
+    "error": {"foreground": "#c62828"},
+    "own": {"foreground": "#1565c0"},
+    "mention": {"background": "#fff3b0"},
+}
+
+
+class LoginWindow(ttk.Frame):
+    """Server address, name, Login; what went wrong, in the server's words."""
+
+    def __init__(self, master: tk.Misc, address: str, name: str,
+                 onLogin: Callable[[str, str], object]) -> None:
+        super().__init__(master, padding=16)
+        self.onLogin = onLogin
+        self.address = tk.StringVar(self, address)
+        self.name = tk.StringVar(self, name)
+        ttk.Label(self, text="Server").grid(row=0, column=0, sticky="w", padx=(0, 8), pady=4)
+        self.addressEntry = ttk.Entry(self, textvariable=self.address, width=32)
+        self.addressEntry.grid(row=0, column=1, sticky="ew", pady=4)
+        ttk.Label(self, text="Name").grid(row=1, column=0, sticky="w", padx=(0, 8), pady=4)
+        self.nameEntry = ttk.Entry(self, textvariable=self.name, width=32)
+        self.nameEntry.grid(row=1, column=1, sticky="ew", pady=4)
+        self.message = ttk.Label(self, foreground="#c62828", wraplength=320, justify="left")
+        self.message.grid(row=2, column=0, columnspan=2, sticky="w", pady=(8, 0))
+        self.button = ttk.Button(self, text="Login", command=self.submit)
+        self.button.grid(row=3, column=1, sticky="e", pady=(8, 0))
+        self.columnconfigure(1, weight=1)
+        for entry in (self.addressEntry, self.nameEntry):
+            entry.bind("<Return>", self.submit)
+            entry.bind("<KP_Enter>", self.submit)
+
+    def focus(self) -> None:
+        (self.nameEntry if self.address.get() else self.addressEntry).focus_set()
+
+    def submit(self, event: object = None) -> None:
+        if str(self.button["state"]) != "disabled":
+            self.onLogin(self.address.get().strip(), self.name.get().strip())
+
+    def busy(self, text: str) -> None:
+        """A login is under way: say so, and take no second one."""
+        self.message.configure(text=text, foreground="#444444")
+        self.button.state(["disabled"])
+
+    def failed(self, text: str) -> None:
+        """The login failed: say why, and let the user correct and retry."""
+        self.message.configure(text=text, foreground="#c62828")
+        self.button.state(["!disabled"])
+        self.nameEntry.focus_set()
+        self.nameEntry.select_range(0, "end")
+
+
+@implementer(IChatView)
+class ChatWindow(ttk.Frame):
+    """The log, the input line, the members and rooms, and the buttons."""
+
+    def __init__(self, master: tk.Misc, onReconnect: Callable[[], object],
+                 onClose: Callable[[], object]) -> None:
+        super().__init__(master, padding=6)
+        self.session = Session(self)
+        self.history = History()
+        self.onReconnect = onReconnect
+        self.memberNames: list[str] = []
+        self.roomNames: list[str] = []
+
+        self.topic = ttk.Label(self, anchor="w")
+        self.topic.pack(side="top", fill="x", pady=(0, 4))
+
+        bottom = ttk.Frame(self)
+        bottom.pack(side="bottom", fill="x", pady=(4, 0))
+        self.input = tk.StringVar(self)
+        self.entry = ttk.Entry(bottom, textvariable=self.input)
+        self.entry.pack(side="left", fill="x", expand=True)
+        self.sendButton = ttk.Button(bottom, text="Send", command=self.sendInput)
+        self.usersButton = ttk.Button(bottom, text="Users", command=self.session.look)
+        self.closeButton = ttk.Button(bottom, text="Close", command=onClose)
+        for button in (self.sendButton, self.usersButton, self.closeButton):
+            button.pack(side="left", padx=(4, 0))
+        self.entry.bind("<Return>", self.sendInput)
+        self.entry.bind("<KP_Enter>", self.sendInput)
+        self.entry.bind("<Up>", self._previous)
+        self.entry.bind("<Down>", self._next)
+
+        self.lostBar = ttk.Frame(self)
+        self.lostMessage = ttk.Label(self.lostBar, foreground="#c62828")
+        self.lostMessage.pack(side="left", fill="x", expand=True)
+        self.reconnectButton = ttk.Button(self.lostBar, text="Reconnect", command=onReconnect)
+        self.reconnectButton.pack(side="right")
+
+        panes = ttk.PanedWindow(self, orient="horizontal")
+        panes.pack(side="top", fill="both", expand=True)
+        panes.add(self._buildLog(panes), weight=4)
+        panes.add(self._buildSide(panes), weight=1)
+
+    def _buildLog(self, master: tk.Misc) -> ttk.Frame:
+        frame = ttk.Frame(master)
+        self.log = tk.Text(frame, wrap="word", state="disabled", width=72, height=24,
+                           padx=6, pady=4, borderwidth=1, relief="solid", takefocus=0)
+        scroll = ttk.Scrollbar(frame, command=self.log.yview)
+        self.log.configure(yscrollcommand=scroll.set)
+        scroll.pack(side="right", fill="y")
+        self.log.pack(side="left", fill="both", expand=True)
+        for name, options in STYLES.items():
+            self.log.tag_configure(name, **options)
+        self.bold = tkfont.nametofont("TkTextFont").copy()
+        self.bold.configure(weight="bold")
+        self.log.tag_configure("marker", font=self.bold)
+        # Wrapped lines start under the text, not under the time.
+        self.log.tag_configure("row", lmargin2=60)
+        self.log.tag_raise("mention")
+        return frame
+
+    def _buildSide(self, master: tk.Misc) -> ttk.Frame:
+        frame = ttk.Frame(master, padding=(6, 0, 0, 0))
+        ttk.Label(frame, text="Members").pack(side="top", anchor="w")
+        self.members = tk.Listbox(frame, width=20, height=12, activestyle="none",
+                                  exportselection=False)
+        self.members.pack(side="top", fill="both", expand=True)
+        ttk.Label(frame, text="Rooms").pack(side="top", anchor="w", pady=(6, 0))
+        self.rooms = tk.Listbox(frame, width=20, height=8, activestyle="none",
+                                exportselection=False)
+        self.rooms.pack(side="top", fill="both", expand=True)
+        self.refreshButton = ttk.Button(frame, text="Refresh", command=self.session.refreshRooms)
+        self.refreshButton.pack(side="top", anchor="e", pady=(4, 0))
+        self.members.bind("<Double-Button-1>", self._memberChosen)
+        self.members.bind("<Return>", self._memberChosen)
+        self.rooms.bind("<Double-Button-1>", self._roomChosen)
+        self.rooms.bind("<Return>", self._roomChosen)
+        return frame
+
+    # What the user does
+
+    def sendInput(self, event: object = None) -> str:
+        text = self.input.get()
+        if text.strip() and self.session.connected:
+            self.history.add(text)
+            self.input.set("")
+            self.session.submit(text)
+        return "break"
+
+    def _previous(self, event: object) -> str:
+        self._recall(self.history.previous(self.input.get()))
+        return "break"
+
+    def _next(self, event: object) -> str:
+        self._recall(self.history.next(self.input.get()))
+        return "break"
+
+    def _recall(self, line: str) -> None:
+        self.input.set(line)
+        self.entry.icursor("end")
+
+    def _chosen(self, listbox: tk.Listbox, names: list[str], event: tk.Event) -> str | None:
+        index = listbox.nearest(event.y) if event.type == tk.EventType.ButtonPress else None
+        if index is None:
+            selected = listbox.curselection()
+            index = selected[0] if selected else None
+        if index is None or not 0 <= index < len(names):
+            return None
+        return names[index]
+
+    def _memberChosen(self, event: tk.Event) -> None:
+        """A member double-clicked: start a private message to them."""
+        name = self._chosen(self.members, self.memberNames, event)
+        if name is not None and name.casefold() != self.session.name.casefold():
+            self.input.set(f"/msg {name} ")
+            self.entry.icursor("end")
+            self.entry.focus_set()
+
+    def _roomChosen(self, event: tk.Event) -> None:
+        """A room double-clicked: go there."""
+        room = self._chosen(self.rooms, self.roomNames, event)
+        if room is not None:
+            self.session.join(room)
+
+    # What the session shows (IChatView)
+
+    def showRows(self, rows: Sequence[Row]) -> None:
+        atEnd = self.log.yview()[1] >= 0.999
+        self.log.configure(state="normal")
+        for row in rows:
+            tags = ("row", "mention") if row.mention else ("row",)
+            self.log.insert("end", row.stamp + "  ", ("stamp", *tags))
+            if row.marker:
+                self.log.insert("end", row.marker + " ",
+                                (row.style, "marker", "own" if row.own else "", *tags))
+            self.log.insert("end", row.text + "\n", (row.style, *tags))
+        excess = int(self.log.index("end-1c").split(".")[0]) - 1 - MAX_LOG_LINES
+        if excess > 0:
+            self.log.delete("1.0", f"{excess + 1}.0")
+        self.log.configure(state="disabled")
+        if atEnd:
+            self.log.see("end")
+
+    def clearLog(self) -> None:
+        self.log.configure(state="normal")
+        self.log.delete("1.0", "end")
+        self.log.configure(state="disabled")
+
+    def logText(self) -> str:
+        """The log as plain text, one row a line."""
+        return self.log.get("1.0", "end-1c")
+
+    def showRoom(self, room: str, topic: str, name: str) -> None:
+        self.winfo_toplevel().title(f"{room} — {name} — twisted-chat")
+        self.topic.configure(text=f"{room}: {topic}" if topic else room)
+
+    def showMembers(self, members: Sequence[str], owner: str | None, me: str) -> None:
+        self.memberNames = list(members)
+        self.members.delete(0, "end")
+        for index, name in enumerate(members):
+            owns = owner is not None and name.casefold() == owner.casefold()
+            self.members.insert("end", ("@" if owns else " ") + name)
+            if name.casefold() == me.casefold():
+                self.members.itemconfigure(index, foreground=STYLES["own"]["foreground"])
+
+    def showRooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
+        self.roomNames = [room.name for room in rooms]
+        self.rooms.delete(0, "end")
+        for index, room in enumerate(rooms):
+            self.rooms.insert("end", f"{room.name} ({room.members})")
+            if room.name.casefold() == current.casefold():
+                self.rooms.itemconfigure(index, background="#dfe9f5")
+
+    def showLost(self, message: str) -> None:
+        self.lostMessage.configure(text=message)
+        self.reconnectButton.state(["!disabled"])
+        self.lostBar.pack(side="bottom", fill="x", pady=(4, 0), after=self.entry.master)
+        for widget in (self.entry, self.sendButton, self.usersButton, self.refreshButton):
+            widget.state(["disabled"])
+
+    def showReconnecting(self, text: str) -> None:
+        self.lostMessage.configure(text=text)
+        self.reconnectButton.state(["disabled"])
+
+    def showConnected(self) -> None:
+        self.lostBar.pack_forget()
+        for widget in (self.entry, self.sendButton, self.usersButton, self.refreshButton):
+            widget.state(["!disabled"])
+        self.entry.focus_set()
