@@ -7,6 +7,7 @@ with a view that records what it is asked to show.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from twisted.internet.address import IPv4Address
 from twisted.test import iosim
@@ -19,6 +20,7 @@ from twisted_chat.events import RoomEntry
 from twisted_chat.gui.client import ChatClient, LoginFailed
 from twisted_chat.gui.present import Row
 from twisted_chat.gui.session import IChatView, Session
+from twisted_chat.limits import UNLIMITED
 
 
 @implementer(IChatView)
@@ -298,6 +300,16 @@ class ConnectionTests(SessionTestCase):
     def test_goodbye_is_the_reason(self) -> None:
         self.alice.type("/quit see you")
         self.assertEqual(self.view.lost, "Goodbye, alice.")
+
+    def test_cut_by_the_server(self) -> None:
+        """Cut for idling (or flooding): the window says why, in the server's words."""
+        server = Server(limits=replace(UNLIMITED, idle_timeout=120))
+        window = Window(server, "alice")
+        for _ in range(3):
+            server.clock.advance(60)
+            window.sync()
+        self.assertIn("idle", window.view.lost or "")
+        self.assertEqual(window.view.lost, window.view.rows[-1].text)
 
     def test_close_says_goodbye(self) -> None:
         bob = self.server.login("bob")

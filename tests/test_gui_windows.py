@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from twisted.internet import reactor as _reactor
 from twisted.internet import tksupport
+from twisted.logger import capturedLogs
 from zope.interface.verify import verifyObject
 
 from tests.conftest import DEADLINE, LineClient, RunningServer
@@ -47,11 +48,11 @@ def resolver_threads() -> Iterator[None]:
 class Gui:
     """The client's application in a Tk root of its own, on the global reactor."""
 
-    def __init__(self, server: str, name: str = "") -> None:
+    def __init__(self, server: str, name: str = "", timeout: float = 10.0) -> None:
         self.root = tk.Tk(className="twisted-chat")
         tksupport.install(self.root)
         self.quits = 0
-        self.app = App(self.root, reactor, server, name, quit=self._quit)
+        self.app = App(self.root, reactor, server, name, quit=self._quit, timeout=timeout)
         self.pump(lambda: self.root.winfo_ismapped(), "the login window shows")
 
     def _quit(self) -> None:
@@ -114,8 +115,9 @@ def gui(server: RunningServer) -> Iterator[Callable[..., Gui]]:
     """Opens the client's windows, aimed at the test's server; closes them after."""
     opened: list[Gui] = []
 
-    def open_gui(address: str = f"127.0.0.1:{server.port}", name: str = "") -> Gui:
-        opened.append(Gui(address, name))
+    def open_gui(address: str = f"127.0.0.1:{server.port}", name: str = "",
+                 timeout: float = 10.0) -> Gui:
+        opened.append(Gui(address, name, timeout))
         return opened[-1]
 
     yield open_gui
@@ -199,6 +201,35 @@ def test_refused_then_the_right_address(server: RunningServer, gui: Callable[...
     assert "Is the server running?" in window.login_message()
     window.type(window.app.loginWindow.addressEntry, f"localhost:{server.port}", key=None)
     window.log_in("alice")
+
+
+def test_empty_name_and_a_silent_server(gui: Callable[..., Gui]) -> None:
+    """No name: said before connecting.  A server that never answers: given up on."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        window = gui(address=f"127.0.0.1:{silent.getsockname()[1]}", timeout=0.5)
+        window.type(window.app.loginWindow.nameEntry, "  ")
+        window.pump(lambda: window.login_message() == "Type a name to log in with.",
+                    "the empty-name message")
+        window.type(window.app.loginWindow.nameEntry, "alice")
+        window.pump(lambda: "did not answer" in window.login_message(), "the timeout")
+        assert window.app.loginWindow.button.instate(["!disabled"])
+
+
+def test_close_while_connecting(gui: Callable[..., Gui]) -> None:
+    """Closing the window during a login gives up on it quietly."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        window = gui(address=f"127.0.0.1:{silent.getsockname()[1]}")
+        window.type(window.app.loginWindow.nameEntry, "alice")
+        window.pump(lambda: window.app.attempt is not None, "the attempt")
+        with capturedLogs() as logs:
+            window.app.close()
+            window.pump(lambda: window.quits == 1 and window.app.attempt is None, "given up")
+        assert [log for log in logs if "log_failure" in log] == []
+        assert window.login_message() == f"Connecting to {window.app.server} ..."
 
 
 def test_rooms_members_and_buttons(server: RunningServer, gui: Callable[..., Gui]) -> None:

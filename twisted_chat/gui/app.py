@@ -14,7 +14,7 @@ import tkinter as tk
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.logger import (
     FilteringLogObserver,
     Logger,
@@ -26,7 +26,7 @@ from twisted.logger import (
 from twisted.python import usage
 from twisted.python.failure import Failure
 
-from twisted_chat.gui.client import ChatClient, LoginFailed, connect
+from twisted_chat.gui.client import TIMEOUT, ChatClient, LoginFailed, connect
 from twisted_chat.gui.windows import ChatWindow, LoginWindow
 
 #: Seconds Close waits for the server to take the goodbye before the window goes.
@@ -49,15 +49,18 @@ class App:
     """What happens on Login, Reconnect and Close, and which window shows."""
 
     def __init__(self, root: tk.Tk, reactor: Any, server: str, name: str,
-                 quit: Callable[[], object]) -> None:
+                 quit: Callable[[], object], timeout: float = TIMEOUT) -> None:
         self.root = root
         self.reactor = reactor
         self.quit = quit
+        #: Seconds to connect, and as many for the server to answer the login.
+        self.timeout = timeout
         self.server = server
         self.loginWindow = LoginWindow(root, server, name, self.logIn)
         self.chatWindow: ChatWindow | None = None
         self.client: ChatClient | None = None
         self.attempt: Deferred[ChatClient] | None = None
+        self.closing = False
         root.title("twisted-chat")
         root.protocol("WM_DELETE_WINDOW", self.close)
         root.report_callback_exception = self._callbackFailed  # type: ignore[method-assign]
@@ -85,6 +88,7 @@ class App:
 
     def close(self) -> Deferred[None]:
         """Close: leave the chat politely, then stop."""
+        self.closing = True
         self.root.withdraw()
         if self.attempt is not None:
             self.attempt.cancel()
@@ -103,7 +107,7 @@ class App:
     # Inside
 
     def _connect(self, server: str, name: str) -> Deferred[ChatClient]:
-        attempt = self.attempt = connect(self.reactor, server, name)
+        attempt = self.attempt = connect(self.reactor, server, name, self.timeout)
         attempt.addBoth(self._settled)
         return attempt
 
@@ -127,6 +131,8 @@ class App:
         return client
 
     def _failed(self, failure: Failure, show: Callable[[str], object]) -> None:
+        if self.closing or failure.check(CancelledError):
+            return  # Closed while connecting: nobody is waiting for the answer.
         if failure.check(LoginFailed):
             show(failure.value.message)  # type: ignore[union-attr]
         elif failure.check(Exception):

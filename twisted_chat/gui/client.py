@@ -284,6 +284,8 @@ def _logIn(client: IProtocol, name: str, clock: IReactorTime,
 
 
 def _notConnected(failure: Failure, address: str, timeout: float) -> Failure:
+    if failure.check(CancelledError, neterror.ConnectingCancelledError):
+        return failure
     if failure.check(neterror.ConnectionRefusedError):
         message = f"Could not connect to {address}: connection refused. Is the server running?"
     elif failure.check(neterror.TimeoutError):

@@ -27,6 +27,9 @@ from twisted_chat.events import RoomEntry
 from twisted_chat.gui.client import ChatClient
 from twisted_chat.gui.present import Row, rows
 
+#: Errors the server sends just before it closes the connection: the reason it was lost.
+PARTING_ERRORS = frozenset({"excess-flood", "idle-timeout", "telnet-violation"})
+
 
 class IChatView(Interface):
     """What the session asks of a chat window."""
@@ -164,6 +167,10 @@ class Session:
 
     def on_goodbye(self, event: events.Goodbye) -> None:
         self._goodbye = event.text
+
+    def on_error(self, event: events.Error) -> None:
+        if event.code in PARTING_ERRORS:
+            self._goodbye = event.text
 
     # What the user does
 
