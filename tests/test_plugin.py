@@ -35,6 +35,9 @@ def test_twistd_lists_chat_after_plain_install(tmp_path: Path) -> None:
          str(target), str(source)],
         check=True, capture_output=True, timeout=300)
     assert not (target / "twisted" / "plugins" / "__init__.py").exists()
+    # The desktop client ships too, with its command.
+    assert (target / "twisted_chat" / "gui" / "app.py").exists()
+    assert "twisted_chat.gui.app" in (target / "bin" / "twisted-chat-gui").read_text()
     twisted_site = str(Path(twisted.__file__).parent.parent)
     stdlib_dynload = sysconfig.get_path("platstdlib")
     path = [str(target), twisted_site, stdlib_dynload]
