@@ -216,8 +216,8 @@ class ChatWindow(ttk.Frame):
             tags = ("row", "mention") if row.mention else ("row",)
             self.log.insert("end", row.stamp + "  ", ("stamp", *tags))
             if row.marker:
-                self.log.insert("end", row.marker + " ",
-                                (row.style, "marker", "own" if row.own else "", *tags))
+                marker = (row.style, "marker", "own") if row.own else (row.style, "marker")
+                self.log.insert("end", row.marker + " ", (*marker, *tags))
             self.log.insert("end", row.text + "\n", (row.style, *tags))
         excess = int(self.log.index("end-1c").split(".")[0]) - 1 - MAX_LOG_LINES
         if excess > 0:
