@@ -29,6 +29,10 @@ from twisted.python.failure import Failure
 from twisted_chat.gui.client import TIMEOUT, ChatClient, LoginFailed, connect
 from twisted_chat.gui.windows import ChatWindow, LoginWindow
 
+#: Milliseconds between the reactor's turns at Tk: quick enough that typing never
+#: lags, slow enough that an idle window costs about 2 % of a core (10 ms: 4 %).
+TK_INTERVAL = 20
+
 #: Seconds Close waits for the server to take the goodbye before the window goes.
 CLOSE_WAIT = 2.0
 
@@ -160,7 +164,7 @@ def main(argv: list[str] | None = None) -> None:
 
     globalLogBeginner.beginLoggingTo([FilteringLogObserver(
         textFileLogObserver(sys.stderr), [LogLevelFilterPredicate(LogLevel.warn)])])
-    tksupport.install(root)
+    tksupport.install(root, ms=TK_INTERVAL)
     app = App(root, reactor, options["server"], options["name"] or "", reactor.stop)
     if options["name"]:
         app.logIn(options["server"], options["name"])
