@@ -49,6 +49,9 @@ SAMPLES: list[tuple[events.Event, str]] = [
     (events.Color(T, True), "*** Colour is on"),
     (events.Goodbye(T, "Goodbye."), "*** Goodbye."),
     (events.Error(T, "name-taken", "Taken."), "! Taken."),
+    (events.History(T, "lobby", "replay", (events.Line(7, T - 60, "chat", "bob", "hi"),)),
+     "= Last 1 line in lobby:"),
+    (events.History(T, "lobby", "search", (), "tea"), "= No lines in lobby match tea."),
 ]
 
 
@@ -145,3 +148,21 @@ class ReadJsonTests(SynchronousTestCase):
                      '{"type":"who","time":1,"users":["alice"]}', "{broken"):
             with self.subTest(line=line):
                 self.assertRaises(ValueError, read_json, line)
+
+
+class HistoryTextTests(SynchronousTestCase):
+    def test_lines_with_their_times(self) -> None:
+        day = 86400
+        event = events.History(T, "games", "history", (
+            events.Line(1, T - day, "chat", "bob", "yesterday"),
+            events.Line(2, T - 60, "emote", "bob", "waves")))
+        lines = TextFormat().render(event).decode().split("\r\n")[:-1]
+        self.assertEqual(lines[0], "= History of games, 2 lines:")
+        self.assertRegex(lines[1], r"^=   \[\d\d-\d\d \d\d:\d\d\] <bob> yesterday$")
+        self.assertRegex(lines[2], r"^=   \[\d\d:\d\d\] \* bob waves$")
+
+    def test_search_title(self) -> None:
+        event = events.History(T, "lobby", "search",
+                               (events.Line(1, T, "chat", "bob", "oolong tea"),), "tea")
+        self.assertEqual(TextFormat().render(event).decode().split("\r\n")[0],
+                         "= 1 line in lobby matching tea:")

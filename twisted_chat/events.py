@@ -21,10 +21,13 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class Chat(Event):
+    """A line said in a room; ``id`` is its place in the history, once stored."""
+
     kind: ClassVar[str] = "chat"
     room: str
     sender: str
     text: str
+    id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,33 @@ class Emote(Event):
     room: str
     sender: str
     text: str
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A chat line or emote from the history; ``kind`` is ``chat`` or ``emote``."""
+
+    id: int
+    time: float
+    kind: str
+    sender: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class History(Event):
+    """
+    Lines from a room's past, oldest first: shown on entering the room
+    (``reason`` ``replay``), asked for (``history``), or found (``search``,
+    with the ``query``).
+    """
+
+    kind: ClassVar[str] = "history"
+    room: str
+    reason: str
+    lines: tuple[Line, ...]
+    query: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

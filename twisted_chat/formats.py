@@ -19,6 +19,7 @@ and names never contain a marker character (``names.py``)::
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from functools import cache
@@ -114,6 +115,39 @@ def _encoding(event: events.Encoding) -> list[str]:
     return lines
 
 
+def stamp(when: float, now: float) -> str:
+    """``14:03``, or ``11-20 14:03`` for a time on another day than ``now`` (local time)."""
+    moment = time.localtime(when)
+    if moment[:3] == time.localtime(now)[:3]:
+        return time.strftime("%H:%M", moment)
+    return time.strftime("%m-%d %H:%M", moment)
+
+
+def past_line(line: events.Line) -> str:
+    """A stored line as it was shown when it was said."""
+    if line.kind == "emote":
+        return f"* {line.sender} {line.text}"
+    return f"<{line.sender}> {line.text}"
+
+
+_HISTORY_TITLES = {
+    "replay": "= Last {count} in {room}:",
+    "history": "= History of {room}, {count}:",
+    "search": "= {count} in {room} matching {query}:",
+}
+
+
+def _history(event: events.History) -> list[str]:
+    count = f"{len(event.lines)} line{'' if len(event.lines) == 1 else 's'}"
+    if not event.lines:
+        if event.reason == "search":
+            return [f"= No lines in {event.room} match {event.query}."]
+        return [f"= Nothing has been said in {event.room} yet."]
+    title = _HISTORY_TITLES[event.reason].format(count=count, room=event.room, query=event.query)
+    return [title] + [f"=   [{stamp(line.time, event.time)}] {past_line(line)}"
+                      for line in event.lines]
+
+
 _TEXT: dict[str, Callable] = {
     "chat": lambda e: [f"<{e.sender}> {e.text}"],
     "emote": lambda e: [f"* {e.sender} {e.text}"],
@@ -131,6 +165,7 @@ _TEXT: dict[str, Callable] = {
         f"idle {duration(e.idle)}"
     ],
     "rooms": _rooms,
+    "history": _history,
     "help": _help,
     "format": lambda e: [f"*** Output format: {e.format}"],
     "encoding": _encoding,

@@ -11,11 +11,10 @@ window user read the same words; only the styling is the window's own.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 
 from twisted_chat import events
-from twisted_chat.formats import marker, text_lines
+from twisted_chat.formats import marker, past_line, stamp, text_lines
 
 #: The style of each kind of event; the rest are listings (look, who, help, ...).
 STYLES = {
@@ -29,6 +28,7 @@ STYLES = {
     "renamed": "notice",
     "owner": "notice",
     "goodbye": "notice",
+    "history": "listing",
 }
 
 
@@ -46,16 +46,10 @@ class Row:
     own: bool = False
 
 
-def stamp(when: float, now: float) -> str:
-    """``14:03``, or ``11-20 14:03`` for an event of another day (history)."""
-    moment, today = time.localtime(when), time.localtime(now)
-    if moment[:3] == today[:3]:
-        return time.strftime("%H:%M", moment)
-    return time.strftime("%m-%d %H:%M", moment)
-
-
 def rows(event: events.Event, me: str, now: float) -> list[Row]:
     """The rows that show ``event`` to the user called ``me``."""
+    if isinstance(event, events.History) and event.lines:
+        return _history(event, me, now)
     style = STYLES.get(event.kind, "listing")
     if isinstance(event, events.Topic) and event.setter:
         style = "notice"
@@ -84,3 +78,15 @@ def _says(text: str, name: str) -> bool:
         return False
     pattern = r"(?<!\w)" + re.escape(name.casefold()) + r"(?!\w)"
     return re.search(pattern, text.casefold()) is not None
+
+
+def _history(event: events.History, me: str, now: float) -> list[Row]:
+    """A title, then each past line at the time it was said, marked as history."""
+    [title, *_] = text_lines(event)
+    result = [Row(stamp(event.time, now), "listing", "=", title.removeprefix("= "))]
+    for line in event.lines:
+        said = past_line(line)
+        start = said.split(" ", 1)[0] if line.kind == "chat" else f"* {line.sender}"
+        result.append(Row(stamp(line.time, now), "history", start,
+                          said[len(start):].removeprefix(" "), own=_same(line.sender, me)))
+    return result

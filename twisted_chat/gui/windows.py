@@ -34,6 +34,7 @@ STYLES: dict[str, dict[str, str]] = {
     "notice": {"foreground": "#6b6b6b"},
     "presence": {"foreground": "#6b6b6b"},
     "listing": {"foreground": "#0b6e79"},
+    "history": {"foreground": "#5f6b7a"},
     "error": {"foreground": "#c62828"},
     "own": {"foreground": "#1565c0"},
     "mention": {"background": "#fff3b0"},
