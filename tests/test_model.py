@@ -39,6 +39,12 @@ class RecordingClient:
             raise OSError("gone")
         self.received.append(data)
 
+    def pauseInput(self) -> None:
+        self.paused = True
+
+    def resumeInput(self) -> None:
+        self.paused = False
+
 
 class ModelTests(SynchronousTestCase):
     def setUp(self) -> None:

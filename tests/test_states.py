@@ -56,10 +56,16 @@ class BeforeLoginTests(SynchronousTestCase):
                          ["! Unknown command /frobnicate. Type /help for the list."])
 
     def test_login_shapes(self) -> None:
-        """login without a name, or with two words, gets its usage."""
-        for line in ["login", "login alice bob"]:
+        """login without a name, or with three words, gets its usage."""
+        for line in ["login", "login alice bob carol"]:
             self.client.send(line)
-            self.assertEqual(self.client.lines(), ["! Usage: /login NAME"], line)
+            self.assertEqual(self.client.lines(), ["! Usage: /login NAME [PASSWORD]"], line)
+
+    def test_password_for_a_name_not_registered(self) -> None:
+        """A password given for a name nobody registered: maybe a typo in the name, so refused."""
+        self.client.send("login alice secret")
+        self.assertEqual(self.client.lines(), [
+            "! The name 'alice' is not registered; log in without a password: login alice"])
 
     def test_bad_names(self) -> None:
         """Each kind of bad name gets its own message."""
@@ -70,7 +76,7 @@ class BeforeLoginTests(SynchronousTestCase):
                             "starting with a letter.",
             "login " + "a" * 25: "! The name is too long: at most 24 characters.",
             "login Server": "! The name 'Server' is reserved; choose another.",
-            "login \u3000": "! Usage: /login NAME",
+            "login \u3000": "! Usage: /login NAME [PASSWORD]",
         }
         for line, error in cases.items():
             self.client.send(line)
@@ -130,7 +136,7 @@ class ChatTests(SynchronousTestCase):
     def test_book_words_only_in_their_shape(self) -> None:
         """'look' is a command; 'look at this' is chat; so for each of the book's words."""
         for line in ["look at this", "who is there", "join the club now", "list of things",
-                     "help me please", "create a room", "login again please"]:
+                     "help me please", "create a room", "login to the site"]:
             self.alice.send(line)
             self.assertEqual(self.bob.lines(), [f"<alice> {line}"], line)
 

@@ -6,13 +6,14 @@ import os
 import resource
 import tempfile
 from ipaddress import ip_network
+from pathlib import Path
 
 from twisted.application.internet import StreamServerEndpointService
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.limits import DEFAULTS
-from twisted_chat.service import ChatService
+from twisted_chat.service import ChatService, MemoryService
 from twisted_chat.tap import LIMIT_OPTIONS, Options, makeService, raiseFileLimit
 
 
@@ -94,25 +95,41 @@ class OptionsTests(SynchronousTestCase):
 
 class MakeServiceTests(SynchronousTestCase):
     def test_services(self) -> None:
-        """One chat service, then a listener per port, all sharing one factory."""
+        """The store, the chat, then a listener per port, all sharing one factory."""
         service = makeService(parse("--port", "7000", "--port", "7001", "--main-room", "tea",
-                                    "--max-line", "300"))
-        children = list(service)
-        self.assertIsInstance(children[0], ChatService)
-        listeners = children[1:]
+                                    "--max-line", "300", "--db", ":memory:"))
+        memory, chat, *listeners = list(service)
+        self.assertIsInstance(memory, MemoryService)
+        self.assertIsInstance(chat, ChatService)
         self.assertEqual(len(listeners), 2)
         for listener in listeners:
             self.assertIsInstance(listener, StreamServerEndpointService)
-            self.assertIs(listener.factory, children[0].factory)
-        factory = children[0].factory
+            self.assertIs(listener.factory, chat.factory)
+        factory = chat.factory
+        self.assertIs(factory.chat.store, memory.store)
         self.assertEqual(factory.maxLine, 300)
         self.assertEqual(factory.chat.main.name, "tea")
 
     def test_limits_reach_the_chat_and_the_factory(self) -> None:
-        service = makeService(parse("--max-rooms", "7", "--max-connections", "50"))
-        factory = next(iter(service)).factory
+        service = makeService(parse("--max-rooms", "7", "--max-connections", "50",
+                                    "--db", ":memory:"))
+        factory = list(service)[1].factory
         self.assertEqual(factory.chat.limits.max_rooms, 7)
         self.assertEqual(factory.admission.limits.max_connections, 50)
+
+    def test_database_file(self) -> None:
+        """--db names the file: created and migrated at start-up; --replay reaches the chat."""
+        path = Path(self.mktemp())
+        path.mkdir()
+        service = makeService(parse("--db", str(path / "chat.db"), "--replay", "5"))
+        self.assertTrue((path / "chat.db").exists())
+        self.assertEqual(list(service)[1].factory.chat.replay, 5)
+
+    def test_unusable_database_stops_the_start(self) -> None:
+        path = Path(self.mktemp())
+        path.mkdir()
+        error = self.assertRaises(SystemExit, makeService, parse("--db", str(path)))
+        self.assertIn(f"--db {path}:", str(error))
 
     def test_file_limit_raised_for_max_connections(self) -> None:
         """Each connection is a file: the soft limit rises toward --max-connections."""

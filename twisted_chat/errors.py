@@ -335,3 +335,121 @@ class ConnectingTooFast(ChatError):
     def __init__(self, limit: int, wait: float) -> None:
         super().__init__(f"Too many connections from your address in the last minute "
                          f"(at most {limit}). Try again in {_duration(wait)}.")
+
+
+# Memory: history, registered names, lasting rooms.
+
+
+class NotStored(ChatError):
+    code = "not-stored"
+
+    def __init__(self) -> None:
+        super().__init__("Your message could not be stored, so it was not sent. Try again.")
+
+
+class NoHistory(ChatError):
+    code = "no-history"
+
+    def __init__(self) -> None:
+        super().__init__("This server keeps no history.")
+
+
+class HistoryUnavailable(ChatError):
+    code = "history-unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("The history could not be read just now. Try again.")
+
+
+class NotANumber(ChatError):
+    code = "usage"
+
+    def __init__(self, usage: str) -> None:
+        super().__init__(f"Usage: /{usage} (N is a number of lines, such as 50)")
+
+
+class PasswordRequired(ChatError):
+    code = "password-required"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The name '{name}' is registered. Log in with: login {name} PASSWORD")
+
+
+class PasswordNotNeeded(ChatError):
+    code = "not-registered"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The name '{name}' is not registered; log in without a password: "
+                         f"login {name}")
+
+
+class WrongPassword(ChatError):
+    code = "wrong-password"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"Wrong password for '{name}'.")
+
+
+class NameRegistered(ChatError):
+    code = "name-registered"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"The name '{name}' is registered to someone; choose another.")
+
+
+class AlreadyRegistered(ChatError):
+    code = "already-registered"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"'{name}' is already registered. To change its password: "
+                         "/password OLD NEW")
+
+
+class NotRegistered(ChatError):
+    code = "not-registered"
+
+    def __init__(self, name: str, doing: str) -> None:
+        super().__init__(f"'{name}' is not a registered name, needed for {doing}. "
+                         "Register it first: /register PASSWORD")
+
+
+class BadPassword(ChatError):
+    code = "bad-password"
+
+    def __init__(self, shortest: int, longest: int) -> None:
+        super().__init__(f"A password is {shortest} to {longest} characters, with no spaces.")
+
+
+class Busy(ChatError):
+    code = "busy"
+
+    def __init__(self) -> None:
+        super().__init__("Still checking a password: that line was dropped. Wait a moment.")
+
+
+class NotKeeper(ChatError):
+    code = "not-keeper"
+
+    def __init__(self, room: str) -> None:
+        super().__init__(f"Only the one who registered {room} can do that.")
+
+
+class MainRoomLasts(ChatError):
+    code = "main-room"
+
+    def __init__(self, room: str) -> None:
+        super().__init__(f"{room} is the main room: it always exists and has no owner.")
+
+
+class RoomAlreadyRegistered(ChatError):
+    code = "room-registered"
+
+    def __init__(self, room: str) -> None:
+        super().__init__(f"{room} is already registered.")
+
+
+class RoomNotRegistered(ChatError):
+    code = "room-not-registered"
+
+    def __init__(self, room: str) -> None:
+        super().__init__(f"{room} is not registered.")

@@ -38,12 +38,20 @@ class IChatClient(Interface):
     def write(data: bytes) -> None:
         """Send bytes already rendered in this client's ``format``."""
 
+    def pauseInput() -> None:
+        """Stop taking lines from this client for now (its lines wait to be stored)."""
+
+    def resumeInput() -> None:
+        """Take lines from this client again."""
+
 
 class IConnection(IChatClient):
     """What a state may ask of the connection it drives."""
 
     encoding = Attribute("The name of the character encoding this client uses.")
     color = Attribute("Whether this client asked for colour in the text format.")
+    state = Attribute("The state now deciding what lines mean: a state that waited on the "
+                      "store checks it is still the one in charge.")
 
     def become(state: object) -> None:
         """Make ``state`` decide what the following lines mean."""

@@ -16,14 +16,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from twisted.logger import Logger
 
 from twisted_chat import errors, events, names
 from twisted_chat.interfaces import IChatClient
 from twisted_chat.limits import DEFAULTS, Limits, Targets, Window
+from twisted_chat.outbox import Outbox, Slot
+from twisted_chat.sqlite import LastingRoom
+
+if TYPE_CHECKING:
+    from twisted_chat.accounts import Accounts
+    from twisted_chat.store import IStore
 
 MAX_TOPIC_LENGTH = 300
+#: The most lines ``history N`` and ``search`` show at once.
+MAX_HISTORY = 200
+#: A user with this many lines waiting to be stored is not read until half are.
+MAX_UNSTORED = 64
+SEARCH_LIMIT = 20
 
 #: What a limit of 0 counts with: nothing, and nothing is allocated per user.
 _UNLIMITED = Window(0)
@@ -39,12 +52,17 @@ class User:
     never change their name or write privately.
     """
 
-    __slots__ = ("client", "connected_at", "key", "last_active", "name", "room", "rooms_made",
-                 "targets", "windows")
+    __slots__ = ("account", "client", "connected_at", "key", "last_active", "name", "room",
+                 "rooms_made", "targets", "unstored", "windows")
 
-    def __init__(self, name: str, client: IChatClient, connected_at: float) -> None:
+    def __init__(self, name: str, client: IChatClient, connected_at: float,
+                 account: str | None = None) -> None:
         self.name = name
         self.key = names.key(name)
+        #: The registered name this user proved with its password, if any.
+        self.account = account
+        #: Lines said and not yet stored: past a limit, their sender is not read.
+        self.unstored = 0
         self.client = client
         self.connected_at = connected_at
         self.last_active = connected_at
@@ -63,17 +81,23 @@ class Room:
     ``creator`` does not, and counts the room against their limit while it exists.
     """
 
-    __slots__ = ("creator", "key", "members", "name", "owner", "permanent", "topic")
+    __slots__ = ("creator", "keeper", "key", "members", "name", "owner", "permanent", "topic")
 
     def __init__(self, name: str, *, topic: str = "", owner: User | None = None,
-                 permanent: bool = False) -> None:
+                 permanent: bool = False, keeper: str | None = None) -> None:
         self.name = name
         self.key = names.key(name)
         self.topic = topic
         self.owner = owner
         self.creator = owner
         self.permanent = permanent
+        #: The account that registered the room: it lasts, and they own it when present.
+        self.keeper = keeper
         self.members: dict[User, None] = {}
+
+    @property
+    def lasting(self) -> bool:
+        return self.permanent or self.keeper is not None
 
 
 def broadcast(event: events.Event, users: Iterable[User]) -> None:
@@ -100,14 +124,24 @@ class Chat:
 
     def __init__(self, *, main_room: str = "lobby", main_topic: str = "",
                  server_name: str = "twisted-chat", motd: str = "",
-                 clock: Callable[[], float] = time.time, limits: Limits = DEFAULTS) -> None:
+                 clock: Callable[[], float] = time.time, limits: Limits = DEFAULTS,
+                 store: IStore | None = None, replay: int = 0,
+                 accounts: Accounts | None = None, lasting: Iterable[LastingRoom] = ()) -> None:
         self.server_name = server_name
         self.limits = limits
         self.motd = motd
         self.clock = clock
+        #: Where history is kept (None: nowhere), and how much of it a newcomer sees.
+        self.store = store
+        self.replay = replay
+        self.accounts = accounts
+        self.outbox = Outbox()
         self.main = Room(names.room_name(main_room), topic=main_topic, permanent=True)
         self._users: dict[str, User] = {}
         self._rooms: dict[str, Room] = {self.main.key: self.main}
+        for kept in lasting:
+            room = Room(kept.name, topic=kept.topic, keeper=kept.keeper)
+            self._rooms.setdefault(room.key, room)
 
     # Who and what exists
 
@@ -138,19 +172,31 @@ class Chat:
 
     # Arriving and going
 
-    def login(self, client: IChatClient, raw_name: str, connected_at: float) -> User:
+    def login(self, client: IChatClient, raw_name: str, connected_at: float,
+              account: str | None = None) -> User:
+        """Log in as ``raw_name``; a registered name needs its ``account`` proved first."""
+        name = self.check_free(raw_name)
+        if self.registered(names.key(name)) and account != names.key(name):
+            raise errors.PasswordRequired(name)
+        user = User(name, client, connected_at, account)
+        self._users[user.key] = user
+        _log.info("{name} logged in", name=name)
+        self.tell(client, events.LoggedIn(self.clock(), name, self.server_name))
+        if self.motd:
+            self.tell(client, events.Notice(self.clock(), self.motd))
+        self._enter(user, self.main, "login")
+        return user
+
+    def check_free(self, raw_name: str) -> str:
+        """The valid name ``raw_name`` reads as, if nobody online has it."""
         name = names.user_name(raw_name)
         holder = self._users.get(names.key(name))
         if holder is not None:
             raise errors.NameTaken(name, holder.name)
-        user = User(name, client, connected_at)
-        self._users[user.key] = user
-        _log.info("{name} logged in", name=name)
-        client.send(events.LoggedIn(self.clock(), name, self.server_name))
-        if self.motd:
-            client.send(events.Notice(self.clock(), self.motd))
-        self._enter(user, self.main, "login")
-        return user
+        return name
+
+    def registered(self, key: str) -> bool:
+        return self.accounts is not None and self.accounts.registered(key)
 
     def logout(self, user: User, message: str | None = None) -> None:
         self._leave(user, "logout", message)
@@ -204,6 +250,8 @@ class Chat:
         holder = self._users.get(new_key)
         if holder is not None and holder is not user:
             raise errors.NameTaken(name, holder.name)
+        if self.registered(new_key) and user.account != new_key:
+            raise errors.NameRegistered(name)
         self._window(user, "nick", self.limits.nick_rate, "changing your name").record(
             self.clock())
         old = user.name
@@ -211,10 +259,10 @@ class Chat:
         user.name, user.key = name, new_key
         self._users[new_key] = user
         _log.info("{old} is now {name}", old=old, name=name)
-        user.client.send(events.Renamed(self.clock(), name, old))
+        self.tell(user.client, events.Renamed(self.clock(), name, old))
         room = self.room_of(user)
-        broadcast(events.Presence(self.clock(), "nick", room.name, name, old_name=old),
-                  self._others(room, user))
+        self._broadcast(events.Presence(self.clock(), "nick", room.name, name, old_name=old),
+                        self._others(room, user))
 
     def set_topic(self, user: User, topic: str) -> None:
         room = self.room_of(user)
@@ -225,17 +273,54 @@ class Chat:
         if len(topic) > MAX_TOPIC_LENGTH:
             raise errors.TopicTooLong(MAX_TOPIC_LENGTH)
         room.topic = topic
-        broadcast(events.Topic(self.clock(), room.name, topic, setter=user.name), room.members)
+        if room.keeper is not None:
+            self._keep(room)
+        self._broadcast(events.Topic(self.clock(), room.name, topic, setter=user.name),
+                        room.members)
 
     # Talking
 
     def say(self, user: User, text: str) -> None:
         room = self.room_of(user)
-        broadcast(events.Chat(self.clock(), room.name, user.name, text), room.members)
+        self._said(user, room, events.Chat(self.clock(), room.name, user.name, text))
 
     def emote(self, user: User, text: str) -> None:
         room = self.room_of(user)
-        broadcast(events.Emote(self.clock(), room.name, user.name, text), room.members)
+        self._said(user, room, events.Emote(self.clock(), room.name, user.name, text))
+
+    def _said(self, user: User, room: Room, event: events.Chat | events.Emote) -> None:
+        """
+        Deliver a line to the room; with a store, only once it is stored, to
+        those who were there when it was said and still are.
+        """
+        if self.store is None:
+            self._broadcast(event, room.members)
+            return
+        slot = self.outbox.hold()
+        user.unstored += 1
+        if user.unstored == MAX_UNSTORED:
+            user.client.pauseInput()
+        self.store.append(event, room.key).addCallbacks(
+            self._stored, self._notStored,
+            callbackArgs=(slot, user, event, room, list(room.members)),
+            errbackArgs=(slot, user))
+
+    def _stored(self, id: int, slot: Slot, user: User, event: events.Chat | events.Emote,
+                room: Room, recipients: list[User]) -> None:
+        self._unstored(user)
+        self.outbox.release(slot, broadcast, replace(event, id=id),
+                            [member for member in recipients if member.room is room])
+
+    def _notStored(self, failure: Any, slot: Slot, user: User) -> None:
+        self._unstored(user)
+        self.outbox.release(slot, user.client.send, events.Error(
+            self.clock(), errors.NotStored.code, errors.NotStored().message))
+
+    @staticmethod
+    def _unstored(user: User) -> None:
+        user.unstored -= 1
+        if user.unstored == MAX_UNSTORED // 2:
+            user.client.resumeInput()
 
     def private(self, user: User, raw_target: str, text: str) -> None:
         target = self.find_user(raw_target)
@@ -248,9 +333,9 @@ class Chat:
                 raise errors.TooManyTargets(self.limits.msg_targets, wait)
             user.targets.record(target.key, now)
         event = events.Private(self.clock(), user.name, target.name, text)
-        target.client.send(event)
+        self.tell(target.client, event)
         if target is not user:
-            user.client.send(event)
+            self.tell(user.client, event)
 
     # Listings
 
@@ -278,6 +363,104 @@ class Chat:
     def touch(self, user: User) -> None:
         """The user did something: they are not idle."""
         user.last_active = self.clock()
+
+    # Lasting rooms
+
+    def register_room(self, user: User) -> None:
+        """The owner, under a registered name, makes their room last across restarts."""
+        room = self._lastable(user)
+        if room.keeper is not None:
+            raise errors.RoomAlreadyRegistered(room.name)
+        if user.account != user.key:
+            raise errors.NotRegistered(user.name, "registering a room")
+        if room.owner is not user:
+            raise errors.NotOwner(room.name)
+        room.keeper = user.account
+        self._keep(room)
+        self.tell(user.client, events.Notice(
+            self.clock(), f"{room.name} is registered: it stays, with its topic, when empty "
+                          "and when the server restarts, and it is yours whenever you are in it."))
+
+    def unregister_room(self, user: User) -> None:
+        room = self._lastable(user)
+        if room.keeper is None:
+            raise errors.RoomNotRegistered(room.name)
+        if room.keeper != user.account:
+            raise errors.NotKeeper(room.name)
+        room.keeper = None
+        assert self.store is not None
+        self.store.forgetRoom(room.key).addErrback(self._storeFailed, "forget a room")
+        self.tell(user.client, events.Notice(
+            self.clock(), f"{room.name} is no longer registered: it goes when it is empty."))
+
+    def _lastable(self, user: User) -> Room:
+        if self.store is None or self.accounts is None:
+            raise errors.NoHistory()
+        room = self.room_of(user)
+        if room is self.main:
+            raise errors.MainRoomLasts(room.name)
+        return room
+
+    def _keep(self, room: Room) -> None:
+        assert self.store is not None and room.keeper is not None
+        self.store.saveRoom(room.key, LastingRoom(room.name, room.topic, room.keeper)) \
+            .addErrback(self._storeFailed, "keep a room")
+
+    def _storeFailed(self, failure: Any, doing: str) -> None:
+        _log.failure("Could not {doing}", failure, doing=doing)
+
+    # History
+
+    def history(self, user: User, count: int) -> None:
+        """The user's room's last ``count`` lines, to the user."""
+        if self.store is None:
+            raise errors.NoHistory()
+        room = self.room_of(user)
+        self.recall(user, "history", self.store.recent(room.key, min(count, MAX_HISTORY)))
+
+    def search(self, user: User, query: str) -> None:
+        """Lines of the user's room holding every word of ``query``, to the user."""
+        if self.store is None:
+            raise errors.NoHistory()
+        room = self.room_of(user)
+        self.recall(user, "search", self.store.search(room.key, query.split(), SEARCH_LIMIT),
+                    query)
+
+    def recall(self, user: User, reason: str, lines: Any, query: str | None = None) -> None:
+        """Show the user lines being read from the store, in their place in the output."""
+        room = self.room_of(user)
+        slot = self.outbox.hold()
+
+        def found(result: list[events.Line]) -> None:
+            if user.room is not room or (reason == "replay" and not result):
+                self.outbox.release(slot)
+                return
+            self.outbox.release(slot, user.client.send, events.History(
+                self.clock(), room.name, reason, tuple(result), query))
+
+        def failed(failure: Any) -> None:
+            self.outbox.release(slot, user.client.send, events.Error(
+                self.clock(), errors.HistoryUnavailable.code,
+                errors.HistoryUnavailable().message))
+
+        lines.addCallbacks(found, failed)
+
+    # Output, in the order it was decided
+
+    def tell(self, client: IChatClient, event: events.Event) -> None:
+        """Send one user an event, after whatever the chat decided before it."""
+        self.outbox.call(client.send, event)
+
+    def later(self, action: Callable[[], object]) -> None:
+        """Do something to a connection (close it) after the output decided before it."""
+        self.outbox.call(action)
+
+    def _broadcast(self, event: events.Event, users: Iterable[User]) -> None:
+        if self.outbox.busy:
+            # Who gets it is decided now, whoever is in the room when it goes.
+            self.outbox.call(broadcast, event, list(users))
+        else:
+            broadcast(event, users)
 
     # The mechanics of limits
 
@@ -307,20 +490,27 @@ class Chat:
         self._enter(user, room, "join", from_room=old.name)
 
     def _enter(self, user: User, room: Room, action: str, from_room: str | None = None) -> None:
-        broadcast(events.Presence(self.clock(), action, room.name, user.name,
-                                  from_room=from_room), room.members)
+        self._broadcast(events.Presence(self.clock(), action, room.name, user.name,
+                                        from_room=from_room), room.members)
         room.members[user] = None
         user.room = room
-        user.client.send(self.room_info(room))
+        if room.keeper is not None and room.keeper == user.account and room.owner is not user:
+            room.owner = user
+            if len(room.members) > 1:
+                self._broadcast(events.Owner(self.clock(), room.name, user.name),
+                                self._others(room, user))
+        self.tell(user.client, self.room_info(room))
+        if self.store is not None and self.replay:
+            self.recall(user, "replay", self.store.recent(room.key, self.replay))
 
     def _leave(self, user: User, action: str, reason: str | None,
                to_room: str | None = None) -> None:
         room = self.room_of(user)
         del room.members[user]
         user.room = None
-        broadcast(events.Presence(self.clock(), action, room.name, user.name,
-                                  to_room=to_room, reason=reason), room.members)
-        if not room.members and not room.permanent:
+        self._broadcast(events.Presence(self.clock(), action, room.name, user.name,
+                                        to_room=to_room, reason=reason), room.members)
+        if not room.members and not room.lasting:
             del self._rooms[room.key]
             if room.creator is not None:
                 room.creator.rooms_made -= 1
@@ -328,4 +518,5 @@ class Chat:
         elif room.owner is user:
             room.owner = next(iter(room.members), None)
             if room.owner is not None:
-                broadcast(events.Owner(self.clock(), room.name, room.owner.name), room.members)
+                self._broadcast(events.Owner(self.clock(), room.name, room.owner.name),
+                                room.members)

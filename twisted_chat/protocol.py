@@ -240,6 +240,13 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
     def send(self, event: Event) -> None:
         self.write(self.format.render(event))
 
+    def pauseInput(self) -> None:
+        self.transport.pauseProducing()  # type: ignore[attr-defined]
+
+    def resumeInput(self) -> None:
+        if not self._closing:
+            self.transport.resumeProducing()  # type: ignore[attr-defined]
+
     def write(self, data: bytes) -> None:
         if self.echo is not None and self.echo.shown:
             # Lift the half-typed line out of the way and put it back after.

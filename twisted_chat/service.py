@@ -1,5 +1,6 @@
 """
-The chat's life cycle inside twistd: on stop, everyone is told before the close.
+The chat's life cycle inside twistd: on stop, everyone is told before the close,
+and the store finishes writing before the database is let go.
 
 twistd ends itself with the signal that stopped it, so a SIGTERM stop would
 show as killed by SIGTERM.  Stopping on SIGTERM is what the server is for
@@ -16,8 +17,10 @@ from twisted.application.service import Service
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorCore
 from twisted.logger import Logger
+from twisted.python.threadpool import ThreadPool
 
 from twisted_chat.factory import ChatFactory
+from twisted_chat.store import IStore
 
 SHUTDOWN_NOTICE = "The server is shutting down. Goodbye!"
 
@@ -54,3 +57,28 @@ class ChatService(Service):
 
         if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN, None):
             signal.signal(signal.SIGTERM, stop)
+
+
+class MemoryService(Service):
+    """
+    The store and the threads that hash passwords: started before the chat,
+    stopped after it, so the last lines said are written before the close.
+    """
+
+    def __init__(self, store: IStore, hashing: ThreadPool) -> None:
+        self.store = store
+        self.hashing = hashing
+
+    def startService(self) -> None:
+        super().startService()
+        self.hashing.start()
+
+    def stopService(self) -> Deferred[None]:
+        super().stopService()
+        closed = self.store.close()
+        closed.addBoth(self._stopHashing)
+        return closed
+
+    def _stopHashing(self, result: object) -> object:
+        self.hashing.stop()
+        return result

@@ -15,21 +15,29 @@ shape; any other line is chat.  ``//text`` sends ``/text`` as chat.
 from __future__ import annotations
 
 import re
-from typing import ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
-from twisted_chat import charsets, errors, events
+from twisted_chat import charsets, errors, events, names
 from twisted_chat.commands import BOOK_WORDS, Command, command, commands_of, split
 from twisted_chat.formats import FORMATS
 from twisted_chat.interfaces import IConnection
 from twisted_chat.model import Chat, User
+
+if TYPE_CHECKING:
+    from twisted_chat.accounts import Accounts
 from twisted_chat.sanitise import clean
 
 _log = Logger()
 
 #: Every command any state offers, so "not here" can be told from "no such command".
 _KNOWN: dict[str, Command] = {}
+
+#: Lines kept while a command waits; more are refused (flood control already limits them).
+MAX_HELD = 64
 
 #: What a browser (or curl) sends first: this is not a chat client.
 HTTP_REQUEST = re.compile(r"[A-Z]+ \S+ HTTP/\d(\.\d)?")
@@ -50,6 +58,20 @@ class State:
     def __init__(self, connection: IConnection, chat: Chat) -> None:
         self.connection = connection
         self.chat = chat
+        #: Lines that came while a command waited (on a password check): they wait too.
+        self.held: list[str] | None = None
+
+    def hold(self, work: Deferred[Any]) -> None:
+        """Until ``work`` is done, lines wait, so that each acts after the one before."""
+        self.held = []
+        work.addBoth(self._resume)
+
+    def _resume(self, result: object) -> object:
+        held, self.held = self.held or [], None
+        for line in held:
+            # The command may have changed the state (logged in): the lines go to the new one.
+            self.connection.state.lineReceived(line)
+        return result
 
     def enter(self) -> None:
         """Called when the connection enters this state."""
@@ -67,13 +89,23 @@ class State:
         """Abuse or a timeout: say why in one line, end the session, and close."""
         self.fail(error)
         self.end(reason)
-        self.connection.close()
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection once what it was told so far has gone out."""
+        self.chat.later(self.connection.close)
 
     def timedOut(self) -> None:
         """The timeout this state set ran out."""
 
     def lineReceived(self, line: str) -> None:
         """Act on one decoded line; every mistake becomes one error line."""
+        if self.held is not None:
+            if len(self.held) >= MAX_HELD:
+                self.fail(errors.Busy())
+            else:
+                self.held.append(line)
+            return
         try:
             self.dispatch(clean(line).strip())
         except errors.ChatError as error:
@@ -83,7 +115,7 @@ class State:
             self.fail(errors.InternalError())
 
     def fail(self, error: errors.ChatError) -> None:
-        self.connection.send(events.Error(self.chat.clock(), error.code, error.message))
+        self.reply(events.Error(self.chat.clock(), error.code, error.message))
 
     def dispatch(self, line: str) -> None:
         if not line:
@@ -128,7 +160,8 @@ class State:
         raise NotImplementedError
 
     def reply(self, event: events.Event) -> None:
-        self.connection.send(event)
+        """Answer this connection, after what the chat decided before (a line being stored)."""
+        self.chat.tell(self.connection, event)
 
     # Commands open in every state
 
@@ -238,14 +271,46 @@ class LoginState(State):
             raise errors.LoginRequired()
         super().unavailable(name)
 
-    @command("login NAME")
-    def do_login(self, name: str) -> None:
+    @command("login NAME [PASSWORD]")
+    def do_login(self, name: str, password: str | None = None) -> None:
         """Take a name and enter the main room.
 
         Names are 1 to 24 letters (any script), digits, _ or -, starting with
         a letter; nobody else online may have the same name in any case.
+        A registered name (see /register) needs its password.
         """
-        user = self.chat.login(self.connection, name, self.connected_at)
+        name = self.chat.check_free(name)
+        key = names.key(name)
+        accounts = self.chat.accounts
+        if accounts is None or not accounts.registered(key):
+            if password is not None:
+                raise errors.PasswordNotNeeded(name)
+            self._enter(name, None)
+            return
+        if password is None:
+            raise errors.PasswordRequired(name)
+        checked = accounts.verify(key, password)
+        checked.addCallback(self._verified, name, key).addErrback(self._checkFailed)
+        self.hold(checked)
+
+    def _verified(self, right: bool, name: str, key: str) -> None:
+        if self.connection.state is not self:
+            return  # Gone, or given up, while the password was being checked.
+        if not right:
+            self.fail(errors.WrongPassword(name))
+            return
+        try:
+            self._enter(name, key)
+        except errors.ChatError as error:
+            self.fail(error)
+
+    def _checkFailed(self, failure: Failure) -> None:
+        _log.failure("Checking a password failed", failure)
+        if self.connection.state is self:
+            self.fail(errors.InternalError())
+
+    def _enter(self, name: str, account: str | None) -> None:
+        user = self.chat.login(self.connection, name, self.connected_at, account)
         self.connection.become(RoomState(self.connection, self.chat, user))
 
     @command("quit [MESSAGE...]", "logout")
@@ -253,7 +318,7 @@ class LoginState(State):
         """Close the connection."""
         self.reply(events.Goodbye(self.chat.clock(), "Goodbye."))
         self.connection.become(LoggedOutState(self.connection, self.chat))
-        self.connection.close()
+        self.close()
 
 
 class RoomState(State):
@@ -368,6 +433,79 @@ class RoomState(State):
         else:
             self.chat.set_topic(self.user, text)
 
+    @command("history [N]")
+    def do_history(self, count: str | None = None) -> None:
+        """Show this room's last N lines (20 if no N), with the time each was said."""
+        if count is not None and not count.isdigit():
+            raise errors.NotANumber("history [N]")
+        self.chat.history(self.user, int(count) if count else self.chat.replay or 20)
+
+    @command("search WORDS...")
+    def do_search(self, words: str) -> None:
+        """Find this room's past lines holding all of WORDS (any case, any part of a word)."""
+        self.chat.search(self.user, words)
+
+    @command("register PASSWORD")
+    def do_register(self, password: str) -> None:
+        """Register your name: from then on, login NAME PASSWORD is needed to use it.
+
+        A password is 6 to 128 characters without spaces.  It is stored only
+        as an Argon2 hash.  Telnet shows what you type: mind who can see
+        your screen, and your terminal's scrollback.
+        """
+        accounts = self._accounts()
+        user = self.user
+        self.hold(accounts.register(user.key, user.name, password).addCallbacks(
+            self._registered, self._notSaved, callbackArgs=(user,)))
+
+    def _registered(self, _: object, user: User) -> None:
+        user.account = user.key
+        if self.connection.state is self:
+            self.reply(events.Notice(self.chat.clock(),
+                                     f"{user.name} is registered. From now on log in with: "
+                                     f"login {user.name} PASSWORD"))
+
+    @command("password OLD NEW")
+    def do_password(self, old: str, new: str) -> None:
+        """Change your registered name's password."""
+        accounts = self._accounts()
+        user = self.user
+        if user.account != user.key:
+            raise errors.NotRegistered(user.name, "a password")
+        self.hold(accounts.change(user.key, user.name, old, new).addCallbacks(
+            self._passwordChanged, self._notSaved, callbackArgs=(user.name,)))
+
+    def _passwordChanged(self, right: bool, name: str) -> None:
+        if self.connection.state is not self:
+            return
+        if right:
+            self.reply(events.Notice(self.chat.clock(), "Your password is changed."))
+        else:
+            self.fail(errors.WrongPassword(name))
+
+    def _notSaved(self, failure: Failure) -> None:
+        _log.failure("Saving an account failed", failure)
+        if self.connection.state is self:
+            self.fail(errors.InternalError())
+
+    def _accounts(self) -> Accounts:
+        if self.chat.accounts is None:
+            raise errors.NoHistory()
+        return self.chat.accounts
+
+    @command("room register|unregister")
+    def do_room(self, action: str) -> None:
+        """Register the room you own so it lasts (or stop): your name must be registered.
+
+        A registered room keeps its topic, stays when empty and across
+        restarts, and is yours again whenever you come in.
+        """
+        handle = {"register": self.chat.register_room,
+                  "unregister": self.chat.unregister_room}.get(action.lower())
+        if handle is None:
+            raise errors.Usage("room register|unregister")
+        handle(self.user)
+
     @command("nick NAME")
     def do_nick(self, name: str) -> None:
         """Change your name; the room is told."""
@@ -380,7 +518,7 @@ class RoomState(State):
         self.chat.logout(self.user, message)
         self.reply(events.Goodbye(self.chat.clock(), f"Goodbye, {name}."))
         self.connection.become(LoggedOutState(self.connection, self.chat))
-        self.connection.close()
+        self.close()
 
 
 class LoggedOutState(State):

@@ -10,20 +10,26 @@ name, with the same default.
 from __future__ import annotations
 
 import resource
+import sqlite3
+import sys
+from functools import partial
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any, ClassVar
 
 from twisted.application import strports
 from twisted.application.service import IService, MultiService
 from twisted.internet import endpoints
+from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python import usage
+from twisted.python.threadpool import ThreadPool
 
-from twisted_chat import errors, names
+from twisted_chat import errors, names, sqlite, store
+from twisted_chat.accounts import Accounts
 from twisted_chat.factory import DEFAULT_MAX_LINE, ChatFactory
 from twisted_chat.limits import DEFAULTS, Limits
 from twisted_chat.model import Chat
-from twisted_chat.service import ChatService
+from twisted_chat.service import ChatService, MemoryService
 
 DEFAULT_PORT = "tcp:6666"
 
@@ -83,6 +89,11 @@ class Options(usage.Options):
          "The longest line a client may send, in bytes, not counting the line ending.", int],
         ["server-name", None, "twisted-chat", "The name the welcome banner shows."],
         ["motd", None, None, "A file whose text every user sees after logging in."],
+        ["db", None, "twisted-chat.db",
+         "The SQLite file that keeps history, registered names and lasting rooms; "
+         ":memory: keeps them only while the server runs."],
+        ["replay", None, 20, "Lines of a room's history shown on entering it; 0 for none.",
+         int],
         *(_limitOption(option, text) for option, text in LIMIT_OPTIONS),
     ]
 
@@ -129,6 +140,8 @@ class Options(usage.Options):
                 endpoints.serverFromString(reactor, description)
             except (ValueError, TypeError, KeyError) as error:
                 raise usage.UsageError(f"Bad --port {description!r}: {error}") from None
+        if self["replay"] < 0:
+            raise usage.UsageError("--replay must not be negative")
         if self["max-line"] < 16:
             raise usage.UsageError("--max-line must be at least 16 bytes")
         for option, _ in LIMIT_OPTIONS:
@@ -169,12 +182,24 @@ def makeService(options: Options) -> IService:
 
     limits: Limits = options["limits"]
     raiseFileLimit(limits.max_connections)
+    try:
+        snapshot = store.load(options["db"])
+    except (sqlite3.Error, sqlite.SchemaTooNew, OSError) as error:
+        sys.exit(f"--db {options['db']}: {error}")
+    memory = store.SqliteStore.open(options["db"])
+    hashing = ThreadPool(minthreads=0, maxthreads=2, name="argon2")
+    accounts = Accounts(memory, snapshot.accounts, clock=reactor,
+                        inThread=partial(deferToThreadPool, reactor,  # type: ignore[arg-type]
+                                         hashing))
     chat = Chat(main_room=options["main-room"], main_topic=options["main-topic"],
                 server_name=options["server-name"], motd=options.get("motd-text", ""),
-                clock=reactor.seconds, limits=limits)
+                clock=reactor.seconds, limits=limits, store=memory, replay=options["replay"],
+                accounts=accounts, lasting=snapshot.rooms)
     factory = ChatFactory(chat, reactor, maxLine=options["max-line"])
     top = MultiService()
-    # Added first, so stopped last: the listeners close before the goodbyes.
+    # Added first, so stopped last: the listeners close before the goodbyes,
+    # and the goodbyes go before the database closes.
+    MemoryService(memory, hashing).setServiceParent(top)
     ChatService(factory, reactor).setServiceParent(top)
     for description in options["port"]:
         strports.service(description, factory).setServiceParent(top)

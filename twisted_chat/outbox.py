@@ -1,0 +1,68 @@
+"""
+The order in which the chat's output leaves: the order it was decided in.
+
+A chat line is delivered only once it is stored, which takes a moment; what
+the chat decides in that moment (a presence notice, a reply, a close) must not
+overtake it.  So a line waiting to be stored takes a *slot*, and everything
+decided after it waits behind that slot; when nothing waits, output goes at
+once, so a chat without storage pays nothing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from twisted.logger import Logger
+
+_log = Logger()
+
+
+class Slot:
+    """A place in the queue whose output is not decided yet."""
+
+    __slots__ = ("action", "args", "ready")
+
+    def __init__(self, action: Callable[..., object] | None = None, args: tuple[Any, ...] = (),
+                 ready: bool = False) -> None:
+        self.action = action
+        self.args = args
+        self.ready = ready
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self._queue: deque[Slot] = deque()
+
+    @property
+    def busy(self) -> bool:
+        """Whether output is being held back (so ``call`` will not run at once)."""
+        return bool(self._queue)
+
+    def call(self, action: Callable[..., object], *args: Any) -> None:
+        """Run ``action(*args)`` now, or after everything decided before it."""
+        if self._queue:
+            self._queue.append(Slot(action, args, True))
+        else:
+            action(*args)
+
+    def hold(self) -> Slot:
+        """A place for output decided later (when a line is stored, or a read answered)."""
+        slot = Slot()
+        self._queue.append(slot)
+        return slot
+
+    def release(self, slot: Slot, action: Callable[..., object] | None = None,
+                *args: Any) -> None:
+        """Fill ``slot`` (with nothing, if ``action`` is None) and send what is no longer held."""
+        slot.action, slot.args, slot.ready = action, args, True
+        queue = self._queue
+        while queue and queue[0].ready:
+            ready = queue.popleft()
+            if ready.action is None:
+                continue
+            try:
+                ready.action(*ready.args)
+            except Exception:
+                _log.failure("Held output failed")
