@@ -7,15 +7,60 @@ Time is a ``task.Clock``; nothing here touches the global reactor.
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Callable
 from typing import Any
 
+from argon2 import PasswordHasher
 from twisted.internet.address import IPv4Address
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransportWithDisconnection
 
+from twisted_chat import sqlite
+from twisted_chat.accounts import Accounts
 from twisted_chat.factory import ChatFactory
 from twisted_chat.limits import UNLIMITED, Limits
 from twisted_chat.model import Chat
+from twisted_chat.store import SqliteStore
+
+#: Argon2 at its cheapest: the tests check what is stored, not how hard it is to crack.
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+class Transactions:
+    """
+    A store's runner on a real SQLite connection, in the test's hands: a
+    transaction runs when :meth:`finish` says, or at once if ``immediate``.
+    """
+
+    def __init__(self, path: str = ":memory:", immediate: bool = True) -> None:
+        self.connection = sqlite.connect(path)
+        sqlite.migrate(self.connection)
+        self.immediate = immediate
+        self.pending: list[tuple[Callable[..., Any], tuple[Any, ...], Deferred[Any]]] = []
+        self.broken = False
+
+    def __call__(self, function: Callable[..., Any], *args: Any) -> Deferred[Any]:
+        done: Deferred[Any] = Deferred()
+        self.pending.append((function, args, done))
+        if self.immediate:
+            self.finish()
+        return done
+
+    def finish(self) -> None:
+        """Run the oldest waiting transaction and commit it (or fail it, if ``broken``)."""
+        function, args, done = self.pending.pop(0)
+        try:
+            if self.broken:
+                raise sqlite3.OperationalError("disk I/O error")
+            result = function(self.connection, *args)
+            self.connection.commit()
+        except Exception:
+            self.connection.rollback()
+            done.errback()
+        else:
+            done.callback(result)
 
 START = 1_800_000_000.0
 
@@ -28,9 +73,21 @@ class Server:
     the limits show each one, and no other test trips over them by accident.
     """
 
-    def __init__(self, maxLine: int = 1024, limits: Limits = UNLIMITED, **chat: Any) -> None:
+    def __init__(self, maxLine: int = 1024, limits: Limits = UNLIMITED,
+                 memory: Transactions | None = None, **chat: Any) -> None:
+        """With ``memory``, the chat keeps history and accounts in it (SQLite, no threads)."""
         self.clock = Clock()
         self.clock.advance(START)
+        self.transactions = memory
+        if memory is not None:
+            self.store = SqliteStore(memory, clock=self.clock.seconds)
+            cursor = memory.connection.cursor()
+            chat.setdefault("replay", 20)
+            chat.setdefault("lasting", sqlite.rooms(cursor))
+            chat["store"] = self.store
+            chat["accounts"] = Accounts(self.store, sqlite.account_keys(cursor),
+                                        inThread=maybeDeferred, clock=self.clock,
+                                        hasher=QUICK_HASHER)
         self.chat = Chat(clock=self.clock.seconds, limits=limits, **chat)
         self.factory = ChatFactory(self.chat, self.clock, maxLine=maxLine)
         self._port = 40000

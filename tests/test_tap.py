@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import tempfile
 from ipaddress import ip_network
 from pathlib import Path
@@ -119,15 +120,15 @@ class MakeServiceTests(SynchronousTestCase):
 
     def test_database_file(self) -> None:
         """--db names the file: created and migrated at start-up; --replay reaches the chat."""
-        path = Path(self.mktemp())
-        path.mkdir()
+        path = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, path)
         service = makeService(parse("--db", str(path / "chat.db"), "--replay", "5"))
         self.assertTrue((path / "chat.db").exists())
         self.assertEqual(list(service)[1].factory.chat.replay, 5)
 
     def test_unusable_database_stops_the_start(self) -> None:
-        path = Path(self.mktemp())
-        path.mkdir()
+        path = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, path)
         error = self.assertRaises(SystemExit, makeService, parse("--db", str(path)))
         self.assertIn(f"--db {path}:", str(error))
 

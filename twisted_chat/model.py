@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 MAX_TOPIC_LENGTH = 300
 #: The most lines ``history N`` and ``search`` show at once.
 MAX_HISTORY = 200
+#: What ``history`` shows without a count.
+DEFAULT_HISTORY = 20
 #: A user with this many lines waiting to be stored is not read until half are.
 MAX_UNSTORED = 64
 SEARCH_LIMIT = 20
@@ -302,14 +304,15 @@ class Chat:
             user.client.pauseInput()
         self.store.append(event, room.key).addCallbacks(
             self._stored, self._notStored,
-            callbackArgs=(slot, user, event, room, list(room.members)),
+            callbackArgs=(slot, user, event, list(room.members)),
             errbackArgs=(slot, user))
 
     def _stored(self, id: int, slot: Slot, user: User, event: events.Chat | events.Emote,
-                room: Room, recipients: list[User]) -> None:
+                recipients: list[User]) -> None:
         self._unstored(user)
-        self.outbox.release(slot, broadcast, replace(event, id=id),
-                            [member for member in recipients if member.room is room])
+        # To everyone who was there when it was said: whatever they did since
+        # (left, moved) is told after it, in its place in the output.
+        self.outbox.release(slot, broadcast, replace(event, id=id), recipients)
 
     def _notStored(self, failure: Any, slot: Slot, user: User) -> None:
         self._unstored(user)

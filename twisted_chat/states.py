@@ -25,7 +25,7 @@ from twisted_chat import charsets, errors, events, names
 from twisted_chat.commands import BOOK_WORDS, Command, command, commands_of, split
 from twisted_chat.formats import FORMATS
 from twisted_chat.interfaces import IConnection
-from twisted_chat.model import Chat, User
+from twisted_chat.model import DEFAULT_HISTORY, Chat, User
 
 if TYPE_CHECKING:
     from twisted_chat.accounts import Accounts
@@ -438,7 +438,7 @@ class RoomState(State):
         """Show this room's last N lines (20 if no N), with the time each was said."""
         if count is not None and not count.isdigit():
             raise errors.NotANumber("history [N]")
-        self.chat.history(self.user, int(count) if count else self.chat.replay or 20)
+        self.chat.history(self.user, int(count) if count else DEFAULT_HISTORY)
 
     @command("search WORDS...")
     def do_search(self, words: str) -> None:

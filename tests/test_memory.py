@@ -1,0 +1,330 @@
+"""
+The chat with its memory: history, registered names and lasting rooms, over
+the real store on a real SQLite database, with transactions run when the test
+says (``Transactions``) instead of on a thread.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from tests.harness import Server, Transactions
+from twisted_chat import sqlite
+from twisted_chat.model import MAX_UNSTORED
+
+
+def chat_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("<")]
+
+
+class DeliveryTests(SynchronousTestCase):
+    """A line goes out once it is stored, and nothing overtakes it."""
+
+    def setUp(self) -> None:
+        self.transactions = Transactions(immediate=False)
+        self.server = Server(memory=self.transactions)
+        self.alice = self.server.login("alice")
+        self.bob = self.server.login("bob")
+        self.commit_all()
+        self.alice.clear()
+        self.bob.clear()
+
+    def commit_all(self) -> None:
+        while self.transactions.pending:
+            self.transactions.finish()
+
+    def test_delivered_only_once_stored(self) -> None:
+        self.alice.send("hello")
+        self.assertEqual(self.bob.lines(), [])
+        self.assertEqual(self.alice.lines(), [])
+        self.commit_all()
+        self.assertEqual(self.bob.lines(), ["<alice> hello"])
+        self.assertEqual(self.alice.lines(), ["<alice> hello"])
+        stored = self.transactions.connection.execute("SELECT sender, text FROM messages")
+        self.assertEqual(stored.fetchall(), [("alice", "hello")])
+
+    def test_nothing_overtakes_a_line_being_stored(self) -> None:
+        """Said, then gone: the room reads the line before the departure."""
+        self.alice.send("bye all")
+        self.alice.send("/look")
+        self.alice.send("/quit see you")
+        self.assertEqual(self.bob.lines(), [])
+        self.commit_all()
+        self.assertEqual(self.bob.lines(),
+                         ["<alice> bye all", "*** alice has logged out (see you)"])
+        lines = self.alice.lines()
+        self.assertEqual(lines[0], "<alice> bye all")
+        self.assertEqual(lines[1], "= Room lobby")
+        self.assertEqual(lines[-1], "*** Goodbye, alice.")
+        self.assertFalse(self.alice.connected)
+
+    def test_group_commit(self) -> None:
+        """Lines said while a transaction runs go together in the next one."""
+        store = self.server.store
+        before = store.transactions
+        self.alice.send("one")
+        for text in ("two", "three", "four"):
+            self.bob.send(text)
+        self.assertEqual(len(self.transactions.pending), 1)
+        self.commit_all()
+        self.assertEqual(store.transactions - before, 2)
+        self.assertEqual(chat_lines(self.alice.lines()),
+                         ["<alice> one", "<bob> two", "<bob> three", "<bob> four"])
+
+    def test_json_lines_carry_their_id(self) -> None:
+        self.bob.send("/format json")
+        self.bob.clear()
+        self.alice.send("hello")
+        self.commit_all()
+        [event] = self.bob.events()
+        self.assertEqual((event["type"], event["text"]), ("chat", "hello"))
+        self.assertIsInstance(event["id"], int)
+
+    def test_not_stored_is_not_sent(self) -> None:
+        """A line the database refused is not delivered, and its sender is told."""
+        self.transactions.broken = True
+        self.alice.send("lost?")
+        self.commit_all()
+        self.assertEqual(self.bob.lines(), [])
+        self.assertEqual(self.alice.lines(), [
+            "! Your message could not be stored, so it was not sent. Try again."])
+        self.flushLoggedErrors(sqlite3.OperationalError)
+
+    def test_a_sender_far_ahead_of_the_store_is_not_read(self) -> None:
+        transport = self.alice.transport
+        for index in range(MAX_UNSTORED):
+            self.alice.send(f"line {index}")
+        self.assertEqual(transport.producerState, "paused")
+        while len(self.transactions.pending) and transport.producerState == "paused":
+            self.transactions.finish()
+        self.assertEqual(transport.producerState, "producing")
+
+    def test_newcomer_gets_earlier_lines_once(self) -> None:
+        """Lines said before joining come in the replay, those after live; none twice."""
+        self.alice.send("before")
+        carol = self.server.connect()
+        carol.send("login carol")
+        self.alice.send("after")
+        self.commit_all()
+        lines = carol.lines()
+        replay = lines.index("= Last 1 line in lobby:")
+        self.assertRegex(lines[replay + 1], r"^=   \[\d\d:\d\d\] <alice> before$")
+        self.assertEqual(chat_lines(lines), ["<alice> after"])
+
+
+class HistoryTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.server = Server(memory=Transactions(), replay=3)
+        self.alice = self.server.login("alice")
+        for text in ("one", "two tea", "three", "four TEA", "five"):
+            self.alice.send(text)
+        self.alice.send("/me pours tea")
+        self.alice.clear()
+
+    def listing(self, client_line: str) -> list[str]:
+        self.alice.send(client_line)
+        return [line.split("] ", 1)[-1] for line in self.alice.lines()]
+
+    def test_replay_on_entering(self) -> None:
+        bob = self.server.connect()
+        bob.send("login bob")
+        lines = bob.lines()
+        start = lines.index("= Last 3 lines in lobby:")
+        self.assertEqual([line.split("] ", 1)[1] for line in lines[start + 1:start + 4]],
+                         ["<alice> four TEA", "<alice> five", "* alice pours tea"])
+
+    def test_history(self) -> None:
+        self.assertEqual(self.listing("/history 2"), [
+            "= History of lobby, 2 lines:", "<alice> five", "* alice pours tea"])
+        self.assertEqual(len(self.listing("/history")), 7)
+
+    def test_search(self) -> None:
+        self.assertEqual(self.listing("/search tea"), [
+            "= 3 lines in lobby matching tea:", "<alice> two tea", "<alice> four TEA",
+            "* alice pours tea"])
+        self.assertEqual(self.listing("/search coffee"), ["= No lines in lobby match coffee."])
+
+    def test_history_is_per_room(self) -> None:
+        self.alice.send("/create games")
+        self.alice.clear()
+        self.assertEqual(self.listing("/history"), ["= Nothing has been said in games yet."])
+
+    def test_json(self) -> None:
+        self.alice.send("/format json")
+        self.alice.clear()
+        self.alice.send("/search tea")
+        [event] = self.alice.events()
+        self.assertEqual((event["type"], event["reason"], event["query"], event["room"]),
+                         ("history", "search", "tea", "lobby"))
+        self.assertEqual([line["text"] for line in event["lines"]],
+                         ["two tea", "four TEA", "pours tea"])
+        self.assertEqual(event["lines"][2]["kind"], "emote")
+
+    def test_bad_count(self) -> None:
+        self.alice.send("/history many")
+        self.assertEqual(self.alice.lines(), [
+            "! Usage: /history [N] (N is a number of lines, such as 50)"])
+
+    def test_without_a_store(self) -> None:
+        client = Server().login("alice")
+        client.send("/history")
+        client.send("/search tea")
+        self.assertEqual(client.lines(), ["! This server keeps no history."] * 2)
+
+
+class AccountTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.transactions = Transactions()
+        self.server = Server(memory=self.transactions)
+        self.bob = self.server.login("bob")
+        self.bob.send("/register oolong-42")
+        self.bob.clear()
+
+    def login(self, line: str) -> list[str]:
+        client = self.server.connect()
+        client.clear()
+        client.send(line)
+        return client.lines()
+
+    def test_the_hash_is_argon2_never_the_password(self) -> None:
+        [(name, hashed)] = self.transactions.connection.execute(
+            "SELECT name, hash FROM accounts").fetchall()
+        self.assertEqual(name, "bob")
+        self.assertTrue(hashed.startswith("$argon2id$"))
+        self.assertNotIn("oolong-42", hashed)
+
+    def test_password_needed(self) -> None:
+        self.bob.send("/quit")
+        self.assertEqual(self.login("login bob"), [
+            "! The name 'bob' is registered. Log in with: login bob PASSWORD"])
+        self.assertEqual(self.login("login BOB oolong-42")[0],
+                         "*** You are BOB. Type /help for the commands.")
+
+    def test_wrong_password_is_slowed(self) -> None:
+        """Each wrong try at a name waits longer before its answer and the next try."""
+        self.bob.send("/quit")
+        client = self.server.connect()
+        client.clear()
+        client.send("login bob guess-1")
+        self.assertEqual(client.lines(), [])
+        self.server.clock.advance(1)
+        self.assertEqual(client.lines(), ["! Wrong password for 'bob'."])
+        client.send("login bob guess-2")
+        self.server.clock.advance(1.9)
+        self.assertEqual(client.lines(), [])
+        self.server.clock.advance(0.1)
+        self.assertEqual(client.lines(), ["! Wrong password for 'bob'."])
+        client.send("login bob oolong-42")
+        client.send("hello")
+        self.server.clock.advance(2)
+        lines = client.lines()
+        self.assertEqual(lines[0], "*** You are bob. Type /help for the commands.")
+        self.assertEqual(lines[-1], "<bob> hello", "the line after the login waited for it")
+
+    def test_register_twice_and_bad_passwords(self) -> None:
+        self.bob.send("/register another1")
+        self.bob.send("/password oolong-42 short")
+        self.assertEqual(self.bob.lines(), [
+            "! 'bob' is already registered. To change its password: /password OLD NEW",
+            "! A password is 6 to 128 characters, with no spaces."])
+
+    def test_change_password(self) -> None:
+        self.bob.send("/password oolong-42 darjeeling")
+        self.assertEqual(self.bob.lines(), ["*** Your password is changed."])
+        self.bob.send("/quit")
+        client = self.server.connect()
+        client.clear()
+        client.send("login bob oolong-42")
+        self.server.clock.advance(1)
+        client.send("login bob darjeeling")
+        self.assertEqual(client.lines()[:2], [
+            "! Wrong password for 'bob'.", "*** You are bob. Type /help for the commands."])
+
+    def test_wrong_old_password(self) -> None:
+        self.bob.send("/password guess-1 darjeeling")
+        self.server.clock.advance(1)
+        self.assertEqual(self.bob.lines(), ["! Wrong password for 'bob'."])
+
+    def test_nobody_else_takes_a_registered_name(self) -> None:
+        carol = self.server.login("carol")
+        self.bob.send("/quit")
+        carol.clear()
+        carol.send("/nick Bob")
+        self.assertEqual(carol.lines(), [
+            "! The name 'Bob' is registered to someone; choose another."])
+
+    def test_unregistered_name_cannot_change_a_password(self) -> None:
+        carol = self.server.login("carol")
+        carol.send("/password a-b-c-d-e f-g-h-i-j")
+        self.assertEqual(carol.lines(), [
+            "! 'carol' is not a registered name, needed for a password. "
+            "Register it first: /register PASSWORD"])
+
+
+class LastingRoomTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory)
+        self.path = Path(directory) / "chat.db"
+        self.server = Server(memory=Transactions(str(self.path)))
+        self.bob = self.server.login("bob")
+        self.bob.send("/register oolong-42")
+        self.bob.send("/create games")
+        self.bob.clear()
+
+    def test_register_and_outlive_everyone(self) -> None:
+        self.bob.send("/room register")
+        self.bob.send("/topic Go and chess")
+        self.bob.send("good game")
+        self.bob.send("/quit")
+        carol = self.server.login("carol")
+        carol.send("list")
+        self.assertIn("=   games (0): Go and chess", carol.lines())
+
+        # A new server on the same file: the room, its topic and its keeper are back.
+        again = Server(memory=Transactions(str(self.path)))
+        carol = again.login("carol")
+        carol.send("/join games")
+        lines = carol.lines()
+        self.assertIn("= Topic: Go and chess", lines)
+        self.assertRegex(lines[-1], r"<bob> good game$")
+        bob = again.connect()
+        bob.send("login bob oolong-42")
+        bob.send("/join games")
+        self.assertIn("*** bob now owns games", carol.lines())
+        self.assertIn("= Room games, owned by bob", bob.lines())
+
+    def test_rules(self) -> None:
+        carol = self.server.login("carol")
+        carol.send("/join games")
+        carol.send("/room register")
+        self.bob.send("/room REGISTER")
+        self.bob.send("/room register")
+        carol.send("/room unregister")
+        self.bob.send("/leave")
+        self.bob.send("/room register")
+        self.bob.send("/room remember")
+        self.assertEqual([line for line in carol.lines() if line.startswith("!")], [
+            "! 'carol' is not a registered name, needed for registering a room. "
+            "Register it first: /register PASSWORD",
+            "! Only the one who registered games can do that."])
+        self.assertEqual([line for line in self.bob.lines() if line.startswith(("!", "*** g"))], [
+            "*** games is registered: it stays, with its topic, when empty and when the server "
+            "restarts, and it is yours whenever you are in it.",
+            "! games is already registered.",
+            "! lobby is the main room: it always exists and has no owner.",
+            "! Usage: /room register|unregister"])
+
+    def test_unregister(self) -> None:
+        self.bob.send("/room register")
+        self.bob.send("/room unregister")
+        self.bob.send("/leave")
+        self.bob.send("/list")
+        self.assertIn("= Rooms (1):", self.bob.lines())
+        connection = sqlite.connect(str(self.path))
+        self.assertEqual(sqlite.rooms(connection.cursor()), [])

@@ -1,0 +1,119 @@
+"""
+The store's group commit and ordering, over a real SQLite database, with each
+transaction run when the test says; and the accounts' guessing delays.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+from zope.interface.verify import verifyObject
+
+from tests.harness import QUICK_HASHER, Transactions
+from twisted_chat import events
+from twisted_chat.accounts import MAX_DELAY, Accounts
+from twisted_chat.sqlite import LastingRoom
+from twisted_chat.store import MAX_BATCH, IStore, SqliteStore
+
+
+class StoreTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.transactions = Transactions(immediate=False)
+        self.store = SqliteStore(self.transactions, clock=lambda: 5.0)
+        self.fired: list[Any] = []
+
+    def note(self, label: str) -> Any:
+        return lambda result: self.fired.append((label, result))
+
+    def commit_all(self) -> None:
+        while self.transactions.pending:
+            self.transactions.finish()
+
+    def line(self, text: str) -> events.Chat:
+        return events.Chat(1.0, "lobby", "bob", text)
+
+    def test_interface(self) -> None:
+        self.assertTrue(verifyObject(IStore, self.store))
+
+    def test_everything_in_call_order(self) -> None:
+        self.store.append(self.line("one"), "lobby").addCallback(self.note("append"))
+        self.store.recent("lobby", 5).addCallback(self.note("recent"))
+        self.store.append(self.line("two"), "lobby").addCallback(self.note("append"))
+        self.store.account("bob").addCallback(self.note("account"))
+        self.store.search("lobby", ["two"], 5).addCallback(self.note("search"))
+        self.commit_all()
+        labels = [label for label, _ in self.fired]
+        self.assertEqual(labels, ["append", "recent", "append", "account", "search"])
+        self.assertEqual([line.text for line in self.fired[1][1]], ["one"])
+        self.assertEqual([line.text for line in self.fired[4][1]], ["two"])
+
+    def test_group_commit(self) -> None:
+        """While one transaction runs, the rest wait and go in the next, at most a batch each."""
+        self.store.append(self.line("first"), "lobby")
+        for index in range(MAX_BATCH + 10):
+            self.store.append(self.line(str(index)), "lobby").addCallback(self.note("id"))
+        self.assertEqual(len(self.transactions.pending), 1)
+        self.commit_all()
+        self.assertEqual((self.store.transactions, self.store.operations), (3, MAX_BATCH + 11))
+        ids = [id for _, id in self.fired]
+        self.assertEqual(ids, sorted(ids))
+
+    def test_a_failed_operation_fails_alone(self) -> None:
+        self.store.saveRoom("games", LastingRoom("games", "", "nobody")).addErrback(
+            lambda failure: self.fired.append(failure.type))
+        self.store.append(self.line("kept"), "lobby").addCallback(self.note("append"))
+        self.commit_all()
+        self.assertEqual(self.fired[0], sqlite3.IntegrityError)
+        self.assertEqual(self.fired[1][0], "append")
+
+    def test_a_failed_transaction_fails_its_operations_and_the_store_goes_on(self) -> None:
+        self.transactions.broken = True
+        self.store.append(self.line("lost"), "lobby").addErrback(
+            lambda failure: self.fired.append(failure.type))
+        self.commit_all()
+        self.transactions.broken = False
+        self.store.append(self.line("kept"), "lobby").addCallback(self.note("append"))
+        self.commit_all()
+        self.assertEqual(self.fired[0], sqlite3.OperationalError)
+        self.assertEqual(self.fired[1][0], "append")
+        self.flushLoggedErrors(sqlite3.OperationalError)
+
+    def test_close_waits_for_the_last_writes(self) -> None:
+        closed: list[object] = []
+        self.store.append(self.line("last words"), "lobby")
+        self.store.close().addCallback(closed.append)
+        self.assertEqual(closed, [])
+        self.commit_all()
+        self.assertEqual(closed, [None])
+        rows = self.transactions.connection.execute("SELECT text FROM messages").fetchall()
+        self.assertEqual(rows, [("last words",)])
+
+
+class AccountDelayTests(SynchronousTestCase):
+    def test_delay_doubles_up_to_a_limit_and_success_clears_it(self) -> None:
+        clock = Clock()
+        store = SqliteStore(Transactions())
+        accounts = Accounts(store, [], inThread=maybeDeferred, clock=clock, hasher=QUICK_HASHER)
+        accounts.register("bob", "bob", "right-one")
+        waited = []
+        for _ in range(9):
+            answers: list[bool] = []
+            accounts.verify("bob", "wrong-one").addCallback(answers.append)
+            start = clock.seconds()
+            while not answers:
+                clock.advance(0.5)
+            waited.append(clock.seconds() - start)
+            self.assertEqual(answers, [False])
+        self.assertEqual(waited[:4], [1.0, 2.0, 4.0, 8.0])
+        self.assertEqual(waited[-1], MAX_DELAY)
+        answers = []
+        accounts.verify("bob", "right-one").addCallback(answers.append)
+        clock.advance(MAX_DELAY)
+        self.assertEqual(answers, [True])
+        accounts.verify("bob", "wrong-one").addCallback(answers.append)
+        clock.advance(1)
+        self.assertEqual(answers, [True, False])
