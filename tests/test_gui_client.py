@@ -78,6 +78,10 @@ class SendingTests(ClientTestCase):
         self.assertEqual(self.transport.value(),
                          b"format json\r\n" + "login 小明\r\n".encode())
 
+    def test_login_with_a_password(self) -> None:
+        self.client.login("bob", self.clock, password="oolong-42")
+        self.assertEqual(self.transport.value(), b"format json\r\nlogin bob oolong-42\r\n")
+
     def test_never_answers_telnet(self) -> None:
         """The offer is read and not answered: the server then never sends IAC again."""
         self.receive(BANNER, b"\xff\xfb\x01\xff\xfd\x18\xff\xfa\x18\x01\xff\xf0")

@@ -58,6 +58,15 @@ class RowTests(SynchronousTestCase):
         notice = rows(events.Notice(NOW, "one\ntwo"), "alice", NOW)
         self.assertEqual([row.text for row in notice], ["one", "two"])
 
+    def test_history_lines_keep_their_times(self) -> None:
+        event = events.History(NOW, "lobby", "replay", (
+            events.Line(1, NOW - 86400, "chat", "bob", "yesterday"),
+            events.Line(2, NOW - 60, "emote", "alice", "waves")))
+        title, first, second = rows(event, "alice", NOW)
+        self.assertEqual((title.style, title.text), ("listing", "Last 2 lines in lobby:"))
+        self.assertEqual(first, Row("11-20 14:03", "history", "<bob>", "yesterday"))
+        self.assertEqual(second, Row("14:02", "history", "* alice", "waves", own=True))
+
     def test_stamp_of_another_day_has_the_date(self) -> None:
         self.assertEqual(stamp(NOW - 60, NOW), "14:02")
         self.assertEqual(stamp(NOW - 86400, NOW), "11-20 14:03")

@@ -194,6 +194,26 @@ def test_name_taken_then_another(server: RunningServer, gui: Callable[..., Gui])
     bob.close()
 
 
+def test_registered_name_and_history(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    """A registered name needs its password in the login window; the room's past shows."""
+    bob = server.connect().login("bob")
+    bob.send("/register oolong-42")
+    bob.expect("bob is registered")
+    bob.send("tea is served")
+    bob.send("quit")
+    window = gui()
+    window.type(window.app.loginWindow.nameEntry, "bob")
+    window.pump(lambda: "registered" in window.login_message(), "the password-required message")
+    assert window.login_message() == (
+        "The name 'bob' is registered. Log in with: login bob PASSWORD")
+    window.type(window.app.loginWindow.passwordEntry, "oolong-42")
+    window.pump(lambda: window.app.chatWindow is not None, "bob logged in")
+    chat = window.chat
+    window.pump(lambda: "<bob> tea is served" in chat.logText(), "the replay")
+    assert "= Last 1 line in lobby:" in chat.logText()
+    assert "history" in chat.log.tag_names("end-2c")
+
+
 def test_refused_then_the_right_address(server: RunningServer, gui: Callable[..., Gui]) -> None:
     window = gui(address=f"127.0.0.1:{free_port()}")
     window.type(window.app.loginWindow.nameEntry, "alice")

@@ -65,15 +65,18 @@ class App:
         self.client: ChatClient | None = None
         self.attempt: Deferred[ChatClient] | None = None
         self.closing = False
+        self.loginName = self.password = ""
         root.title("twisted-chat")
         root.protocol("WM_DELETE_WINDOW", self.close)
         root.report_callback_exception = self._callbackFailed  # type: ignore[method-assign]
         self.loginWindow.pack(fill="both", expand=True)
         self.loginWindow.focus()
 
-    def logIn(self, server: str, name: str) -> Deferred[ChatClient]:
+    def logIn(self, server: str, name: str, password: str = "") -> Deferred[ChatClient]:
         """Connect to ``server`` as ``name`` from the login window."""
         self.loginWindow.busy(f"Connecting to {server} ...")
+        # Kept for Reconnect, in this process only.
+        self.loginName, self.password = name, password
         attempt = self._connect(server, name)
         attempt.addCallback(self._loggedIn, server)
         attempt.addErrback(self._failed, self.loginWindow.failed)
@@ -84,7 +87,10 @@ class App:
         assert self.chatWindow is not None
         window = self.chatWindow
         window.showReconnecting(f"Reconnecting to {self.server} ...")
-        attempt = self._connect(self.server, window.session.name)
+        name = window.session.name
+        if name.casefold() != self.loginName.casefold():
+            self.password = ""  # Renamed since: the password was for the other name.
+        attempt = self._connect(self.server, name)
         attempt.addCallback(self._reconnected, window)
         attempt.addErrback(self._failed, lambda text: window.showLost(
             f"Could not reconnect: {text}"))
@@ -111,7 +117,7 @@ class App:
     # Inside
 
     def _connect(self, server: str, name: str) -> Deferred[ChatClient]:
-        attempt = self.attempt = connect(self.reactor, server, name, self.timeout)
+        attempt = self.attempt = connect(self.reactor, server, name, self.timeout, self.password)
         attempt.addBoth(self._settled)
         return attempt
 

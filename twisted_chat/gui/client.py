@@ -143,12 +143,15 @@ class ChatClient(LineReceiver):
 
     # Logging in
 
-    def login(self, name: str, clock: IReactorTime,
-              timeout: float = TIMEOUT) -> Deferred[ChatClient]:
-        """Ask for ``name``; fires with this client once logged in, or fails with LoginFailed."""
+    def login(self, name: str, clock: IReactorTime, timeout: float = TIMEOUT,
+              password: str = "") -> Deferred[ChatClient]:
+        """
+        Ask for ``name`` (with the password of a registered name); fires with
+        this client once logged in, or fails with LoginFailed.
+        """
         self._loggingIn = Deferred(lambda _: self.close())
         self._loggingIn.addTimeout(timeout, clock, onTimeoutCancel=self._noAnswer)
-        self.send(f"login {name}")
+        self.send(f"login {name} {password}" if password else f"login {name}")
         return self._loggingIn
 
     def _noAnswer(self, result: object, timeout: float) -> object:
@@ -259,8 +262,8 @@ class ChatClient(LineReceiver):
         pass
 
 
-def connect(reactor: Any, address: str, name: str,
-            timeout: float = TIMEOUT) -> Deferred[ChatClient]:
+def connect(reactor: Any, address: str, name: str, timeout: float = TIMEOUT,
+            password: str = "") -> Deferred[ChatClient]:
     """
     Connect to ``address`` and log in as ``name``; fails with :class:`LoginFailed`.
 
@@ -274,13 +277,13 @@ def connect(reactor: Any, address: str, name: str,
     endpoint = HostnameEndpoint(reactor, host, port, timeout=timeout)
     connecting = endpoint.connect(Factory.forProtocol(ChatClient))
     connecting.addErrback(_notConnected, address, timeout)
-    return connecting.addCallback(_logIn, name, reactor, timeout)
+    return connecting.addCallback(_logIn, name, reactor, timeout, password)
 
 
-def _logIn(client: IProtocol, name: str, clock: IReactorTime,
-           timeout: float) -> Deferred[ChatClient]:
+def _logIn(client: IProtocol, name: str, clock: IReactorTime, timeout: float,
+           password: str) -> Deferred[ChatClient]:
     assert isinstance(client, ChatClient)
-    return client.login(name, clock, timeout)
+    return client.login(name, clock, timeout, password)
 
 
 def _notConnected(failure: Failure, address: str, timeout: float) -> Failure:

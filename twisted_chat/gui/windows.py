@@ -42,10 +42,10 @@ STYLES: dict[str, dict[str, str]] = {
 
 
 class LoginWindow(ttk.Frame):
-    """Server address, name, Login; what went wrong, in the server's words."""
+    """Server address, name, password (for a registered name), Login; what went wrong."""
 
     def __init__(self, master: tk.Misc, address: str, name: str,
-                 onLogin: Callable[[str, str], object]) -> None:
+                 onLogin: Callable[[str, str, str], object]) -> None:
         super().__init__(master, padding=16)
         self.onLogin = onLogin
         self.address = tk.StringVar(self, address)
@@ -56,12 +56,18 @@ class LoginWindow(ttk.Frame):
         ttk.Label(self, text="Name").grid(row=1, column=0, sticky="w", padx=(0, 8), pady=4)
         self.nameEntry = ttk.Entry(self, textvariable=self.name, width=32)
         self.nameEntry.grid(row=1, column=1, sticky="ew", pady=4)
+        ttk.Label(self, text="Password").grid(row=2, column=0, sticky="w", padx=(0, 8), pady=4)
+        self.password = tk.StringVar(self)
+        self.passwordEntry = ttk.Entry(self, textvariable=self.password, width=32, show="•")
+        self.passwordEntry.grid(row=2, column=1, sticky="ew", pady=4)
+        ttk.Label(self, text="Only for a registered name.", foreground="#6b6b6b").grid(
+            row=3, column=1, sticky="w")
         self.message = ttk.Label(self, foreground="#c62828", wraplength=320, justify="left")
-        self.message.grid(row=2, column=0, columnspan=2, sticky="w", pady=(8, 0))
+        self.message.grid(row=4, column=0, columnspan=2, sticky="w", pady=(8, 0))
         self.button = ttk.Button(self, text="Login", command=self.submit)
-        self.button.grid(row=3, column=1, sticky="e", pady=(8, 0))
+        self.button.grid(row=5, column=1, sticky="e", pady=(8, 0))
         self.columnconfigure(1, weight=1)
-        for entry in (self.addressEntry, self.nameEntry):
+        for entry in (self.addressEntry, self.nameEntry, self.passwordEntry):
             entry.bind("<Return>", self.submit)
             entry.bind("<KP_Enter>", self.submit)
 
@@ -70,7 +76,7 @@ class LoginWindow(ttk.Frame):
 
     def submit(self, event: object = None) -> None:
         if str(self.button["state"]) != "disabled":
-            self.onLogin(self.address.get().strip(), self.name.get().strip())
+            self.onLogin(self.address.get().strip(), self.name.get().strip(), self.password.get())
 
     def busy(self, text: str) -> None:
         """A login is under way: say so, and take no second one."""
