@@ -17,7 +17,7 @@ from tests.harness import QUICK_HASHER, Transactions
 from twisted_chat import events
 from twisted_chat.accounts import MAX_DELAY, Accounts
 from twisted_chat.sqlite import LastingRoom
-from twisted_chat.store import MAX_BATCH, IStore, SqliteStore
+from twisted_chat.store import MAX_BATCH, MAX_BATCH_TEXT, IStore, SqliteStore
 
 
 class StoreTests(SynchronousTestCase):
@@ -61,6 +61,16 @@ class StoreTests(SynchronousTestCase):
         self.assertEqual((self.store.transactions, self.store.operations), (3, MAX_BATCH + 11))
         ids = [id for _, id in self.fired]
         self.assertEqual(ids, sorted(ids))
+
+    def test_batches_are_bounded_by_text_too(self) -> None:
+        """Long lines make smaller transactions, so no reader is handed a huge burst."""
+        self.store.append(self.line("first"), "lobby")
+        long = "x" * 1000
+        for _ in range(100):
+            self.store.append(self.line(long), "lobby")
+        self.transactions.finish()
+        _, [batch], _ = self.transactions.pending[0]
+        self.assertEqual(len(batch), MAX_BATCH_TEXT // 1000)
 
     def test_a_failed_operation_fails_alone(self) -> None:
         self.store.saveRoom("games", LastingRoom("games", "", "nobody")).addErrback(

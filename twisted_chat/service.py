@@ -76,8 +76,15 @@ class MemoryService(Service):
     def stopService(self) -> Deferred[None]:
         super().stopService()
         closed = self.store.close()
+        closed.addCallback(self._report)
         closed.addBoth(self._stopHashing)
         return closed
+
+    def _report(self, result: object) -> object:
+        _log.info("The store wrote {operations} operations in {transactions} transactions",
+                  operations=getattr(self.store, "operations", 0),
+                  transactions=getattr(self.store, "transactions", 0))
+        return result
 
     def _stopHashing(self, result: object) -> object:
         self.hashing.stop()

@@ -36,10 +36,11 @@ T = TypeVar("T")
 #: Runs a function with a database connection in one transaction, off the reactor.
 Runner = Callable[..., "Deferred[Any]"]
 
-#: The most operations one transaction carries.  More would save little (the
-#: commit is paid once either way) and would hand each reader a burst of lines
-#: in one reactor pass, which a reader with a small buffer takes for a stall.
-MAX_BATCH = 64
+#: The most operations one transaction carries, and the most text: beyond that
+#: a commit saves little, and each reader would be handed a burst of lines in
+#: one reactor pass that a reader with a small buffer takes for a stall.
+MAX_BATCH = 1024
+MAX_BATCH_TEXT = 32 * 1024
 
 _log = Logger()
 
@@ -179,7 +180,8 @@ class SqliteStore:
             for waiter in idle:
                 waiter.callback(None)
             return
-        batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+        size = _batchSize(self._waiting)
+        batch, self._waiting = self._waiting[:size], self._waiting[size:]
         self._running = True
         self._run(_transaction, [(operation, args) for operation, args, _ in batch]) \
             .addBoth(self._committed, batch)
@@ -207,6 +209,17 @@ class SqliteStore:
         waiter: Deferred[None] = Deferred()
         self._idle.append(waiter)
         return waiter
+
+
+def _batchSize(waiting: list[Operation]) -> int:
+    """How many of the waiting operations go in the next transaction."""
+    text = 0
+    for count, (operation, args, _) in enumerate(waiting[:MAX_BATCH]):
+        if operation is _appendOne:
+            text += len(args[0].text)
+            if text > MAX_BATCH_TEXT and count:
+                return count
+    return min(len(waiting), MAX_BATCH)
 
 
 def _appendOne(cursor: Any, message: events.Chat | events.Emote, room: str) -> int:
