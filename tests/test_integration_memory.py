@@ -45,6 +45,7 @@ def test_kill_9_then_restart(start_server: Start, tmp_path: Path) -> None:
     received = reader.expect("<bob> line 300 of the flood")
     server.process.kill()
     server.process.wait()
+    first_log = server.log_text()
     received += read_until_gone(reader)
     said = [line.removeprefix("<bob> ") for line in received if line.startswith("<bob> line")]
     assert len(said) > 300
@@ -79,3 +80,5 @@ def test_kill_9_then_restart(start_server: Start, tmp_path: Path) -> None:
     impostor.send(f"/search of the flood {said[-1].split()[1]}")
     impostor.expect(f"in lobby matching of the flood {said[-1].split()[1]}:")
     impostor.expect(f"] <bob> {said[-1]}")
+    for log in (first_log, again.log_text()):
+        assert "oolong-42" not in log, "a password reached the server's log"
