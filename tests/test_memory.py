@@ -174,7 +174,10 @@ class HistoryTests(SynchronousTestCase):
         client = Server().login("alice")
         client.send("/history")
         client.send("/search tea")
-        self.assertEqual(client.lines(), ["! This server keeps no history."] * 2)
+        client.send("/register oolong-42")
+        self.assertEqual(client.lines(), [
+            "! This server runs without memory: no history, registered names or lasting "
+            "rooms."] * 3)
 
 
 class AccountTests(SynchronousTestCase):

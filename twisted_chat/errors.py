@@ -351,7 +351,8 @@ class NoHistory(ChatError):
     code = "no-history"
 
     def __init__(self) -> None:
-        super().__init__("This server keeps no history.")
+        super().__init__("This server runs without memory: no history, registered names "
+                         "or lasting rooms.")
 
 
 class HistoryUnavailable(ChatError):
