@@ -1,0 +1,296 @@
+"""
+Load on the real server, side by side with the bare Twisted baseline.
+
+Two scenarios, each run on every contender in turn, alternating, in one run:
+
+- **fanout**: N members in one room; S of them send M lines each, with at
+  most W of their own lines unacknowledged (a sender's own line coming back
+  acknowledges it).  Every text carries its sender, sequence number and send
+  time; each member counts what it gets, and any loss, duplicate or
+  reordering per sender.  Reported: deliveries a second, the server's CPU
+  seconds during the traffic (from /proc, both of its threads), CPU µs per
+  delivery, and latency p50/p99/max.
+- **capacity**: open and log in N connections (spread over 127.0.0.x source
+  addresses), hold them; the time to log them all in, the server's RSS
+  before and after, RSS per connection, and whether all are still there.
+
+Contenders: ``twisted-chat`` (text and JSON formats; flood control off, the
+default storage on, in a temporary directory) and ``bare`` (``bare.py``, a
+LineReceiver that writes every line to everyone).  The server is pinned to
+CPU 0, this generator to CPU 1.  Everything is bounded by ``--deadline``:
+what was measured by then is reported.  Prints a table and one JSON line.
+
+    python benchmarks/loadgen.py fanout [--members 100 --senders 10 --messages 500 --window 20]
+    python benchmarks/loadgen.py capacity [--connections 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).parent
+BIN = Path(sys.executable).parent
+TICKS = os.sysconf("SC_CLK_TCK")
+PAYLOAD = re.compile(rb"p:(\d+):(\d+):(\d+)")
+
+
+@dataclass(frozen=True)
+class Contender:
+    name: str
+    command: list[str]
+    #: What a member sends to log in, and the sign that it is in.
+    login: str
+    ready: bytes | None
+
+
+def contenders(workdir: str) -> list[Contender]:
+    chat = [str(BIN / "twistd"), "-n", "--pidfile=", "chat", "--port",
+            "tcp:0:interface=127.0.0.1", "--flood-rate", "0", "--max-per-ip", "0",
+            "--conn-rate", "0", "--max-connections", "0", "--db", f"{workdir}/chat.db"]
+    return [
+        Contender("bare", [sys.executable, str(HERE / "bare.py"), "0"], "login m{}\r\n", None),
+        Contender("chat text", chat, "login m{}\r\n", b"= Members"),
+        Contender("chat json", chat, "format json\r\nlogin m{}\r\n", b'"type":"room"'),
+    ]
+
+
+class Server:
+    """A contender's server process, pinned to CPU 0."""
+
+    def __init__(self, contender: Contender, workdir: str) -> None:
+        self.log = Path(workdir) / f"{contender.name.replace(' ', '-')}.log"
+        self.process = subprocess.Popen(["taskset", "-c", "0", *contender.command],
+                                        stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while not (found := re.search(rb"(?:starting on|listening on) (\d+)",
+                                      self.log.read_bytes())):
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{contender.name} did not start:\n{self.log.read_text()}")
+            time.sleep(0.05)
+        self.port = int(found.group(1))
+
+    def cpu(self) -> float:
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(stat[11]) + int(stat[12])) / TICKS
+
+    def rss(self) -> int:
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+async def join(port: int, contender: Contender, index: int, source: str = "127.0.0.1",
+               ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A member, logged in; what it read on the way is dropped."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0),
+                                                   limit=1 << 20)
+    writer.write(contender.login.format(index).encode())
+    if contender.ready is not None:
+        seen = b""
+        while contender.ready not in seen:
+            chunk = await reader.read(1 << 16)
+            if not chunk:
+                raise ConnectionError(f"member {index} was closed while logging in")
+            seen = seen[-64:] + chunk
+    return reader, writer
+
+
+@dataclass
+class Tally:
+    """What the members got."""
+
+    senders: int
+    delivered: int = 0
+    lost: int = 0
+    duplicated: int = 0
+    reordered: int = 0
+    latencies: list[int] = field(default_factory=list)
+
+
+async def receive(reader: asyncio.StreamReader, tally: Tally, wanted: int,
+                  own: asyncio.Semaphore | None, me: int) -> None:
+    """Read until ``wanted`` lines came; check each sender's order; acknowledge own lines."""
+    following = [0] * tally.senders
+    got = 0
+    rest = b""
+    while got < wanted:
+        chunk = await reader.read(1 << 18)
+        if not chunk:
+            return
+        now = time.perf_counter_ns()
+        data = rest + chunk
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        for sender, seq, sent in PAYLOAD.findall(data[:cut]):
+            sender, seq = int(sender), int(seq)
+            got += 1
+            tally.delivered += 1
+            tally.latencies.append(now - int(sent))
+            expected = following[sender]
+            if seq == expected:
+                following[sender] = seq + 1
+            elif seq > expected:
+                tally.lost += seq - expected
+                following[sender] = seq + 1
+            elif seq < expected:
+                tally.reordered += 1
+            if own is not None and sender == me:
+                own.release()
+
+
+async def send(writer: asyncio.StreamWriter, me: int, messages: int,
+               window: asyncio.Semaphore) -> None:
+    for seq in range(messages):
+        await window.acquire()
+        writer.write(f"p:{me}:{seq}:{time.perf_counter_ns()}\r\n".encode())
+        if seq % 16 == 15:
+            await writer.drain()
+
+
+async def fanout(server: Server, contender: Contender, members: int, senders: int,
+                 messages: int, window: int, deadline: float) -> dict[str, float]:
+    links = [await join(server.port, contender, index) for index in range(members)]
+    await asyncio.sleep(0.3)
+    for reader, _ in links:  # Presence and replay from the logins: not the traffic.
+        while True:
+            try:
+                if not await asyncio.wait_for(reader.read(1 << 20), 0.01):
+                    break
+            except TimeoutError:
+                break
+    tally = Tally(senders)
+    windows = [asyncio.Semaphore(window) for _ in range(senders)]
+    wanted = senders * messages
+    cpu, began = server.cpu(), time.perf_counter()
+    readers = [asyncio.create_task(receive(reader, tally, wanted,
+                                           windows[index] if index < senders else None, index))
+               for index, (reader, _) in enumerate(links)]
+    writers = [asyncio.create_task(send(links[index][1], index, messages, windows[index]))
+               for index in range(senders)]
+    _, pending = await asyncio.wait(readers + writers, timeout=deadline)
+    elapsed, cpu = time.perf_counter() - began, server.cpu() - cpu
+    for task in pending:
+        task.cancel()
+    for _, writer in links:
+        writer.close()
+    latencies = sorted(tally.latencies) or [0]
+    expected = wanted * members
+    return {
+        "deliveries": tally.delivered, "missing": expected - tally.delivered,
+        "lost": tally.lost, "duplicated": tally.duplicated, "reordered": tally.reordered,
+        "seconds": elapsed, "rate": tally.delivered / elapsed, "cpu_seconds": cpu,
+        "cpu_us": cpu / max(tally.delivered, 1) * 1e6,
+        "p50_ms": latencies[len(latencies) // 2] / 1e6,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] / 1e6,
+        "max_ms": latencies[-1] / 1e6, "complete": not pending,
+    }
+
+
+async def capacity(server: Server, contender: Contender, connections: int,
+                   deadline: float) -> dict[str, float]:
+    before = server.rss()
+    sources = [f"127.0.0.{2 + index // 20000}" for index in range(connections)]
+    gate = asyncio.Semaphore(256)
+    links: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+    async def one(index: int) -> None:
+        async with gate:
+            links.append(await join(server.port, contender, index, sources[index]))
+
+    began = time.perf_counter()
+    tasks = [asyncio.create_task(one(index)) for index in range(connections)]
+    _, pending = await asyncio.wait(tasks, timeout=deadline)
+    seconds = time.perf_counter() - began
+    for task in pending:
+        task.cancel()
+    await asyncio.sleep(1)
+    after = server.rss()
+    alive = sum(1 for reader, writer in links
+                if not writer.transport.is_closing() and not reader.at_eof())
+    for _, writer in links:
+        writer.close()
+    return {"connections": len(links), "alive": alive, "login_seconds": seconds,
+            "rss_before_mb": before / 2**20, "rss_after_mb": after / 2**20,
+            "rss_per_connection_kb": (after - before) / max(len(links), 1) / 1024,
+            "complete": not pending}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", choices=["fanout", "capacity"])
+    parser.add_argument("--members", type=int, default=100)
+    parser.add_argument("--senders", type=int, default=10)
+    parser.add_argument("--messages", type=int, default=500)
+    parser.add_argument("--window", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--deadline", type=float, default=120.0,
+                        help="seconds a run may take before its partial result is reported")
+    parser.add_argument("--only", action="append", help="run only these contenders")
+    options = parser.parse_args()
+    os.sched_setaffinity(0, {1})
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+    results: dict[str, list[dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        chosen = [c for c in contenders(workdir) if not options.only or c.name in options.only]
+        for _ in range(options.rounds):
+            for contender in chosen:
+                server = Server(contender, workdir)
+                try:
+                    if options.scenario == "fanout":
+                        run = fanout(server, contender, options.members, options.senders,
+                                     options.messages, options.window, options.deadline)
+                    else:
+                        run = capacity(server, contender, options.connections, options.deadline)
+                    results.setdefault(contender.name, []).append(asyncio.run(run))
+                finally:
+                    server.stop()
+    report(options, results)
+
+
+def report(options: argparse.Namespace, results: dict[str, list[dict[str, float]]]) -> None:
+    best = {name: min(runs, key=lambda run: run.get("cpu_us", run.get("login_seconds", 0)))
+            for name, runs in results.items()}
+    base = best.get("bare")
+    if options.scenario == "fanout":
+        print(f"fanout: N={options.members} S={options.senders} M={options.messages} "
+              f"W={options.window}, best of {options.rounds} by CPU")
+        print(f"{'contender':<11}{'CPU µs/deliv':>13}{'x bare':>8}{'deliv/s':>11}"
+              f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'loss/dup/reord':>16}")
+        for name, run in best.items():
+            ratio = run["cpu_us"] / base["cpu_us"] if base else float("nan")
+            faults = f"{run['lost'] + run['missing']}/{run['duplicated']}/{run['reordered']}"
+            print(f"{name:<11}{run['cpu_us']:>13.3f}{ratio:>8.2f}{run['rate']:>11,.0f}"
+                  f"{run['p50_ms']:>8.2f}{run['p99_ms']:>8.2f}{run['max_ms']:>8.1f}{faults:>16}")
+    else:
+        print(f"capacity: {options.connections} connections, best of {options.rounds}")
+        print(f"{'contender':<11}{'logged in':>10}{'alive':>8}{'seconds':>9}"
+              f"{'RSS before MB':>15}{'after MB':>10}{'KB/conn':>9}")
+        for name, run in best.items():
+            print(f"{name:<11}{run['connections']:>10}{run['alive']:>8}{run['login_seconds']:>9.2f}"
+                  f"{run['rss_before_mb']:>15.1f}{run['rss_after_mb']:>10.1f}"
+                  f"{run['rss_per_connection_kb']:>9.2f}")
+    print(json.dumps({"scenario": options.scenario, "options": vars(options), "best": best}))
+
+
+if __name__ == "__main__":
+    main()
