@@ -22,7 +22,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields, is_dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, get_args, get_origin, get_type_hints
 
 from zope.interface import implementer
@@ -295,8 +295,14 @@ def _hints(cls: type) -> dict[str, Any]:
 FORMATS = ("text", "json")
 
 
+@lru_cache(maxsize=4096)
 def build(name: str, *, encoding: str = "utf-8", color: bool = False, width: int = 0) -> IFormat:
-    """The format called ``name`` with a connection's settings; JSON ignores colour and width."""
+    """
+    The format called ``name`` with a connection's settings; JSON ignores colour and width.
+
+    Equal settings give the same object, so a broadcast can tell formats apart
+    by identity, without comparing them.
+    """
     if name == "json":
         return JsonFormat(encoding)
     return TextFormat(encoding, color, width)

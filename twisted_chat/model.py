@@ -108,13 +108,14 @@ def broadcast(event: events.Event, users: Iterable[User]) -> None:
 
     One recipient whose client raises must not cost the others their copy.
     """
-    rendered: dict[object, bytes] = {}
+    rendered: dict[int, bytes] = {}
     for user in users:
         client = user.client
         fmt = client.format
-        data = rendered.get(fmt)
+        # By identity: formats are shared (formats.build), so this is one per format.
+        data = rendered.get(id(fmt))
         if data is None:
-            data = rendered[fmt] = fmt.render(event)
+            data = rendered[id(fmt)] = fmt.render(event)
         try:
             client.write(data)
         except Exception:
