@@ -83,7 +83,8 @@ class Room:
     ``creator`` does not, and counts the room against their limit while it exists.
     """
 
-    __slots__ = ("creator", "keeper", "key", "members", "name", "owner", "permanent", "topic")
+    __slots__ = ("_audience", "creator", "keeper", "key", "members", "name", "owner", "permanent",
+                 "topic")
 
     def __init__(self, name: str, *, topic: str = "", owner: User | None = None,
                  permanent: bool = False, keeper: str | None = None) -> None:
@@ -96,6 +97,25 @@ class Room:
         #: The account that registered the room: it lasts, and they own it when present.
         self.keeper = keeper
         self.members: dict[User, None] = {}
+        self._audience: list[User] | None = None
+
+    def audience(self) -> list[User]:
+        """
+        The members now, as a list that stays the same object until someone
+        comes or goes: lines said between two arrivals share it, and so are
+        delivered together (:func:`broadcast_runs`).
+        """
+        if self._audience is None:
+            self._audience = list(self.members)
+        return self._audience
+
+    def add(self, user: User) -> None:
+        self.members[user] = None
+        self._audience = None
+
+    def remove(self, user: User) -> None:
+        del self.members[user]
+        self._audience = None
 
     @property
     def lasting(self) -> bool:
@@ -122,6 +142,35 @@ def broadcast(event: events.Event, users: Iterable[User]) -> None:
             _log.failure("Delivery to {name} failed", name=user.name)
 
 
+def broadcast_runs(deliveries: list[tuple[events.Event, list[User]]]) -> None:
+    """
+    Several broadcasts in a row, as one: lines to the same audience are joined,
+    once per format, and each member gets one write for all of them.
+    """
+    start = 0
+    while start < len(deliveries):
+        users = deliveries[start][1]
+        end = start + 1
+        while end < len(deliveries) and deliveries[end][1] is users:
+            end += 1
+        if end - start == 1:
+            broadcast(*deliveries[start])
+        else:
+            run = [event for event, _ in deliveries[start:end]]
+            rendered: dict[int, bytes] = {}
+            for user in users:
+                client = user.client
+                fmt = client.format
+                data = rendered.get(id(fmt))
+                if data is None:
+                    data = rendered[id(fmt)] = b"".join(fmt.render(event) for event in run)
+                try:
+                    client.write(data)
+                except Exception:
+                    _log.failure("Delivery to {name} failed", name=user.name)
+        start = end
+
+
 class Chat:
     """The users online and the rooms that exist, and every change to them."""
 
@@ -138,7 +187,7 @@ class Chat:
         self.store = store
         self.replay = replay
         self.accounts = accounts
-        self.outbox = Outbox()
+        self.outbox = Outbox(batches={broadcast: broadcast_runs})
         self.main = Room(names.room_name(main_room), topic=main_topic, permanent=True)
         self._users: dict[str, User] = {}
         self._rooms: dict[str, Room] = {self.main.key: self.main}
@@ -305,7 +354,7 @@ class Chat:
             user.client.pauseInput()
         self.store.append(event, room.key).addCallbacks(
             self._stored, self._notStored,
-            callbackArgs=(slot, user, event, list(room.members)),
+            callbackArgs=(slot, user, event, room.audience()),
             errbackArgs=(slot, user))
 
     def _stored(self, id: int, slot: Slot, user: User, event: events.Chat | events.Emote,
@@ -496,7 +545,7 @@ class Chat:
     def _enter(self, user: User, room: Room, action: str, from_room: str | None = None) -> None:
         self._broadcast(events.Presence(self.clock(), action, room.name, user.name,
                                         from_room=from_room), room.members)
-        room.members[user] = None
+        room.add(user)
         user.room = room
         if room.keeper is not None and room.keeper == user.account and room.owner is not user:
             room.owner = user
@@ -510,7 +559,7 @@ class Chat:
     def _leave(self, user: User, action: str, reason: str | None,
                to_room: str | None = None) -> None:
         room = self.room_of(user)
-        del room.members[user]
+        room.remove(user)
         user.room = None
         self._broadcast(events.Presence(self.clock(), action, room.name, user.name,
                                         to_room=to_room, reason=reason), room.members)

@@ -32,8 +32,17 @@ class Slot:
 
 
 class Outbox:
-    def __init__(self) -> None:
+    """
+    ``batches`` maps an action to a version of it that takes a list of
+    argument tuples: consecutive held outputs with that action go out as one
+    call (a burst of stored lines, delivered with one write per member).
+    """
+
+    def __init__(self, batches: dict[Callable[..., object],
+                                     Callable[[list[tuple[Any, ...]]], object]] | None = None,
+                 ) -> None:
         self._queue: deque[Slot] = deque()
+        self._batches = batches or {}
 
     @property
     def busy(self) -> bool:
@@ -62,7 +71,14 @@ class Outbox:
             ready = queue.popleft()
             if ready.action is None:
                 continue
+            batched = self._batches.get(ready.action)
             try:
-                ready.action(*ready.args)
+                if batched is None:
+                    ready.action(*ready.args)
+                    continue
+                run = [ready.args]
+                while queue and queue[0].ready and queue[0].action is ready.action:
+                    run.append(queue.popleft().args)
+                batched(run)
             except Exception:
                 _log.failure("Held output failed")
