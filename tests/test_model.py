@@ -9,7 +9,7 @@ from zope.interface.verify import verifyObject
 from twisted_chat import errors, events
 from twisted_chat.formats import TextFormat
 from twisted_chat.interfaces import IChatClient
-from twisted_chat.model import Chat, User, broadcast
+from twisted_chat.model import Chat, User, broadcast, broadcast_runs
 
 RENDERED: list[events.Event] = []
 
@@ -109,6 +109,40 @@ class ModelTests(SynchronousTestCase):
         broadcast(events.Chat(1.0, "lobby", "u0", "hi"), users)
         self.assertEqual(len(RENDERED), 1)
         self.assertTrue(all(u.client.received == [b"<u0> hi\r\n"] for u in users))
+
+    def test_runs_to_one_audience_are_one_write(self) -> None:
+        """Lines in a row to the same members: rendered once each, one write per member."""
+        RENDERED.clear()
+        shared = CountingFormat()
+        users = [User(f"u{i}", RecordingClient(shared), 0) for i in range(20)]
+        others = users[:5]
+        lines = [events.Chat(1.0, "lobby", "u0", text) for text in ("a", "b", "c")]
+        broadcast_runs([(lines[0], users), (lines[1], users), (lines[2], others),
+                        (lines[0], users)])
+        self.assertEqual(len(RENDERED), 4)
+        self.assertEqual(users[0].client.received,
+                         [b"<u0> a\r\n<u0> b\r\n", b"<u0> c\r\n", b"<u0> a\r\n"])
+        self.assertEqual(users[10].client.received, [b"<u0> a\r\n<u0> b\r\n", b"<u0> a\r\n"])
+
+    def test_broken_client_does_not_stop_a_run(self) -> None:
+        clients = [RecordingClient(), RecordingClient(broken=True), RecordingClient()]
+        users = [User(f"u{i}", client, 0) for i, client in enumerate(clients)]
+        lines = [events.Chat(1.0, "lobby", "u0", text) for text in ("a", "b")]
+        broadcast_runs([(line, users) for line in lines])
+        self.assertEqual(clients[2].received, [b"<u0> a\r\n<u0> b\r\n"])
+        self.assertEqual(len(self.flushLoggedErrors(OSError)), 1)
+
+    def test_audience_is_kept_until_someone_comes_or_goes(self) -> None:
+        alice = self.login("alice")
+        room = self.chat.main
+        first = room.audience()
+        self.assertIs(room.audience(), first)
+        self.login("bob")
+        second = room.audience()
+        self.assertIsNot(second, first)
+        self.assertEqual([user.name for user in second], ["alice", "bob"])
+        self.chat.logout(alice)
+        self.assertEqual([user.name for user in room.audience()], ["bob"])
 
     def test_broken_client_does_not_stop_delivery(self) -> None:
         """One recipient whose write fails costs the others nothing."""

@@ -77,7 +77,7 @@ class Outbox:
                     ready.action(*ready.args)
                     continue
                 run = [ready.args]
-                while queue and queue[0].ready and queue[0].action is ready.action:
+                while queue and queue[0].ready and queue[0].action == ready.action:
                     run.append(queue.popleft().args)
                 batched(run)
             except Exception:

@@ -1,0 +1,63 @@
+"""The order output leaves in: held behind lines being stored, batched where it may be."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat.outbox import Outbox
+
+
+class OutboxTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.done: list[Any] = []
+        self.outbox = Outbox(batches={self.say: self.say_many})
+
+    def say(self, *args: Any) -> None:
+        self.done.append(("say", args))
+
+    def say_many(self, runs: list[tuple[Any, ...]]) -> None:
+        self.done.append(("say_many", runs))
+
+    def note(self, what: str) -> None:
+        self.done.append(what)
+
+    def test_nothing_held_goes_at_once(self) -> None:
+        self.outbox.call(self.note, "now")
+        self.assertEqual(self.done, ["now"])
+        self.assertFalse(self.outbox.busy)
+
+    def test_held_in_order(self) -> None:
+        first = self.outbox.hold()
+        self.outbox.call(self.note, "after first")
+        second = self.outbox.hold()
+        self.outbox.call(self.note, "after second")
+        self.outbox.release(second, self.note, "second")
+        self.assertEqual(self.done, [])
+        self.outbox.release(first, self.note, "first")
+        self.assertEqual(self.done, ["first", "after first", "second", "after second"])
+        self.assertFalse(self.outbox.busy)
+
+    def test_released_empty(self) -> None:
+        slot = self.outbox.hold()
+        self.outbox.call(self.note, "after")
+        self.outbox.release(slot)
+        self.assertEqual(self.done, ["after"])
+
+    def test_batched_runs(self) -> None:
+        """Consecutive outputs with a batched action go as one call; anything else splits them."""
+        slots = [self.outbox.hold() for _ in range(4)]
+        self.outbox.release(slots[1], self.say, "b")
+        self.outbox.release(slots[2], self.note, "between")
+        self.outbox.release(slots[3], self.say, "c")
+        self.outbox.release(slots[0], self.say, "a")
+        self.assertEqual(self.done, [("say_many", [("a",), ("b",)]), "between",
+                                     ("say_many", [("c",)])])
+
+    def test_a_failing_output_does_not_stop_the_rest(self) -> None:
+        slot = self.outbox.hold()
+        self.outbox.call(self.note, "after")
+        self.outbox.release(slot, lambda: 1 / 0)
+        self.assertEqual(self.done, ["after"])
+        self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
