@@ -72,6 +72,24 @@ class OfferTests(SynchronousTestCase):
         client.send(b"login fine")
         self.assertIn(b"You are fine", client.received())
 
+    def test_raw_client_costs_no_pending_negotiation(self) -> None:
+        """After a whole line with no answer to the offer, the offer is let go."""
+        client = Server().connect()
+        self.assertTrue(client.protocol.telnet.options)
+        client.send(b"login raw")
+        self.assertEqual(client.protocol.telnet.options, {})
+        client.clear()
+        # A late answer is still understood, as a request.
+        client.protocol.dataReceived(IAC + DO + ECHO)
+        self.assertEqual(client.received(), IAC + WILL + ECHO)
+        self.assertIsNotNone(client.protocol.echo)
+
+    def test_telnet_client_keeps_its_options(self) -> None:
+        server = Server()
+        client = telnet_client(server)
+        client.send(b"login tn")
+        self.assertTrue(client.protocol.telnet.options)
+
     def test_client_refusing_echo_is_not_echoed(self) -> None:
         """Like telnetlib, which refuses everything: it echoes for itself."""
         server = Server()

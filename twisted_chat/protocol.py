@@ -89,6 +89,7 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
         self.format: IFormat = build(self.formatName)
         self.state: State = LoginState(self, factory.chat, factory.chat.clock())
         self._discarding = False
+        self._offerSettled = False
         self._afterOverlong = b""
         self._closing = False
         self._closeTimer: IDelayedCall | None = None
@@ -158,6 +159,9 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
         if len(line) > self.factory.maxLine:
             self.state.fail(errors.LineTooLong(self.factory.maxLine))
             return
+        if not self._offerSettled:
+            self._offerSettled = True
+            self.telnet.forgetOffer()
         self.throttle.submit(line)
 
     def _handle(self, line: bytes) -> None:

@@ -28,6 +28,7 @@ keeps the option state; this subclass adds what a chat port needs on top:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from twisted.conch import telnet
@@ -86,15 +87,6 @@ class TelnetLayer(telnet.Telnet):
         #: Whether the client has sent any telnet command, so speaks telnet.
         self.peer = False
         self._crEnded = False
-        self.commandMap.update({
-            telnet.IP: self._interrupt,
-            telnet.BRK: self._interrupt,
-            telnet.AYT: lambda _: self.user.areYouThere(),
-            # Erase character and erase line, as the control keys that mean the same.
-            telnet.EC: lambda _: self.user.textReceived(b"\x7f"),
-            telnet.EL: lambda _: self.user.textReceived(b"\x15"),
-        })
-        self.negotiationMap[NAWS] = self._windowSize
 
     def offer(self) -> None:
         """
@@ -170,22 +162,38 @@ class TelnetLayer(telnet.Telnet):
         self.user.textReceived(data.replace(b"\r", b"\n").replace(b"\0", b""))
 
     def commandReceived(self, command: bytes, argument: bytes | None) -> None:
+        # Ours are looked up here rather than added to Twisted's commandMap,
+        # which is built per connection: bound methods there cost every
+        # connection a few hundred bytes.
         self.peer = True
-        super().commandReceived(command, argument)
+        handle = _COMMANDS.get(command)
+        if handle is not None:
+            handle(self.user)
+        else:
+            super().commandReceived(command, argument)
 
     def negotiate(self, data: list[bytes]) -> None:
         self.peer = True
-        if data:
+        if data and data[0] == NAWS:
+            self._windowSize(data[1:])
+        elif data:
             # (Twisted raises IndexError on an empty IAC SB IAC SE.)
             super().negotiate(data)
+
+    def forgetOffer(self) -> None:
+        """
+        A client that has sent a whole line without a telnet command in answer
+        to the offer never will: let go of the offer's pending negotiations
+        (a few KB a connection, for every bot and raw client).  Should it
+        answer after all, the answer is taken as a request, to the same effect.
+        """
+        if not self.peer:
+            self.options.clear()
 
     def _subnegotiationLengthExceeded(self) -> None:
         if not self.transport.disconnecting:  # type: ignore[union-attr]
             self.user.subnegotiationTooLong()
         super()._subnegotiationLengthExceeded()
-
-    def _interrupt(self, argument: bytes | None) -> None:
-        self.user.interrupted()
 
     def _windowSize(self, data: list[bytes]) -> None:
         payload = b"".join(data)
@@ -209,6 +217,17 @@ class TelnetLayer(telnet.Telnet):
 
     def disableRemote(self, option: bytes) -> None:
         pass
+
+
+#: Telnet commands with a meaning here: interrupt, are-you-there, and erase
+#: character and erase line, as the control keys that mean the same.
+_COMMANDS: dict[bytes, Callable[[TelnetUser], object]] = {
+    telnet.IP: lambda user: user.interrupted(),
+    telnet.BRK: lambda user: user.interrupted(),
+    telnet.AYT: lambda user: user.areYouThere(),
+    telnet.EC: lambda user: user.textReceived(b"\x7f"),
+    telnet.EL: lambda user: user.textReceived(b"\x15"),
+}
 
 
 def _ignoreRefusal(failure: Failure) -> None:
