@@ -52,6 +52,8 @@ SAMPLES: list[tuple[events.Event, str]] = [
     (events.History(T, "lobby", "replay", (events.Line(7, T - 60, "chat", "bob", "hi"),)),
      "= Last 1 line in lobby:"),
     (events.History(T, "lobby", "search", (), "tea"), "= No lines in lobby match tea."),
+    (events.Crowd(T, "lobby", 12, 1, ("a", "b"), ("c",)),
+     "*** lobby: 12 came in: a, b and 10 more; 1 left: c"),
 ]
 
 

@@ -20,7 +20,8 @@ from twisted_chat.events import RoomEntry
 from twisted_chat.gui.client import ChatClient, LoginFailed
 from twisted_chat.gui.present import Row
 from twisted_chat.gui.session import IChatView, Session
-from twisted_chat.limits import UNLIMITED
+from twisted_chat.limits import CROWD_INTERVAL, UNLIMITED
+from twisted_chat.model import CROWD_NAMES
 
 
 @implementer(IChatView)
@@ -46,8 +47,9 @@ class RecordingView:
     def showRoom(self, room: str, topic: str, name: str) -> None:
         self.room, self.topic, self.me = room, topic, name
 
-    def showMembers(self, members: Sequence[str], owner: str | None, me: str) -> None:
-        self.members, self.owner = list(members), owner
+    def showMembers(self, members: Sequence[str], owner: str | None, me: str,
+                    more: int = 0) -> None:
+        self.members, self.owner, self.more = list(members), owner, more
 
     def showRooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
         self.rooms = [(room.name, room.members) for room in rooms]
@@ -267,6 +269,31 @@ class InputTests(SessionTestCase):
         chat, private = self.view.rows[-2:]
         self.assertTrue(chat.mention)
         self.assertEqual((private.style, private.marker), ("private", "[bob -> alice]"))
+
+
+class CrowdTests(SynchronousTestCase):
+    def test_a_crowd_updates_the_members_quietly(self) -> None:
+        """A summary naming everyone updates the list; one that cannot is followed by a look."""
+        server = Server(limits=replace(UNLIMITED, crowd=3))
+        server.factory.doStart()
+        self.addCleanup(server.factory.doStop)
+        window = Window(server, "alice")
+        server.login("bob")
+        server.login("carol")
+        window.sync()
+        server.login("dave")
+        server.clock.advance(CROWD_INTERVAL)
+        window.sync()
+        self.assertEqual(window.view.members, ["alice", "bob", "carol", "dave"])
+        self.assertEqual(window.view.lines()[-1], "*** lobby: 1 came in: dave")
+        for index in range(CROWD_NAMES + 2):
+            server.login(f"u{index:02}")
+        server.clock.advance(CROWD_INTERVAL)
+        window.sync()
+        self.assertEqual(len(window.view.members) + window.view.more, CROWD_NAMES + 6)
+        self.assertEqual(window.view.more, 6)
+        self.assertFalse(any(line.startswith("= Members") for line in window.view.lines()[-3:]),
+                         "the window's own look is not shown")
 
 
 class ConnectionTests(SessionTestCase):

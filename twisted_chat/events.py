@@ -103,6 +103,21 @@ class Presence(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Crowd(Event):
+    """
+    Who came into and left a crowded room lately, told in one go: the counts,
+    and the first names of each.
+    """
+
+    kind: ClassVar[str] = "crowd"
+    room: str
+    arrivals: int
+    departures: int
+    arrived: tuple[str, ...]
+    departed: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Owner(Event):
     """A room changed hands because its owner left it."""
 
@@ -146,6 +161,8 @@ class RoomInfo(Event):
     topic: str
     owner: str | None
     members: tuple[str, ...]
+    #: In a crowded room ``members`` holds only the first names; this is how many there are.
+    total: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

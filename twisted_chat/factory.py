@@ -19,7 +19,7 @@ from twisted.logger import Logger
 from twisted_chat import events
 from twisted_chat.admission import Admission, peer_ip
 from twisted_chat.formats import build
-from twisted_chat.limits import MINUTE
+from twisted_chat.limits import CROWD_INTERVAL, MINUTE
 from twisted_chat.model import Chat
 from twisted_chat.protocol import ChatProtocol
 
@@ -52,13 +52,18 @@ class ChatFactory(ServerFactory):
         self._allClosed: list[Deferred[None]] = []
         self._sweeper = LoopingCall(self.admission.sweep)
         self._sweeper.clock = reactor
+        self._crowds = LoopingCall(chat.tell_crowds)
+        self._crowds.clock = reactor
 
     def startFactory(self) -> None:
         self._sweeper.start(MINUTE, now=False)
+        if self.chat.limits.crowd:
+            self._crowds.start(CROWD_INTERVAL, now=False)
 
     def stopFactory(self) -> None:
-        if self._sweeper.running:
-            self._sweeper.stop()
+        for timer in (self._sweeper, self._crowds):
+            if timer.running:
+                timer.stop()
 
     def buildProtocol(self, addr: IAddress | None) -> Protocol:
         ip = peer_ip(addr)

@@ -70,11 +70,27 @@ def _topic(event: events.Topic) -> list[str]:
 
 def _room(event: events.RoomInfo) -> list[str]:
     owner = f", owned by {event.owner}" if event.owner else ""
+    total = len(event.members) if event.total is None else event.total
+    more = total - len(event.members)
     return [
         f"= Room {event.room}{owner}",
         f"= Topic: {event.topic or '(none)'}",
-        f"= Members ({len(event.members)}): {', '.join(event.members)}",
+        f"= Members ({total}): {', '.join(event.members)}" + (f" and {more} more" if more else ""),
     ]
+
+
+def _some(count: int, names: tuple[str, ...]) -> str:
+    more = count - len(names)
+    return ", ".join(names) + (f" and {more} more" if more else "")
+
+
+def _crowd(event: events.Crowd) -> list[str]:
+    told = []
+    if event.arrivals:
+        told.append(f"{event.arrivals} came in: {_some(event.arrivals, event.arrived)}")
+    if event.departures:
+        told.append(f"{event.departures} left: {_some(event.departures, event.departed)}")
+    return [f"*** {event.room}: " + "; ".join(told)]
 
 
 def _who(event: events.Who) -> list[str]:
@@ -155,6 +171,7 @@ _TEXT: dict[str, Callable] = {
     "notice": lambda e: [f"*** {line}" for line in e.text.splitlines() or [""]],
     "presence": _presence,
     "owner": lambda e: [f"*** {e.name} now owns {e.room}"],
+    "crowd": _crowd,
     "topic": _topic,
     "login": lambda e: [f"*** You are {e.name}. Type /help for the commands."],
     "renamed": lambda e: [f"*** You are now known as {e.name}"],

@@ -14,6 +14,7 @@ program can tell "I joined" from "someone joined" without comparing names.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -36,6 +37,9 @@ MAX_TOPIC_LENGTH = 300
 MAX_HISTORY = 200
 #: What ``history`` shows without a count.
 DEFAULT_HISTORY = 20
+#: How many names a crowded room's listing and summaries show.
+CROWD_NAMES = 20
+
 #: A user with this many lines waiting to be stored is not read until half are.
 MAX_UNSTORED = 64
 SEARCH_LIMIT = 20
@@ -83,8 +87,8 @@ class Room:
     ``creator`` does not, and counts the room against their limit while it exists.
     """
 
-    __slots__ = ("_audience", "creator", "keeper", "key", "members", "name", "owner", "permanent",
-                 "topic")
+    __slots__ = ("_audience", "arrived", "creator", "departed", "keeper", "key", "members", "name",
+                 "owner", "permanent", "topic")
 
     def __init__(self, name: str, *, topic: str = "", owner: User | None = None,
                  permanent: bool = False, keeper: str | None = None) -> None:
@@ -98,6 +102,9 @@ class Room:
         self.keeper = keeper
         self.members: dict[User, None] = {}
         self._audience: list[User] | None = None
+        #: In a crowded room, who came and went since the last summary.
+        self.arrived: list[str] = []
+        self.departed: list[str] = []
 
     def audience(self) -> list[User]:
         """
@@ -393,9 +400,31 @@ class Chat:
     # Listings
 
     def room_info(self, room: Room) -> events.RoomInfo:
-        return events.RoomInfo(self.clock(), room.name, room.topic,
-                               room.owner.name if room.owner else None,
-                               tuple(member.name for member in room.members))
+        owner = room.owner.name if room.owner else None
+        if not self._crowded(room):
+            return events.RoomInfo(self.clock(), room.name, room.topic, owner,
+                                   tuple(member.name for member in room.members))
+        first = itertools.islice(room.members, CROWD_NAMES)
+        return events.RoomInfo(self.clock(), room.name, room.topic, owner,
+                               tuple(member.name for member in first), len(room.members))
+
+    # Crowds
+
+    def _crowded(self, room: Room) -> bool:
+        """Whether the room is too big to be told of each arrival and departure."""
+        limit = self.limits.crowd
+        return bool(limit) and len(room.members) >= limit
+
+    def tell_crowds(self) -> None:
+        """Tell each crowded room who came and went since the last time (every few seconds)."""
+        for room in list(self._rooms.values()):
+            if not room.arrived and not room.departed:
+                continue
+            arrived, departed = room.arrived, room.departed
+            room.arrived, room.departed = [], []
+            self._broadcast(events.Crowd(
+                self.clock(), room.name, len(arrived), len(departed),
+                tuple(arrived[:CROWD_NAMES]), tuple(departed[:CROWD_NAMES])), room.members)
 
     def who(self) -> events.Who:
         return events.Who(self.clock(), tuple(
@@ -543,8 +572,11 @@ class Chat:
         self._enter(user, room, "join", from_room=old.name)
 
     def _enter(self, user: User, room: Room, action: str, from_room: str | None = None) -> None:
-        self._broadcast(events.Presence(self.clock(), action, room.name, user.name,
-                                        from_room=from_room), room.members)
+        if self._crowded(room):
+            room.arrived.append(user.name)
+        else:
+            self._broadcast(events.Presence(self.clock(), action, room.name, user.name,
+                                            from_room=from_room), room.members)
         room.add(user)
         user.room = room
         if room.keeper is not None and room.keeper == user.account and room.owner is not user:
@@ -561,8 +593,11 @@ class Chat:
         room = self.room_of(user)
         room.remove(user)
         user.room = None
-        self._broadcast(events.Presence(self.clock(), action, room.name, user.name,
-                                        to_room=to_room, reason=reason), room.members)
+        if self._crowded(room):
+            room.departed.append(user.name)
+        else:
+            self._broadcast(events.Presence(self.clock(), action, room.name, user.name,
+                                            to_room=to_room, reason=reason), room.members)
         if not room.members and not room.lasting:
             del self._rooms[room.key]
             if room.creator is not None:

@@ -54,6 +54,8 @@ LIMIT_OPTIONS = [
     ("nick-rate", "Name changes a minute per user; 0 for no limit."),
     ("join-rate", "Room changes a minute per user; 0 for no limit."),
     ("create-rate", "Rooms created a minute per user; 0 for no limit."),
+    ("crowd", "Members above which a room is told who came and went every "
+              "10 seconds, in one summary, instead of one by one; 0 for always one by one."),
     ("msg-targets", "Different people a user may write privately to in a minute; "
                     "0 for no limit."),
 ]

@@ -43,8 +43,11 @@ class IChatView(Interface):
     def showRoom(room: str, topic: str, name: str) -> None:
         """The user, called ``name``, is in ``room`` with this topic: the title, the topic bar."""
 
-    def showMembers(members: Sequence[str], owner: str | None, me: str) -> None:
-        """The current room's members, sorted, and which of them owns it."""
+    def showMembers(members: Sequence[str], owner: str | None, me: str, more: int) -> None:
+        """
+        The current room's members, sorted, and which of them owns it; in a
+        crowded room only the first names are known, and ``more`` others.
+        """
 
     def showRooms(rooms: Sequence[RoomEntry], current: str) -> None:
         """Every room on the server, sorted, and which one the user is in."""
@@ -75,7 +78,10 @@ class Session:
         self.owner: str | None = None
         self.members: dict[str, str] = {}
         self.rooms: dict[str, RoomEntry] = {}
+        #: In a crowded room, how many members there are besides those named.
+        self.more = 0
         self._quietLists = 0
+        self._quietLooks = 0
         self._goodbye: str | None = None
         self._returnTo: str | None = None
 
@@ -90,7 +96,7 @@ class Session:
         self.client = client
         self.name = client.name or self.name
         self._goodbye = None
-        self._quietLists = 0
+        self._quietLists = self._quietLooks = 0
         # After a reconnect the server puts us in the main room; we go back.
         self._returnTo, self.room = self.room, None
         self.view.showConnected()
@@ -107,18 +113,37 @@ class Session:
         self.client = None
         self.view.showLost(self._goodbye or reason)
 
-    def on_room(self, event: events.RoomInfo) -> None:
+    def on_room(self, event: events.RoomInfo) -> bool:
         entered = event.room != self.room
         self.room, self.topic, self.owner = event.room, event.topic, event.owner
         self.main = self.main or event.room
         self.members = {_key(name): name for name in event.members}
+        self.more = 0 if event.total is None else event.total - len(event.members)
         self._showRoom()
         self._showMembers()
+        if self._quietLooks and not entered:
+            # The answer to a look the window asked for (a crowd changed), not the user.
+            self._quietLooks -= 1
+            return False
         if entered:
             self.refreshRooms()
             back, self._returnTo = self._returnTo, None
             if back is not None and _key(back) != _key(event.room):
                 self._send(f"/join {back}")
+        return True
+
+    def on_crowd(self, event: events.Crowd) -> None:
+        """Many came and went at once: the names told, and a fresh look if not all were."""
+        if self.room is None or _key(event.room) != _key(self.room):
+            return
+        for name in event.departed:
+            self.members.pop(_key(name), None)
+        for name in event.arrived:
+            self.members[_key(name)] = name
+        self._showMembers()
+        if (event.arrivals > len(event.arrived) or event.departures > len(event.departed)) \
+                and self._quietLooks == 0 and self._send("/look"):
+            self._quietLooks += 1
 
     def on_presence(self, event: events.Presence) -> None:
         if self.room is None or _key(event.room) != _key(self.room):
@@ -250,7 +275,7 @@ class Session:
 
     def _showMembers(self) -> None:
         members = sorted(self.members.values(), key=_key)
-        self.view.showMembers(members, self.owner, self.name)
+        self.view.showMembers(members, self.owner, self.name, self.more)
 
     def _showRooms(self) -> None:
         rooms = sorted(self.rooms.values(), key=lambda room: _key(room.name))

@@ -246,7 +246,8 @@ class ChatWindow(ttk.Frame):
         self.winfo_toplevel().title(f"{room} — {name} — twisted-chat")
         self.topic.configure(text=f"{room}: {topic}" if topic else room)
 
-    def showMembers(self, members: Sequence[str], owner: str | None, me: str) -> None:
+    def showMembers(self, members: Sequence[str], owner: str | None, me: str,
+                    more: int = 0) -> None:
         self.memberNames = list(members)
         self.members.delete(0, "end")
         for index, name in enumerate(members):
@@ -254,6 +255,9 @@ class ChatWindow(ttk.Frame):
             self.members.insert("end", ("@" if owns else " ") + name)
             if name.casefold() == me.casefold():
                 self.members.itemconfigure(index, foreground=STYLES["own"]["foreground"])
+        if more > 0:
+            self.members.insert("end", f" and {more} more")
+            self.members.itemconfigure("end", foreground=STYLES["notice"]["foreground"])
 
     def showRooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
         self.roomNames = [room.name for room in rooms]
