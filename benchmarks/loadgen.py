@@ -22,6 +22,11 @@ what was measured by then is reported.  Prints a table and one JSON line.
 
     python benchmarks/loadgen.py fanout [--members 100 --senders 10 --messages 500 --window 20]
     python benchmarks/loadgen.py capacity [--connections 2000]
+    python benchmarks/loadgen.py fanout --idle 18000 --rooms 1000 --only "chat text"
+
+With ``--idle``, that many more users sit in ``--rooms`` other rooms while
+the measured room talks: its cost per line should not change.  (The bare
+server has no rooms: it would send them every line, so leave it out.)
 """
 
 from __future__ import annotations
@@ -58,7 +63,8 @@ class Contender:
 def contenders(workdir: str) -> list[Contender]:
     chat = [str(BIN / "twistd"), "-n", "--pidfile=", "chat", "--port",
             "tcp:0:interface=127.0.0.1", "--flood-rate", "0", "--max-per-ip", "0",
-            "--conn-rate", "0", "--max-connections", "0", "--db", f"{workdir}/chat.db"]
+            "--conn-rate", "0", "--max-connections", "0", "--max-rooms", "0",
+            "--create-rate", "0", "--db", f"{workdir}/chat.db"]
     return [
         Contender("bare", [sys.executable, str(HERE / "bare.py"), "0"], "login m{}\r\n", None),
         Contender("chat text", chat, "login m{}\r\n", b"= Members"),
@@ -165,8 +171,35 @@ async def send(writer: asyncio.StreamWriter, me: int, messages: int,
             await writer.drain()
 
 
+async def populate(server: Server, contender: Contender, users: int,
+                   rooms: int) -> list[asyncio.StreamWriter]:
+    """Users spread over rooms of their own, idle: the chat around the measured room."""
+    first = random.randrange(2, 200)
+    gate = asyncio.Semaphore(256)
+    writers: list[asyncio.StreamWriter] = []
+
+    async def one(index: int) -> None:
+        async with gate:
+            reader, writer = await join(server.port, contender, 10**6 + index,
+                                        f"127.0.{first + index // 5000}.1")
+            room = f"r{index % rooms}"
+            writer.write(f"/create {room}\r\n/join {room}\r\n".encode())
+            writers.append(writer)
+            asyncio.get_running_loop().create_task(_discard(reader))
+
+    await asyncio.gather(*(one(index) for index in range(users)))
+    return writers
+
+
+async def _discard(reader: asyncio.StreamReader) -> None:
+    while await reader.read(1 << 16):
+        pass
+
+
 async def fanout(server: Server, contender: Contender, members: int, senders: int,
-                 messages: int, window: int, deadline: float) -> dict[str, float]:
+                 messages: int, window: int, deadline: float, idle: int = 0,
+                 rooms: int = 1) -> dict[str, float]:
+    crowd = await populate(server, contender, idle, rooms) if idle else []
     links = [await join(server.port, contender, index) for index in range(members)]
     await asyncio.sleep(0.3)
     for reader, _ in links:  # Presence and replay from the logins: not the traffic.
@@ -190,6 +223,8 @@ async def fanout(server: Server, contender: Contender, members: int, senders: in
     for task in pending:
         task.cancel()
     for _, writer in links:
+        writer.close()
+    for writer in crowd:
         writer.close()
     latencies = sorted(tally.latencies) or [0]
     expected = wanted * members
@@ -243,6 +278,10 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--window", type=int, default=20)
     parser.add_argument("--connections", type=int, default=2000)
+    parser.add_argument("--idle", type=int, default=0,
+                        help="fanout: this many more users, idle in rooms of their own")
+    parser.add_argument("--rooms", type=int, default=1000,
+                        help="fanout: how many rooms the idle users are spread over")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--deadline", type=float, default=120.0,
                         help="seconds a run may take before its partial result is reported")
@@ -264,7 +303,8 @@ def main() -> None:
                 try:
                     if options.scenario == "fanout":
                         run = fanout(server, contender, options.members, options.senders,
-                                     options.messages, options.window, options.deadline)
+                                     options.messages, options.window, options.deadline,
+                                     options.idle, options.rooms)
                     else:
                         run = capacity(server, contender, options.connections, options.deadline)
                     results.setdefault(contender.name, []).append(asyncio.run(run))
