@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -135,6 +135,20 @@ def broadcast(event: events.Event, users: Iterable[User]) -> None:
 
     One recipient whose client raises must not cost the others their copy.
     """
+    _deliver((event,), users)
+
+
+def broadcast_runs(deliveries: list[tuple[events.Event, list[User]]]) -> None:
+    """
+    Several broadcasts in a row, as one: lines in a row to the same audience
+    are joined, once per format, and each member gets one write for all of them.
+    """
+    for _, run in itertools.groupby(deliveries, key=lambda delivery: id(delivery[1])):
+        batch = list(run)
+        _deliver([event for event, _ in batch], batch[0][1])
+
+
+def _deliver(run: Sequence[events.Event], users: Iterable[User]) -> None:
     rendered: dict[int, bytes] = {}
     for user in users:
         client = user.client
@@ -142,40 +156,11 @@ def broadcast(event: events.Event, users: Iterable[User]) -> None:
         # By identity: formats are shared (formats.build), so this is one per format.
         data = rendered.get(id(fmt))
         if data is None:
-            data = rendered[id(fmt)] = fmt.render(event)
+            data = rendered[id(fmt)] = b"".join([fmt.render(event) for event in run])
         try:
             client.write(data)
         except Exception:
             _log.failure("Delivery to {name} failed", name=user.name)
-
-
-def broadcast_runs(deliveries: list[tuple[events.Event, list[User]]]) -> None:
-    """
-    Several broadcasts in a row, as one: lines to the same audience are joined,
-    once per format, and each member gets one write for all of them.
-    """
-    start = 0
-    while start < len(deliveries):
-        users = deliveries[start][1]
-        end = start + 1
-        while end < len(deliveries) and deliveries[end][1] is users:
-            end += 1
-        if end - start == 1:
-            broadcast(*deliveries[start])
-        else:
-            run = [event for event, _ in deliveries[start:end]]
-            rendered: dict[int, bytes] = {}
-            for user in users:
-                client = user.client
-                fmt = client.format
-                data = rendered.get(id(fmt))
-                if data is None:
-                    data = rendered[id(fmt)] = b"".join(fmt.render(event) for event in run)
-                try:
-                    client.write(data)
-                except Exception:
-                    _log.failure("Delivery to {name} failed", name=user.name)
-        start = end
 
 
 class Chat:
