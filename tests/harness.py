@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -40,6 +41,8 @@ class Transactions:
         self.immediate = immediate
         self.pending: list[tuple[Callable[..., Any], tuple[Any, ...], Deferred[Any]]] = []
         self.broken = False
+        #: The server's clock, if a server uses this: its reactor pass ends with each result.
+        self.clock: Clock | None = None
 
     def __call__(self, function: Callable[..., Any], *args: Any) -> Deferred[Any]:
         done: Deferred[Any] = Deferred()
@@ -61,6 +64,8 @@ class Transactions:
             done.errback()
         else:
             done.callback(result)
+        if self.clock is not None:
+            self.clock.advance(0)
 
 START = 1_800_000_000.0
 
@@ -80,6 +85,7 @@ class Server:
         self.clock.advance(START)
         self.transactions = memory
         if memory is not None:
+            memory.clock = self.clock
             self.store = SqliteStore(memory, clock=self.clock.seconds)
             cursor = memory.connection.cursor()
             chat.setdefault("replay", 20)
@@ -88,7 +94,9 @@ class Server:
             chat["accounts"] = Accounts(self.store, sqlite.account_keys(cursor),
                                         inThread=maybeDeferred, clock=self.clock,
                                         hasher=QUICK_HASHER)
-        self.chat = Chat(clock=self.clock.seconds, limits=limits, **chat)
+        # As in the server: output released in one pass of the reactor goes out at its end.
+        self.chat = Chat(clock=self.clock.seconds, limits=limits,
+                         schedule=partial(self.clock.callLater, 0), **chat)
         self.factory = ChatFactory(self.chat, self.clock, maxLine=maxLine)
         self._port = 40000
 
@@ -119,6 +127,7 @@ class Client:
         self.protocol = server.factory.buildProtocol(peer)
         self.transport = StringTransportWithDisconnection(peerAddress=peer)
         self.transport.protocol = self.protocol
+        self.server = server
         self.protocol.makeConnection(self.transport)
         # Like netcat: the telnet offer comes first, then a CR, then the banner.
         self.offer, cr, banner = self.transport.value().partition(b"\r")
@@ -129,6 +138,7 @@ class Client:
     def send(self, line: str | bytes, end: bytes = b"\r\n") -> None:
         data = line.encode("utf-8") if isinstance(line, str) else line
         self.protocol.dataReceived(data + end)
+        self.server.clock.advance(0)
 
     def received(self) -> bytes:
         data = self.transport.value()

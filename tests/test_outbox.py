@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
+from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.outbox import Outbox
@@ -61,3 +63,47 @@ class OutboxTests(SynchronousTestCase):
         self.outbox.release(slot, lambda: 1 / 0)
         self.assertEqual(self.done, ["after"])
         self.assertEqual(len(self.flushLoggedErrors(ZeroDivisionError)), 1)
+
+
+class ScheduledOutboxTests(SynchronousTestCase):
+    """With ``schedule``, what is released in one pass of the reactor goes out together."""
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.done: list[Any] = []
+        self.outbox = Outbox(batches={self.say: self.say_many},
+                             schedule=partial(self.clock.callLater, 0))
+
+    def say(self, *args: Any) -> None:
+        self.done.append(("say", args))
+
+    def say_many(self, runs: list[tuple[Any, ...]]) -> None:
+        self.done.append(("say_many", runs))
+
+    def test_one_pass_one_batch(self) -> None:
+        """Lines stored together (released one by one, in one pass) are one batch."""
+        slots = [self.outbox.hold() for _ in range(3)]
+        for slot, text in zip(slots, "abc", strict=True):
+            self.outbox.release(slot, self.say, text)
+        self.assertEqual(self.done, [], "not before the pass ends")
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1, "one flush for the pass")
+        self.clock.advance(0)
+        self.assertEqual(self.done, [("say_many", [("a",), ("b",), ("c",)])])
+        self.assertFalse(self.outbox.busy)
+
+    def test_output_decided_meanwhile_waits_its_turn(self) -> None:
+        slot = self.outbox.hold()
+        self.outbox.release(slot, self.say, "line")
+        self.outbox.call(self.done.append, "after")
+        self.clock.advance(0)
+        self.assertEqual(self.done, [("say_many", [("line",)]), "after"])
+        self.outbox.call(self.done.append, "at once")
+        self.assertEqual(self.done[-1], "at once", "with nothing held, output goes at once")
+
+    def test_nothing_scheduled_while_the_head_is_held(self) -> None:
+        first, second = self.outbox.hold(), self.outbox.hold()
+        self.outbox.release(second, self.say, "second")
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        self.outbox.release(first, self.say, "first")
+        self.clock.advance(0)
+        self.assertEqual(self.done, [("say_many", [("first",), ("second",)])])

@@ -126,8 +126,8 @@ class StalledReaderTests(SynchronousTestCase):
     def test_cut_past_the_limit_and_the_room_told(self) -> None:
         lines = [f"line {index} " + "x" * 90 for index in range(60)]
         with capturedLogs() as logged:
-            for line in lines:
-                self.talker.send(line)
+            # In one packet, so all in one pass of the reactor.
+            self.talker.protocol.dataReceived("".join(f"{line}\r\n" for line in lines).encode())
         self.assertEqual(self.stalled.received(), b"", "nothing reaches a paused transport")
         self.assertFalse(self.stalled.transport.disconnecting, "not in the middle of a broadcast")
         self.assertEqual([formatEvent(event) for event in logged

@@ -170,7 +170,12 @@ class Chat:
                  server_name: str = "twisted-chat", motd: str = "",
                  clock: Callable[[], float] = time.time, limits: Limits = DEFAULTS,
                  store: IStore | None = None, replay: int = 0,
-                 accounts: Accounts | None = None, lasting: Iterable[LastingRoom] = ()) -> None:
+                 accounts: Accounts | None = None, lasting: Iterable[LastingRoom] = (),
+                 schedule: Callable[[Callable[[], None]], object] | None = None) -> None:
+        """
+        ``schedule`` runs a callable on the reactor's next pass: lines stored
+        in one pass then go out together (see :class:`Outbox`).
+        """
         self.server_name = server_name
         self.limits = limits
         self.motd = motd
@@ -179,7 +184,7 @@ class Chat:
         self.store = store
         self.replay = replay
         self.accounts = accounts
-        self.outbox = Outbox(batches={broadcast: broadcast_runs})
+        self.outbox = Outbox(batches={broadcast: broadcast_runs}, schedule=schedule)
         self.main = Room(names.room_name(main_room), topic=main_topic, permanent=True)
         self._users: dict[str, User] = {}
         self._rooms: dict[str, Room] = {self.main.key: self.main}

@@ -36,13 +36,20 @@ class Outbox:
     ``batches`` maps an action to a version of it that takes a list of
     argument tuples: consecutive held outputs with that action go out as one
     call (a burst of stored lines, delivered with one write per member).
+
+    ``schedule`` runs a callable on the next pass of the reactor.  With it,
+    released output waits for that pass, so that everything released in one
+    pass (a transaction's worth of stored lines) goes out together; without
+    it, output goes the moment nothing is ahead of it.
     """
 
     def __init__(self, batches: dict[Callable[..., object],
                                      Callable[[list[tuple[Any, ...]]], object]] | None = None,
-                 ) -> None:
+                 schedule: Callable[[Callable[[], None]], object] | None = None) -> None:
         self._queue: deque[Slot] = deque()
         self._batches = batches or {}
+        self._schedule = schedule
+        self._scheduled = False
 
     @property
     def busy(self) -> bool:
@@ -66,6 +73,15 @@ class Outbox:
                 *args: Any) -> None:
         """Fill ``slot`` (with nothing, if ``action`` is None) and send what is no longer held."""
         slot.action, slot.args, slot.ready = action, args, True
+        if self._schedule is None:
+            self.flush()
+        elif not self._scheduled and self._queue[0].ready:
+            self._scheduled = True
+            self._schedule(self.flush)
+
+    def flush(self) -> None:
+        """Send everything at the head of the queue that is ready."""
+        self._scheduled = False
         queue = self._queue
         while queue and queue[0].ready:
             ready = queue.popleft()

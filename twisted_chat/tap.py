@@ -196,7 +196,8 @@ def makeService(options: Options) -> IService:
     chat = Chat(main_room=options["main-room"], main_topic=options["main-topic"],
                 server_name=options["server-name"], motd=options.get("motd-text", ""),
                 clock=reactor.seconds, limits=limits, store=memory, replay=options["replay"],
-                accounts=accounts, lasting=snapshot.rooms)
+                accounts=accounts, lasting=snapshot.rooms,
+                schedule=partial(reactor.callLater, 0))
     factory = ChatFactory(chat, reactor, maxLine=options["max-line"])
     top = MultiService()
     # Added first, so stopped last: the listeners close before the goodbyes,
