@@ -31,9 +31,9 @@ def texts(lines: list[events.Line]) -> list[str]:
 
 
 def test_new_file_gets_the_whole_schema(db: sqlite3.Connection) -> None:
-    assert sqlite.version(db) == sqlite.VERSION == 2
+    assert sqlite.version(db) == sqlite.VERSION == 3
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"messages", "messages_text", "accounts", "rooms"} <= tables
+    assert {"messages", "messages_text", "indexed", "accounts", "rooms"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -47,13 +47,65 @@ def test_migration_from_version_1(tmp_path: Path) -> None:
 
     db = sqlite.connect(path)
     assert sqlite.migrate(db) == 1
-    assert sqlite.version(db) == 2
+    assert sqlite.version(db) == 3
     assert texts(sqlite.search(db.cursor(), key("lobby"), ["oolong"], 10)) == [
         "oolong tea before the upgrade"]
     say(db, "lobby", "bob", "oolong after")
     assert texts(sqlite.search(db.cursor(), key("lobby"), ["oolong"], 10)) == [
         "oolong tea before the upgrade", "oolong after"]
-    assert sqlite.migrate(db) == 2, "migrating again changes nothing"
+    assert sqlite.migrate(db) == 3, "migrating again changes nothing"
+
+
+def test_migration_from_version_2(tmp_path: Path) -> None:
+    """Lines the trigger indexed are not indexed twice; the trigger is gone."""
+    path = str(tmp_path / "old.db")
+    old = sqlite.connect(path)
+    sqlite.migrate(old, target=2)
+    old.execute("INSERT INTO messages (time, room, room_name, kind, sender, text) "
+                "VALUES (1.0, 'lobby', 'lobby', 'chat', 'bob', 'indexed by the trigger')")
+    old.commit()
+    old.close()
+
+    db = sqlite.connect(path)
+    assert sqlite.migrate(db) == 2
+    assert sqlite.index(db.cursor()) == 0
+    say(db, "lobby", "bob", "indexed in a batch")
+    assert texts(sqlite.search(db.cursor(), key("lobby"), ["indexed"], 10)) == [
+        "indexed by the trigger", "indexed in a batch"]
+    triggers = db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
+    assert triggers == []
+
+
+def test_index_adds_only_what_is_new(db: sqlite3.Connection) -> None:
+    say(db, "lobby", "bob", "one", "two")
+    assert sqlite.index(db.cursor()) == 2
+    assert sqlite.index(db.cursor()) == 0
+    say(db, "lobby", "bob", "three")
+    assert sqlite.index(db.cursor()) == 1
+    count = db.execute("SELECT count(*) FROM messages_text WHERE messages_text MATCH 'one'")
+    assert count.fetchone()[0] == 1
+
+
+def test_search_sees_lines_not_yet_indexed(db: sqlite3.Connection) -> None:
+    say(db, "lobby", "bob", "oolong one")
+    sqlite.index(db.cursor())
+    say(db, "lobby", "bob", "oolong two")
+    assert texts(sqlite.search(db.cursor(), key("lobby"), ["oolong"], 10)) == [
+        "oolong one", "oolong two"]
+
+
+def test_append_is_all_or_none(db: sqlite3.Connection) -> None:
+    """A batch with one line the schema refuses stores none of it, and the next batch goes on."""
+
+    class Shout(events.Chat):
+        kind = "shout"
+
+    say(db, "lobby", "bob", "before")
+    good, bad = events.Chat(1.0, "lobby", "bob", "good"), Shout(1.0, "lobby", "bob", "bad")
+    with pytest.raises(sqlite3.IntegrityError):
+        sqlite.append(db.cursor(), [good, bad], ["lobby", "lobby"])
+    assert say(db, "lobby", "bob", "after") == [2]
+    assert texts(sqlite.recent(db.cursor(), "lobby", 10)) == ["before", "after"]
 
 
 def test_newer_schema_is_refused(db: sqlite3.Connection) -> None:

@@ -23,7 +23,8 @@ from twisted_chat.store import MAX_BATCH, MAX_BATCH_TEXT, IStore, SqliteStore
 class StoreTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.transactions = Transactions(immediate=False)
-        self.store = SqliteStore(self.transactions, clock=lambda: 5.0)
+        # Indexing has tests of its own, below; here it stays out of the counts.
+        self.store = SqliteStore(self.transactions, clock=lambda: 5.0, indexBatch=10**6)
         self.fired: list[Any] = []
 
     def note(self, label: str) -> Any:
@@ -101,6 +102,47 @@ class StoreTests(SynchronousTestCase):
         self.assertEqual(closed, [None])
         rows = self.transactions.connection.execute("SELECT text FROM messages").fetchall()
         self.assertEqual(rows, [("last words",)])
+
+
+class IndexTests(SynchronousTestCase):
+    """The search index is brought up to date every few lines, before a search, and at close."""
+
+    def setUp(self) -> None:
+        self.transactions = Transactions(immediate=False)
+        self.store = SqliteStore(self.transactions, indexBatch=3)
+
+    def indexed(self) -> int:
+        self.commit_all()
+        return int(self.transactions.connection.execute(
+            "SELECT upto FROM indexed").fetchone()[0])
+
+    def commit_all(self) -> None:
+        while self.transactions.pending:
+            self.transactions.finish()
+
+    def say(self, *texts: str) -> None:
+        for text in texts:
+            self.store.append(events.Chat(1.0, "lobby", "bob", text), "lobby")
+
+    def test_every_batch_of_lines(self) -> None:
+        self.say("one", "two")
+        self.assertEqual(self.indexed(), 0)
+        self.say("three")
+        self.assertEqual(self.indexed(), 3)
+        self.say("four", "five")
+        self.assertEqual(self.indexed(), 3)
+
+    def test_a_search_sees_every_line(self) -> None:
+        found: list[list[events.Line]] = []
+        self.say("oolong")
+        self.store.search("lobby", ["oolong"], 5).addCallback(found.append)
+        self.assertEqual(self.indexed(), 1)
+        self.assertEqual([line.text for line in found[0]], ["oolong"])
+
+    def test_close_indexes_the_rest(self) -> None:
+        self.say("one", "two", "three", "four")
+        self.store.close()
+        self.assertEqual(self.indexed(), 4)
 
 
 class AccountDelayTests(SynchronousTestCase):
