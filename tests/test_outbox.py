@@ -100,6 +100,18 @@ class ScheduledOutboxTests(SynchronousTestCase):
         self.outbox.call(self.done.append, "at once")
         self.assertEqual(self.done[-1], "at once", "with nothing held, output goes at once")
 
+    def test_a_delay_lets_later_lines_join(self) -> None:
+        """With a delay (``--coalesce``), lines stored a moment later share the write."""
+        outbox = Outbox(batches={self.say: self.say_many},
+                        schedule=partial(self.clock.callLater, 0.001))
+        first, second = outbox.hold(), outbox.hold()
+        outbox.release(first, self.say, "first")
+        self.clock.advance(0.0005)
+        outbox.release(second, self.say, "second")
+        self.assertEqual(self.done, [])
+        self.clock.advance(0.0005)
+        self.assertEqual(self.done, [("say_many", [("first",), ("second",)])])
+
     def test_nothing_scheduled_while_the_head_is_held(self) -> None:
         first, second = self.outbox.hold(), self.outbox.hold()
         self.outbox.release(second, self.say, "second")

@@ -126,6 +126,17 @@ class MakeServiceTests(SynchronousTestCase):
         self.assertTrue((path / "chat.db").exists())
         self.assertEqual(list(service)[1].factory.chat.replay, 5)
 
+    def test_coalesce_reaches_the_chat(self) -> None:
+        """Stored lines go out --coalesce milliseconds after the first is ready."""
+        from twisted.internet import reactor
+
+        self.assertEqual(parse()["coalesce"], 1.0)
+        for bad in ("-1", "101", "soon"):
+            self.assertRaises(UsageError, parse, "--coalesce", bad)
+        service = makeService(parse("--coalesce", "5", "--db", ":memory:"))
+        schedule = list(service)[1].factory.chat.schedule
+        self.assertEqual((schedule.func, schedule.args), (reactor.callLater, (0.005,)))
+
     def test_unusable_database_stops_the_start(self) -> None:
         path = Path(tempfile.mkdtemp())
         self.addCleanup(shutil.rmtree, path)

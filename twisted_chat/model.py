@@ -184,6 +184,7 @@ class Chat:
         self.store = store
         self.replay = replay
         self.accounts = accounts
+        self.schedule = schedule
         self.outbox = Outbox(batches={broadcast: broadcast_runs}, schedule=schedule)
         self.main = Room(names.room_name(main_room), topic=main_topic, permanent=True)
         self._users: dict[str, User] = {}

@@ -33,6 +33,10 @@ from twisted_chat.service import ChatService, MemoryService
 
 DEFAULT_PORT = "tcp:6666"
 
+#: Beyond this a chat line's delay would be felt.  The default (1 ms) lets a
+#: busy room's lines share writes (README, "Performance") and is not.
+MAX_COALESCE = 100.0
+
 _log = Logger()
 
 #: The limit options: (option, help).  Each sets the Limits field of the same name.
@@ -96,6 +100,9 @@ class Options(usage.Options):
          ":memory: keeps them only while the server runs."],
         ["replay", None, 20, "Lines of a room's history shown on entering it; 0 for none.",
          int],
+        ["coalesce", None, 1.0,
+         "Milliseconds a stored line waits for others, to go out in one write with them; "
+         "0 sends at the next pass of the reactor.", float],
         *(_limitOption(option, text) for option, text in LIMIT_OPTIONS),
     ]
 
@@ -144,6 +151,8 @@ class Options(usage.Options):
                 raise usage.UsageError(f"Bad --port {description!r}: {error}") from None
         if self["replay"] < 0:
             raise usage.UsageError("--replay must not be negative")
+        if not 0 <= self["coalesce"] <= MAX_COALESCE:
+            raise usage.UsageError(f"--coalesce must be from 0 to {MAX_COALESCE} milliseconds")
         if self["max-line"] < 16:
             raise usage.UsageError("--max-line must be at least 16 bytes")
         for option, _ in LIMIT_OPTIONS:
@@ -197,7 +206,7 @@ def makeService(options: Options) -> IService:
                 server_name=options["server-name"], motd=options.get("motd-text", ""),
                 clock=reactor.seconds, limits=limits, store=memory, replay=options["replay"],
                 accounts=accounts, lasting=snapshot.rooms,
-                schedule=partial(reactor.callLater, 0))
+                schedule=partial(reactor.callLater, options["coalesce"] / 1000))
     factory = ChatFactory(chat, reactor, maxLine=options["max-line"])
     top = MultiService()
     # Added first, so stopped last: the listeners close before the goodbyes,
