@@ -28,6 +28,7 @@ class RecordingClient:
 
     def __init__(self, format: object = None, broken: bool = False) -> None:
         self.format = format or TextFormat()
+        self.address = None
         self.broken = broken
         self.received: list[bytes] = []
 

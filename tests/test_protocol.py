@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from harness import Server
 from twisted.internet.testing import StringTransport
-from twisted.logger import capturedLogs
+from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
@@ -37,17 +37,23 @@ class ConnectionTests(SynchronousTestCase):
         self.assertEqual(data.count(b"\n"), data.count(b"\r\n"))
         self.assertEqual(data.count(b"\r"), data.count(b"\r\n"))
 
-    def test_connections_logged_without_chat_text(self) -> None:
-        """Connections and logins are logged; what people say is not."""
+    def test_logins_logged_with_the_address_without_chat_text(self) -> None:
+        """One line a login, with where from; one for a connection that never logs in."""
         server = Server()
         with capturedLogs() as logged:
             alice = server.login("alice")
             alice.send("the secret is 42")
             alice.drop()
-        text = " ".join(str(event.get("log_format", "")) + repr(event) for event in logged)
-        self.assertIn("Connection from", text)
-        self.assertIn("logged in", text)
-        self.assertNotIn("secret", text)
+            stranger = server.connect()
+            stranger.send("GET / HTTP/1.0")
+            stranger.drop()
+        lines = [formatEvent(event) for event in logged]
+        self.assertEqual(lines, [
+            "alice logged in from 127.0.0.1",
+            "alice dropped: connection lost",
+            "A connection from 127.0.0.1 ended before logging in: not a chat client",
+        ])
+        self.assertNotIn("secret", " ".join(repr(event) for event in logged))
 
 
 class LineEndingTests(SynchronousTestCase):

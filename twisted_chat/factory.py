@@ -79,13 +79,14 @@ class ChatFactory(ServerFactory):
         return ChatProtocol(self, ip)
 
     def connectionOpened(self, connection: ChatProtocol) -> None:
+        # Not logged: a user's login is, with the address (one line, not two,
+        # for each of thousands of arrivals), and so is a connection that
+        # leaves without logging in.
         self.connections.add(connection)
-        _log.info("Connection from {peer}", peer=connection.transport.getPeer())
 
     def connectionClosed(self, connection: ChatProtocol) -> None:
         self.connections.discard(connection)
         self.admission.release(connection.address)
-        _log.info("Connection from {peer} closed", peer=connection.transport.getPeer())
         if not self.connections:
             waiting, self._allClosed = self._allClosed, []
             for waiter in waiting:

@@ -31,6 +31,7 @@ class IChatClient(Interface):
     """
 
     format = Attribute("The IFormat this client reads; hashable.")
+    address = Attribute("The peer's IP address, or None (a local socket): for the log.")
 
     def send(event: Event) -> None:
         """Render ``event`` in this client's format and send it."""

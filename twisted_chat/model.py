@@ -230,7 +230,8 @@ class Chat:
             raise errors.PasswordRequired(name)
         user = User(name, client, connected_at, account)
         self._users[user.key] = user
-        _log.info("{name} logged in", name=name)
+        _log.info("{name} logged in from {address}", name=name,
+                  address=client.address or "a local socket")
         self.tell(client, events.LoggedIn(self.clock(), name, self.server_name))
         if self.motd:
             self.tell(client, events.Notice(self.clock(), self.motd))

@@ -238,6 +238,11 @@ class LoginState(State):
         self.connected_at = connected_at
         self.lines = 0
 
+    def end(self, reason: str) -> None:
+        _log.info("A connection from {address} ended before logging in: {reason}",
+                  address=self.connection.address or "a local socket", reason=reason)
+        super().end(reason)
+
     def enter(self) -> None:
         self.connection.setTimeout(self.chat.limits.login_timeout or None)
         self.reply(events.Notice(

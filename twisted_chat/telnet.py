@@ -80,9 +80,15 @@ class TelnetLayer(telnet.Telnet):
     """Telnet parsing and negotiation between a transport and a :class:`TelnetUser`."""
 
     _MAX_SUBNEGOTIATION_LENGTH = MAX_SUBNEGOTIATION
+    #: Shared by every connection, where Twisted builds both per connection
+    #: (four bound methods and two dicts: half a KB each); the commands are
+    #: looked up in :data:`_NEGOTIATION` and :data:`_COMMANDS` instead.
+    commandMap: dict[bytes, Callable[..., object]] = {}  # noqa: RUF012 (shared on purpose)
+    negotiationMap: dict[bytes, Callable[..., object]] = {}  # noqa: RUF012 (shared on purpose)
 
     def __init__(self, user: TelnetUser) -> None:
         super().__init__()
+        del self.commandMap, self.negotiationMap
         self.user = user
         #: Whether the client has sent any telnet command, so speaks telnet.
         self.peer = False
@@ -162,13 +168,14 @@ class TelnetLayer(telnet.Telnet):
         self.user.textReceived(data.replace(b"\r", b"\n").replace(b"\0", b""))
 
     def commandReceived(self, command: bytes, argument: bytes | None) -> None:
-        # Ours are looked up here rather than added to Twisted's commandMap,
-        # which is built per connection: bound methods there cost every
-        # connection a few hundred bytes.
         self.peer = True
         handle = _COMMANDS.get(command)
         if handle is not None:
             handle(self.user)
+            return
+        negotiation = _NEGOTIATION.get(command)
+        if negotiation is not None:
+            negotiation(self, argument)
         else:
             super().commandReceived(command, argument)
 
@@ -227,6 +234,15 @@ _COMMANDS: dict[bytes, Callable[[TelnetUser], object]] = {
     telnet.AYT: lambda user: user.areYouThere(),
     telnet.EC: lambda user: user.textReceived(b"\x7f"),
     telnet.EL: lambda user: user.textReceived(b"\x15"),
+}
+
+
+#: Twisted's own negotiation, looked up per command rather than bound per connection.
+_NEGOTIATION: dict[bytes, Callable[[TelnetLayer, bytes | None], object]] = {
+    telnet.WILL: telnet.Telnet.telnet_WILL,
+    telnet.WONT: telnet.Telnet.telnet_WONT,
+    telnet.DO: telnet.Telnet.telnet_DO,
+    telnet.DONT: telnet.Telnet.telnet_DONT,
 }
 
 
