@@ -15,8 +15,14 @@ Two scenarios, each run on every contender in turn, alternating, in one run:
   before and after, RSS per connection, and whether all are still there.
 
 Contenders: ``twisted-chat`` (text and JSON formats; flood control off, the
-default storage on, in a temporary directory) and ``bare`` (``bare.py``, a
-LineReceiver that writes every line to everyone).  The server is pinned to
+default storage on, in a temporary directory), ``bare`` (``bare.py``, a
+LineReceiver that writes every line to everyone) and, if it is installed
+(``apt-get install ngircd``), ngIRCd, a C IRC server, with its limits and
+penalties off (its members ``JOIN #lobby`` and ``PRIVMSG`` it; IRC does not
+echo a line to its sender, so a member that does not send acknowledges
+for the senders, and senders do not count their own lines).  ngIRCd is left
+out of the capacity scenario unless named with ``--only``: it tells every
+member of each arrival, so logging N in costs N².  The server is pinned to
 CPU 0, this generator to CPU 1.  Everything is bounded by ``--deadline``:
 what was measured by then is reported.  Prints a table and one JSON line.
 
@@ -38,11 +44,15 @@ import os
 import random
 import re
 import resource
+import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -55,12 +65,22 @@ PAYLOAD = re.compile(rb"p:(\d+):(\d+):(\d+)")
 class Contender:
     name: str
     command: list[str]
-    #: What a member sends to log in, and the sign that it is in.
+    #: What a member sends to log in (``{0}``: its number), and the sign that it is in.
     login: str
     ready: bytes | None
     #: After the traffic: the sign that a ``/search`` was answered, which
     #: means every line of the run is indexed, so its cost is counted too.
     searched: bytes | None = None
+    #: A line of chat (``{0}``: the text), entering the measured room after
+    #: logging in, and entering another room (``{0}``: its name).
+    say: str = "{0}\r\n"
+    lobby: str = ""
+    enter: str = "/create {0}\r\n/join {0}\r\n"
+    #: Whether a sender gets its own line back.  Where not (IRC), a member
+    #: that does not send acknowledges every sender's lines.
+    echoes: bool = True
+    #: In the capacity scenario unless named with --only (ngIRCd's logins cost N²).
+    capacity: bool = True
 
 
 def contenders(workdir: str) -> list[Contender]:
@@ -68,12 +88,48 @@ def contenders(workdir: str) -> list[Contender]:
             "tcp:0:interface=127.0.0.1", "--flood-rate", "0", "--max-per-ip", "0",
             "--conn-rate", "0", "--max-connections", "0", "--max-rooms", "0",
             "--create-rate", "0", "--db", f"{workdir}/chat.db"]
-    return [
-        Contender("bare", [sys.executable, str(HERE / "bare.py"), "0"], "login m{}\r\n", None),
-        Contender("chat text", chat, "login m{}\r\n", b"= Members", b" match "),
-        Contender("chat json", chat, "format json\r\nlogin m{}\r\n", b'"type":"room"',
+    found = [
+        Contender("bare", [sys.executable, str(HERE / "bare.py"), "0"], "login m{0}\r\n", None),
+        Contender("chat text", chat, "login m{0}\r\n", b"= Members", b" match "),
+        Contender("chat json", chat, "format json\r\nlogin m{0}\r\n", b'"type":"room"',
                   b'"reason":"search"'),
     ]
+    if shutil.which("ngircd"):
+        found.append(Contender(
+            "ngircd", ["ngircd", "--nodaemon", "--config", ngircdConfig(workdir)],
+            "NICK m{0}\r\nUSER m{0} 0 * :m\r\n", b" 366 ", say="PRIVMSG #lobby :{0}\r\n",
+            lobby="JOIN #lobby\r\n", enter="JOIN #{0}\r\n", echoes=False, capacity=False))
+    else:
+        print("ngircd is not installed (apt-get install ngircd): measuring without it",
+              file=sys.stderr)
+    return found
+
+
+def ngircdConfig(workdir: str) -> str:
+    """ngIRCd on a free loopback port, with no limit that would slow the load down."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    path = Path(workdir) / "ngircd.conf"
+    path.write_text(f"""[Global]
+Name = bench.local
+Info = twisted-chat benchmark
+Listen = 127.0.0.1
+Ports = {port}
+PidFile = {workdir}/ngircd.pid
+[Limits]
+MaxConnections = 0
+MaxConnectionsIP = 0
+MaxJoins = 0
+MaxPenaltyTime = 0
+PingTimeout = 3600
+PongTimeout = 3600
+[Options]
+DNS = no
+Ident = no
+PAM = no
+""")
+    return str(path)
 
 
 class Server:
@@ -84,7 +140,7 @@ class Server:
         self.process = subprocess.Popen(["taskset", "-c", "0", *contender.command],
                                         stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
-        while not (found := re.search(rb"(?:starting on|listening on) (\d+)",
+        while not (found := re.search(rb"(?:starting on|listening on) (?:\[[^]]*\]:)?(\d+)",
                                       self.log.read_bytes())):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit(f"{contender.name} did not start:\n{self.log.read_text()}")
@@ -108,11 +164,12 @@ class Server:
 
 
 async def join(port: int, contender: Contender, index: int, source: str = "127.0.0.1",
-               ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A member, logged in; what it read on the way is dropped."""
+               room: str | None = None) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A member, logged in, in the measured room or ``room``; what it read on the way is dropped."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0),
                                                    limit=1 << 20)
-    writer.write(contender.login.format(index).encode())
+    enter = contender.lobby if room is None else contender.enter.format(room)
+    writer.write((contender.login.format(index) + enter).encode())
     if contender.ready is not None:
         seen = b""
         while contender.ready not in seen:
@@ -136,8 +193,8 @@ class Tally:
 
 
 async def receive(reader: asyncio.StreamReader, tally: Tally, wanted: int,
-                  own: asyncio.Semaphore | None, me: int) -> None:
-    """Read until ``wanted`` lines came; check each sender's order; acknowledge own lines."""
+                  acknowledge: Callable[[int], None] | None) -> None:
+    """Read until ``wanted`` lines came; check each sender's order; acknowledge as told."""
     following = [0] * tally.senders
     got = 0
     rest = b""
@@ -162,15 +219,15 @@ async def receive(reader: asyncio.StreamReader, tally: Tally, wanted: int,
                 following[sender] = seq + 1
             elif seq < expected:
                 tally.reordered += 1
-            if own is not None and sender == me:
-                own.release()
+            if acknowledge is not None:
+                acknowledge(sender)
 
 
-async def send(writer: asyncio.StreamWriter, me: int, messages: int,
+async def send(writer: asyncio.StreamWriter, say: str, me: int, messages: int,
                window: asyncio.Semaphore) -> None:
     for seq in range(messages):
         await window.acquire()
-        writer.write(f"p:{me}:{seq}:{time.perf_counter_ns()}\r\n".encode())
+        writer.write(say.format(f"p:{me}:{seq}:{time.perf_counter_ns()}").encode())
         if seq % 16 == 15:
             await writer.drain()
 
@@ -189,6 +246,11 @@ async def settle(link: tuple[asyncio.StreamReader, asyncio.StreamWriter], search
             seen = seen[-64:] + chunk
 
 
+def _own(window: asyncio.Semaphore, me: int, sender: int) -> None:
+    if sender == me:
+        window.release()
+
+
 async def populate(server: Server, contender: Contender, users: int,
                    rooms: int) -> list[asyncio.StreamWriter]:
     """Users spread over rooms of their own, idle: the chat around the measured room."""
@@ -199,9 +261,7 @@ async def populate(server: Server, contender: Contender, users: int,
     async def one(index: int) -> None:
         async with gate:
             reader, writer = await join(server.port, contender, 10**6 + index,
-                                        f"127.0.{first + index // 5000}.1")
-            room = f"r{index % rooms}"
-            writer.write(f"/create {room}\r\n/join {room}\r\n".encode())
+                                        f"127.0.{first + index // 5000}.1", f"r{index % rooms}")
             writers.append(writer)
             asyncio.get_running_loop().create_task(_discard(reader))
 
@@ -229,12 +289,21 @@ async def fanout(server: Server, contender: Contender, members: int, senders: in
                 break
     tally = Tally(senders)
     windows = [asyncio.Semaphore(window) for _ in range(senders)]
-    wanted = senders * messages
+    wanted = [senders * messages] * members
+    acknowledgers: list[Callable[[int], None] | None] = [None] * members
+    if contender.echoes:
+        for index in range(senders):
+            acknowledgers[index] = partial(_own, windows[index], index)
+    else:
+        # A sender does not hear itself; the first member that is not a sender
+        # acknowledges for everyone.
+        wanted[:senders] = [(senders - 1) * messages] * senders
+        acknowledgers[senders] = lambda sender: windows[sender].release()
     cpu, began = server.cpu(), time.perf_counter()
-    readers = [asyncio.create_task(receive(reader, tally, wanted,
-                                           windows[index] if index < senders else None, index))
+    readers = [asyncio.create_task(receive(reader, tally, wanted[index], acknowledgers[index]))
                for index, (reader, _) in enumerate(links)]
-    writers = [asyncio.create_task(send(links[index][1], index, messages, windows[index]))
+    writers = [asyncio.create_task(send(links[index][1], contender.say, index, messages,
+                                        windows[index]))
                for index in range(senders)]
     _, pending = await asyncio.wait(readers + writers, timeout=deadline)
     elapsed = time.perf_counter() - began
@@ -248,7 +317,7 @@ async def fanout(server: Server, contender: Contender, members: int, senders: in
     for writer in crowd:
         writer.close()
     latencies = sorted(tally.latencies) or [0]
-    expected = wanted * members
+    expected = sum(wanted)
     return {
         "deliveries": tally.delivered, "missing": expected - tally.delivered,
         "lost": tally.lost, "duplicated": tally.duplicated, "reordered": tally.reordered,
@@ -317,7 +386,9 @@ def main() -> None:
 
     results: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as workdir:
-        chosen = [c for c in contenders(workdir) if not options.only or c.name in options.only]
+        chosen = [c for c in contenders(workdir)
+                  if (c.name in options.only if options.only
+                      else options.scenario == "fanout" or c.capacity)]
         for _ in range(options.rounds):
             for contender in chosen:
                 server = Server(contender, workdir)
