@@ -83,11 +83,13 @@ class Contender:
     capacity: bool = True
 
 
-def contenders(workdir: str) -> list[Contender]:
+def contenders(workdir: str, coalesce: float | None = None) -> list[Contender]:
     chat = [str(BIN / "twistd"), "-n", "--pidfile=", "chat", "--port",
             "tcp:0:interface=127.0.0.1", "--flood-rate", "0", "--max-per-ip", "0",
             "--conn-rate", "0", "--max-connections", "0", "--max-rooms", "0",
             "--create-rate", "0", "--db", f"{workdir}/chat.db"]
+    if coalesce is not None:
+        chat += ["--coalesce", str(coalesce)]
     found = [
         Contender("bare", [sys.executable, str(HERE / "bare.py"), "0"], "login m{0}\r\n", None),
         Contender("chat text", chat, "login m{0}\r\n", b"= Members", b" match "),
@@ -376,6 +378,8 @@ def main() -> None:
     parser.add_argument("--deadline", type=float, default=120.0,
                         help="seconds a run may take before its partial result is reported")
     parser.add_argument("--only", action="append", help="run only these contenders")
+    parser.add_argument("--coalesce", type=float,
+                        help="twisted-chat's --coalesce, in milliseconds (default: its own)")
     options = parser.parse_args()
     os.sched_setaffinity(0, {1})
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -386,7 +390,7 @@ def main() -> None:
 
     results: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as workdir:
-        chosen = [c for c in contenders(workdir)
+        chosen = [c for c in contenders(workdir, options.coalesce)
                   if (c.name in options.only if options.only
                       else options.scenario == "fanout" or c.capacity)]
         for _ in range(options.rounds):
