@@ -63,6 +63,17 @@ class DeliveryTests(SynchronousTestCase):
         self.assertEqual(lines[-1], "*** Goodbye, alice.")
         self.assertFalse(self.alice.connected)
 
+    def test_an_answer_asked_for_before_quitting_is_sent(self) -> None:
+        """A bot that searches and quits in one breath reads the answer, then goodbye."""
+        self.alice.send("oolong tea")
+        self.alice.send("/search oolong")
+        self.alice.send("/quit")
+        self.commit_all()
+        lines = self.alice.lines()
+        self.assertEqual(lines[:2], ["<alice> oolong tea", "= 1 line in lobby matching oolong:"])
+        self.assertTrue(lines[2].endswith("] <alice> oolong tea"), lines[2])
+        self.assertEqual(lines[-1], "*** Goodbye, alice.")
+
     def test_group_commit(self) -> None:
         """Lines said while a transaction runs go together in the next one."""
         store = self.server.store

@@ -506,7 +506,10 @@ class Chat:
         slot = self.outbox.hold()
 
         def found(result: list[events.Line]) -> None:
-            if user.room is not room or (reason == "replay" and not result):
+            # A replay is for entering the room: pointless once gone from it.
+            # An answer that was asked for is sent even so (it names its
+            # room), before whatever was asked after it, a /quit included.
+            if reason == "replay" and (user.room is not room or not result):
                 self.outbox.release(slot)
                 return
             self.outbox.release(slot, user.client.send, events.History(
