@@ -248,6 +248,10 @@ def _batchSize(waiting: list[Operation]) -> int:
 
 
 def _append(cursor: Any, message: events.Chat | events.Emote, room: str) -> int:
+    """
+    One line, as an operation: :func:`_transaction` stores a run of these in
+    one statement, so this is what the queue holds, rarely what runs.
+    """
     return sqlite.append(cursor, [message], [room])[0]
 
 
