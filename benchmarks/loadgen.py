@@ -344,10 +344,11 @@ async def capacity(server: Server, contender: Contender, connections: int,
         async with gate:
             links.append(await join(server.port, contender, index, sources[index]))
 
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), server.cpu()
     tasks = [asyncio.create_task(one(index)) for index in range(connections)]
     _, pending = await asyncio.wait(tasks, timeout=deadline)
     seconds = time.perf_counter() - began
+    cpu = server.cpu() - cpu
     for task in pending:
         task.cancel()
     await asyncio.sleep(1)
@@ -357,6 +358,7 @@ async def capacity(server: Server, contender: Contender, connections: int,
     for _, writer in links:
         writer.close()
     return {"connections": len(links), "alive": alive, "login_seconds": seconds,
+            "login_cpu_us": cpu / max(len(links), 1) * 1e6,
             "rss_before_mb": before / 2**20, "rss_after_mb": after / 2**20,
             "rss_per_connection_kb": (after - before) / max(len(links), 1) / 1024,
             "complete": not pending}

@@ -12,6 +12,7 @@ character is refused outright.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from twisted_chat import errors
@@ -30,6 +31,7 @@ _INVISIBLE = (
     (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A),
     (0xE0000, 0xE0FFF),
 )
+_INVISIBLES = re.compile("[" + "".join(f"{chr(low)}-{chr(high)}" for low, high in _INVISIBLE) + "]")
 
 RESERVED_USER_NAMES = frozenset(
     {"admin", "administrator", "all", "everyone", "me", "nobody", "operator", "root",
@@ -38,19 +40,11 @@ RESERVED_USER_NAMES = frozenset(
 RESERVED_ROOM_NAMES = frozenset({"all", "none", "private", "server", "system"})
 
 
-def _allowed(char: str, first: bool) -> bool:
-    category = unicodedata.category(char)
-    if category[0] == "L":
-        return True
-    if first:
-        return False
+def _allowed(char: str) -> bool:
+    """A character allowed after the first, which must be a letter (``isalpha``: category L)."""
     # Combining marks belong to letters in many scripts (Devanagari vowel signs).
-    return category == "Nd" or category[0] == "M" or char in "_-"
-
-
-def invisible(char: str) -> bool:
-    code = ord(char)
-    return any(low <= code <= high for low, high in _INVISIBLE)
+    return (char.isalpha() or char.isdecimal() or char in "_-"
+            or unicodedata.category(char)[0] == "M")
 
 
 def normalise(raw: str, what: str, reserved: frozenset[str] = frozenset()) -> str:
@@ -64,9 +58,9 @@ def normalise(raw: str, what: str, reserved: frozenset[str] = frozenset()) -> st
         raise errors.NameEmpty(what)
     if len(name) > MAX_NAME_LENGTH:
         raise errors.NameTooLong(what, MAX_NAME_LENGTH)
-    if any(invisible(char) for char in name):
+    if _INVISIBLES.search(name):
         raise errors.NameInvisible(what, name)
-    if not all(_allowed(char, index == 0) for index, char in enumerate(name)):
+    if not (name[0].isalpha() and all(_allowed(char) for char in name[1:])):
         raise errors.NameInvalid(what, name)
     if key(name) in reserved:
         raise errors.NameReserved(what, name)
@@ -83,7 +77,9 @@ def room_name(raw: str) -> str:
 
 def key(name: str) -> str:
     """The form under which a name is unique: NFKC, without invisibles, casefolded."""
-    folded = "".join(char for char in unicodedata.normalize("NFKC", name)
-                     if not invisible(char)).casefold()
+    if name.isascii():
+        # What the rest comes to for ASCII, which most names are.
+        return name.lower()
+    folded = _INVISIBLES.sub("", unicodedata.normalize("NFKC", name)).casefold()
     # Casefolding can undo NFKC (and NFKC can undo casefolding) for a few characters.
     return unicodedata.normalize("NFKC", folded)
