@@ -6,6 +6,7 @@ stop while a client is not reading.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from collections.abc import Callable
@@ -204,3 +205,22 @@ def test_sigterm_with_a_stalled_reader(start_server: Start) -> None:
     reader.expect("*** The server is shutting down. Goodbye!")
     assert cut_off(reader) and cut_off(stalled)
     assert "Traceback" not in server.log_text()
+
+
+def test_a_burst_of_logins_is_counted_not_logged_line_by_line(start_server: Start) -> None:
+    """
+    Past --log-rate lines a second, logins are counted, and the count is
+    logged: every login is in the log either as its own line or in a count.
+    """
+    server = start_server("--log-rate", "2")
+    clients = [server.connect().login(f"user{index}") for index in range(12)]
+    clients[0].expect("*** user11 has logged in")
+    assert server.terminate() == 0
+    log = server.log_text()
+    one_by_one = re.findall(r"user\d+ logged in from 127\.0\.0\.1", log)
+    counts = re.findall(r"Past 2 lines a second, not logged one by one: (.*)", log)
+    counted = [int(found.group(1)) for line in counts
+               if (found := re.search(r"(\d+) logins", line))]
+    assert counted, log
+    assert len(one_by_one) + sum(counted) == 12
+    assert "Traceback" not in log

@@ -137,6 +137,16 @@ class MakeServiceTests(SynchronousTestCase):
         schedule = list(service)[1].factory.chat.schedule
         self.assertEqual((schedule.func, schedule.args), (reactor.callLater, (0.005,)))
 
+    def test_log_rate_reaches_the_chat(self) -> None:
+        """--log-rate: lines a second about comings and goings, counted past it."""
+        from twisted.internet import reactor
+
+        self.assertEqual(parse()["log-rate"], 20)
+        for bad in ("-1", "many"):
+            self.assertRaises(UsageError, parse, "--log-rate", bad)
+        log = list(makeService(parse("--log-rate", "7", "--db", ":memory:")))[1].factory.chat.log
+        self.assertEqual((log.rate, log.clock), (7, reactor))
+
     def test_unusable_database_stops_the_start(self) -> None:
         path = Path(tempfile.mkdtemp())
         self.addCleanup(shutil.rmtree, path)

@@ -25,6 +25,7 @@ from twisted.logger import Logger
 from twisted_chat import errors, events, names
 from twisted_chat.interfaces import IChatClient
 from twisted_chat.limits import DEFAULTS, Limits, Targets, Window
+from twisted_chat.logquota import LogQuota
 from twisted_chat.outbox import Outbox, Slot
 from twisted_chat.sqlite import LastingRoom
 
@@ -171,10 +172,12 @@ class Chat:
                  clock: Callable[[], float] = time.time, limits: Limits = DEFAULTS,
                  store: IStore | None = None, replay: int = 0,
                  accounts: Accounts | None = None, lasting: Iterable[LastingRoom] = (),
-                 schedule: Callable[[Callable[[], None]], object] | None = None) -> None:
+                 schedule: Callable[[Callable[[], None]], object] | None = None,
+                 log: LogQuota | None = None) -> None:
         """
         ``schedule`` runs a callable on the reactor's next pass: lines stored
-        in one pass then go out together (see :class:`Outbox`).
+        in one pass then go out together (see :class:`Outbox`).  ``log`` is
+        where users' comings and goings are logged (default: every one).
         """
         self.server_name = server_name
         self.limits = limits
@@ -185,6 +188,7 @@ class Chat:
         self.replay = replay
         self.accounts = accounts
         self.schedule = schedule
+        self.log = log if log is not None else LogQuota()
         self.outbox = Outbox(batches={broadcast: broadcast_runs}, schedule=schedule)
         self.main = Room(names.room_name(main_room), topic=main_topic, permanent=True)
         self._users: dict[str, User] = {}
@@ -230,7 +234,7 @@ class Chat:
             raise errors.PasswordRequired(name)
         user = User(name, client, connected_at, account)
         self._users[user.key] = user
-        _log.info("{name} logged in from {address}", name=name,
+        self.log.info("logins", "{name} logged in from {address}", name=name,
                   address=client.address or "a local socket")
         self.tell(client, events.LoggedIn(self.clock(), name, self.server_name))
         if self.motd:
@@ -252,13 +256,13 @@ class Chat:
     def logout(self, user: User, message: str | None = None) -> None:
         self._leave(user, "logout", message)
         del self._users[user.key]
-        _log.info("{name} logged out", name=user.name)
+        self.log.info("logouts", "{name} logged out", name=user.name)
 
     def drop(self, user: User, reason: str = "connection lost") -> None:
         """The user's connection went away without a goodbye, for ``reason``."""
         self._leave(user, "drop", reason)
         del self._users[user.key]
-        _log.info("{name} dropped: {reason}", name=user.name, reason=reason)
+        self.log.info("drops", "{name} dropped: {reason}", name=user.name, reason=reason)
 
     # Moving between rooms
 
@@ -284,7 +288,7 @@ class Chat:
         room = Room(name, owner=user)
         user.rooms_made += 1
         self._rooms[room.key] = room
-        _log.info("{name} created room {room}", name=user.name, room=name)
+        self.log.info("rooms created", "{name} created room {room}", name=user.name, room=name)
         self._move(user, room)
 
     def leave(self, user: User) -> None:
@@ -309,7 +313,7 @@ class Chat:
         del self._users[user.key]
         user.name, user.key = name, new_key
         self._users[new_key] = user
-        _log.info("{old} is now {name}", old=old, name=name)
+        self.log.info("renames", "{old} is now {name}", old=old, name=name)
         self.tell(user.client, events.Renamed(self.clock(), name, old))
         room = self.room_of(user)
         self._broadcast(events.Presence(self.clock(), "nick", room.name, name, old_name=old),
@@ -597,7 +601,7 @@ class Chat:
             del self._rooms[room.key]
             if room.creator is not None:
                 room.creator.rooms_made -= 1
-            _log.info("Room {room} is empty and gone", room=room.name)
+            self.log.info("rooms gone", "Room {room} is empty and gone", room=room.name)
         elif room.owner is user:
             room.owner = next(iter(room.members), None)
             if room.owner is not None:

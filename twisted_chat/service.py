@@ -40,7 +40,14 @@ class ChatService(Service):
 
     def stopService(self) -> Deferred[None]:
         super().stopService()
-        return self.factory.shutdown(SHUTDOWN_NOTICE)
+        closed = self.factory.shutdown(SHUTDOWN_NOTICE)
+        # The last second's count of unlogged comings and goings, goodbyes included.
+        closed.addBoth(self._summarise)
+        return closed
+
+    def _summarise(self, result: object) -> object:
+        self.factory.chat.log.summarise()
+        return result
 
     def _handleSigterm(self) -> None:
         reactor = self.reactor

@@ -239,8 +239,9 @@ class LoginState(State):
         self.lines = 0
 
     def end(self, reason: str) -> None:
-        _log.info("A connection from {address} ended before logging in: {reason}",
-                  address=self.connection.address or "a local socket", reason=reason)
+        self.chat.log.info("connections that never logged in",
+                           "A connection from {address} ended before logging in: {reason}",
+                           address=self.connection.address or "a local socket", reason=reason)
         super().end(reason)
 
     def enter(self) -> None:

@@ -28,6 +28,7 @@ from twisted_chat import errors, names, sqlite, store
 from twisted_chat.accounts import Accounts
 from twisted_chat.factory import DEFAULT_MAX_LINE, ChatFactory
 from twisted_chat.limits import DEFAULTS, Limits
+from twisted_chat.logquota import DEFAULT_LOG_RATE, LogQuota
 from twisted_chat.model import Chat
 from twisted_chat.service import ChatService, MemoryService
 
@@ -103,6 +104,9 @@ class Options(usage.Options):
         ["coalesce", None, 1.0,
          "Milliseconds a stored line waits for others, to go out in one write with them; "
          "0 sends at the next pass of the reactor.", float],
+        ["log-rate", None, DEFAULT_LOG_RATE,
+         "Log lines a second about users coming and going; past it they are counted, "
+         "and one line a second says how many. 0 for no limit.", int],
         *(_limitOption(option, text) for option, text in LIMIT_OPTIONS),
     ]
 
@@ -153,6 +157,8 @@ class Options(usage.Options):
             raise usage.UsageError("--replay must not be negative")
         if not 0 <= self["coalesce"] <= MAX_COALESCE:
             raise usage.UsageError(f"--coalesce must be from 0 to {MAX_COALESCE} milliseconds")
+        if self["log-rate"] < 0:
+            raise usage.UsageError("--log-rate must not be negative")
         if self["max-line"] < 16:
             raise usage.UsageError("--max-line must be at least 16 bytes")
         for option, _ in LIMIT_OPTIONS:
@@ -206,7 +212,8 @@ def makeService(options: Options) -> IService:
                 server_name=options["server-name"], motd=options.get("motd-text", ""),
                 clock=reactor.seconds, limits=limits, store=memory, replay=options["replay"],
                 accounts=accounts, lasting=snapshot.rooms,
-                schedule=partial(reactor.callLater, options["coalesce"] / 1000))
+                schedule=partial(reactor.callLater, options["coalesce"] / 1000),
+                log=LogQuota(options["log-rate"], reactor))
     factory = ChatFactory(chat, reactor, maxLine=options["max-line"])
     top = MultiService()
     # Added first, so stopped last: the listeners close before the goodbyes,
