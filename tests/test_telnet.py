@@ -73,9 +73,12 @@ class OfferTests(SynchronousTestCase):
         self.assertIn(b"You are fine", client.received())
 
     def test_raw_client_costs_no_pending_negotiation(self) -> None:
-        """After a whole line with no answer to the offer, the offer is let go."""
+        """
+        A client that never speaks telnet costs no option state, and after a
+        whole line the offer is let go.
+        """
         client = Server().connect()
-        self.assertTrue(client.protocol.telnet.options)
+        self.assertEqual(client.protocol.telnet.options, {})
         client.send(b"login raw")
         self.assertEqual(client.protocol.telnet.options, {})
         client.clear()

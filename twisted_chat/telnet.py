@@ -32,6 +32,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from twisted.conch import telnet
+from twisted.internet.defer import Deferred
 from twisted.internet.error import ConnectionDone, ConnectionLost
 from twisted.python.failure import Failure
 
@@ -46,6 +47,9 @@ IAC = telnet.IAC
 #: follows the client's answer to WILL BINARY: by then it has shown it speaks telnet.)
 OFFER_LOCAL = (BINARY, SGA, ECHO)
 OFFER_REMOTE = (NAWS,)
+#: The offer as it goes out: one write.
+OFFER = b"".join([IAC + telnet.WILL + option for option in OFFER_LOCAL]
+                 + [IAC + telnet.DO + option for option in OFFER_REMOTE])
 #: What we agree to when the client asks first.
 ACCEPT_LOCAL = frozenset(OFFER_LOCAL)
 ACCEPT_REMOTE = frozenset((BINARY, SGA, NAWS))
@@ -92,6 +96,8 @@ class TelnetLayer(telnet.Telnet):
         self.user = user
         #: Whether the client has sent any telnet command, so speaks telnet.
         self.peer = False
+        #: Whether the offer went out and may still be answered.
+        self._offered = False
         self._crEnded = False
 
     def offer(self) -> None:
@@ -99,15 +105,34 @@ class TelnetLayer(telnet.Telnet):
         Start the negotiation: called once, at connect, before the first line.
 
         The replies are handled whenever they come, or never, for a client
-        that does not speak telnet.
+        that does not speak telnet.  Twisted's option state for the offer
+        (Deferreds and two objects an option) is made only when the client
+        shows it speaks telnet: most connections in a crowd are programs
+        that never will, and a login costs a tenth less without it.
         """
+        self.transport.write(OFFER)  # type: ignore[union-attr]
+        self._offered = True
+
+    def _peerSpeaks(self) -> None:
+        """The first telnet command from the client: the offer now awaits its answers."""
+        self.peer = True
+        if not self._offered:
+            return
+        self._offered = False
+        # As will() and do() would record them, but the requests are already sent.
         for option in OFFER_LOCAL:
-            answered = self.will(option)
+            side = self.getOptionState(option).us
+            side.negotiating = True
+            answered: Deferred[bool] = Deferred()
+            side.onResult = answered
             if option == BINARY:
                 answered.addBoth(self._askBinary)
             answered.addErrback(_ignoreRefusal)
         for option in OFFER_REMOTE:
-            self.do(option).addErrback(_ignoreRefusal)
+            side = self.getOptionState(option).him
+            side.negotiating = True
+            side.onResult = Deferred()
+            side.onResult.addErrback(_ignoreRefusal)
 
     def _askBinary(self, answer: object) -> object:
         """The client answered WILL BINARY, so it speaks telnet: ask it to send binary too."""
@@ -168,7 +193,8 @@ class TelnetLayer(telnet.Telnet):
         self.user.textReceived(data.replace(b"\r", b"\n").replace(b"\0", b""))
 
     def commandReceived(self, command: bytes, argument: bytes | None) -> None:
-        self.peer = True
+        if not self.peer:
+            self._peerSpeaks()
         handle = _COMMANDS.get(command)
         if handle is not None:
             handle(self.user)
@@ -180,7 +206,8 @@ class TelnetLayer(telnet.Telnet):
             super().commandReceived(command, argument)
 
     def negotiate(self, data: list[bytes]) -> None:
-        self.peer = True
+        if not self.peer:
+            self._peerSpeaks()
         if data and data[0] == NAWS:
             self._windowSize(data[1:])
         elif data:
@@ -190,12 +217,10 @@ class TelnetLayer(telnet.Telnet):
     def forgetOffer(self) -> None:
         """
         A client that has sent a whole line without a telnet command in answer
-        to the offer never will: let go of the offer's pending negotiations
-        (a few KB a connection, for every bot and raw client).  Should it
-        answer after all, the answer is taken as a request, to the same effect.
+        to the offer never will.  Should it answer after all, the answer is
+        taken as a request, to the same effect.
         """
-        if not self.peer:
-            self.options.clear()
+        self._offered = False
 
     def _subnegotiationLengthExceeded(self) -> None:
         if not self.transport.disconnecting:  # type: ignore[union-attr]
