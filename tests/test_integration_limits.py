@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
 import threading
 from collections.abc import Callable
 
@@ -224,3 +225,15 @@ def test_a_burst_of_logins_is_counted_not_logged_line_by_line(start_server: Star
     assert counted, log
     assert len(one_by_one) + sum(counted) == 12
     assert "Traceback" not in log
+
+
+def test_listener_queues_a_burst_of_arrivals(start_server: Start) -> None:
+    """
+    The kernel holds up to 1024 connections for accept(), not Twisted's 50:
+    past the queue a SYN is dropped, and that arrival waits a second.
+    """
+    server = start_server()
+    listening = subprocess.run(["ss", "-Hltn", f"sport = :{server.port}"], check=True,
+                               capture_output=True, text=True).stdout.split()
+    assert listening[0] == "LISTEN"
+    assert listening[2] == "1024", listening  # Send-Q: the backlog of a listening socket

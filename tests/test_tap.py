@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import resource
 import shutil
@@ -15,7 +16,14 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.limits import DEFAULTS
 from twisted_chat.service import ChatService, MemoryService
-from twisted_chat.tap import LIMIT_OPTIONS, Options, makeService, raiseFileLimit
+from twisted_chat.tap import (
+    GC_THRESHOLDS,
+    LIMIT_OPTIONS,
+    Options,
+    makeService,
+    raiseFileLimit,
+    withBacklog,
+)
 
 
 def parse(*args: str) -> Options:
@@ -27,19 +35,26 @@ def parse(*args: str) -> Options:
 class OptionsTests(SynchronousTestCase):
     def test_defaults(self) -> None:
         options = parse()
-        self.assertEqual(options["port"], ["tcp:6666"])
+        self.assertEqual(options["port"], ["tcp:6666:backlog=1024"])
         self.assertEqual(options["main-room"], "lobby")
         self.assertEqual(options["max-line"], 1024)
         self.assertEqual(options["server-name"], "twisted-chat")
 
+    def test_backlog_for_a_burst_of_arrivals(self) -> None:
+        """Listeners queue 1024 arrivals unless told otherwise; other endpoints are left alone."""
+        self.assertEqual(parse("--port", "tcp:7000:backlog=5")["port"], ["tcp:7000:backlog=5"])
+        self.assertEqual(withBacklog("systemd:domain=INET:index=0"),
+                         "systemd:domain=INET:index=0")
+
     def test_bare_digits_mean_tcp(self) -> None:
-        self.assertEqual(parse("--port", "7000")["port"], ["tcp:7000"])
+        self.assertEqual(parse("--port", "7000")["port"], ["tcp:7000:backlog=1024"])
 
     def test_several_ports(self) -> None:
         options = parse("--port", "7000", "-p", "tcp:7001:interface=127.0.0.1",
                         "--port", "unix:/tmp/chat.sock")
         self.assertEqual(options["port"],
-                         ["tcp:7000", "tcp:7001:interface=127.0.0.1", "unix:/tmp/chat.sock"])
+                         ["tcp:7000:backlog=1024", "tcp:7001:interface=127.0.0.1:backlog=1024",
+                          "unix:/tmp/chat.sock:backlog=1024"])
 
     def test_bad_port(self) -> None:
         for bad in ["nonsense:1", "tcp:notaport"]:
@@ -95,6 +110,18 @@ class OptionsTests(SynchronousTestCase):
 
 
 class MakeServiceTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        # makeService tunes the process's collector; this process runs other tests.
+        self.addCleanup(gc.set_threshold, *gc.get_threshold())
+        self.addCleanup(gc.unfreeze)
+
+    def test_collector_tuned_for_many_connections(self) -> None:
+        """Start-up's objects are frozen out of collections, which run less often."""
+        gc.unfreeze()
+        makeService(parse("--db", ":memory:"))
+        self.assertEqual(gc.get_threshold(), GC_THRESHOLDS)
+        self.assertGreater(gc.get_freeze_count(), 0)
+
     def test_services(self) -> None:
         """The store, the chat, then a listener per port, all sharing one factory."""
         service = makeService(parse("--port", "7000", "--port", "7001", "--main-room", "tea",
