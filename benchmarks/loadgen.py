@@ -477,12 +477,12 @@ def report(options: argparse.Namespace, results: dict[str, list[dict[str, float]
                   f"{run['p50_ms']:>8.2f}{run['p99_ms']:>8.2f}{run['max_ms']:>8.1f}{faults:>16}")
     else:
         print(f"capacity: {options.connections} connections, best of {options.rounds}")
-        print(f"{'contender':<11}{'logged in':>10}{'alive':>8}{'seconds':>9}"
+        print(f"{'contender':<11}{'logged in':>10}{'alive':>8}{'seconds':>9}{'CPU µs/login':>14}"
               f"{'RSS before MB':>15}{'after MB':>10}{'KB/conn':>9}")
         for name, run in best.items():
             print(f"{name:<11}{run['connections']:>10}{run['alive']:>8}{run['login_seconds']:>9.2f}"
-                  f"{run['rss_before_mb']:>15.1f}{run['rss_after_mb']:>10.1f}"
-                  f"{run['rss_per_connection_kb']:>9.2f}")
+                  f"{run['login_cpu_us']:>14.0f}{run['rss_before_mb']:>15.1f}"
+                  f"{run['rss_after_mb']:>10.1f}{run['rss_per_connection_kb']:>9.2f}")
     print(json.dumps({"scenario": options.scenario, "options": vars(options), "best": best}))
 
 
