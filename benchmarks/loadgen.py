@@ -471,7 +471,9 @@ def report(options: argparse.Namespace, results: dict[str, list[dict[str, float]
         print(f"{'contender':<11}{'CPU µs/deliv':>13}{'x bare':>8}{'deliv/s':>11}"
               f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'loss/dup/reord':>16}")
         for name, run in best.items():
-            ratio = run["cpu_us"] / base["cpu_us"] if base else float("nan")
+            # A short run may take less than the clock tick (10 ms) of the
+            # bare server's CPU: no ratio then, rather than a division by 0.
+            ratio = run["cpu_us"] / base["cpu_us"] if base and base["cpu_us"] else float("nan")
             faults = f"{run['lost'] + run['missing']}/{run['duplicated']}/{run['reordered']}"
             print(f"{name:<11}{run['cpu_us']:>13.3f}{ratio:>8.2f}{run['rate']:>11,.0f}"
                   f"{run['p50_ms']:>8.2f}{run['p99_ms']:>8.2f}{run['max_ms']:>8.1f}{faults:>16}")
