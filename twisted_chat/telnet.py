@@ -120,19 +120,15 @@ class TelnetLayer(telnet.Telnet):
             return
         self._offered = False
         # As will() and do() would record them, but the requests are already sent.
-        for option in OFFER_LOCAL:
-            side = self.getOptionState(option).us
-            side.negotiating = True
+        sides = ([(option, self.getOptionState(option).us) for option in OFFER_LOCAL]
+                 + [(option, self.getOptionState(option).him) for option in OFFER_REMOTE])
+        for option, side in sides:
             answered: Deferred[bool] = Deferred()
-            side.onResult = answered
+            side.negotiating, side.onResult = True, answered
             if option == BINARY:
+                # Only offered as WILL: DO BINARY follows the client's answer.
                 answered.addBoth(self._askBinary)
             answered.addErrback(_ignoreRefusal)
-        for option in OFFER_REMOTE:
-            side = self.getOptionState(option).him
-            side.negotiating = True
-            side.onResult = Deferred()
-            side.onResult.addErrback(_ignoreRefusal)
 
     def _askBinary(self, answer: object) -> object:
         """The client answered WILL BINARY, so it speaks telnet: ask it to send binary too."""
