@@ -127,6 +127,36 @@ class DeliveryTests(SynchronousTestCase):
         self.assertRegex(lines[replay + 1], r"^=   \[\d\d:\d\d\] <alice> before$")
         self.assertEqual(chat_lines(lines), ["<alice> after"])
 
+    def test_replay_from_memory(self) -> None:
+        """Once the room's last lines are known, entering it reads nothing from the store."""
+        self.alice.send("one")
+        self.alice.send("/me pours tea")
+        self.commit_all()
+        carol = self.server.connect()
+        carol.send("login carol")
+        self.assertEqual(self.transactions.pending, [])
+        lines = carol.lines()
+        replay = lines.index("= Last 2 lines in lobby:")
+        stored = sqlite.recent(self.transactions.connection.cursor(), "lobby", 20)
+        self.assertEqual([line.text for line in stored], ["one", "pours tea"])
+        self.assertRegex(lines[replay + 1], r"^=   \[\d\d:\d\d\] <alice> one$")
+        self.assertRegex(lines[replay + 2], r"^=   \[\d\d:\d\d\] \* alice pours tea$")
+
+    def test_a_line_not_stored_is_not_replayed(self) -> None:
+        self.transactions.broken = True
+        self.alice.send("lost?")
+        self.commit_all()
+        self.transactions.broken = False
+        self.alice.send("kept")
+        self.commit_all()
+        carol = self.server.connect()
+        carol.send("login carol")
+        self.commit_all()
+        lines = carol.lines()
+        replay = lines.index("= Last 1 line in lobby:")
+        self.assertRegex(lines[replay + 1], r"^=   \[\d\d:\d\d\] <alice> kept$")
+        self.flushLoggedErrors(sqlite3.OperationalError)
+
 
 class HistoryTests(SynchronousTestCase):
     def setUp(self) -> None:
@@ -148,6 +178,17 @@ class HistoryTests(SynchronousTestCase):
         start = lines.index("= Last 3 lines in lobby:")
         self.assertEqual([line.split("] ", 1)[1] for line in lines[start + 1:start + 4]],
                          ["<alice> four TEA", "<alice> five", "* alice pours tea"])
+
+    def test_a_room_made_again_replays_its_past(self) -> None:
+        """A room gone and made again is read from the store: its past is its name's."""
+        self.alice.send("/create games")
+        self.alice.send("a move")
+        self.alice.send("/leave")
+        bob = self.server.login("bob")
+        bob.send("/create Games")
+        lines = bob.lines()
+        replay = lines.index("= Last 1 line in Games:")
+        self.assertTrue(lines[replay + 1].endswith("] <alice> a move"), lines[replay + 1])
 
     def test_history(self) -> None:
         self.assertEqual(self.listing("/history 2"), [

@@ -27,9 +27,12 @@ from twisted_chat.interfaces import IChatClient
 from twisted_chat.limits import DEFAULTS, Limits, Targets, Window
 from twisted_chat.logquota import LogQuota
 from twisted_chat.outbox import Outbox, Slot
+from twisted_chat.recent import Recent
 from twisted_chat.sqlite import LastingRoom
 
 if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
     from twisted_chat.accounts import Accounts
     from twisted_chat.store import IStore
 
@@ -89,7 +92,7 @@ class Room:
     """
 
     __slots__ = ("_audience", "arrived", "creator", "departed", "keeper", "key", "members", "name",
-                 "owner", "permanent", "topic")
+                 "owner", "permanent", "recent", "said", "topic")
 
     def __init__(self, name: str, *, topic: str = "", owner: User | None = None,
                  permanent: bool = False, keeper: str | None = None) -> None:
@@ -106,6 +109,10 @@ class Room:
         #: In a crowded room, who came and went since the last summary.
         self.arrived: list[str] = []
         self.departed: list[str] = []
+        #: How many lines have been said here: each line's place, for :class:`Recent`.
+        self.said = 0
+        #: Its last lines, once read from the store (with one, and a replay).
+        self.recent: Recent | None = None
 
     def audience(self) -> list[User]:
         """
@@ -355,14 +362,19 @@ class Chat:
         user.unstored += 1
         if user.unstored == MAX_UNSTORED:
             user.client.pauseInput()
+        said = room.said
+        room.said += 1
         self.store.append(event, room.key).addCallbacks(
             self._stored, self._notStored,
-            callbackArgs=(slot, user, event, room.audience()),
+            callbackArgs=(slot, user, event, room, said, room.audience()),
             errbackArgs=(slot, user))
 
     def _stored(self, id: int, slot: Slot, user: User, event: events.Chat | events.Emote,
-                recipients: list[User]) -> None:
+                room: Room, said: int, recipients: list[User]) -> None:
         self._unstored(user)
+        if room.recent is not None:
+            room.recent.add(said, events.Line(id, event.time, event.kind, event.sender,
+                                              event.text))
         # To everyone who was there when it was said: whatever they did since
         # (left, moved) is told after it, in its place in the output.
         self.outbox.release(slot, broadcast, replace(event, id=id), recipients)
@@ -585,7 +597,33 @@ class Chat:
                                 self._others(room, user))
         self.tell(user.client, self.room_info(room))
         if self.store is not None and self.replay:
-            self.recall(user, "replay", self.store.recent(room.key, self.replay))
+            self._replay(user, room)
+
+    def _replay(self, user: User, room: Room) -> None:
+        """The room's last lines, to a newcomer: read from the store only the first time."""
+        if room.recent is None:
+            self.recall(user, "replay", self._readRecent(room))
+        else:
+            # After the lines said before now are stored (or refused), those
+            # said since excluded: they reach the newcomer as they are stored.
+            self.outbox.call(self._replayRecent, user, room, room.said)
+
+    def _readRecent(self, room: Room) -> Deferred[list[events.Line]]:
+        def known(lines: list[events.Line]) -> list[events.Line]:
+            # The store answers in order: lines stored after this read was
+            # asked for come to Recent.add after this, those before are here.
+            if room.recent is None:
+                room.recent = Recent(self.replay, lines)
+            return lines
+
+        assert self.store is not None
+        return self.store.recent(room.key, self.replay).addCallback(known)
+
+    def _replayRecent(self, user: User, room: Room, said: int) -> None:
+        assert room.recent is not None
+        lines = room.recent.before(said)
+        if lines and user.room is room:
+            user.client.send(events.History(self.clock(), room.name, "replay", lines))
 
     def _leave(self, user: User, action: str, reason: str | None,
                to_room: str | None = None) -> None:
