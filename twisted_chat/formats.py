@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from functools import cache, lru_cache
 from typing import Any, get_args, get_origin, get_type_hints
 
@@ -258,11 +258,33 @@ class JsonFormat:
     name = "json"
 
     def render(self, event: events.Event) -> bytes:
-        fields = asdict(event)
+        fields = _plain(event)
         fields["time"] = round(event.time, 3)
         document = json.dumps({"type": event.kind, **fields}, ensure_ascii=False,
                               separators=(",", ":"))
         return (document + CRLF).encode(self.encoding, "replace")
+
+
+def _plain(value: Any) -> Any:
+    """
+    Events as JSON's types: what ``dataclasses.asdict`` gives, without its
+    deep copy of every value (events are immutable), which was most of a
+    JSON login's rendering.
+    """
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    names = _FIELD_NAMES.get(type(value))
+    if names is None:
+        cls = type(value)
+        names = _FIELD_NAMES[cls] = (
+            tuple(field.name for field in fields(cls)) if is_dataclass(cls) else ())
+    if names:
+        return {name: _plain(getattr(value, name)) for name in names}
+    return value
+
+
+#: Each type's dataclass fields, or none: the few types events are made of.
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def read_json(document: str) -> events.Event | None:
