@@ -11,6 +11,7 @@ without an IP address (a UNIX socket) count only toward the total.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 
 from twisted.internet import address
@@ -25,8 +26,17 @@ def peer_ip(peer: object) -> IP | None:
     """The IP address of a peer, or None for one without (a UNIX socket)."""
     if not isinstance(peer, (address.IPv4Address, address.IPv6Address)):
         return None
+    return _parse(peer.host)
+
+
+#: Parsing is a tenth of a login's cost; the same few addresses come again and again.
+_ADDRESSES = 4096
+
+
+@lru_cache(maxsize=_ADDRESSES)
+def _parse(host: str) -> IP | None:
     try:
-        ip = ip_address(peer.host.partition("%")[0])
+        ip = ip_address(host.partition("%")[0])
     except ValueError:
         return None
     if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
@@ -34,6 +44,7 @@ def peer_ip(peer: object) -> IP | None:
     return ip
 
 
+@lru_cache(maxsize=_ADDRESSES)
 def _key(ip: IP) -> str:
     """The unit a per-address limit counts: an IPv4 address or an IPv6 /64."""
     if isinstance(ip, IPv6Address):
