@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from harness import Server
 from twisted.internet.testing import StringTransport
-from twisted.logger import LogLevel, capturedLogs, formatEvent
+from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.limits import Limits
@@ -131,7 +131,7 @@ class StalledReaderTests(SynchronousTestCase):
         self.assertEqual(self.stalled.received(), b"", "nothing reaches a paused transport")
         self.assertFalse(self.stalled.transport.disconnecting, "not in the middle of a broadcast")
         self.assertEqual([formatEvent(event) for event in logged
-                          if event["log_level"] is LogLevel.warn],
+                          if event["log_namespace"] == "twisted_chat.activity"],
                          ["IPv4Address(type='TCP', host='127.0.0.1', port=40002) is not "
                           "reading: more than 4096 bytes unsent; cutting it off"])
         self.server.clock.advance(0)

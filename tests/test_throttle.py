@@ -11,9 +11,11 @@ from ipaddress import ip_network
 from harness import Client, Server
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
+from twisted.logger import Logger, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.limits import UNLIMITED, Limits
+from twisted_chat.logquota import LogQuota
 from twisted_chat.throttle import Throttle
 
 FLOOD = Limits(flood_burst=8, flood_rate=4, flood_queue=64)
@@ -154,6 +156,19 @@ class FloodTests(SynchronousTestCase):
         self.assertIn("! Excess flood: more than 64 of your lines were waiting. "
                       "Closing the connection.", client.lines())
         self.assertFalse(client.connected)
+
+    def test_floods_are_logged_within_the_quota(self) -> None:
+        """A crowd of flooders cannot flood the log: past --log-rate they are counted."""
+        logged: list[dict[str, object]] = []
+        self.server.chat.log = LogQuota(1, self.server.clock, Logger(observer=logged.append))
+        for _ in range(3):
+            self.server.connect().send(b"help\r\n" * 100, end=b"")
+        self.server.clock.advance(1)
+        lines = [formatEvent(event) for event in logged]
+        self.assertEqual(len(lines), 2, lines)
+        self.assertTrue(lines[0].startswith("Excess flood from IPv4Address("), lines[0])
+        self.assertEqual(lines[1], "Past 1 lines a second, not logged one by one: "
+                                   "3 connections that never logged in, 2 floods")
 
     def test_off_for_listed_addresses(self) -> None:
         """--flood-exempt: a trusted bot's address is not throttled; everyone else is."""

@@ -224,12 +224,14 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
         self.state.fail(errors.FloodWarning(waiting, self.throttle.queue))
 
     def _excessFlood(self) -> None:
-        _log.info("Excess flood from {peer}", peer=self.transport.getPeer())
+        self.factory.chat.log.info("floods", "Excess flood from {peer}",
+                                   peer=self.transport.getPeer())
         self.state.kick(errors.ExcessFlood(self.throttle.queue), "excess flood")
 
     def _sendQueueExceeded(self) -> None:
-        _log.warn("{peer} is not reading: more than {limit} bytes unsent; cutting it off",
-                  peer=self.transport.getPeer(), limit=self.output.limit)
+        self.factory.chat.log.info(
+            "connections not reading", "{peer} is not reading: more than {limit} bytes unsent; "
+            "cutting it off", peer=self.transport.getPeer(), limit=self.output.limit)
         self._lostReason = "send queue exceeded"
         self._closing = True
         self.throttle.stop()
