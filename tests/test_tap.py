@@ -152,6 +152,9 @@ class MakeServiceTests(SynchronousTestCase):
         service = makeService(parse("--db", str(path / "chat.db"), "--replay", "5"))
         self.assertTrue((path / "chat.db").exists())
         self.assertEqual(list(service)[1].factory.chat.replay, 5)
+        self.assertEqual(parse("--replay", "200")["replay"], 200)
+        for bad in ("-1", "201", "many"):
+            self.assertRaises(UsageError, parse, "--replay", bad)
 
     def test_coalesce_reaches_the_chat(self) -> None:
         """Stored lines go out --coalesce milliseconds after the first is ready."""

@@ -30,7 +30,7 @@ from twisted_chat.accounts import Accounts
 from twisted_chat.factory import DEFAULT_MAX_LINE, ChatFactory
 from twisted_chat.limits import DEFAULTS, Limits
 from twisted_chat.logquota import DEFAULT_LOG_RATE, LogQuota
-from twisted_chat.model import Chat
+from twisted_chat.model import MAX_HISTORY, Chat
 from twisted_chat.service import ChatService, MemoryService
 
 DEFAULT_PORT = "tcp:6666"
@@ -175,8 +175,9 @@ class Options(usage.Options):
                 endpoints.serverFromString(reactor, description)
             except (ValueError, TypeError, KeyError) as error:
                 raise usage.UsageError(f"Bad --port {description!r}: {error}") from None
-        if self["replay"] < 0:
-            raise usage.UsageError("--replay must not be negative")
+        if not 0 <= self["replay"] <= MAX_HISTORY:
+            # Each room keeps this many lines in memory (twisted_chat.recent).
+            raise usage.UsageError(f"--replay must be from 0 to {MAX_HISTORY} lines")
         if not 0 <= self["coalesce"] <= MAX_COALESCE:
             raise usage.UsageError(f"--coalesce must be from 0 to {MAX_COALESCE} milliseconds")
         if self["log-rate"] < 0:
