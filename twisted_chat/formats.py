@@ -258,33 +258,32 @@ class JsonFormat:
     name = "json"
 
     def render(self, event: events.Event) -> bytes:
-        fields = _plain(event)
-        fields["time"] = round(event.time, 3)
-        document = json.dumps({"type": event.kind, **fields}, ensure_ascii=False,
-                              separators=(",", ":"))
-        return (document + CRLF).encode(self.encoding, "replace")
+        document = {"type": event.kind, **_fields(event)}
+        document["time"] = round(event.time, 3)
+        return (_ENCODER.encode(document) + CRLF).encode(self.encoding, "replace")
 
 
-def _plain(value: Any) -> Any:
+def _fields(value: Any) -> dict[str, Any]:
     """
-    Events as JSON's types: what ``dataclasses.asdict`` gives, without its
-    deep copy of every value (events are immutable), which was most of a
-    JSON login's rendering.
+    A dataclass's fields by name, shallow: the encoder calls this again for
+    the dataclasses inside (history lines, who's entries) and writes tuples
+    as arrays.  ``dataclasses.asdict`` deep-copies every value first, which
+    was most of a JSON login's rendering.
     """
-    if isinstance(value, tuple):
-        return [_plain(item) for item in value]
-    names = _FIELD_NAMES.get(type(value))
+    cls = type(value)
+    names = _FIELD_NAMES.get(cls)
     if names is None:
-        cls = type(value)
-        names = _FIELD_NAMES[cls] = (
-            tuple(field.name for field in fields(cls)) if is_dataclass(cls) else ())
-    if names:
-        return {name: _plain(getattr(value, name)) for name in names}
-    return value
+        if not is_dataclass(cls):
+            raise TypeError(f"{cls.__name__} is not an event's part")
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in fields(cls))
+    return {name: getattr(value, name) for name in names}
 
 
-#: Each type's dataclass fields, or none: the few types events are made of.
+#: Each dataclass's field names: the few types events are made of.
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+#: One encoder for every line (``json.dumps`` with options makes one a call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_fields)
 
 
 def read_json(document: str) -> events.Event | None:
