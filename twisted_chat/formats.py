@@ -283,7 +283,9 @@ def _fields(value: Any) -> dict[str, Any]:
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 #: One encoder for every line (``json.dumps`` with options makes one a call).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_fields)
+#: Events are immutable trees, so the check for cycles is only cost.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_fields,
+                            check_circular=False)
 
 
 def read_json(document: str) -> events.Event | None:
