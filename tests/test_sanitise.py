@@ -32,3 +32,18 @@ class CleanTests(SynchronousTestCase):
         text = "".join(chr(code) for code in range(0x00, 0xA0))
         cleaned = clean(text)
         self.assertFalse([c for c in cleaned if ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0])
+
+    def test_invisible_format_characters_dropped(self) -> None:
+        """Characters that show as nothing cannot hide text from a reader."""
+        hidden = ["\u200b", "\u2060", "\u2061", "\u2062", "\u2063", "\u2064", "\u206a",
+                  "\u206f", "\ufeff", "\ufff9", "\ufffa", "\ufffb", "\U000e0001",
+                  "\U000e0041", "\U000e007f"]
+        for char in hidden:
+            self.assertEqual(clean(f"pay{char}pal"), "paypal", ascii(char))
+
+    def test_joiners_and_emoji_sequences_kept(self) -> None:
+        """ZWJ and ZWNJ work as before, and so does a subdivision flag (tags and all)."""
+        england = "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"
+        for text in ["👩\u200d💻", "می\u200cخواهم", f"go {england}!", "❤\ufe0f"]:
+            self.assertEqual(clean(text), text, ascii(text))
+        self.assertEqual(clean("\U000e0067\U000e007f stray"), " stray")

@@ -94,8 +94,9 @@ class NameInvalid(ChatError):
 class NameInvisible(NameInvalid):
     """A name with a character that shows as nothing, so it would pass for another."""
 
-    def __init__(self, what: str, name: str) -> None:
-        ChatError.__init__(self, f"{name!r} is not a valid {what}: it holds an invisible "
+    def __init__(self, what: str, shown: str) -> None:
+        """``shown``: the name with its invisible characters written out (``\\u3164``)."""
+        ChatError.__init__(self, f"'{shown}' is not a valid {what}: it holds an invisible "
                                  "character.")
 
 

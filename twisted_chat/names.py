@@ -40,6 +40,10 @@ RESERVED_USER_NAMES = frozenset(
 RESERVED_ROOM_NAMES = frozenset({"all", "none", "private", "server", "system"})
 
 
+def _written_out(invisible: re.Match[str]) -> str:
+    return f"\\u{ord(invisible.group()):04x}"
+
+
 def _allowed(char: str) -> bool:
     """A character allowed after the first, which must be a letter (``isalpha``: category L)."""
     # Combining marks belong to letters in many scripts (Devanagari vowel signs).
@@ -59,7 +63,7 @@ def normalise(raw: str, what: str, reserved: frozenset[str] = frozenset()) -> st
     if len(name) > MAX_NAME_LENGTH:
         raise errors.NameTooLong(what, MAX_NAME_LENGTH)
     if _INVISIBLES.search(name):
-        raise errors.NameInvisible(what, name)
+        raise errors.NameInvisible(what, _INVISIBLES.sub(_written_out, name))
     if not (name[0].isalpha() and all(_allowed(char) for char in name[1:])):
         raise errors.NameInvalid(what, name)
     if key(name) in reserved:
