@@ -160,7 +160,8 @@ class DeliveryTests(SynchronousTestCase):
 
 class HistoryTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.server = Server(memory=Transactions(), replay=3)
+        # Lines long enough for a count of more digits than int() reads.
+        self.server = Server(maxLine=8192, memory=Transactions(), replay=3)
         self.alice = self.server.login("alice")
         for text in ("one", "two tea", "three", "four TEA", "five"):
             self.alice.send(text)
@@ -218,9 +219,15 @@ class HistoryTests(SynchronousTestCase):
         self.assertEqual(event["lines"][2]["kind"], "emote")
 
     def test_bad_count(self) -> None:
-        self.alice.send("/history many")
-        self.assertEqual(self.alice.lines(), [
-            "! Usage: /history [N] (N is a number of lines, such as 50)"])
+        """Any count but ASCII digits is a usage error, never an internal one."""
+        for count in ["many", "\u00b2", "\u0663", "\uff15", "-3"]:
+            self.alice.send(f"/history {count}")
+            self.assertEqual(self.alice.lines(), [
+                "! Usage: /history [N] (N is a number of lines, such as 50)"], ascii(count))
+
+    def test_huge_count(self) -> None:
+        """A count of thousands of digits shows the most there is, as a big one does."""
+        self.assertEqual(self.listing("/history " + "9" * 5000), self.listing("/history 200"))
 
     def test_without_a_store(self) -> None:
         client = Server().login("alice")

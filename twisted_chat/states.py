@@ -25,7 +25,7 @@ from twisted_chat import charsets, errors, events, names
 from twisted_chat.commands import BOOK_WORDS, Command, command, commands_of, split
 from twisted_chat.formats import FORMATS
 from twisted_chat.interfaces import IConnection
-from twisted_chat.model import DEFAULT_HISTORY, Chat, User
+from twisted_chat.model import DEFAULT_HISTORY, MAX_HISTORY, Chat, User
 
 if TYPE_CHECKING:
     from twisted_chat.accounts import Accounts
@@ -442,9 +442,14 @@ class RoomState(State):
     @command("history [N]")
     def do_history(self, count: str | None = None) -> None:
         """Show this room's last N lines (20 if no N), with the time each was said."""
-        if count is not None and not count.isdigit():
+        if count is None:
+            self.chat.history(self.user, DEFAULT_HISTORY)
+            return
+        # ASCII digits only: str.isdigit() also passes "²", which int() refuses.
+        if not (count.isascii() and count.isdigit()):
             raise errors.NotANumber("history [N]")
-        self.chat.history(self.user, int(count) if count else DEFAULT_HISTORY)
+        # More digits than any count shown: int() of thousands of them would refuse too.
+        self.chat.history(self.user, int(count) if len(count) <= 6 else MAX_HISTORY)
 
     @command("search WORDS...")
     def do_search(self, words: str) -> None:
