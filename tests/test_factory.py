@@ -23,6 +23,27 @@ class ShutdownTests(SynchronousTestCase):
         self.assertIsNone(self.successResultOf(done))
         self.assertEqual(server.chat.users(), [])
 
+    def test_goodbye_is_the_last_line(self) -> None:
+        """Nobody reads of the others' going after the server's goodbye."""
+        server = Server()
+        clients = server.logins("alice", "bob", "carol")
+        server.chat.create(server.chat.find_user("carol"), "games")
+        for client in clients:
+            client.clear()
+        ChatService(server.factory).stopService()
+        for client in clients:
+            self.assertEqual(client.lines(), [f"*** {SHUTDOWN_NOTICE}"])
+
+    def test_nothing_after_close(self) -> None:
+        """A connection being closed is sent nothing more, whatever happens in its room."""
+        server = Server()
+        alice, bob = server.logins("alice", "bob")
+        # As over TCP: the close waits until what was written has gone.
+        alice.transport.loseConnection = lambda: None  # type: ignore[method-assign]
+        alice.protocol.close()
+        bob.send("are you there?")
+        self.assertEqual(alice.lines(), [])
+
     def test_nobody_connected(self) -> None:
         self.assertIsNone(self.successResultOf(Server().factory.shutdown("bye")))
 

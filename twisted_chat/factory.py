@@ -100,6 +100,8 @@ class ChatFactory(ServerFactory):
         it within ``grace`` seconds is cut off.
         """
         notice = events.Notice(self.chat.clock(), message)
+        # Everyone is leaving at once: nobody is told of the others' going.
+        self.chat.stopping = True
         for connection in list(self.connections):
             connection.send(notice)
             connection.close()

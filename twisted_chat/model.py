@@ -197,6 +197,8 @@ class Chat:
         self.schedule = schedule
         self.log = log if log is not None else LogQuota()
         self.outbox = Outbox(batches={broadcast: broadcast_runs}, schedule=schedule)
+        #: The server is stopping: everyone is told goodbye, and not of each other's going.
+        self.stopping = False
         self.main = Room(names.room_name(main_room), topic=main_topic, permanent=True)
         self._users: dict[str, User] = {}
         self._rooms: dict[str, Room] = {self.main.key: self.main}
@@ -630,7 +632,9 @@ class Chat:
         room = self.room_of(user)
         room.remove(user)
         user.room = None
-        if self._crowded(room):
+        if self.stopping:
+            pass
+        elif self._crowded(room):
             room.departed.append(user.name)
         else:
             self._broadcast(events.Presence(self.clock(), action, room.name, user.name,
@@ -642,6 +646,6 @@ class Chat:
             self.log.info("rooms gone", "Room {room} is empty and gone", room=room.name)
         elif room.owner is user:
             room.owner = next(iter(room.members), None)
-            if room.owner is not None:
+            if room.owner is not None and not self.stopping:
                 self._broadcast(events.Owner(self.clock(), room.name, room.owner.name),
                                 room.members)

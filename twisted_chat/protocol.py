@@ -254,6 +254,9 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
             self.transport.resumeProducing()  # type: ignore[attr-defined]
 
     def write(self, data: bytes) -> None:
+        if self._closing:
+            # The goodbye was the last line: what others do meanwhile is not for us.
+            return
         if self.echo is not None and self.echo.shown:
             # Lift the half-typed line out of the way and put it back after.
             data = self.echo.hide() + data + self.echo.show()
