@@ -223,6 +223,13 @@ class InputTests(SessionTestCase):
         self.assertEqual(self.view.lines()[-1], "<alice> who")
         self.assertTrue(self.view.rows[-1].own)
 
+    def test_a_password_typed_without_its_slash_is_a_command(self) -> None:
+        """As on telnet: the room never reads a line that starts with register or password."""
+        self.alice.type("register hunter22")
+        self.alice.type("password hunter22 other-one")
+        self.assertEqual(self.heard(), [])
+        self.assertTrue(self.view.lines()[-1].startswith("! "), self.view.lines()[-1])
+
     def test_slash_commands_work_as_on_telnet(self) -> None:
         self.alice.type("/me waves")
         self.alice.type("/msg bob psst")

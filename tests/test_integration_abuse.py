@@ -40,3 +40,27 @@ def test_after_sigterm_the_goodbye_is_the_last_line(start_server: Start) -> None
     for client in clients:
         lines = read_to_end(client)
         assert lines[-1] == GOODBYE, lines[-5:]
+
+
+def test_a_bare_password_is_never_shown_stored_or_logged(server: RunningServer) -> None:
+    """
+    Typed bare after login, ``register`` and ``password`` lines are commands:
+    the room never reads them, the history never holds them, the log never
+    names them.
+    """
+    alice = server.connect().login("alice")
+    watcher = server.connect(source="127.0.0.2").login("watcher")
+    alice.expect("*** watcher has logged in")
+    alice.send("register tea-secret-1")
+    alice.expect("alice is registered")
+    alice.send("password tea-secret-1 tea-secret-2")
+    alice.expect("Your password is changed")
+    alice.send("register tea-secret-3 please")
+    alice.expect("! Usage: /register PASSWORD")
+    alice.send("the end")
+    seen = watcher.expect("<alice> the end")
+    watcher.send("/history")
+    history = watcher.expect("<alice> the end")
+    assert not [line for line in seen + history if "tea-secret" in line]
+    assert server.terminate() == 0
+    assert "tea-secret" not in server.log_text()

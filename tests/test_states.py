@@ -5,8 +5,11 @@ driven through the real protocol over StringTransport.
 
 from __future__ import annotations
 
-from harness import Server
+from harness import Server, Transactions
 from twisted.trial.unittest import SynchronousTestCase
+
+from twisted_chat.commands import SECRET_WORDS
+from twisted_chat.states import LoginState, RoomState
 
 
 def quiet(*clients) -> None:
@@ -138,7 +141,7 @@ class ChatTests(SynchronousTestCase):
     def test_book_words_only_in_their_shape(self) -> None:
         """'look' is a command; 'look at this' is chat; so for each of the book's words."""
         for line in ["look at this", "who is there", "join the club now", "list of things",
-                     "help me please", "create a room", "login to the site"]:
+                     "help me please", "create a room"]:
             self.alice.send(line)
             self.assertEqual(self.bob.lines(), [f"<alice> {line}"], line)
 
@@ -152,6 +155,32 @@ class ChatTests(SynchronousTestCase):
         self.assertEqual(text.count("= Room lobby"), 2)
         self.assertIn("= Online (2):", text)
         self.assertIn("= /look", text)
+
+    def test_a_password_typed_without_its_slash_is_never_chat(self) -> None:
+        """
+        A line whose first word is a command that takes a password is a
+        command whatever its shape: nobody reads it, and it is not stored.
+        """
+        memory = Transactions()
+        server = Server(memory=memory)
+        alice, bob = server.logins("alice", "bob")
+        secrets = ["register hunter22", "Register hunter22 now", "password hunter22 new-one",
+                   "password", "login alice hunter22", "login to the site with hunter22"]
+        for line in secrets:
+            alice.send(line)
+            answer = alice.lines()
+            self.assertTrue(answer and not answer[-1].startswith("<"), (line, answer))
+        self.assertEqual(bob.lines(), [])
+        stored = memory.connection.execute("SELECT count(*) FROM messages").fetchone()[0]
+        self.assertEqual(stored, 0)
+        alice.send("//register is how you claim a name")
+        self.assertEqual(bob.lines(), ["<alice> /register is how you claim a name"])
+
+    def test_every_command_with_a_password_is_a_secret_word(self) -> None:
+        usages = {found.name: found.usage for state in (LoginState, RoomState)
+                  for found in state.commands.values()}
+        taking = {name for name, usage in usages.items() if "PASSWORD" in usage or " OLD" in usage}
+        self.assertEqual(taking, set(SECRET_WORDS))
 
     def test_non_book_words_are_chat_without_slash(self) -> None:
         """Only the book's words work bare: 'nick bob2' is chat."""

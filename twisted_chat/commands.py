@@ -26,6 +26,12 @@ BOOK_WORDS = frozenset(
 )
 
 
+#: The commands that take a password: a line that starts with one of these
+#: words is never chat, whatever its shape, so a password typed without its
+#: slash is never shown to a room, stored or logged.
+SECRET_WORDS = frozenset({"login", "register", "password"})
+
+
 @dataclass(frozen=True, slots=True)
 class Param:
     name: str

@@ -9,7 +9,8 @@ the model changes users and rooms; the connection does the I/O.
 Dispatch rules: ``/word`` is always a command.  Before login nothing is chat,
 so a bare first word is a command too.  In a room a bare word is a command
 only if it is one of the book's words and the line has exactly that command's
-shape; any other line is chat.  ``//text`` sends ``/text`` as chat.
+shape, or a command that takes a password (whatever the shape: a password is
+never chat); any other line is chat.  ``//text`` sends ``/text`` as chat.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from twisted_chat import charsets, errors, events, names
-from twisted_chat.commands import BOOK_WORDS, Command, command, commands_of, split
+from twisted_chat.commands import BOOK_WORDS, SECRET_WORDS, Command, command, commands_of, split
 from twisted_chat.formats import FORMATS
 from twisted_chat.interfaces import IConnection
 from twisted_chat.model import DEFAULT_HISTORY, MAX_HISTORY, Chat, User
@@ -139,7 +140,7 @@ class State:
         known = _KNOWN.get(name)
         if known is None:
             return False
-        if self.bare_words is None:
+        if self.bare_words is None or name in SECRET_WORDS:
             return True
         return name in self.bare_words and known.bind(rest) is not None
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from zope.interface import Interface
 
 from twisted_chat import events
+from twisted_chat.commands import SECRET_WORDS
 from twisted_chat.events import RoomEntry
 from twisted_chat.gui.client import ChatClient
 from twisted_chat.gui.present import Row, rows
@@ -205,7 +206,10 @@ class Session:
             if not line.strip():
                 continue
             if not line.startswith("/"):
-                self._send(f"/say {line}")
+                # A password typed without its slash is a command, as on telnet:
+                # never chat for the room to read.
+                secret = line.split(maxsplit=1)[0].lower() in SECRET_WORDS
+                self._send(f"/{line.lstrip()}" if secret else f"/say {line}")
                 continue
             word, _, rest = line[1:].strip().partition(" ")
             local = getattr(self, f"local_{word.lower()}", None)
