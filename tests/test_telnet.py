@@ -5,7 +5,7 @@ from __future__ import annotations
 from harness import Client, Server
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.telnet import MAX_SUBNEGOTIATION
+from twisted_chat.telnet import MAX_NEGOTIATIONS, MAX_SUBNEGOTIATION
 
 IAC, WILL, WONT, DO, DONT, SB, SE = b"\xff", b"\xfb", b"\xfc", b"\xfd", b"\xfe", b"\xfa", b"\xf0"
 BINARY, ECHO, SGA, TTYPE, NAWS, LINEMODE = b"\x00", b"\x01", b"\x03", b"\x18", b"\x1f", b"\x22"
@@ -100,6 +100,43 @@ class OfferTests(SynchronousTestCase):
         client.protocol.dataReceived(b"login x")
         self.assertEqual(client.received(), b"")
         self.assertIsNone(client.protocol.echo)
+
+
+class SettledTests(SynchronousTestCase):
+    """Negotiation is answered once per change, and its answers are output like any other."""
+
+    def test_a_refused_option_is_refused_once(self) -> None:
+        """A client repeating IAC DO x (or WILL x) gets one refusal, not one a request."""
+        client = Server().connect()
+        client.clear()
+        client.protocol.dataReceived((IAC + DO + TTYPE) * 1000 + (IAC + WILL + LINEMODE) * 1000)
+        self.assertEqual(client.received(), IAC + WONT + TTYPE + IAC + DONT + LINEMODE)
+        client.send(b"login fine")
+        self.assertIn(b"You are fine", client.received())
+
+    def test_an_option_is_negotiated_a_few_times_at_most(self) -> None:
+        """Switching echo on and off is answered a few times, then no longer."""
+        client = telnet_client(Server())
+        client.protocol.dataReceived((IAC + DONT + ECHO + IAC + DO + ECHO) * 100)
+        answers = client.received().count(IAC)
+        self.assertLessEqual(answers, MAX_NEGOTIATIONS)
+        self.assertGreater(answers, 0)
+        client.send(b"login fine")
+        self.assertIn(b"You are fine", client.received())
+
+    def test_answers_wait_in_the_send_queue(self) -> None:
+        """
+        A client that does not read gets its answers queued and counted
+        toward --sendq like the rest of its output, not written past the queue.
+        """
+        client = Server().connect()
+        client.clear()
+        client.protocol.output.pauseProducing()  # as the transport does when full
+        client.protocol.dataReceived(IAC + DO + TTYPE + IAC + WILL + LINEMODE)
+        self.assertEqual(client.received(), b"")
+        self.assertEqual(client.protocol.output.unsent, 6)
+        client.protocol.output.resumeProducing()
+        self.assertEqual(client.received(), IAC + WONT + TTYPE + IAC + DONT + LINEMODE)
 
 
 class EnterTests(SynchronousTestCase):

@@ -23,7 +23,13 @@ keeps the option state; this subclass adds what a chat port needs on top:
   byte that follows it.
 - **Empty.**  ``IAC SB IAC SE`` is ignored (Twisted raises IndexError on it).
 - **Bounded.**  A subnegotiation longer than :attr:`MAX_SUBNEGOTIATION` gets
-  an error and the connection is closed.
+  an error and the connection is closed.  Every byte the layer sends (the
+  offer, each answer) goes through the connection's own output
+  (:meth:`TelnetUser.sendTelnet`), so it counts toward the send queue like
+  chat: a client that asks and never reads is cut, not buffered for.
+- **Settled is settled.**  An option refused once is not answered again, and
+  an option asked about more than :data:`MAX_NEGOTIATIONS` times is no longer
+  answered: a client repeating ``IAC DO x`` gets one ``WONT``, not one a request.
 """
 
 from __future__ import annotations
@@ -56,6 +62,11 @@ ACCEPT_REMOTE = frozenset((BINARY, SGA, NAWS))
 
 #: The longest subnegotiation we keep: a window size is 4 bytes (8 escaped).
 MAX_SUBNEGOTIATION = 64
+#: Requests about one option a connection may make (a client switching between
+#: line and character mode a few times makes a handful); later ones go unanswered.
+MAX_NEGOTIATIONS = 8
+#: The commands that ask for a change, and so are answered.
+_REQUESTS = frozenset((telnet.DO, telnet.WILL))
 
 
 class TelnetUser(Protocol):
@@ -79,6 +90,9 @@ class TelnetUser(Protocol):
     def subnegotiationTooLong(self) -> None:
         """The client sent a subnegotiation over the limit; the connection will close."""
 
+    def sendTelnet(self, data: bytes) -> None:
+        """Telnet commands to send the client (the offer, answers), as the rest of its output."""
+
 
 class TelnetLayer(telnet.Telnet):
     """Telnet parsing and negotiation between a transport and a :class:`TelnetUser`."""
@@ -99,6 +113,12 @@ class TelnetLayer(telnet.Telnet):
         #: Whether the offer went out and may still be answered.
         self._offered = False
         self._crEnded = False
+        #: Per option: how often the client negotiated it; and the requests refused.
+        self._negotiations: dict[bytes, int] = {}
+        self._refused: set[tuple[bytes, bytes]] = set()
+
+    def _write(self, data: bytes) -> None:
+        self.user.sendTelnet(data)
 
     def offer(self) -> None:
         """
@@ -110,7 +130,7 @@ class TelnetLayer(telnet.Telnet):
         shows it speaks telnet: most connections in a crowd are programs
         that never will, and a login costs a tenth less without it.
         """
-        self.transport.write(OFFER)  # type: ignore[union-attr]
+        self._write(OFFER)
         self._offered = True
 
     def _peerSpeaks(self) -> None:
@@ -196,10 +216,29 @@ class TelnetLayer(telnet.Telnet):
             handle(self.user)
             return
         negotiation = _NEGOTIATION.get(command)
-        if negotiation is not None:
-            negotiation(self, argument)
-        else:
+        if negotiation is None:
             super().commandReceived(command, argument)
+        elif self._settles(command, argument):
+            negotiation(self, argument)
+
+    def _settles(self, command: bytes, option: bytes | None) -> bool:
+        """Whether this negotiation gets handled (and answered), or goes unanswered."""
+        assert option is not None
+        if (command, option) in self._refused:
+            return False
+        count = self._negotiations.get(option, 0) + 1
+        self._negotiations[option] = count
+        if count > MAX_NEGOTIATIONS:
+            return False
+        if command in _REQUESTS and not self._accepts(command, option):
+            # Refused now (Twisted answers), and never answered again.
+            self._refused.add((command, option))
+        return True
+
+    def _accepts(self, command: bytes, option: bytes) -> bool:
+        if command == telnet.DO:
+            return option in ACCEPT_LOCAL
+        return option in ACCEPT_REMOTE
 
     def negotiate(self, data: list[bytes]) -> None:
         if not self.peer:

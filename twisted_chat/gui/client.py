@@ -261,6 +261,9 @@ class ChatClient(LineReceiver):
     def subnegotiationTooLong(self) -> None:
         pass
 
+    def sendTelnet(self, data: bytes) -> None:
+        pass  # The layer never answers (see _Unnegotiated); nothing would reach here.
+
 
 def connect(reactor: Any, address: str, name: str, timeout: float = TIMEOUT,
             password: str = "") -> Deferred[ChatClient]:
