@@ -6,14 +6,40 @@ a bystander gets.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
-from conftest import LineClient, RunningServer
+from conftest import DEADLINE, LineClient, RunningServer
 
 #: The start_server fixture: options in, a running twistd out.
 Start = Callable[..., RunningServer]
 
 GOODBYE = "*** The server is shutting down. Goodbye!"
+IAC, DO, NOP = b"\xff", b"\xfd", b"\xf1"
+
+
+def cut_off(client: LineClient) -> bool:
+    """Whether the server has closed (or reset) the connection, reading what is left."""
+    try:
+        return client.closed()
+    except ConnectionResetError:
+        return True
+
+
+def still_open(client: LineClient) -> bool:
+    """Whether the connection is open now, without waiting for the server to close it."""
+    client.sock.settimeout(0.2)
+    try:
+        data = client.sock.recv(65536)
+    except TimeoutError:
+        return True
+    except ConnectionResetError:
+        return False
+    finally:
+        client.sock.settimeout(DEADLINE)
+    client.pending += data
+    return bool(data)
 
 
 def read_to_end(client: LineClient) -> list[str]:
@@ -64,3 +90,72 @@ def test_a_bare_password_is_never_shown_stored_or_logged(server: RunningServer) 
     assert not [line for line in seen + history if "tea-secret" in line]
     assert server.terminate() == 0
     assert "tea-secret" not in server.log_text()
+
+
+def flood(client: LineClient, data: bytes, total: int) -> bool:
+    """Send ``data`` over and over, ``total`` bytes at most; whether the server cut it first."""
+    client.sock.settimeout(DEADLINE)
+    sent = 0
+    try:
+        while sent < total:
+            client.sock.sendall(data)
+            sent += len(data)
+    except (ConnectionResetError, BrokenPipeError, TimeoutError):
+        return True
+    return cut_off(client)
+
+
+def test_telnet_negotiation_from_a_client_that_never_reads(start_server: Start) -> None:
+    """
+    A logged-in client with a tiny receive buffer never reads and sends up to
+    20 MB of ``IAC DO x`` for options the server refuses: it is refused once
+    per option, then cut for flooding; the server's memory stays within a
+    few megabytes, and the watcher's line arrives as usual.
+    """
+    server = start_server()
+    watcher = server.connect(source="127.0.0.2").login("watcher")
+    attacker = server.connect(receive_buffer=4096).login("mallory")
+    watcher.expect("*** mallory has logged in")
+    before = server.rss()
+    requests = b"".join(IAC + DO + bytes([option]) for option in range(40, 240))
+    assert flood(attacker, requests * 100, 20 * 2**20), "cut for flooding"
+    watcher.expect("*** mallory has left (excess flood)")
+    assert server.rss() - before < 8 * 2**20
+    watcher.send("still here")
+    watcher.expect("<watcher> still here")
+    assert "Excess flood from" in server.log_text()
+
+
+def test_telnet_commands_within_and_past_the_budget(start_server: Start) -> None:
+    """
+    IAC NOP never forms a line.  A connection sending a few thousand a
+    second (within its budget) stays, and the watcher chats on while it
+    does; four that send as fast as they can are each cut for flooding while
+    the watcher's lines all arrive, in order.
+    """
+    server = start_server()
+    watcher = server.connect(source="127.0.0.2").login("watcher")
+    steady = server.connect().login("steady")
+    nop = (IAC + NOP) * 100  # counts as 6,400 bytes of text
+    for index in range(6):
+        steady.sock.sendall(nop)
+        watcher.send(f"ping {index}")
+        watcher.expect(f"<watcher> ping {index}")
+        time.sleep(0.5)
+    assert still_open(steady)
+    attackers = [server.connect().login(f"mallory{index}") for index in range(4)]
+    threads = [threading.Thread(target=flood, args=(attacker, (IAC + NOP) * 32768, 50 * 2**20))
+               for attacker in attackers]
+    for thread in threads:
+        thread.start()
+    for index in range(20):
+        watcher.send(f"pong {index}")
+    seen = watcher.expect("<watcher> pong 19")
+    assert [line for line in seen if line.startswith("<watcher>")] == [
+        f"<watcher> pong {index}" for index in range(20)]
+    for thread in threads:
+        thread.join(DEADLINE)
+    gone = {f"*** mallory{index} has left (excess flood)" for index in range(4)}
+    while not gone <= set(seen):
+        seen.append(watcher.readline())
+    assert all(cut_off(attacker) for attacker in attackers)

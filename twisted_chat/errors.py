@@ -274,6 +274,14 @@ class ExcessFlood(ChatError):
                          "Closing the connection.")
 
 
+class InputFlood(ChatError):
+    code = "excess-flood"
+
+    def __init__(self, rate: float) -> None:
+        super().__init__(f"Excess flood: you sent far more than {rate:g} bytes a second. "
+                         "Closing the connection.")
+
+
 class NotHttp(ChatError):
     code = "not-http"
 

@@ -28,6 +28,10 @@ class Limits:
     flood_queue: int = 64
     #: Addresses and networks whose connections skip flood control: trusted bots.
     flood_exempt: tuple[IPv4Network | IPv6Network, ...] = ()
+    #: Flood control in bytes: what a connection may send at once, then a second,
+    #: a telnet command counting as 64 bytes (twisted_chat.budget).
+    input_burst: int = 64 * 1024
+    input_rate: int = 16 * 1024
     #: Unsent output, in bytes, past which a connection that does not read is cut.
     sendq: int = 256 * 1024
     max_connections: int = 10_000
@@ -62,8 +66,8 @@ class Limits:
 DEFAULTS = Limits()
 
 #: What the unit tests and a trusted deployment use: nothing is limited.
-UNLIMITED = Limits(flood_rate=0, sendq=0, max_connections=0, max_per_ip=0, conn_rate=0,
-                   login_lines=0, login_timeout=0, max_rooms=0, rooms_per_user=0,
+UNLIMITED = Limits(flood_rate=0, input_rate=0, sendq=0, max_connections=0, max_per_ip=0,
+                   conn_rate=0, login_lines=0, login_timeout=0, max_rooms=0, rooms_per_user=0,
                    nick_rate=0, join_rate=0, create_rate=0, msg_targets=0, crowd=0)
 
 

@@ -15,8 +15,11 @@ in LF.  Then:
 - **Editing keys.**  Backspace and friends are applied to the decoded line
   (:mod:`twisted_chat.editing`), and echoed as they arrive if the client
   asked the server to echo.
-- **Flood control.**  Lines pass a token bucket (:mod:`twisted_chat.throttle`)
-  before they are decoded; a flood is cut with "excess flood".
+- **Flood control.**  Reads pass a budget in bytes, telnet commands counted
+  (:mod:`twisted_chat.budget`): past it the connection is not read for a
+  while, far past it cut.  Lines pass a token bucket
+  (:mod:`twisted_chat.throttle`) before they are decoded.  A flood of either
+  is cut with "excess flood".
 
 Output goes through a bounded :class:`~twisted_chat.sendqueue.SendQueue`; a
 client that stops reading is cut with "send queue exceeded".  The state in
@@ -38,6 +41,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from twisted_chat import charsets, errors, events
+from twisted_chat.budget import Budget, allowance
 from twisted_chat.editing import EchoLine, edit
 from twisted_chat.events import Event
 from twisted_chat.formats import build
@@ -79,6 +83,16 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
                                  rate=0 if trusted else limits.flood_rate,
                                  queue=limits.flood_queue, clock=factory.reactor,
                                  warn=self._floodWarning, overflow=self._excessFlood)
+        #: The input budget in bytes: with flood control, for all but trusted addresses.
+        self.budget: Budget | None = None
+        if limits.flood_rate and limits.input_rate and not trusted:
+            rate, burst = allowance(limits, factory.maxLine)
+            self.budget = Budget(rate=rate, burst=burst, clock=factory.reactor.seconds)
+        #: Input over the budget, read when it has room; and the timer for that.
+        self._held = b""
+        self._heldCall: IDelayedCall | None = None
+        #: Why reading from the client is paused ("store", "budget"); read when none.
+        self._pauses: set[str] = set()
         self.telnet = TelnetLayer(self)
         self.echo: EchoLine | None = None
         self.formatName = "text"
@@ -110,14 +124,15 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
         # The offer goes ahead of the first line, and the CR returns a raw
         # client's cursor so that the banner covers whatever the offer showed.
         self.telnet.offer()
-        self.transport.write(b"\r")
+        self.output.write(b"\r")
         self.state.enter()
 
     def connectionLost(self, reason: Failure | None = None) -> None:
         self.setTimeout(None)
         self.throttle.stop()
-        if self._closeTimer is not None and self._closeTimer.active():
-            self._closeTimer.cancel()
+        for timer in (self._closeTimer, self._heldCall):
+            if timer is not None and timer.active():
+                timer.cancel()
         self.telnet.connectionLost(reason or Failure(ConnectionDone()))
         self.state.end(self._lostReason)
         self.factory.connectionClosed(self)
@@ -127,6 +142,35 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
     def dataReceived(self, data: bytes) -> None:
         if self._closing:
             return
+        if self.budget is not None:
+            if self._held:
+                # Already read from below (TLS decrypts in pieces) while paused.
+                self._hold(self._held + data)
+                return
+            data, held = self.budget.take(data)
+            if held:
+                self._hold(held)
+        if data:
+            self._parse(data)
+
+    def _hold(self, held: bytes) -> None:
+        """Keep input over the budget until it fits, not reading meanwhile; or cut a flood."""
+        assert self.budget is not None
+        if self.budget.flooding(held):
+            self._inputFlood()
+            return
+        self._held = held
+        self._pause("budget")
+        if self._heldCall is None:
+            self._heldCall = self.callLater(self.budget.wait(held), self._readHeld)
+
+    def _readHeld(self) -> None:
+        self._heldCall = None
+        held, self._held = self._held, b""
+        self._resume("budget")
+        self.dataReceived(held)
+
+    def _parse(self, data: bytes) -> None:
         try:
             self.telnet.dataReceived(data)
         except Exception:
@@ -218,6 +262,10 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
     def subnegotiationTooLong(self) -> None:
         self.state.fail(errors.SubnegotiationTooLong(MAX_SUBNEGOTIATION))
 
+    def sendTelnet(self, data: bytes) -> None:
+        if not self._closing:
+            self.output.write(data)
+
     # Limits
 
     def _floodWarning(self, waiting: int) -> None:
@@ -227,6 +275,14 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
         self.factory.chat.log.info("floods", "Excess flood from {peer}",
                                    peer=self.transport.getPeer())
         self.state.kick(errors.ExcessFlood(self.throttle.queue), "excess flood")
+
+    def _inputFlood(self) -> None:
+        assert self.budget is not None
+        self._held = b""
+        self.factory.chat.log.info("floods", "Excess flood from {peer}: input far past "
+                                   "{rate} bytes a second", peer=self.transport.getPeer(),
+                                   rate=self.budget.rate)
+        self.state.kick(errors.InputFlood(self.budget.rate), "excess flood")
 
     def _sendQueueExceeded(self) -> None:
         self.factory.chat.log.info(
@@ -247,10 +303,19 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
         self.write(self.format.render(event))
 
     def pauseInput(self) -> None:
-        self.transport.pauseProducing()  # type: ignore[attr-defined]
+        self._pause("store")
 
     def resumeInput(self) -> None:
-        if not self._closing:
+        self._resume("store")
+
+    def _pause(self, reason: str) -> None:
+        if not self._pauses:
+            self.transport.pauseProducing()  # type: ignore[attr-defined]
+        self._pauses.add(reason)
+
+    def _resume(self, reason: str) -> None:
+        self._pauses.discard(reason)
+        if not self._pauses and not self._closing:
             self.transport.resumeProducing()  # type: ignore[attr-defined]
 
     def write(self, data: bytes) -> None:

@@ -43,6 +43,9 @@ BACKLOG = 1024
 #: The endpoint types that take a ``backlog`` argument.
 _LISTENERS = ("tcp:", "tcp6:", "ssl:", "unix:")
 
+#: Below this a telnet client's opening negotiation and a pasted line would not fit.
+MIN_INPUT_BURST = 4096
+
 #: Beyond this a chat line's delay would be felt.  The default (1 ms) lets a
 #: busy room's lines share writes (README, "Performance") and is not.
 MAX_COALESCE = 100.0
@@ -59,6 +62,10 @@ LIMIT_OPTIONS = [
     ("flood-burst", "Lines a user may send at once before flood control holds them back."),
     ("flood-rate", "Lines a second a user may send after the burst; 0 turns flood control off."),
     ("flood-queue", "Lines held back before the sender is cut off for excess flood."),
+    ("input-burst", "Bytes a connection may send at once, a telnet command counting as 64, "
+                    "before it is read more slowly."),
+    ("input-rate", "Bytes a second a connection may send after the burst; far past it "
+                   "(a burst more) it is cut off. 0 for no limit."),
     ("sendq", "Bytes of unsent output a connection that does not read may have before it "
               "is cut off; 0 for no limit."),
     ("max-connections", "Connections open at once in all; 0 for no limit."),
@@ -189,6 +196,9 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--{option} must not be negative")
         if self["flood-rate"] and self["flood-burst"] < 1:
             raise usage.UsageError("--flood-burst must be at least 1 while flood control is on")
+        if self["input-rate"] and self["input-burst"] < MIN_INPUT_BURST:
+            raise usage.UsageError(f"--input-burst must be at least {MIN_INPUT_BURST} bytes "
+                                   "while --input-rate is on")
         self["limits"] = Limits(
             exempt=tuple(self["exempt"]), flood_exempt=tuple(self["flood-exempt"]),
             **{option.replace("-", "_"): self[option] for option, _ in LIMIT_OPTIONS})

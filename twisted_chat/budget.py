@@ -1,0 +1,102 @@
+"""
+An input budget for each connection: bytes a second, telnet commands counted.
+
+Flood control (:mod:`twisted_chat.throttle`) counts lines, but input that
+never forms a line costs the server all the same: Twisted's telnet parser
+walks every byte of a telnet command in Python, a few hundred times the cost
+of a byte of text, and a line typed a byte a packet costs a read each.  IRC
+servers bound a client's input in bytes as well as in lines for this reason
+(recvq, fakelag).  So a connection may send ``burst`` bytes at once and
+``rate`` bytes a second after that, where a telnet command counts as
+:data:`COMMAND_COST` bytes and a read as at least :data:`READ_COST`:
+
+- within the budget, input is read as it comes;
+- past it, the part over the budget is kept (one read at most) and the
+  connection is not read again until the budget has room for it, so its
+  sender is slowed to the rate, and nobody else notices;
+- far past it (what is over the budget would take more than a whole burst),
+  the connection is cut: that is a flood, not a paste.
+
+Nothing here imports ``twisted.internet``: the clock is handed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from twisted_chat.limits import Limits
+
+IAC = 0xFF
+
+#: What one telnet command counts as, in bytes: a few microseconds of parsing,
+#: as much as a sixty-four byte line costs.  (``benchmarks/telnet_input.py``.)
+COMMAND_COST = 64
+#: What a read counts as at least: each one is a pass through Twisted and the
+#: line layers, and a client can send a byte a packet.
+READ_COST = 256
+
+
+def allowance(limits: Limits, max_line: int) -> tuple[float, int]:
+    """
+    The rate and the burst of a connection's budget: the options', or what
+    the line limits let through if that is more (the longest lines, at the
+    flood rate, and as many as may be sent and wait at once), so that the
+    budget never holds back a paste that flood control would let through.
+    """
+    line = max_line + 2
+    return (max(float(limits.input_rate), limits.flood_rate * line),
+            max(limits.input_burst, (limits.flood_burst + limits.flood_queue) * line))
+
+
+def cost(data: bytes) -> int:
+    """What ``data`` counts as, in bytes, as one read."""
+    return max(len(data) + (COMMAND_COST - 1) * data.count(IAC), READ_COST)
+
+
+class Budget:
+    """A token bucket over the bytes one connection sends, each read weighed by :func:`cost`."""
+
+    __slots__ = ("_clock", "_stamp", "_tokens", "burst", "rate")
+
+    def __init__(self, *, rate: float, burst: int, clock: Callable[[], float]) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._clock = clock
+        self._tokens = float(burst)
+        self._stamp = clock()
+
+    def take(self, data: bytes) -> tuple[bytes, bytes]:
+        """
+        Split a read into what may be handled now and what must wait; the
+        budget is charged for the first.  What waits is empty when all of it
+        fits, and everything when none does.
+        """
+        tokens = self._refill()
+        if cost(data) <= tokens:
+            self._tokens -= cost(data)
+            return data, b""
+        # The longest start of ``data`` that fits (cost grows with length).
+        low, high = 0, len(data)
+        while low < high:
+            middle = (low + high + 1) // 2
+            if cost(data[:middle]) <= tokens:
+                low = middle
+            else:
+                high = middle - 1
+        if low:
+            self._tokens -= cost(data[:low])
+        return data[:low], data[low:]
+
+    def flooding(self, waiting: bytes) -> bool:
+        """Whether what waits is far past the budget: more than a whole burst."""
+        return cost(waiting) > self.burst
+
+    def wait(self, waiting: bytes) -> float:
+        """Seconds until the budget has room for ``waiting``."""
+        return max(cost(waiting) - self._refill(), 0.0) / self.rate
+
+    def _refill(self) -> float:
+        now = self._clock()
+        self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+        return self._tokens
