@@ -16,7 +16,7 @@ from conftest import DEADLINE, LineClient, RunningServer
 Start = Callable[..., RunningServer]
 
 GOODBYE = "*** The server is shutting down. Goodbye!"
-IAC, DO, NOP = b"\xff", b"\xfd", b"\xf1"
+IAC, DO, NOP, SB, SE, NAWS = b"\xff", b"\xfd", b"\xf1", b"\xfa", b"\xf0", b"\x1f"
 
 
 def cut_off(client: LineClient) -> bool:
@@ -159,3 +159,37 @@ def test_telnet_commands_within_and_past_the_budget(start_server: Start) -> None
     while not gone <= set(seen):
         seen.append(watcher.readline())
     assert all(cut_off(attacker) for attacker in attackers)
+
+
+def test_twenty_window_widths_from_one_address(start_server: Start) -> None:
+    """
+    Twenty connections from one address, each with its own window width (20
+    to 39 columns), each chatting kilobyte lines at the flood rate: the
+    watcher reads every line of every one, in each sender's order, with its
+    own pings among them; and each chatter's rows fit its window.
+    """
+    server = start_server()
+    watcher = server.connect(source="127.0.0.2").login("watcher")
+    chatters = []
+    for columns in range(20, 40):
+        chatter = server.connect().login(f"w{columns}")
+        chatter.sock.sendall(IAC + SB + NAWS + columns.to_bytes(2, "big") + b"\x00\x18" + IAC + SE)
+        chatters.append(chatter)
+    watcher.expect("*** w39 has logged in")
+    text = "word " * 199 + "word"
+    for _ in range(12):  # 8 at once, then 4 a second: three seconds of it
+        for chatter in chatters:
+            chatter.send(text)
+    for index in range(10):
+        watcher.send(f"ping {index}")
+        time.sleep(0.2)
+    seen = watcher.expect("<watcher> ping 9")
+    while sum(line.startswith("<w") for line in seen) < 12 * 20:
+        seen.append(watcher.readline())
+    assert [line for line in seen if line.startswith("<watcher>")] == [
+        f"<watcher> ping {index}" for index in range(10)]
+    for columns in range(20, 40):
+        said = [line for line in seen if line.startswith(f"<w{columns}> ")]
+        assert said == [f"<w{columns}> {text}"] * 12
+    rows = chatters[17].expect("<watcher> ping 9")  # 37 columns: rows of at most 29
+    assert rows and all(len(row) <= 29 for row in rows)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 from harness import Client, Server
 from twisted.trial.unittest import SynchronousTestCase
 
+from twisted_chat import terminal
 from twisted_chat.telnet import MAX_NEGOTIATIONS, MAX_SUBNEGOTIATION
 
 IAC, WILL, WONT, DO, DONT, SB, SE = b"\xff", b"\xfb", b"\xfc", b"\xfd", b"\xfe", b"\xfa", b"\xf0"
@@ -269,3 +272,39 @@ class EchoTests(SynchronousTestCase):
             "<alice> one two three four",
             "  five six seven eight",
         ])
+
+
+class WidthTests(SynchronousTestCase):
+    """Whatever widths clients report, a line is wrapped a bounded number of times."""
+
+    def test_a_broadcast_wraps_a_line_for_few_widths(self) -> None:
+        """
+        A hundred clients with a hundred widths (20 to 119): a kilobyte line
+        is wrapped for ten of them, and each client's rows fit its window.
+        """
+        server = Server()
+        clients = []
+        for columns in range(20, 120):
+            client = telnet_client(server)
+            client.protocol.dataReceived(b"login w%d\r\n" % columns + IAC + SB + NAWS
+                                         + columns.to_bytes(2, "big") + b"\x00\x18" + IAC + SE)
+            clients.append((columns, client))
+        (sender,) = server.logins("sender")
+        for _, client in clients:
+            client.clear()
+        wrapped: list[int] = []
+        real = terminal.wrap
+
+        def counted(line: str, columns: int) -> list[str]:
+            wrapped.append(columns)
+            return real(line, columns)
+
+        with patch.object(terminal, "wrap", counted):
+            sender.send("word " * 200)
+        self.assertEqual(sorted(wrapped), list(range(20, 120, 10)))
+        for columns, client in clients:
+            rows = client.received().decode().split("\r\n")[:-1]
+            self.assertGreater(len(rows), 1)
+            self.assertTrue(all(len(row) < columns for row in rows), columns)
+            self.assertTrue(all(len(row) <= columns - columns % 10 - 1 for row in rows))
+

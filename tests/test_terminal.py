@@ -2,9 +2,45 @@
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
+from hypothesis import given
+from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat import terminal
+
+
+def quadratic_wrap(line: str, columns: int) -> list[str]:
+    """The wrapping as it was before it was made linear: the reference for its rows."""
+    limit = columns - 1
+    if columns < terminal.MIN_WIDTH or terminal.width(line) <= limit:
+        return [line]
+    rows: list[str] = []
+    rest = line
+    while terminal.width(rest) > limit:
+        used, cut, space = 0, 0, -1
+        for index, char in enumerate(rest):
+            used += terminal.char_width(char)
+            if used > limit:
+                break
+            cut = index + 1
+            if char == " " and used > limit // 2:
+                space = index
+        if space > 0:
+            rows.append(rest[:space].rstrip())
+            rest = rest[space + 1:]
+        else:
+            rows.append(rest[:cut])
+            rest = rest[cut:]
+        rest = terminal.INDENT + rest.lstrip(" ")
+    rows.append(rest)
+    return rows
+
+
+#: Text made of what wrapping cares about: spaces, narrow, wide and zero-width characters.
+TEXT = st.lists(st.sampled_from(["a", "b", " ", "  ", "中", "ｈ", "e\u0301", "\u200d", "-",
+                                 "x" * 7]), max_size=120).map("".join)
 
 
 class WidthTests(SynchronousTestCase):
@@ -35,6 +71,30 @@ class WrapTests(SynchronousTestCase):
     def test_a_word_longer_than_the_window(self) -> None:
         rows = terminal.wrap("x" * 50, 21)
         self.assertEqual(rows, ["x" * 20, "  " + "x" * 18, "  " + "x" * 12])
+
+
+    @given(TEXT, st.integers(min_value=0, max_value=90))
+    def test_rows_as_before(self, line: str, columns: int) -> None:
+        """Every line at every width wraps to the same rows as before."""
+        self.assertEqual(terminal.wrap(line, columns), quadratic_wrap(line, columns))
+
+    def test_one_pass(self) -> None:
+        """
+        A kilobyte of Chinese at the narrowest width looks up each character's
+        width a few times, not once a row: wrapping is linear in the line.
+        """
+        looked: list[str] = []
+        real = terminal.char_width
+
+        def counted(char: str) -> int:
+            looked.append(char)
+            return real(char)
+
+        line = ("中文字 " * 260)[:1024]
+        with patch.object(terminal, "char_width", counted):
+            rows = terminal.wrap(line, terminal.MIN_WIDTH)
+        self.assertGreater(len(rows), 100)
+        self.assertLessEqual(len(looked), 3 * len(line))
 
 
 class PaintTests(SynchronousTestCase):

@@ -225,6 +225,15 @@ def _paint(event: events.Event, line: str) -> str:
     return terminal.paint(start, color) + line[len(start):] if color else line
 
 
+@lru_cache(maxsize=1024)
+def _wrapped(line: str, width: int) -> tuple[str, ...]:
+    """
+    A line's rows at a width: wrapped once for every format of that width
+    (encodings, colour) that a broadcast renders it in.
+    """
+    return tuple(terminal.wrap(line, width))
+
+
 @implementer(IFormat)
 @dataclass(frozen=True, slots=True)
 class TextFormat:
@@ -243,7 +252,7 @@ class TextFormat:
     def render(self, event: events.Event) -> bytes:
         lines = text_lines(event)
         if self.width:
-            lines = [row for line in lines for row in terminal.wrap(line, self.width)]
+            lines = [row for line in lines for row in _wrapped(line, self.width)]
         if self.color:
             lines = [_paint(event, line) for line in lines]
         return (CRLF.join(lines) + CRLF).encode(self.encoding, "replace")

@@ -40,7 +40,7 @@ from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from twisted_chat import charsets, errors, events
+from twisted_chat import charsets, errors, events, terminal
 from twisted_chat.budget import Budget, allowance
 from twisted_chat.editing import EchoLine, edit
 from twisted_chat.events import Event
@@ -352,7 +352,7 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
         if width is not None:
             self.width = width
         self.format = build(self.formatName, encoding=self.encoding, color=self.color,
-                            width=self.width)
+                            width=terminal.wrap_width(self.width))
 
     def close(self) -> None:
         if self._closing:

@@ -9,11 +9,17 @@ the width a telnet client reported.
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
+from functools import lru_cache
+from itertools import accumulate
 
 #: A continuation line starts with this; no line marker starts with a space.
 INDENT = "  "
 #: Below this width, wrapping would do more harm than the terminal's own.
 MIN_WIDTH = 20
+#: Widths are told apart in steps of this many columns, up to the last.
+WRAP_STEP = 10
+MAX_WRAP_WIDTH = 200
 
 RESET = "\x1b[0m"
 COLORS = {
@@ -26,6 +32,7 @@ COLORS = {
 }
 
 
+@lru_cache(maxsize=8192)
 def char_width(char: str) -> int:
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
@@ -36,7 +43,7 @@ def width(text: str) -> int:
     """The number of columns ``text`` takes on a terminal."""
     if text.isascii():
         return len(text)
-    return sum(char_width(char) for char in text)
+    return sum(map(char_width, text))
 
 
 def wrap(line: str, columns: int) -> list[str]:
@@ -47,30 +54,61 @@ def wrap(line: str, columns: int) -> list[str]:
     otherwise anywhere (Chinese has no spaces to break at).  Rows after the
     first start with :data:`INDENT`.  One column is left free, since some
     terminals wrap early when a row is full.
+
+    Linear in the line, whatever the width: each character's width is looked
+    up once, into running totals, and each row's end and last space are
+    found from those by bisection and ``str.rfind``.
     """
     limit = columns - 1
-    if columns < MIN_WIDTH or width(line) <= limit:
+    if columns < MIN_WIDTH:
         return [line]
+    # totals[k]: the columns line[:k] takes (for ASCII, k itself).
+    totals = None if line.isascii() else _totals(line)
+    if (len(line) if totals is None else totals[-1]) <= limit:
+        return [line]
+    end = len(line)
     rows: list[str] = []
-    rest = line
-    while width(rest) > limit:
-        used, cut, space = 0, 0, -1
-        for index, char in enumerate(rest):
-            used += char_width(char)
-            if used > limit:
-                break
-            cut = index + 1
-            if char == " " and used > limit // 2:
-                space = index
-        if space > 0:
-            rows.append(rest[:space].rstrip())
-            rest = rest[space + 1:]
+    start, indent = 0, 0
+    while True:
+        before = start if totals is None else totals[start]
+        reach = before + limit - indent  # the row may take columns up to this total
+        half = before + limit // 2 - indent  # a break must leave the row past half of it
+        if totals is None:
+            cut, low = min(reach, end), half
         else:
-            rows.append(rest[:cut])
-            rest = rest[cut:]
-        rest = INDENT + rest.lstrip(" ")
-    rows.append(rest)
-    return rows
+            cut, low = bisect_right(totals, reach) - 1, bisect_right(totals, half) - 1
+        prefix = INDENT if indent else ""
+        if cut >= end:
+            rows.append(prefix + line[start:])
+            return rows
+        space = line.rfind(" ", max(low, start), cut)
+        if space > start:
+            rows.append((prefix + line[start:space]).rstrip())
+            start = space + 1
+        else:
+            rows.append(prefix + line[start:cut])
+            start = cut
+        while start < end and line[start] == " ":
+            start += 1
+        indent = len(INDENT)
+
+
+@lru_cache(maxsize=64)
+def _totals(line: str) -> tuple[int, ...]:
+    """Running totals of the columns ``line`` takes: shared by the widths it is wrapped to."""
+    return tuple(accumulate(map(char_width, line), initial=0))
+
+
+def wrap_width(columns: int) -> int:
+    """
+    The width a window of ``columns`` gets its lines wrapped to: rounded down
+    to ten columns (a window 97 wide gets rows of at most 89), and at most
+    :data:`MAX_WRAP_WIDTH`, so that however many widths clients report, a
+    line is wrapped to at most nineteen, and a broadcast renders as few.
+    """
+    if columns < MIN_WIDTH:
+        return 0
+    return min(columns - columns % WRAP_STEP, MAX_WRAP_WIDTH)
 
 
 def paint(text: str, color: str) -> str:
