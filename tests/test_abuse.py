@@ -7,7 +7,9 @@ test_sendqueue.py, connection limits in test_admission.py.)
 
 from __future__ import annotations
 
-from harness import Server
+from ipaddress import ip_network
+
+from harness import Server, Transactions
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.testing import StringTransportWithDisconnection
 from twisted.trial.unittest import SynchronousTestCase
@@ -15,11 +17,12 @@ from zope.interface import implementer
 
 from twisted_chat.limits import UNLIMITED, Limits
 
+UNLIMITED_FIELDS = {name: getattr(UNLIMITED, name) for name in UNLIMITED.__dataclass_fields__}
 
-def limited(**limits: float) -> Server:
+
+def limited(**limits: object) -> Server:
     """A server with only the given limits on."""
-    fields = {name: getattr(UNLIMITED, name) for name in UNLIMITED.__dataclass_fields__}
-    return Server(limits=Limits(**{**fields, **limits}))
+    return Server(limits=Limits(**{**UNLIMITED_FIELDS, **limits}))  # type: ignore[arg-type]
 
 
 class LoginTimeoutTests(SynchronousTestCase):
@@ -222,6 +225,100 @@ class TargetedLimitTests(SynchronousTestCase):
         self.assertEqual(cat.lines(), [])
         spammer.send("/msg ann how are you?")
         self.assertEqual(ann.lines()[-1], "[spammer -> ann] how are you?")
+
+
+class AcrossConnectionsTests(SynchronousTestCase):
+    """Logging out and in again, or changing name, starts no limit anew."""
+
+    def test_rates_count_for_the_name(self) -> None:
+        server = limited(create_rate=2)
+        alice = server.login("alice")
+        alice.send("/create one")
+        alice.send("/create two")
+        alice.send("/quit")
+        again = server.login("alice")
+        again.send("/create three")
+        self.assertEqual(again.lines(), ["! You are creating rooms too fast: at most 2 a minute. "
+                                         "Try again in 1 minute."])
+        server.clock.advance(60)
+        again.send("/create three")
+        self.assertEqual(again.lines()[0], "= Room three, owned by alice")
+
+    def test_rates_count_for_the_connection_across_names(self) -> None:
+        server = limited(join_rate=2)
+        alice, bob = server.logins("alice", "bob")
+        bob.send("/create games")
+        alice.send("/join games")
+        alice.send("/leave")
+        alice.send("/nick ann")
+        alice.send("/join games")
+        alice.send("/leave")
+        alice.clear()
+        alice.send("/join games")
+        self.assertEqual(alice.lines(), ["! You are changing rooms too fast: at most 2 a minute. "
+                                         "Try again in 1 minute."])
+
+    def test_an_address_may_do_what_its_users_could_at_once(self) -> None:
+        """
+        With two connections allowed per address, an address may make twice
+        the rooms a minute one user may: under new names, no more.
+        """
+        server = limited(create_rate=1, max_per_ip=2)
+        for name in ["ann", "bob"]:
+            client = server.login(name)
+            client.send(f"/create {name}-room")
+            client.send("/quit")
+        carol = server.login("carol")
+        carol.send("/create carol-room")
+        self.assertEqual(carol.lines(), ["! You are creating rooms too fast: at most 2 a minute "
+                                         "from your address. Try again in 1 minute."])
+
+    def test_exempt_addresses_are_not_counted_together(self) -> None:
+        server = limited(create_rate=1, max_per_ip=1, exempt=(ip_network("127.0.0.0/8"),))
+        for name in ["ann", "bob", "carol"]:
+            client = server.login(name)
+            client.send(f"/create {name}-room")
+            self.assertEqual(client.lines()[0], f"= Room {name}-room, owned by {name}")
+
+    def test_private_targets_count_for_the_name(self) -> None:
+        server = limited(msg_targets=2)
+        spammer, _ann, _bob, cat = server.logins("spammer", "ann", "bob", "cat")
+        spammer.send("/msg ann hi")
+        spammer.send("/msg bob hi")
+        spammer.send("/quit")
+        again = server.login("spammer")
+        again.send("/msg cat hi")
+        self.assertIn("different people in the last minute", again.lines()[0])
+        self.assertFalse([line for line in cat.lines() if line.startswith("[")])
+
+    def test_lasting_rooms_count_toward_their_keepers_limit(self) -> None:
+        """
+        A registered name's lasting rooms stay after it logs out, and count:
+        it cannot make more across logins, nor register one made by another.
+        """
+        server = Server(memory=Transactions(), limits=Limits(
+            **{**UNLIMITED_FIELDS, "rooms_per_user": 2}))
+        keeper = server.login("keeper")
+        keeper.send("/register oolong-42")
+        for room in ["one", "two"]:
+            keeper.send(f"/create {room}")
+            keeper.send("/room register")
+            keeper.send("/leave")
+        keeper.send("/quit")
+        again = server.connect()
+        again.send("login keeper oolong-42")
+        again.clear()
+        again.send("/create three")
+        self.assertEqual(again.lines(), ["! You made 2 rooms that still exist, the most one user "
+                                         "may. Join one of them (/list)."])
+        other = server.login("other")
+        other.send("/create four")
+        again.send("/join four")
+        other.send("/leave")  # keeper owns four now
+        again.clear()
+        again.send("/room register")
+        self.assertEqual(again.lines(), ["! You made 2 rooms that still exist, the most one user "
+                                         "may. Join one of them (/list)."])
 
 
 class LookalikeNameTests(SynchronousTestCase):

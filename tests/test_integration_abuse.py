@@ -193,3 +193,41 @@ def test_twenty_window_widths_from_one_address(start_server: Start) -> None:
         assert said == [f"<w{columns}> {text}"] * 12
     rows = chatters[17].expect("<watcher> ping 9")  # 37 columns: rows of at most 29
     assert rows and all(len(row) <= 29 for row in rows)
+
+
+def test_limits_hold_across_logins(server: RunningServer) -> None:
+    """
+    A registered name logs in twelve times, each time making rooms and
+    registering them as fast as it may: it ends with as many lasting rooms
+    as one user may have (5), not five a login.
+    """
+    owner = server.connect().login("keeper")
+    owner.send("register oolong-tea-42")
+    owner.expect("keeper is registered")
+    owner.close()
+    made = 0
+    for login in range(12):
+        client = server.connect()
+        client.expect("Log in with")
+        client.send("login keeper oolong-tea-42")
+        client.expect("= Members")
+        for index in range(5):
+            client.send(f"/create r{login}x{index}")
+            answer = client.readline()
+            if answer.startswith("!"):
+                assert "rooms that still exist" in answer or "too fast" in answer, answer
+                continue
+            client.expect("= Members")
+            client.send("/room register")
+            client.expect("is registered")
+            client.send("/leave")
+            client.expect("= Members")
+            made += 1
+        client.send("/quit")
+        client.expect("Goodbye")
+        client.close()
+    assert made == 5
+    watcher = server.connect(source="127.0.0.2").login("watcher")
+    watcher.send("/list")
+    listing = watcher.expect("= Rooms (")
+    assert listing[-1] == "= Rooms (6):", listing

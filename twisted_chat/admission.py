@@ -12,14 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
+from ipaddress import IPv6Address, ip_address
 
 from twisted.internet import address
 
 from twisted_chat import errors
-from twisted_chat.limits import MINUTE, Limits, Window
-
-IP = IPv4Address | IPv6Address
+from twisted_chat.limits import IP, MINUTE, Limits, Window, address_key, counted_key
 
 
 def peer_ip(peer: object) -> IP | None:
@@ -42,14 +40,6 @@ def _parse(host: str) -> IP | None:
     if isinstance(ip, IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     return ip
-
-
-@lru_cache(maxsize=_ADDRESSES)
-def _key(ip: IP) -> str:
-    """The unit a per-address limit counts: an IPv4 address or an IPv6 /64."""
-    if isinstance(ip, IPv6Address):
-        return str(ip_network(f"{ip}/64", strict=False))
-    return str(ip)
 
 
 class Admission:
@@ -97,7 +87,7 @@ class Admission:
 
     def open_from(self, ip: IP) -> int:
         """How many connections are counted against ``ip``'s address (or /64)."""
-        return self._open.get(_key(ip), 0)
+        return self._open.get(address_key(ip), 0)
 
     def logRefusal(self, ip: IP | None) -> int | None:
         """
@@ -105,7 +95,7 @@ class Admission:
         of the same address went unlogged before it.  A storm of connections
         from one address writes one log line a minute, not one per connection.
         """
-        key = None if ip is None else _key(ip)
+        key = None if ip is None else address_key(ip)
         now = self.clock()
         logged, quiet = self._refusals.get(key, (now - MINUTE, 0))
         if now - logged < MINUTE:
@@ -129,7 +119,4 @@ class Admission:
             del self._refusals[quiet]
 
     def _counted(self, ip: IP | None) -> str | None:
-        """The key ``ip`` is counted under, or None if no per-address limit applies."""
-        if ip is None or any(ip in network for network in self.limits.exempt):
-            return None
-        return _key(ip)
+        return counted_key(ip, self.limits)

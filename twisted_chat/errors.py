@@ -229,17 +229,19 @@ def _duration(seconds: float) -> str:
 class RateLimited(ChatError):
     code = "rate-limited"
 
-    def __init__(self, doing: str, limit: int, wait: float) -> None:
-        super().__init__(f"You are {doing} too fast: at most {limit} a minute. "
+    def __init__(self, doing: str, limit: int, wait: float, by_address: bool = False) -> None:
+        where = " from your address" if by_address else ""
+        super().__init__(f"You are {doing} too fast: at most {limit} a minute{where}. "
                          f"Try again in {_duration(wait)}.")
 
 
 class TooManyTargets(ChatError):
     code = "rate-limited"
 
-    def __init__(self, limit: int, wait: float) -> None:
-        super().__init__(f"You have written to {limit} different people in the last minute, "
-                         f"the most allowed. Write to someone new in {_duration(wait)}.")
+    def __init__(self, limit: int, wait: float, by_address: bool = False) -> None:
+        where = " from your address" if by_address else ""
+        super().__init__(f"You have written to {limit} different people in the last minute"
+                         f"{where}, the most allowed. Write to someone new in {_duration(wait)}.")
 
 
 class TooManyRooms(ChatError):
@@ -253,9 +255,13 @@ class TooManyRooms(ChatError):
 class TooManyOwnRooms(ChatError):
     code = "too-many-rooms"
 
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"You made {limit} rooms that still exist, the most one user may. "
-                         "Join one of them (/list).")
+    def __init__(self, limit: int, by_address: bool = False) -> None:
+        if by_address:
+            super().__init__(f"{limit} rooms made from your address still exist, the most one "
+                             "address may. Join one of them (/list).")
+        else:
+            super().__init__(f"You made {limit} rooms that still exist, the most one user may. "
+                             "Join one of them (/list).")
 
 
 class FloodWarning(ChatError):

@@ -50,7 +50,7 @@ class ChatFactory(ServerFactory):
         self.admission = Admission(chat.limits, reactor.seconds)
         self.connections: set[ChatProtocol] = set()
         self._allClosed: list[Deferred[None]] = []
-        self._sweeper = LoopingCall(self.admission.sweep)
+        self._sweeper = LoopingCall(self._sweep)
         self._sweeper.clock = reactor
         self._crowds = LoopingCall(chat.tell_crowds)
         self._crowds.clock = reactor
@@ -64,6 +64,11 @@ class ChatFactory(ServerFactory):
         for timer in (self._sweeper, self._crowds):
             if timer.running:
                 timer.stop()
+
+    def _sweep(self) -> None:
+        """Every minute: forget the arrivals and what users did that are a minute old."""
+        self.admission.sweep()
+        self.chat.sweep()
 
     def buildProtocol(self, addr: IAddress | None) -> Protocol:
         ip = peer_ip(addr)

@@ -11,7 +11,10 @@ uses these too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ipaddress import IPv4Network, IPv6Network
+from functools import lru_cache
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_network
+
+IP = IPv4Address | IPv6Address
 
 MINUTE = 60.0
 #: How often a crowded room hears who came and went.
@@ -143,3 +146,23 @@ class Targets:
     def record(self, key: str, now: float) -> None:
         if self.limit:
             self._last[key] = now
+
+    def idle(self, now: float) -> bool:
+        """Whether nobody was written to in the last period."""
+        start = now - self.period
+        return all(when <= start for when in self._last.values())
+
+
+@lru_cache(maxsize=4096)
+def address_key(ip: IP) -> str:
+    """The unit a per-address limit counts: an IPv4 address or an IPv6 /64."""
+    if isinstance(ip, IPv6Address):
+        return str(ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def counted_key(ip: IP | None, limits: Limits) -> str | None:
+    """The key ``ip`` is counted under, or None if no per-address limit applies."""
+    if ip is None or any(ip in network for network in limits.exempt):
+        return None
+    return address_key(ip)

@@ -24,9 +24,10 @@ from twisted.logger import Logger
 
 from twisted_chat import errors, events, names
 from twisted_chat.interfaces import IChatClient
-from twisted_chat.limits import DEFAULTS, Limits, Targets, Window
+from twisted_chat.limits import DEFAULTS, Limits, counted_key
 from twisted_chat.logquota import LogQuota
 from twisted_chat.outbox import Outbox, Slot
+from twisted_chat.quotas import Identity, Quotas, identities
 from twisted_chat.recent import Recent
 from twisted_chat.sqlite import LastingRoom
 
@@ -48,9 +49,6 @@ CROWD_NAMES = 20
 MAX_UNSTORED = 64
 SEARCH_LIMIT = 20
 
-#: What a limit of 0 counts with: nothing, and nothing is allocated per user.
-_UNLIMITED = Window(0)
-
 _log = Logger()
 
 
@@ -58,28 +56,34 @@ class User:
     """
     One logged-in user: a name, a client to talk to, and where they are.
 
-    The counters behind the targeted limits are made on first use: most users
-    never change their name or write privately.
+    What the user did lately (the targeted limits) is counted by the chat's
+    :class:`~twisted_chat.quotas.Quotas`, under each of :attr:`who`, so that
+    it outlives the connection.
     """
 
-    __slots__ = ("account", "client", "connected_at", "key", "last_active", "name", "room",
-                 "rooms_made", "targets", "unstored", "windows")
+    __slots__ = ("account", "address", "client", "connected_at", "connection", "key",
+                 "last_active", "name", "room", "unstored")
 
     def __init__(self, name: str, client: IChatClient, connected_at: float,
-                 account: str | None = None) -> None:
+                 account: str | None = None, address: str | None = None) -> None:
         self.name = name
         self.key = names.key(name)
         #: The registered name this user proved with its password, if any.
         self.account = account
+        #: The address the limits count the user under (None: exempt, or a local socket).
+        self.address = address
         #: Lines said and not yet stored: past a limit, their sender is not read.
         self.unstored = 0
         self.client = client
         self.connected_at = connected_at
         self.last_active = connected_at
         self.room: Room | None = None
-        self.rooms_made = 0
-        self.windows: dict[str, Window] | None = None
-        self.targets: Targets | None = None
+        self.connection = identities(self.key, None, None)[0][1]
+
+    @property
+    def who(self) -> tuple[Identity, ...]:
+        """The identities the limits count this user under, now."""
+        return identities(self.key, self.account, self.address, self.connection)
 
 
 class Room:
@@ -87,11 +91,12 @@ class Room:
     A room and its members, in order of arrival.
 
     ``permanent`` rooms (the main room) never vanish and have no owner; any
-    other room goes when its last member leaves.  The owner may change; the
-    ``creator`` does not, and counts the room against their limit while it exists.
+    other room goes when its last member leaves.  The owner may change; who
+    made it does not, and the room counts against them while it exists, and
+    against its keeper's registered name while it lasts.
     """
 
-    __slots__ = ("_audience", "arrived", "creator", "departed", "keeper", "key", "members", "name",
+    __slots__ = ("_audience", "arrived", "departed", "keeper", "key", "made_by", "members", "name",
                  "owner", "permanent", "recent", "said", "topic")
 
     def __init__(self, name: str, *, topic: str = "", owner: User | None = None,
@@ -100,7 +105,8 @@ class Room:
         self.key = names.key(name)
         self.topic = topic
         self.owner = owner
-        self.creator = owner
+        #: Who made it, as the limits count them: it counts against each while it exists.
+        self.made_by = frozenset(owner.who if owner is not None else ())
         self.permanent = permanent
         #: The account that registered the room: it lasts, and they own it when present.
         self.keeper = keeper
@@ -197,6 +203,7 @@ class Chat:
         self.schedule = schedule
         self.log = log if log is not None else LogQuota()
         self.outbox = Outbox(batches={broadcast: broadcast_runs}, schedule=schedule)
+        self.quotas = Quotas(limits, clock)
         #: The server is stopping: everyone is told goodbye, and not of each other's going.
         self.stopping = False
         self.main = Room(names.room_name(main_room), topic=main_topic, permanent=True)
@@ -241,7 +248,7 @@ class Chat:
         name = self.check_free(raw_name)
         if self.registered(names.key(name)) and account != names.key(name):
             raise errors.PasswordRequired(name)
-        user = User(name, client, connected_at, account)
+        user = User(name, client, connected_at, account, counted_key(client.address, self.limits))
         self._users[user.key] = user
         self.log.info("logins", "{name} logged in from {address}", name=name,
                   address=client.address or "a local socket")
@@ -279,9 +286,9 @@ class Chat:
         room = self.find_room(raw_room)
         if room is user.room:
             raise errors.AlreadyThere(room.name)
-        joins = self._window(user, "join", self.limits.join_rate, "changing rooms")
+        joins = self.quotas.check("join", user.who, self.limits.join_rate, "changing rooms")
         self._move(user, room)
-        joins.record(self.clock())
+        self.quotas.record(joins)
 
     def create(self, user: User, raw_room: str) -> None:
         name = names.room_name(raw_room)
@@ -290,12 +297,10 @@ class Chat:
         limits = self.limits
         if limits.max_rooms and len(self._rooms) >= limits.max_rooms:
             raise errors.TooManyRooms(limits.max_rooms)
-        if limits.rooms_per_user and user.rooms_made >= limits.rooms_per_user:
-            raise errors.TooManyOwnRooms(limits.rooms_per_user)
-        creations = self._window(user, "create", limits.create_rate, "creating rooms")
-        creations.record(self.clock())
+        self._checkRoomsMade(user.who)
+        creations = self.quotas.check("create", user.who, limits.create_rate, "creating rooms")
+        self.quotas.record(creations)
         room = Room(name, owner=user)
-        user.rooms_made += 1
         self._rooms[room.key] = room
         self.log.info("rooms created", "{name} created room {room}", name=user.name, room=name)
         self._move(user, room)
@@ -316,8 +321,8 @@ class Chat:
             raise errors.NameTaken(name, holder.name)
         if self.registered(new_key) and user.account != new_key:
             raise errors.NameRegistered(name)
-        self._window(user, "nick", self.limits.nick_rate, "changing your name").record(
-            self.clock())
+        self.quotas.record(self.quotas.check("nick", user.who, self.limits.nick_rate,
+                                             "changing your name"))
         old = user.name
         del self._users[user.key]
         user.name, user.key = name, new_key
@@ -394,14 +399,7 @@ class Chat:
 
     def private(self, user: User, raw_target: str, text: str) -> None:
         target = self.find_user(raw_target)
-        if self.limits.msg_targets:
-            if user.targets is None:
-                user.targets = Targets(self.limits.msg_targets)
-            now = self.clock()
-            wait = user.targets.wait(target.key, now)
-            if wait:
-                raise errors.TooManyTargets(self.limits.msg_targets, wait)
-            user.targets.record(target.key, now)
+        self.quotas.reach(user.who, target.key)
         event = events.Private(self.clock(), user.name, target.name, text)
         self.tell(target.client, event)
         if target is not user:
@@ -467,6 +465,8 @@ class Chat:
             raise errors.NotRegistered(user.name, "registering a room")
         if room.owner is not user:
             raise errors.NotOwner(room.name)
+        # A registered name's lasting rooms count toward its limit, however made.
+        self._checkRoomsMade([("account", user.key)], besides=room)
         room.keeper = user.account
         self._keep(room)
         self.tell(user.client, events.Notice(
@@ -559,19 +559,27 @@ class Chat:
 
     # The mechanics of limits
 
-    def _window(self, user: User, kind: str, limit: int, doing: str) -> Window:
-        """The user's counter for ``kind``, after checking that it has room for one more."""
+    def _checkRoomsMade(self, who: Iterable[Identity], besides: Room | None = None) -> None:
+        """
+        Raise if any of ``who`` has as many rooms as it may: made by it and
+        still there, or kept for its registered name (``besides`` not counted).
+        """
+        limit = self.limits.rooms_per_user
         if not limit:
-            return _UNLIMITED
-        if user.windows is None:
-            user.windows = {}
-        window = user.windows.get(kind)
-        if window is None:
-            window = user.windows[kind] = Window(limit)
-        wait = window.wait(self.clock())
-        if wait:
-            raise errors.RateLimited(doing, limit, wait)
-        return window
+            return
+        for identity in who:
+            share = self.quotas.share(identity, limit)
+            if share and self._roomsOf(identity, besides) >= share:
+                raise errors.TooManyOwnRooms(share, by_address=identity[0] == "address")
+
+    def _roomsOf(self, identity: Identity, besides: Room | None) -> int:
+        kind, key = identity
+        return sum(1 for room in self._rooms.values() if room is not besides and (
+            identity in room.made_by or (kind == "account" and room.keeper == key)))
+
+    def sweep(self) -> None:
+        """Forget what users did more than a minute ago (every minute)."""
+        self.quotas.sweep()
 
     # The mechanics of presence
 
@@ -641,8 +649,6 @@ class Chat:
                                             to_room=to_room, reason=reason), room.members)
         if not room.members and not room.lasting:
             del self._rooms[room.key]
-            if room.creator is not None:
-                room.creator.rooms_made -= 1
             self.log.info("rooms gone", "Room {room} is empty and gone", room=room.name)
         elif room.owner is user:
             room.owner = next(iter(room.members), None)

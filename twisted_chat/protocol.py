@@ -52,8 +52,8 @@ from twisted_chat.telnet import MAX_SUBNEGOTIATION, TelnetLayer
 from twisted_chat.throttle import Throttle
 
 if TYPE_CHECKING:
-    from twisted_chat.admission import IP
     from twisted_chat.factory import ChatFactory
+    from twisted_chat.limits import IP
 
 CTRL_C = b"\x03"
 

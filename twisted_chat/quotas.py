@@ -1,0 +1,129 @@
+"""
+What users did lately, counted across their connections.
+
+A per-minute limit kept on a connection starts again when its user logs out
+and in, or changes name: one registered name made 59 lasting rooms in
+thirteen seconds over twelve logins.  So each limit counts for every
+*identity* a user has at once, and holds if any one of them is over:
+
+- the connection (what a limit was before: a name change keeps it);
+- the name, whoever uses it next;
+- the registered name proved with a password, whatever name is shown;
+- the address (an IPv4 address or an IPv6 /64, as the connection limits
+  count them), unless it is exempt.
+
+An address may do as much as ``--max-per-ip`` users could at once, so a
+classroom behind one NAT is never held back by its neighbours, and a user
+who reconnects from it gains nothing over one who opens that many
+connections (0 connections per address: no limit per address).  What was
+counted is forgotten once it is a minute old (:meth:`Quotas.sweep`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from twisted_chat import errors
+from twisted_chat.limits import Limits, Targets, Window
+
+#: An identity: its kind ("connection", "name", "account", "address") and key.
+Identity = tuple[str, str]
+
+_connections = itertools.count(1)
+
+
+def identities(name_key: str, account: str | None, address: str | None,
+               connection: str | None = None) -> tuple[Identity, ...]:
+    """A user's identities; ``connection`` is None for a new one."""
+    found: list[Identity] = [("connection", connection or str(next(_connections))),
+                             ("name", name_key)]
+    if account is not None:
+        found.append(("account", account))
+    if address is not None:
+        found.append(("address", address))
+    return tuple(found)
+
+
+class Quotas:
+    """The per-minute counts of every identity, and how much each kind may do."""
+
+    def __init__(self, limits: Limits, clock: Callable[[], float]) -> None:
+        self.limits = limits
+        self.clock = clock
+        self._windows: dict[tuple[str, Identity], Window] = {}
+        self._targets: dict[Identity, Targets] = {}
+
+    def share(self, identity: Identity, limit: int) -> int:
+        """How much of ``limit`` an identity may use (0: no limit): an address, several users'."""
+        if identity[0] != "address" or not limit:
+            return limit
+        return limit * self.limits.max_per_ip
+
+    def check(self, kind: str, who: tuple[Identity, ...], limit: int,
+              doing: str) -> list[Window]:
+        """
+        The counters of ``kind`` for each identity, once each has room for one
+        more; raises :class:`~twisted_chat.errors.RateLimited` (with the
+        longest wait) if any has not.  :func:`record` them when it is done.
+        """
+        if not limit:
+            return []
+        now = self.clock()
+        windows, wait, over = [], 0.0, ("", "")
+        for identity in who:
+            share = self.share(identity, limit)
+            if not share:
+                continue
+            window = self._windows.get((kind, identity))
+            if window is None:
+                window = self._windows[kind, identity] = Window(share)
+            windows.append(window)
+            if window.wait(now) > wait:
+                wait, over = window.wait(now), identity
+        if wait:
+            raise errors.RateLimited(doing, self.share(over, limit), wait,
+                                     by_address=over[0] == "address")
+        return windows
+
+    def record(self, windows: list[Window]) -> None:
+        now = self.clock()
+        for window in windows:
+            window.record(now)
+
+    def reach(self, who: tuple[Identity, ...], target: str) -> None:
+        """Count writing privately to ``target``; raises if someone new is one too many."""
+        limit = self.limits.msg_targets
+        if not limit:
+            return
+        now = self.clock()
+        counted, wait, over = [], 0.0, ("", "")
+        for identity in who:
+            share = self.share(identity, limit)
+            if not share:
+                continue
+            targets = self._targets.get(identity)
+            if targets is None:
+                targets = self._targets[identity] = Targets(share)
+            counted.append(targets)
+            if targets.wait(target, now) > wait:
+                wait, over = targets.wait(target, now), identity
+        if wait:
+            raise errors.TooManyTargets(self.share(over, limit), wait,
+                                        by_address=over[0] == "address")
+        for targets in counted:
+            targets.record(target, now)
+
+    def sweep(self) -> None:
+        """Forget what is a minute old, so that the tables stay small."""
+        now = self.clock()
+        for key in [key for key, window in self._windows.items() if window.idle(now)]:
+            del self._windows[key]
+        for identity in [identity for identity, targets in self._targets.items()
+                         if targets.idle(now)]:
+            del self._targets[identity]
+
+    @property
+    def remembered(self) -> int:
+        """How many counters are kept."""
+        return len(self._windows) + len(self._targets)
