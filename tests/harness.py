@@ -92,6 +92,7 @@ class Server:
             chat.setdefault("lasting", sqlite.rooms(cursor))
             chat["store"] = self.store
             chat["accounts"] = Accounts(self.store, sqlite.account_keys(cursor),
+                                        known=sqlite.known_addresses(cursor),
                                         inThread=maybeDeferred, clock=self.clock,
                                         hasher=QUICK_HASHER)
         # As in the server: output released in one pass of the reactor goes out at its end.
@@ -100,9 +101,10 @@ class Server:
         self.factory = ChatFactory(self.chat, self.clock, maxLine=maxLine)
         self._port = 40000
 
-    def connect(self) -> Client:
+    def connect(self, host: str = "127.0.0.1") -> Client:
+        """A new connection, from ``host``."""
         self._port += 1
-        return Client(self, self._port)
+        return Client(self, self._port, host)
 
     def logins(self, *names: str) -> list[Client]:
         """Clients logged in under ``names``, with everything they were told cleared."""
@@ -122,8 +124,8 @@ class Server:
 
 
 class Client:
-    def __init__(self, server: Server, port: int) -> None:
-        peer = IPv4Address("TCP", "127.0.0.1", port)
+    def __init__(self, server: Server, port: int, host: str = "127.0.0.1") -> None:
+        peer = IPv4Address("TCP", host, port)
         self.protocol = server.factory.buildProtocol(peer)
         self.transport = StringTransportWithDisconnection(peerAddress=peer)
         self.transport.protocol = self.protocol

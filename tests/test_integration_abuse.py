@@ -231,3 +231,36 @@ def test_limits_hold_across_logins(server: RunningServer) -> None:
     watcher.send("/list")
     listing = watcher.expect("= Rooms (")
     assert listing[-1] == "= Rooms (6):", listing
+
+
+def test_a_wave_of_guessers_and_the_owner(start_server: Start) -> None:
+    """
+    Fifty connections from fifty addresses guess a registered name's
+    password at once: five are checked, one turn after another (0, 1, 3, 7
+    and 15 s on), and the other 45 are told at once to try later.  Meanwhile
+    the owner, from the address it registered from, logs in straight away,
+    while guessers still wait for their turn.
+    """
+    server = start_server("--max-connections", "0")
+    owner = server.connect(source="127.0.0.9").login("alice")
+    owner.send("/register right-pass-1")
+    owner.expect("alice is registered")
+    owner.send("/quit")
+    owner.expect("Goodbye")
+    guessers = [server.connect(source=f"127.0.1.{index}") for index in range(1, 51)]
+    for index, guesser in enumerate(guessers):
+        guesser.expect("Log in with")
+        guesser.send(f"login alice wrong-{index}")
+    time.sleep(0.5)
+    told = {guesser: still_open(guesser) and guesser.pending for guesser in guessers}
+    refused = [guesser for guesser, pending in told.items() if b"Too many wrong" in pending]
+    waiting = [guesser for guesser, pending in told.items() if not pending]
+    assert len(refused) == 45 and len(waiting) >= 3, (len(refused), len(waiting))
+    back = server.connect(source="127.0.0.9")
+    back.expect("Log in with")
+    back.send("login alice right-pass-1")
+    back.expect("*** You are alice.")
+    assert all(still_open(guesser) and not guesser.pending for guesser in waiting[-2:]), \
+        "the last guessers still wait for their turn"
+    checked = [guesser for guesser in guessers if guesser not in refused]
+    assert [guesser.readline() for guesser in checked] == ["! Wrong password for 'alice'."] * 5

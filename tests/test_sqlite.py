@@ -31,9 +31,10 @@ def texts(lines: list[events.Line]) -> list[str]:
 
 
 def test_new_file_gets_the_whole_schema(db: sqlite3.Connection) -> None:
-    assert sqlite.version(db) == sqlite.VERSION == 3
+    assert sqlite.version(db) == sqlite.VERSION == 4
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"messages", "messages_text", "indexed", "accounts", "rooms"} <= tables
+    assert {"messages", "messages_text", "indexed", "accounts", "rooms",
+            "known_addresses"} <= tables
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
@@ -47,13 +48,13 @@ def test_migration_from_version_1(tmp_path: Path) -> None:
 
     db = sqlite.connect(path)
     assert sqlite.migrate(db) == 1
-    assert sqlite.version(db) == 3
+    assert sqlite.version(db) == sqlite.VERSION
     assert texts(sqlite.search(db.cursor(), key("lobby"), ["oolong"], 10)) == [
         "oolong tea before the upgrade"]
     say(db, "lobby", "bob", "oolong after")
     assert texts(sqlite.search(db.cursor(), key("lobby"), ["oolong"], 10)) == [
         "oolong tea before the upgrade", "oolong after"]
-    assert sqlite.migrate(db) == 3, "migrating again changes nothing"
+    assert sqlite.migrate(db) == sqlite.VERSION, "migrating again changes nothing"
 
 
 def test_migration_from_version_2(tmp_path: Path) -> None:
@@ -153,6 +154,16 @@ def test_accounts(db: sqlite3.Connection) -> None:
     db.commit()
     assert sqlite.account(db.cursor(), "bob") == sqlite.Account("Bob", "$argon2id$three")
     assert sqlite.account_keys(db.cursor()) == {"alice", "bob"}
+
+
+def test_known_addresses(db: sqlite3.Connection) -> None:
+    """Each name keeps its last few addresses, the one seen again moving to the end."""
+    sqlite.save_account(db.cursor(), "bob", "Bob", "$argon2id$one", 1.0)
+    for when, address in enumerate(["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.1"]):
+        sqlite.remember_address(db.cursor(), "bob", address, 2, float(when))
+    assert sqlite.known_addresses(db.cursor()) == {"bob": ["10.0.0.3", "10.0.0.1"]}
+    with pytest.raises(sqlite3.IntegrityError):
+        sqlite.remember_address(db.cursor(), "nobody", "10.0.0.1", 2, 9.0)
 
 
 def test_lasting_rooms(db: sqlite3.Connection) -> None:

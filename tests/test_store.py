@@ -15,7 +15,9 @@ from zope.interface.verify import verifyObject
 
 from tests.harness import QUICK_HASHER, Transactions
 from twisted_chat import events
-from twisted_chat.accounts import MAX_DELAY, Accounts
+from twisted_chat.accounts import Accounts
+from twisted_chat.errors import TooManyGuesses
+from twisted_chat.guessing import MAX_WAIT
 from twisted_chat.sqlite import LastingRoom
 from twisted_chat.store import MAX_BATCH, MAX_BATCH_TEXT, IStore, SqliteStore
 
@@ -146,13 +148,18 @@ class IndexTests(SynchronousTestCase):
 
 
 class AccountDelayTests(SynchronousTestCase):
-    def test_delay_doubles_up_to_a_limit_and_success_clears_it(self) -> None:
+    def test_each_guess_waits_its_turn_and_success_clears_it(self) -> None:
+        """
+        Wrong passwords one after another are checked 1, 2, 4, 8 and 16 s
+        apart; the next one, 32 s off, is refused at once; the right one
+        (once its turn comes) clears the count.
+        """
         clock = Clock()
         store = SqliteStore(Transactions())
         accounts = Accounts(store, [], inThread=maybeDeferred, clock=clock, hasher=QUICK_HASHER)
         accounts.register("bob", "bob", "right-one")
         waited = []
-        for _ in range(9):
+        for _ in range(6):
             answers: list[bool] = []
             accounts.verify("bob", "wrong-one").addCallback(answers.append)
             start = clock.seconds()
@@ -160,12 +167,13 @@ class AccountDelayTests(SynchronousTestCase):
                 clock.advance(0.5)
             waited.append(clock.seconds() - start)
             self.assertEqual(answers, [False])
-        self.assertEqual(waited[:4], [1.0, 2.0, 4.0, 8.0])
-        self.assertEqual(waited[-1], MAX_DELAY)
+        self.assertEqual(waited, [0.0, 1.0, 2.0, 4.0, 8.0, 16.0])
+        with self.assertRaises(TooManyGuesses):
+            accounts.verify("bob", "wrong-one")
+        clock.advance(MAX_WAIT)
         answers = []
         accounts.verify("bob", "right-one").addCallback(answers.append)
-        clock.advance(MAX_DELAY)
+        clock.advance(MAX_WAIT)
         self.assertEqual(answers, [True])
         accounts.verify("bob", "wrong-one").addCallback(answers.append)
-        clock.advance(1)
         self.assertEqual(answers, [True, False])

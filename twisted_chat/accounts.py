@@ -2,16 +2,17 @@
 Registered names: who has one, and checking passwords slowly enough to stop guessing.
 
 Passwords are hashed with Argon2id (argon2-cffi) on a thread pool of their own,
-never on the reactor's thread, and only the hash is stored.  A wrong password
-makes the next try at that name wait (1 s, then 2, 4, ... up to a minute),
-however many connections the guesser uses; the right one clears the count.
+never on the reactor's thread, and only the hash is stored.  How fast they
+may be guessed, per name and per address, is :mod:`twisted_chat.guessing`'s;
+the addresses each name has logged in from (the last :data:`KNOWN_ADDRESSES`)
+are kept here and in the store, so that the owner is let in past a guesser.
 The set of registered names is kept in memory, so that "is this name
 registered?" never waits for the database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -21,12 +22,13 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 
 from twisted_chat import errors
+from twisted_chat.guessing import Guesses
 from twisted_chat.store import IStore
 
 SHORTEST = 6
 LONGEST = 128
-#: The longest a guesser waits between tries at one name, in seconds.
-MAX_DELAY = 60.0
+#: Addresses remembered for each name: those it logged in from last.
+KNOWN_ADDRESSES = 16
 
 #: OWASP's first choice for Argon2id (19 MiB, 2 passes): about 30 ms here, and
 #: 19 MiB a hash at most twice at once, so a small machine keeps its memory.
@@ -47,26 +49,35 @@ class Accounts:
 
     def __init__(self, store: IStore, registered: Iterable[str], *,
                  inThread: Callable[..., Deferred[Any]], clock: IReactorTime,
-                 hasher: PasswordHasher = HASHER) -> None:
+                 hasher: PasswordHasher = HASHER,
+                 known: Mapping[str, Iterable[str]] | None = None) -> None:
+        """``known``: for each name, the addresses it logged in from (as the store kept them)."""
         self.store = store
         self._registered = set(registered)
         self._inThread = inThread
         self._clock = clock
         self._hasher = hasher
-        #: Name key -> (wrong passwords in a row, time before which no try is checked).
-        self._failures: dict[str, tuple[int, float]] = {}
+        self.guesses = Guesses(clock.seconds)
+        #: Name key -> the addresses it logged in from, oldest first.
+        self._known: dict[str, list[str]] = {key: list(addresses)[-KNOWN_ADDRESSES:]
+                                             for key, addresses in (known or {}).items()}
 
     def registered(self, key: str) -> bool:
         return key in self._registered
 
-    def verify(self, key: str, password: str) -> Deferred[bool]:
-        """Whether ``password`` is the one registered for the name ``key``."""
-        _, notBefore = self._failures.get(key, (0, 0.0))
-        wait = notBefore - self._clock.seconds()
+    def verify(self, key: str, password: str, address: str | None = None) -> Deferred[bool]:
+        """
+        Whether ``password`` is the one registered for the name ``key``, tried
+        from ``address`` (an address key; None for one not counted).  The
+        guess is counted now, and checked when its turn comes; raises
+        :class:`~twisted_chat.errors.TooManyGuesses` if that is too far off.
+        """
+        known = address is not None and address in self._known.get(key, ())
+        wait = self.guesses.start(key, address, known)
         ready: Deferred[None] = deferLater(self._clock, wait) if wait > 0 else succeed(None)
         checked = ready.addCallback(lambda _: self.store.account(key))
         checked.addCallback(self._check, password)
-        return checked.addCallback(self._counted, key)
+        return checked.addCallback(self._counted, key, address)
 
     def _check(self, account: Any, password: str) -> Deferred[bool] | bool:
         if account is None:
@@ -79,23 +90,37 @@ class Accounts:
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
-    def _counted(self, right: bool, key: str) -> Deferred[bool] | bool:
+    def _counted(self, right: bool, key: str, address: str | None) -> bool:
         if right:
-            self._failures.pop(key, None)
-            return True
-        failures = self._failures.get(key, (0, 0.0))[0] + 1
-        delay = min(2.0 ** (failures - 1), MAX_DELAY)
-        self._failures[key] = (failures, self._clock.seconds() + delay)
-        # The wrong answer itself comes late, so a guesser learns nothing sooner.
-        return deferLater(self._clock, delay, lambda: False)
+            self.guesses.right(key, address)
+            self._remember(key, address)
+        return right
 
-    def register(self, key: str, name: str, password: str) -> Deferred[None]:
-        """Register ``name``: from now on logging in as it takes ``password``."""
+    def _remember(self, key: str, address: str | None) -> None:
+        """The name logged in (or registered) from ``address``: it is one of its own now."""
+        if address is None:
+            return
+        known = self._known.setdefault(key, [])
+        if address in known:
+            known.remove(address)
+        known.append(address)
+        del known[:-KNOWN_ADDRESSES]
+        self.store.rememberAddress(key, address, KNOWN_ADDRESSES).addErrback(
+            lambda failure: None)  # A store that fails says so itself; the login goes on.
+
+    def sweep(self) -> None:
+        """Forget the guesses nobody has made for a while."""
+        self.guesses.sweep()
+
+    def register(self, key: str, name: str, password: str,
+                 address: str | None = None) -> Deferred[None]:
+        """Register ``name``, from ``address``: from now on logging in as it takes ``password``."""
         check_password(password)
         if key in self._registered:
             raise errors.AlreadyRegistered(name)
         self._registered.add(key)
         saved = self._save(key, name, password)
+        saved.addCallback(lambda _: self._remember(key, address))
         saved.addErrback(self._unregister, key)
         return saved
 
@@ -103,7 +128,8 @@ class Accounts:
         self._registered.discard(key)
         return failure
 
-    def change(self, key: str, name: str, old: str, new: str) -> Deferred[bool]:
+    def change(self, key: str, name: str, old: str, new: str,
+               address: str | None = None) -> Deferred[bool]:
         """Change the password, if ``old`` is right; fires with whether it was."""
         check_password(new)
 
@@ -112,7 +138,7 @@ class Accounts:
                 return False
             return self._save(key, name, new).addCallback(lambda _: True)
 
-        return self.verify(key, old).addCallback(ifRight)
+        return self.verify(key, old, address).addCallback(ifRight)
 
     def _save(self, key: str, name: str, password: str) -> Deferred[None]:
         hashed = self._inThread(self._hasher.hash, password)

@@ -399,6 +399,14 @@ class PasswordNotNeeded(ChatError):
                          f"login {name}")
 
 
+class TooManyGuesses(ChatError):
+    code = "too-many-guesses"
+
+    def __init__(self, name: str, wait: float) -> None:
+        super().__init__(f"Too many wrong passwords for '{name}' lately. "
+                         f"Try again in {_duration(wait)}.")
+
+
 class WrongPassword(ChatError):
     code = "wrong-password"
 

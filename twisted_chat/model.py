@@ -248,7 +248,7 @@ class Chat:
         name = self.check_free(raw_name)
         if self.registered(names.key(name)) and account != names.key(name):
             raise errors.PasswordRequired(name)
-        user = User(name, client, connected_at, account, counted_key(client.address, self.limits))
+        user = User(name, client, connected_at, account, self.address_of(client))
         self._users[user.key] = user
         self.log.info("logins", "{name} logged in from {address}", name=name,
                   address=client.address or "a local socket")
@@ -268,6 +268,16 @@ class Chat:
 
     def registered(self, key: str) -> bool:
         return self.accounts is not None and self.accounts.registered(key)
+
+    def address_of(self, client: IChatClient) -> str | None:
+        """The address the limits count ``client`` under (None: not counted by address)."""
+        return counted_key(client.address, self.limits)
+
+    def sweep(self) -> None:
+        """Forget what users did more than a minute ago, and old wrong guesses (every minute)."""
+        self.quotas.sweep()
+        if self.accounts is not None:
+            self.accounts.sweep()
 
     def logout(self, user: User, message: str | None = None) -> None:
         self._leave(user, "logout", message)
@@ -576,10 +586,6 @@ class Chat:
         kind, key = identity
         return sum(1 for room in self._rooms.values() if room is not besides and (
             identity in room.made_by or (kind == "account" and room.keeper == key)))
-
-    def sweep(self) -> None:
-        """Forget what users did more than a minute ago (every minute)."""
-        self.quotas.sweep()
 
     # The mechanics of presence
 

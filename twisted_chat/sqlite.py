@@ -63,6 +63,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE indexed (upto INTEGER NOT NULL);  -- every line up to this id is in messages_text
     INSERT INTO indexed (upto) SELECT coalesce(max(id), 0) FROM messages;
     """,
+    # 4: the addresses each registered name logged in from, so that its owner
+    # is let in past someone guessing its password elsewhere.
+    """
+    CREATE TABLE known_addresses (
+        name_key TEXT NOT NULL REFERENCES accounts (name_key),
+        address TEXT NOT NULL,     -- an IPv4 address or an IPv6 /64
+        seen REAL NOT NULL,
+        PRIMARY KEY (name_key, address)
+    );
+    """,
 )
 
 VERSION = len(MIGRATIONS)
@@ -216,6 +226,26 @@ def save_account(cursor: Any, key: str, name: str, hash: str, now: float) -> Non
     cursor.execute(
         "INSERT INTO accounts (name_key, name, hash, created) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (name_key) DO UPDATE SET hash = excluded.hash", (key, name, hash, now))
+
+
+def known_addresses(cursor: Any) -> dict[str, list[str]]:
+    """Each name's addresses, oldest first."""
+    cursor.execute("SELECT name_key, address FROM known_addresses ORDER BY seen")
+    known: dict[str, list[str]] = {}
+    for key, address in cursor.fetchall():
+        known.setdefault(key, []).append(address)
+    return known
+
+
+def remember_address(cursor: Any, key: str, address: str, keep: int, now: float) -> None:
+    """The name logged in from ``address`` now; keep its last ``keep`` addresses."""
+    cursor.execute(
+        "INSERT INTO known_addresses (name_key, address, seen) VALUES (?, ?, ?) "
+        "ON CONFLICT (name_key, address) DO UPDATE SET seen = excluded.seen", (key, address, now))
+    cursor.execute(
+        "DELETE FROM known_addresses WHERE name_key = ? AND address NOT IN "
+        "(SELECT address FROM known_addresses WHERE name_key = ? ORDER BY seen DESC LIMIT ?)",
+        (key, key, keep))
 
 
 # Lasting rooms

@@ -296,7 +296,9 @@ class LoginState(State):
             return
         if password is None:
             raise errors.PasswordRequired(name)
-        checked = accounts.verify(key, password)
+        checked = accounts.verify(key, password, self.chat.address_of(self.connection))
+        # A guess may wait its turn (twisted_chat.guessing): not toward the login timeout.
+        self.connection.resetTimeout()
         checked.addCallback(self._verified, name, key).addErrback(self._checkFailed)
         self.hold(checked)
 
@@ -467,7 +469,8 @@ class RoomState(State):
         """
         accounts = self._accounts()
         user = self.user
-        self.hold(accounts.register(user.key, user.name, password).addCallbacks(
+        address = self.chat.address_of(self.connection)
+        self.hold(accounts.register(user.key, user.name, password, address).addCallbacks(
             self._registered, self._notSaved, callbackArgs=(user,)))
 
     def _registered(self, _: object, user: User) -> None:
@@ -484,7 +487,8 @@ class RoomState(State):
         user = self.user
         if user.account != user.key:
             raise errors.NotRegistered(user.name, "a password")
-        self.hold(accounts.change(user.key, user.name, old, new).addCallbacks(
+        address = self.chat.address_of(self.connection)
+        self.hold(accounts.change(user.key, user.name, old, new, address).addCallbacks(
             self._passwordChanged, self._notSaved, callbackArgs=(user.name,)))
 
     def _passwordChanged(self, right: bool, name: str) -> None:

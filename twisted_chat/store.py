@@ -56,6 +56,8 @@ class Snapshot:
 
     accounts: frozenset[str]
     rooms: tuple[LastingRoom, ...]
+    #: Each registered name's addresses it logged in from, oldest first.
+    known: dict[str, list[str]]
 
 
 class IStore(Interface):
@@ -75,6 +77,9 @@ class IStore(Interface):
 
     def saveAccount(key: str, name: str, hash: str) -> Deferred[None]:
         """Register ``name`` with this password hash, or change its hash."""
+
+    def rememberAddress(key: str, address: str, keep: int) -> Deferred[None]:
+        """The registered name ``key`` logged in from ``address``; keep its last ``keep``."""
 
     def saveRoom(key: str, room: LastingRoom) -> Deferred[None]:
         """Keep the room across restarts, with its topic and keeper."""
@@ -99,7 +104,8 @@ def load(path: str) -> Snapshot:
         cursor = connection.cursor()
         sqlite.index(cursor)  # Lines the last run stored but did not index yet.
         connection.commit()
-        return Snapshot(frozenset(sqlite.account_keys(cursor)), tuple(sqlite.rooms(cursor)))
+        return Snapshot(frozenset(sqlite.account_keys(cursor)), tuple(sqlite.rooms(cursor)),
+                        sqlite.known_addresses(cursor))
     finally:
         connection.close()
 
@@ -169,6 +175,9 @@ class SqliteStore:
 
     def saveAccount(self, key: str, name: str, hash: str) -> Deferred[None]:
         return self._call(sqlite.save_account, key, name, hash, self._clock())
+
+    def rememberAddress(self, key: str, address: str, keep: int) -> Deferred[None]:
+        return self._call(sqlite.remember_address, key, address, keep, self._clock())
 
     def saveRoom(self, key: str, room: LastingRoom) -> Deferred[None]:
         return self._call(sqlite.save_room, key, room, self._clock())

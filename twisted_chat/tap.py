@@ -248,7 +248,7 @@ def makeService(options: Options) -> IService:
         sys.exit(f"--db {options['db']}: {error}")
     memory = store.SqliteStore.open(options["db"])
     hashing = ThreadPool(minthreads=0, maxthreads=2, name="argon2")
-    accounts = Accounts(memory, snapshot.accounts, clock=reactor,
+    accounts = Accounts(memory, snapshot.accounts, clock=reactor, known=snapshot.known,
                         inThread=partial(deferToThreadPool, reactor,  # type: ignore[arg-type]
                                          hashing))
     chat = Chat(main_room=options["main-room"], main_topic=options["main-topic"],
