@@ -91,7 +91,7 @@ class Server:
             chat.setdefault("replay", 20)
             chat.setdefault("lasting", sqlite.rooms(cursor))
             chat["store"] = self.store
-            chat["accounts"] = Accounts(self.store, sqlite.account_keys(cursor),
+            chat["accounts"] = Accounts(self.store, sqlite.account_names(cursor),
                                         known=sqlite.known_addresses(cursor),
                                         inThread=maybeDeferred, clock=self.clock,
                                         hasher=QUICK_HASHER)

@@ -340,6 +340,97 @@ class LookalikeNameTests(SynchronousTestCase):
         self.assertEqual([user.name for user in server.chat.users()], ["bob"])
 
 
+    def setUp(self) -> None:
+        self.server = Server(memory=Transactions())
+        self.alice = self.server.login("alice")
+        self.il1 = self.server.login("Il1")
+        self.client = self.server.connect()
+        self.client.clear()
+
+    def refused(self, line: str) -> str:
+        self.client.send(line)
+        [said] = self.client.lines()
+        return said
+
+    def test_other_scripts_mixed_in(self) -> None:
+        """Letters of another script mixed in (Cyrillic а, е, і; Greek Ι) are refused."""
+        cyrillic, greek = "Cyrillic and Latin", "Greek and Latin"
+        for name, scripts in [("\u0430lice", cyrillic), ("alic\u0435", cyrillic),
+                              ("al\u0456ce", cyrillic), ("\u0399l1", greek),
+                              ("\u0430dmin", cyrillic)]:
+            self.assertEqual(self.refused(f"login {name}"),
+                             f"! {name!r} is not a valid name: it mixes {scripts} letters, which "
+                             "are not written together. Use one script.", ascii(name))
+
+    def test_one_script_that_looks_like_another_name(self) -> None:
+        """Latin ɑ for a, a low line under e: it looks like alice, who is online."""
+        for name in ["\u0251lice", "alice\u0332", "aIice"]:
+            self.assertEqual(self.refused(f"login {name}"),
+                             f"! The name {name!r} looks like 'alice', who is online. Choose "
+                             "another.", ascii(name))
+        self.assertEqual(self.refused("login lll"),
+                         "! The name 'lll' looks like 'Il1', who is online. Choose another.")
+
+    def test_looks_like_a_reserved_name(self) -> None:
+        self.assertEqual(self.refused("login adm\u0131n"),
+                         "! The name 'adm\u0131n' looks like 'admin', which is reserved; "
+                         "choose another.")
+
+    def test_stacked_marks(self) -> None:
+        for name in ["a" + "\u0300" * 22, "a" + "".join(chr(0x300 + i) for i in range(22))]:
+            self.assertEqual(self.refused(f"login {name}"),
+                             "! That is not a valid name: a letter may carry at most 3 marks, and "
+                             "not the same twice.")
+
+    def test_looks_like_a_registered_name(self) -> None:
+        """Offline, a registered name still cannot be passed for."""
+        self.alice.send("/register oolong-42")
+        self.alice.send("/quit")
+        self.assertEqual(self.refused("login \u0251lice"),
+                         "! The name '\u0251lice' looks like 'alice', a registered name. Choose "
+                         "another.")
+
+    def test_rooms(self) -> None:
+        self.alice.clear()
+        for name, said in [("l\u043ebby", "! 'l\u043ebby' is not a valid room name: it mixes "
+                                           "Cyrillic and Latin letters, which are not written "
+                                           "together. Use one script."),
+                           ("\u0455ystem", "! '\u0455ystem' is not a valid room name: it mixes "
+                                            "Cyrillic and Latin letters, which are not written "
+                                            "together. Use one script."),
+                           ("Iobby", "! The room name 'Iobby' looks like 'lobby', which exists. "
+                                     "Enter it with /join lobby, or choose another name."),
+                           ("syst\u0117m", "! The room name 'syst\u0117m' looks like 'system', "
+                                           "which is reserved; choose another.")]:
+            self.alice.send(f"/create {name}")
+            self.assertEqual(self.alice.lines(), [said], ascii(name))
+
+    def test_names_people_have_still_work(self) -> None:
+        """One script, or Latin with Han, Kana or Hangul, and marks as scripts use them."""
+        for name in ["\u0411\u043e\u0440\u0438\u0441", "\u5c0f\u660e", "alice\u5c0f\u660e",
+                     "\u7530\u4e2d\u3055\u3093", "\uae40\ucca0\uc218", "Jos\u00e9",
+                     "\u0939\u093f\u0928\u094d\u0926\u0940", "\u0e01\u0e35\u0e48",
+                     "\u0395\u03bb\u03ad\u03bd\u03b7", "bob_the-builder2"]:
+            client = self.server.connect()
+            client.send(f"login {name}")
+            self.assertIn(f"*** You are {name}. Type /help for the commands.", client.lines(),
+                          ascii(name))
+
+    def test_accents_do_not_make_a_new_name(self) -> None:
+        self.server.login("Jos\u00e9")
+        self.assertEqual(self.refused("login Jose"),
+                         "! The name 'Jose' looks like 'Jos\u00e9', who is online. Choose "
+                         "another.")
+
+    def test_renaming_to_a_lookalike(self) -> None:
+        self.il1.send("/nick \u0251lice")
+        self.assertEqual(self.il1.lines(), ["! The name '\u0251lice' looks like 'alice', who is "
+                                            "online. Choose another."])
+        self.alice.clear()
+        self.alice.send("/nick Alice")
+        self.assertEqual(self.alice.lines()[0], "*** You are now known as Alice")
+
+
 class KeepaliveTests(SynchronousTestCase):
     def test_tcp_keepalive_on(self) -> None:
         """A peer that vanished without a word is found by TCP keepalive, and dropped."""

@@ -21,7 +21,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 
-from twisted_chat import errors
+from twisted_chat import errors, names
 from twisted_chat.guessing import Guesses
 from twisted_chat.store import IStore
 
@@ -47,13 +47,22 @@ class Accounts:
     Deferred (``deferToThreadPool`` in the server); ``clock`` times the delays.
     """
 
-    def __init__(self, store: IStore, registered: Iterable[str], *,
+    def __init__(self, store: IStore, registered: Mapping[str, str] | Iterable[str], *,
                  inThread: Callable[..., Deferred[Any]], clock: IReactorTime,
                  hasher: PasswordHasher = HASHER,
                  known: Mapping[str, Iterable[str]] | None = None) -> None:
-        """``known``: for each name, the addresses it logged in from (as the store kept them)."""
+        """
+        ``registered``: the registered names' keys, or each name as shown by
+        its key; ``known``: for each name, the addresses it logged in from.
+        """
         self.store = store
-        self._registered = set(registered)
+        shown = dict(registered) if isinstance(registered, Mapping) else {
+            key: key for key in registered}
+        self._registered = set(shown)
+        #: Each form a registered name looks like (names.lookalikes), and its key.
+        self._forms: dict[str, str] = {}
+        for key, name in shown.items():
+            self._addForms(key, name)
         self._inThread = inThread
         self._clock = clock
         self._hasher = hasher
@@ -64,6 +73,19 @@ class Accounts:
 
     def registered(self, key: str) -> bool:
         return key in self._registered
+
+    def lookalike(self, name: str) -> str | None:
+        """The registered name (its key) that ``name`` looks like, if it is not one itself."""
+        if names.key(name) in self._registered:
+            return None
+        for form in names.lookalikes(name):
+            if form in self._forms:
+                return self._forms[form]
+        return None
+
+    def _addForms(self, key: str, name: str) -> None:
+        for form in names.lookalikes(name) | names.lookalikes(key):
+            self._forms.setdefault(form, key)
 
     def verify(self, key: str, password: str, address: str | None = None) -> Deferred[bool]:
         """
@@ -119,6 +141,7 @@ class Accounts:
         if key in self._registered:
             raise errors.AlreadyRegistered(name)
         self._registered.add(key)
+        self._addForms(key, name)
         saved = self._save(key, name, password)
         saved.addCallback(lambda _: self._remember(key, address))
         saved.addErrback(self._unregister, key)
@@ -126,6 +149,7 @@ class Accounts:
 
     def _unregister(self, failure: Any, key: str) -> Any:
         self._registered.discard(key)
+        self._forms = {form: owner for form, owner in self._forms.items() if owner != key}
         return failure
 
     def change(self, key: str, name: str, old: str, new: str,

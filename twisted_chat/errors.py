@@ -100,11 +100,30 @@ class NameInvisible(NameInvalid):
                                  "character.")
 
 
+class NameMixedScripts(NameInvalid):
+    """Letters of scripts nobody writes together: one looks like another's."""
+
+    def __init__(self, what: str, name: str, scripts: list[str]) -> None:
+        ChatError.__init__(self, f"{name!r} is not a valid {what}: it mixes "
+                                 f"{' and '.join(scripts)} letters, which are not written "
+                                 "together. Use one script.")
+
+
+class NameStacked(NameInvalid):
+    def __init__(self, what: str, limit: int) -> None:
+        ChatError.__init__(self, f"That is not a valid {what}: a letter may carry at most "
+                                 f"{limit} marks, and not the same twice.")
+
+
 class NameReserved(ChatError):
     code = "name-reserved"
 
-    def __init__(self, what: str, name: str) -> None:
-        super().__init__(f"The {what} {name!r} is reserved; choose another.")
+    def __init__(self, what: str, name: str, like: str | None = None) -> None:
+        if like is None:
+            super().__init__(f"The {what} {name!r} is reserved; choose another.")
+        else:
+            super().__init__(f"The {what} {name!r} looks like {like!r}, which is reserved; "
+                             "choose another.")
 
 
 class NameTaken(ChatError):
@@ -116,6 +135,22 @@ class NameTaken(ChatError):
         else:
             super().__init__(f"The name {name!r} is taken: it reads the same as {holder!r}, "
                              "who is online. Choose another.")
+
+
+class NameLookalike(ChatError):
+    code = "name-taken"
+
+    def __init__(self, name: str, holder: str) -> None:
+        super().__init__(f"The name {name!r} looks like {holder!r}, who is online. "
+                         "Choose another.")
+
+
+class NameLooksRegistered(ChatError):
+    code = "name-registered"
+
+    def __init__(self, name: str, registered: str) -> None:
+        super().__init__(f"The name {name!r} looks like {registered!r}, a registered name. "
+                         "Choose another.")
 
 
 class NoSuchUser(ChatError):
@@ -135,8 +170,12 @@ class NoSuchRoom(ChatError):
 class RoomExists(ChatError):
     code = "room-exists"
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"The room {name!r} exists already. Enter it with /join {name}.")
+    def __init__(self, name: str, like: str | None = None) -> None:
+        if like is None:
+            super().__init__(f"The room {name!r} exists already. Enter it with /join {name}.")
+        else:
+            super().__init__(f"The room name {name!r} looks like {like!r}, which exists. "
+                             f"Enter it with /join {like}, or choose another name.")
 
 
 class AlreadyThere(ChatError):

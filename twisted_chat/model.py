@@ -208,10 +208,15 @@ class Chat:
         self.stopping = False
         self.main = Room(names.room_name(main_room), topic=main_topic, permanent=True)
         self._users: dict[str, User] = {}
-        self._rooms: dict[str, Room] = {self.main.key: self.main}
+        self._rooms: dict[str, Room] = {}
+        #: Who and which room has each of the forms names look like (names.lookalikes).
+        self._userForms: dict[str, User] = {}
+        self._roomForms: dict[str, Room] = {}
+        self._addRoom(self.main)
         for kept in lasting:
             room = Room(kept.name, topic=kept.topic, keeper=kept.keeper)
-            self._rooms.setdefault(room.key, room)
+            if room.key not in self._rooms:
+                self._addRoom(room)
 
     # Who and what exists
 
@@ -249,7 +254,7 @@ class Chat:
         if self.registered(names.key(name)) and account != names.key(name):
             raise errors.PasswordRequired(name)
         user = User(name, client, connected_at, account, self.address_of(client))
-        self._users[user.key] = user
+        self._addUser(user)
         self.log.info("logins", "{name} logged in from {address}", name=name,
                   address=client.address or "a local socket")
         self.tell(client, events.LoggedIn(self.clock(), name, self.server_name))
@@ -258,12 +263,23 @@ class Chat:
         self._enter(user, self.main, "login")
         return user
 
-    def check_free(self, raw_name: str) -> str:
-        """The valid name ``raw_name`` reads as, if nobody online has it."""
+    def check_free(self, raw_name: str, user: User | None = None) -> str:
+        """
+        The valid name ``raw_name`` reads as, if nobody online (but ``user``)
+        has it or one that looks like it, and it does not look like a
+        registered name it is not.
+        """
         name = names.user_name(raw_name)
         holder = self._users.get(names.key(name))
-        if holder is not None:
+        if holder is not None and holder is not user:
             raise errors.NameTaken(name, holder.name)
+        for form in names.lookalikes(name):
+            holder = self._userForms.get(form)
+            if holder is not None and holder is not user:
+                raise errors.NameLookalike(name, holder.name)
+        registered = self.accounts.lookalike(name) if self.accounts is not None else None
+        if registered is not None:
+            raise errors.NameLooksRegistered(name, registered)
         return name
 
     def registered(self, key: str) -> bool:
@@ -281,13 +297,13 @@ class Chat:
 
     def logout(self, user: User, message: str | None = None) -> None:
         self._leave(user, "logout", message)
-        del self._users[user.key]
+        self._removeUser(user)
         self.log.info("logouts", "{name} logged out", name=user.name)
 
     def drop(self, user: User, reason: str = "connection lost") -> None:
         """The user's connection went away without a goodbye, for ``reason``."""
         self._leave(user, "drop", reason)
-        del self._users[user.key]
+        self._removeUser(user)
         self.log.info("drops", "{name} dropped: {reason}", name=user.name, reason=reason)
 
     # Moving between rooms
@@ -304,6 +320,9 @@ class Chat:
         name = names.room_name(raw_room)
         if names.key(name) in self._rooms:
             raise errors.RoomExists(name)
+        for form in names.lookalikes(name):
+            if form in self._roomForms:
+                raise errors.RoomExists(name, self._roomForms[form].name)
         limits = self.limits
         if limits.max_rooms and len(self._rooms) >= limits.max_rooms:
             raise errors.TooManyRooms(limits.max_rooms)
@@ -311,7 +330,7 @@ class Chat:
         creations = self.quotas.check("create", user.who, limits.create_rate, "creating rooms")
         self.quotas.record(creations)
         room = Room(name, owner=user)
-        self._rooms[room.key] = room
+        self._addRoom(room)
         self.log.info("rooms created", "{name} created room {room}", name=user.name, room=name)
         self._move(user, room)
 
@@ -324,19 +343,16 @@ class Chat:
     # Changing things
 
     def rename(self, user: User, raw_name: str) -> None:
-        name = names.user_name(raw_name)
+        name = self.check_free(raw_name, user)
         new_key = names.key(name)
-        holder = self._users.get(new_key)
-        if holder is not None and holder is not user:
-            raise errors.NameTaken(name, holder.name)
         if self.registered(new_key) and user.account != new_key:
             raise errors.NameRegistered(name)
         self.quotas.record(self.quotas.check("nick", user.who, self.limits.nick_rate,
                                              "changing your name"))
         old = user.name
-        del self._users[user.key]
+        self._removeUser(user)
         user.name, user.key = name, new_key
-        self._users[new_key] = user
+        self._addUser(user)
         self.log.info("renames", "{old} is now {name}", old=old, name=name)
         self.tell(user.client, events.Renamed(self.clock(), name, old))
         room = self.room_of(user)
@@ -567,6 +583,30 @@ class Chat:
         else:
             broadcast(event, users)
 
+    # Who and what exists, with the forms they look like
+
+    def _addUser(self, user: User) -> None:
+        self._users[user.key] = user
+        for form in names.lookalikes(user.name):
+            self._userForms.setdefault(form, user)
+
+    def _removeUser(self, user: User) -> None:
+        del self._users[user.key]
+        for form in names.lookalikes(user.name):
+            if self._userForms.get(form) is user:
+                del self._userForms[form]
+
+    def _addRoom(self, room: Room) -> None:
+        self._rooms[room.key] = room
+        for form in names.lookalikes(room.name):
+            self._roomForms.setdefault(form, room)
+
+    def _removeRoom(self, room: Room) -> None:
+        del self._rooms[room.key]
+        for form in names.lookalikes(room.name):
+            if self._roomForms.get(form) is room:
+                del self._roomForms[form]
+
     # The mechanics of limits
 
     def _checkRoomsMade(self, who: Iterable[Identity], besides: Room | None = None) -> None:
@@ -654,7 +694,7 @@ class Chat:
             self._broadcast(events.Presence(self.clock(), action, room.name, user.name,
                                             to_room=to_room, reason=reason), room.members)
         if not room.members and not room.lasting:
-            del self._rooms[room.key]
+            self._removeRoom(room)
             self.log.info("rooms gone", "Room {room} is empty and gone", room=room.name)
         elif room.owner is user:
             room.owner = next(iter(room.members), None)

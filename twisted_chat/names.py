@@ -8,16 +8,45 @@ text format.  Two names are the same name when they differ only in case, in Unic
 compatibility forms (full-width letters, ligatures) or in invisible
 characters: :func:`key` folds all three away, and a name holding an invisible
 character is refused outright.
+
+Nobody may pass for someone else with letters that only look the same, as
+UTS #39 (Unicode's security mechanisms) defines them, through ICU's spoof
+checker (PyICU):
+
+- a name mixes scripts only as people write them (Latin with Han, Kana or
+  Hangul; ICU's "highly restrictive" level), so Cyrillic ``а`` in ``аlice``
+  or Greek ``Ι`` beside Latin ``l1`` is refused;
+- no letter carries more than :data:`MAX_MARKS` marks, nor the same twice;
+- names that look alike meet under the same :func:`lookalikes`: the UTS #39
+  skeleton, of the name as shown and of its key, with the accents of Latin,
+  Greek and Cyrillic letters left out (``ɑlice``, ``alice̲`` and ``alice``
+  are one; so are ``José`` and ``Jose``), and whoever has one of them first
+  keeps it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
+
+import icu
 
 from twisted_chat import errors
 
 MAX_NAME_LENGTH = 24
+#: The most combining marks one letter may carry (Thai and Tibetan stack three).
+MAX_MARKS = 3
+
+#: ICU's checker with its defaults: every check, at the "highly restrictive" level.
+_SPOOF = icu.SpoofChecker()
+#: What ICU finds in a single name that refuses it: scripts mixed as nobody
+#: writes them, digits from several systems, the same mark twice in a row.
+_MIXED = icu.USpoofChecks.RESTRICTION_LEVEL | icu.USpoofChecks.MIXED_NUMBERS
+_REPEATED_MARK = icu.USpoofChecks.INVISIBLE
+#: Accents as Latin, Greek and Cyrillic put them on letters (the combining
+#: diacritical marks blocks): left out when telling names apart by their look.
+_ACCENTS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 #: Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt):
 #: characters that show as nothing.  Most are format characters that names
@@ -66,9 +95,55 @@ def normalise(raw: str, what: str, reserved: frozenset[str] = frozenset()) -> st
         raise errors.NameInvisible(what, _INVISIBLES.sub(_written_out, name))
     if not (name[0].isalpha() and all(_allowed(char) for char in name[1:])):
         raise errors.NameInvalid(what, name)
+    _refuse_spoofing(name, what)
     if key(name) in reserved:
         raise errors.NameReserved(what, name)
+    like = _looks_reserved(reserved)
+    for form in lookalikes(name):
+        if form in like:
+            raise errors.NameReserved(what, name, like[form])
     return name
+
+
+@lru_cache(maxsize=8)
+def _looks_reserved(reserved: frozenset[str]) -> dict[str, str]:
+    """Each form a reserved word looks like, and the word."""
+    return {form: word for word in sorted(reserved) for form in lookalikes(word)}
+
+
+def _refuse_spoofing(name: str, what: str) -> None:
+    """Raise if ``name`` mixes scripts nobody writes together, or stacks marks."""
+    if name.isascii():
+        return  # One script; no marks.
+    found = _SPOOF.check(name)
+    if found & _MIXED:
+        scripts = sorted({icu.Script.getScript(char).getName() for char in name} -
+                         {"Common", "Inherited"})
+        raise errors.NameMixedScripts(what, name, scripts)
+    stacked = 0
+    for char in name:
+        stacked = stacked + 1 if unicodedata.category(char) in ("Mn", "Me", "Mc") else 0
+        if stacked > MAX_MARKS:
+            raise errors.NameStacked(what, MAX_MARKS)
+    if found & _REPEATED_MARK:
+        raise errors.NameStacked(what, MAX_MARKS)
+
+
+@lru_cache(maxsize=4096)
+def lookalikes(name: str) -> frozenset[str]:
+    """
+    The forms under which names that look alike meet: two names look alike
+    when they share one.  The UTS #39 skeleton (``rn`` for ``m``, ``l`` for
+    ``I`` and ``1``, ``a`` for Cyrillic ``а``) of the name as shown and of
+    its key (for case), with the accents of Latin, Greek and Cyrillic letters
+    left out.
+    """
+    return frozenset(_skeleton(form) for form in (name, key(name)))
+
+
+def _skeleton(text: str) -> str:
+    bare = _ACCENTS.sub("", unicodedata.normalize("NFD", text))
+    return str(_SPOOF.getSkeleton(0, bare))
 
 
 def user_name(raw: str) -> str:

@@ -218,8 +218,13 @@ def account(cursor: Any, key: str) -> Account | None:
 
 
 def account_keys(cursor: Any) -> set[str]:
-    cursor.execute("SELECT name_key FROM accounts")
-    return {row[0] for row in cursor.fetchall()}
+    return set(account_names(cursor))
+
+
+def account_names(cursor: Any) -> dict[str, str]:
+    """Every registered name, by its key."""
+    cursor.execute("SELECT name_key, name FROM accounts")
+    return dict(cursor.fetchall())
 
 
 def save_account(cursor: Any, key: str, name: str, hash: str, now: float) -> None:

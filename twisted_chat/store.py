@@ -54,7 +54,8 @@ _log = Logger()
 class Snapshot:
     """What the chat needs from its memory before the first user arrives."""
 
-    accounts: frozenset[str]
+    #: Every registered name as shown, by its key.
+    accounts: dict[str, str]
     rooms: tuple[LastingRoom, ...]
     #: Each registered name's addresses it logged in from, oldest first.
     known: dict[str, list[str]]
@@ -104,7 +105,7 @@ def load(path: str) -> Snapshot:
         cursor = connection.cursor()
         sqlite.index(cursor)  # Lines the last run stored but did not index yet.
         connection.commit()
-        return Snapshot(frozenset(sqlite.account_keys(cursor)), tuple(sqlite.rooms(cursor)),
+        return Snapshot(sqlite.account_names(cursor), tuple(sqlite.rooms(cursor)),
                         sqlite.known_addresses(cursor))
     finally:
         connection.close()
