@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from twisted_chat import events, sqlite
+from twisted_chat import events, searching, sqlite
 from twisted_chat.names import key
 
 
@@ -33,13 +33,25 @@ def texts(lines: list[events.Line]) -> list[str]:
 def test_new_file_gets_the_whole_schema(db: sqlite3.Connection) -> None:
     assert sqlite.version(db) == sqlite.VERSION == 4
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    assert {"messages", "messages_text", "indexed", "accounts", "rooms",
-            "known_addresses"} <= tables
+    assert {"messages", "accounts", "rooms", "known_addresses"} <= tables
+    assert "messages_text" not in tables, "the search index has a file of its own"
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
+def test_the_file_is_the_servers_alone(db: sqlite3.Connection, tmp_path: Path) -> None:
+    """
+    Another process (or connection) cannot lock it and hold up chat, and no
+    ``-shm`` file is mapped (shrunk from outside, one kills its user).
+    """
+    say(db, "lobby", "bob", "mine")
+    other = sqlite3.connect(tmp_path / "chat.db", timeout=0)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        other.execute("BEGIN EXCLUSIVE")
+    assert not (tmp_path / "chat.db-shm").exists()
+
+
 def test_migration_from_version_1(tmp_path: Path) -> None:
-    """A file written by the first schema keeps its lines, and they become searchable."""
+    """A file written by the first schema keeps its lines, and its search copy gets them."""
     path = str(tmp_path / "old.db")
     old = sqlite.connect(path)
     assert sqlite.migrate(old, target=1) == 0
@@ -49,50 +61,26 @@ def test_migration_from_version_1(tmp_path: Path) -> None:
     db = sqlite.connect(path)
     assert sqlite.migrate(db) == 1
     assert sqlite.version(db) == sqlite.VERSION
-    assert texts(sqlite.search(db.cursor(), key("lobby"), ["oolong"], 10)) == [
-        "oolong tea before the upgrade"]
     say(db, "lobby", "bob", "oolong after")
-    assert texts(sqlite.search(db.cursor(), key("lobby"), ["oolong"], 10)) == [
+    copy = sqlite3.connect(searching.path_for(path))
+    searching.prepare(copy)
+    assert searching.catch_up(db.cursor(), copy) == 2
+    assert texts(searching.search(copy.cursor(), key("lobby"), ["oolong"], 10)) == [
         "oolong tea before the upgrade", "oolong after"]
     assert sqlite.migrate(db) == sqlite.VERSION, "migrating again changes nothing"
 
 
-def test_migration_from_version_2(tmp_path: Path) -> None:
-    """Lines the trigger indexed are not indexed twice; the trigger is gone."""
+def test_migration_from_version_3_drops_the_index(tmp_path: Path) -> None:
     path = str(tmp_path / "old.db")
     old = sqlite.connect(path)
-    sqlite.migrate(old, target=2)
-    old.execute("INSERT INTO messages (time, room, room_name, kind, sender, text) "
-                "VALUES (1.0, 'lobby', 'lobby', 'chat', 'bob', 'indexed by the trigger')")
-    old.commit()
+    sqlite.migrate(old, target=3)
+    say(old, "lobby", "bob", "kept")
     old.close()
-
     db = sqlite.connect(path)
-    assert sqlite.migrate(db) == 2
-    assert sqlite.index(db.cursor()) == 0
-    say(db, "lobby", "bob", "indexed in a batch")
-    assert texts(sqlite.search(db.cursor(), key("lobby"), ["indexed"], 10)) == [
-        "indexed by the trigger", "indexed in a batch"]
-    triggers = db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall()
-    assert triggers == []
-
-
-def test_index_adds_only_what_is_new(db: sqlite3.Connection) -> None:
-    say(db, "lobby", "bob", "one", "two")
-    assert sqlite.index(db.cursor()) == 2
-    assert sqlite.index(db.cursor()) == 0
-    say(db, "lobby", "bob", "three")
-    assert sqlite.index(db.cursor()) == 1
-    count = db.execute("SELECT count(*) FROM messages_text WHERE messages_text MATCH 'one'")
-    assert count.fetchone()[0] == 1
-
-
-def test_search_sees_lines_not_yet_indexed(db: sqlite3.Connection) -> None:
-    say(db, "lobby", "bob", "oolong one")
-    sqlite.index(db.cursor())
-    say(db, "lobby", "bob", "oolong two")
-    assert texts(sqlite.search(db.cursor(), key("lobby"), ["oolong"], 10)) == [
-        "oolong one", "oolong two"]
+    assert sqlite.migrate(db) == 3
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert not {"messages_text", "indexed"} & tables
+    assert texts(sqlite.recent(db.cursor(), key("lobby"), 10)) == ["kept"]
 
 
 def test_append_is_all_or_none(db: sqlite3.Connection) -> None:
@@ -124,26 +112,6 @@ def test_recent_is_per_room_oldest_first(db: sqlite3.Connection) -> None:
     assert [line.kind for line in lines] == ["chat", "chat", "emote"]
     assert lines[0] == events.Line(ids[1], 1001.0, "chat", "bob", "two")
     assert texts(sqlite.recent(db.cursor(), key("lobby"), 10, before=ids[2])) == ["one", "two"]
-
-
-def test_search(db: sqlite3.Connection) -> None:
-    say(db, "lobby", "bob", "Oolong TEA is ready", "green tea", "我们喝茶吧", "100% sure",
-        "a_b", 'say "hi"')
-    say(db, "games", "bob", "oolong elsewhere")
-    room = key("lobby")
-    assert texts(sqlite.search(db.cursor(), room, ["oolong"], 10)) == ["Oolong TEA is ready"]
-    assert texts(sqlite.search(db.cursor(), room, ["tea"], 10)) == [
-        "Oolong TEA is ready", "green tea"]
-    assert texts(sqlite.search(db.cursor(), room, ["tea", "green"], 10)) == ["green tea"]
-    assert texts(sqlite.search(db.cursor(), room, ["longtea"], 10)) == []
-    # Shorter than a trigram: found by scanning, in any script.
-    assert texts(sqlite.search(db.cursor(), room, ["喝茶"], 10)) == ["我们喝茶吧"]
-    assert texts(sqlite.search(db.cursor(), room, ["我们喝茶"], 10)) == ["我们喝茶吧"]
-    # Wildcards and quotes are text.
-    assert texts(sqlite.search(db.cursor(), room, ["%"], 10)) == ["100% sure"]
-    assert texts(sqlite.search(db.cursor(), room, ["_"], 10)) == ["a_b"]
-    assert texts(sqlite.search(db.cursor(), room, ['"hi"'], 10)) == ['say "hi"']
-    assert texts(sqlite.search(db.cursor(), room, ["tea"], 1)) == ["green tea"]
 
 
 def test_accounts(db: sqlite3.Connection) -> None:

@@ -14,19 +14,22 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from tests.harness import QUICK_HASHER, Transactions
-from twisted_chat import events
+from twisted_chat import events, searching
 from twisted_chat.accounts import Accounts
 from twisted_chat.errors import TooManyGuesses
+from twisted_chat.groupcommit import MAX_BATCH, MAX_BATCH_TEXT
 from twisted_chat.guessing import MAX_WAIT
+from twisted_chat.searching import Searcher
 from twisted_chat.sqlite import LastingRoom
-from twisted_chat.store import MAX_BATCH, MAX_BATCH_TEXT, IStore, SqliteStore
+from twisted_chat.store import IStore, SqliteStore
 
 
 class StoreTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.transactions = Transactions(immediate=False)
-        # Indexing has tests of its own, below; here it stays out of the counts.
-        self.store = SqliteStore(self.transactions, clock=lambda: 5.0, indexBatch=10**6)
+        self.searches = Transactions(prepare=searching.prepare)
+        self.store = SqliteStore(self.transactions, clock=lambda: 5.0,
+                                 searcher=Searcher(self.searches))
         self.fired: list[Any] = []
 
     def note(self, label: str) -> Any:
@@ -72,7 +75,7 @@ class StoreTests(SynchronousTestCase):
         for _ in range(100):
             self.store.append(self.line(long), "lobby")
         self.transactions.finish()
-        _, [batch], _ = self.transactions.pending[0]
+        _, (batch, _, _), _ = self.transactions.pending[0]
         self.assertEqual(len(batch), MAX_BATCH_TEXT // 1000)
 
     def test_a_failed_operation_fails_alone(self) -> None:
@@ -107,24 +110,34 @@ class StoreTests(SynchronousTestCase):
 
 
 class IndexTests(SynchronousTestCase):
-    """The search index is brought up to date every few lines, before a search, and at close."""
+    """
+    Lines are copied to the search file as they are stored; its index is
+    brought up to date every few lines, before a search, and at close.
+    """
 
     def setUp(self) -> None:
-        self.transactions = Transactions(immediate=False)
-        self.store = SqliteStore(self.transactions, indexBatch=3)
+        self.transactions = Transactions()
+        self.searches = Transactions(immediate=False, prepare=searching.prepare)
+        self.store = SqliteStore(self.transactions,
+                                 searcher=Searcher(self.searches, indexBatch=3))
 
     def indexed(self) -> int:
         self.commit_all()
-        return int(self.transactions.connection.execute(
-            "SELECT upto FROM indexed").fetchone()[0])
+        return int(self.searches.connection.execute("SELECT upto FROM indexed").fetchone()[0])
 
     def commit_all(self) -> None:
-        while self.transactions.pending:
-            self.transactions.finish()
+        while self.searches.pending:
+            self.searches.finish()
 
     def say(self, *texts: str) -> None:
         for text in texts:
             self.store.append(events.Chat(1.0, "lobby", "bob", text), "lobby")
+
+    def test_copied_once_stored(self) -> None:
+        self.say("one", "two")
+        self.commit_all()
+        copied = self.searches.connection.execute("SELECT id, text FROM lines").fetchall()
+        self.assertEqual(copied, [(1, "one"), (2, "two")])
 
     def test_every_batch_of_lines(self) -> None:
         self.say("one", "two")
@@ -140,6 +153,36 @@ class IndexTests(SynchronousTestCase):
         self.store.search("lobby", ["oolong"], 5).addCallback(found.append)
         self.assertEqual(self.indexed(), 1)
         self.assertEqual([line.text for line in found[0]], ["oolong"])
+
+    def test_a_search_waits_for_the_lines_said_before_it(self) -> None:
+        """A line not yet stored when the search is asked for is found all the same."""
+        self.transactions.immediate = False
+        found: list[list[events.Line]] = []
+        self.say("oolong")
+        self.store.search("lobby", ["oolong"], 5).addCallback(found.append)
+        self.commit_all()
+        self.assertEqual(found, [])
+        self.transactions.finish()
+        self.commit_all()
+        self.assertEqual([line.text for line in found[0]], ["oolong"])
+
+    def test_far_behind_it_reads_from_the_history(self) -> None:
+        """
+        Past its backlog, the copy is handed no more lines: it reads them from
+        the history once it has copied what it had, and a search waits for it.
+        """
+        searcher = Searcher(self.searches, maxBacklog=2)
+        self.store = SqliteStore(self.transactions, searcher=searcher)
+        searcher.history = self.store.lines
+        self.say("one", "two", "three", "four", "five")
+        self.assertEqual((searcher.backlog, searcher.behind), (2, 2))
+        found: list[list[events.Line]] = []
+        self.store.search("lobby", ["o"], 10).addCallback(found.append)
+        self.commit_all()
+        self.assertIsNone(searcher.behind)
+        self.assertEqual([line.text for line in found[0]], ["one", "two", "four"])
+        copied = self.searches.connection.execute("SELECT count(*) FROM lines").fetchone()[0]
+        self.assertEqual(copied, 5)
 
     def test_close_indexes_the_rest(self) -> None:
         self.say("one", "two", "three", "four")

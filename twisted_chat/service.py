@@ -79,6 +79,9 @@ class MemoryService(Service):
     def startService(self) -> None:
         super().startService()
         self.hashing.start()
+        # The file's lock at once: a second server on it is stopped at start-up.
+        self.store.start().addErrback(
+            lambda failure: _log.failure("Could not open the database", failure))
 
     def stopService(self) -> Deferred[None]:
         super().stopService()

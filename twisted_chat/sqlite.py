@@ -1,5 +1,6 @@
 """
-The SQLite schema, its migrations, and every statement the store runs.
+The history file's SQLite schema, its migrations, and every statement the
+store runs on it.  (Searching has a file of its own: :mod:`twisted_chat.searching`.)
 
 Everything here is synchronous and takes a DB-API cursor: the store
 (:mod:`twisted_chat.store`) runs it on its own thread through
@@ -64,8 +65,12 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO indexed (upto) SELECT coalesce(max(id), 0) FROM messages;
     """,
     # 4: the addresses each registered name logged in from, so that its owner
-    # is let in past someone guessing its password elsewhere.
+    # is let in past someone guessing its password elsewhere; and the search
+    # index moves to a file of its own (twisted_chat.searching), so that a
+    # search never holds up the writing of chat.
     """
+    DROP TABLE messages_text;
+    DROP TABLE indexed;
     CREATE TABLE known_addresses (
         name_key TEXT NOT NULL REFERENCES accounts (name_key),
         address TEXT NOT NULL,     -- an IPv4 address or an IPv6 /64
@@ -76,10 +81,6 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 VERSION = len(MIGRATIONS)
-
-#: A search term shorter than a trigram cannot use the index; it is matched by scanning.
-_TRIGRAM = 3
-
 
 class SchemaTooNew(Exception):
     """The file was written by a newer twisted-chat: refuse rather than guess."""
@@ -110,10 +111,22 @@ def configure(connection: Any) -> None:
     WAL, so that a commit is one append to the log; ``synchronous=NORMAL``,
     so that a commit survives the server being killed (it is in the kernel's
     hands) without waiting for the disk, which only a power cut can lose.
+
+    The file is the server's alone (``locking_mode=EXCLUSIVE``, set before
+    WAL): no other process can lock it and hold up chat, and the WAL index
+    lives in the server's own memory rather than in a ``-shm`` file mapped
+    into it, which, shrunk from outside, would kill the server with SIGBUS.
+    (A second server on the same file is refused at start-up.)
     """
+    connection.execute("PRAGMA locking_mode = EXCLUSIVE")
     connection.execute("PRAGMA journal_mode = WAL")
     connection.execute("PRAGMA synchronous = NORMAL")
     connection.execute("PRAGMA foreign_keys = ON")
+    # The lock is taken now, not at the first write: a second server on the
+    # same file waits a few seconds for it, then stops, rather than running
+    # beside the first with neither able to store a line.
+    connection.execute("BEGIN EXCLUSIVE")
+    connection.execute("COMMIT")
 
 
 def version(cursor: Any) -> int:
@@ -158,23 +171,6 @@ def append(cursor: Any, messages: Sequence[events.Chat | events.Emote],
     return ids
 
 
-def index(cursor: Any) -> int:
-    """
-    Add the lines stored since the last time to the search index; how many.
-
-    FTS5 indexes a thousand lines at once for the price of a few dozen one
-    by one, so the store calls this every so many lines, and :func:`search`
-    first, so that a search always sees every line.
-    """
-    cursor.execute(
-        "INSERT INTO messages_text (rowid, text) SELECT id, text FROM messages "
-        "WHERE id > (SELECT upto FROM indexed)")
-    added: int = cursor.rowcount
-    if added:
-        cursor.execute("UPDATE indexed SET upto = (SELECT max(id) FROM messages)")
-    return added
-
-
 def recent(cursor: Any, room: str, limit: int, before: int | None = None) -> list[events.Line]:
     """The room's last ``limit`` lines (before the id ``before``), oldest first."""
     cursor.execute(
@@ -183,26 +179,15 @@ def recent(cursor: Any, room: str, limit: int, before: int | None = None) -> lis
     return _lines(reversed(cursor.fetchall()))
 
 
-def search(cursor: Any, room: str, words: Sequence[str], limit: int) -> list[events.Line]:
-    """
-    The room's last ``limit`` lines holding every one of ``words`` (in any
-    case, anywhere in a word), oldest first.
-    """
-    index(cursor)
-    long = [word for word in words if len(word) >= _TRIGRAM]
-    short = [word for word in words if len(word) < _TRIGRAM]
-    where, params = ["room = ?"], [room]
-    if long:
-        where.append("id IN (SELECT rowid FROM messages_text WHERE messages_text MATCH ?)")
-        params.append(" AND ".join('"' + word.replace('"', '""') + '"' for word in long))
-    for word in short:
-        where.append("text LIKE ? ESCAPE '\\'")
-        params.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-                      + "%")
-    cursor.execute(
-        f"SELECT id, time, kind, sender, text FROM messages WHERE {' AND '.join(where)} "
-        "ORDER BY id DESC LIMIT ?", (*params, limit))
-    return _lines(reversed(cursor.fetchall()))
+def after(cursor: Any, id: int, limit: int) -> list[tuple[Any, ...]]:
+    """Up to ``limit`` lines after the id ``id``, in order, as the search file copies them."""
+    cursor.execute("SELECT id, time, room, kind, sender, text FROM messages WHERE id > ? "
+                   "ORDER BY id LIMIT ?", (id, limit))
+    return cursor.fetchall()
+
+
+def last_id(cursor: Any) -> int:
+    return int(cursor.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
 
 
 def _lines(rows: Iterable[Sequence[Any]]) -> list[events.Line]:

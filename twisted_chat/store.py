@@ -6,46 +6,31 @@ Deferred and never blocks the reactor; calls take effect, and their Deferreds
 fire, in the order they were made, so a reply never overtakes the message
 before it.
 
-:class:`SqliteStore` is the default backend: one SQLite connection on its own
-thread (``twisted.enterprise.adbapi``).  It commits by **group commit**: calls
-made while a transaction is running wait, then go together in the next one.
-Under load a transaction carries many lines for the price of one commit;
-when quiet, each line has one of its own.  An ``append``'s Deferred fires only
-once its transaction has committed, and the chat delivers the line only then.
+:class:`SqliteStore` is the default backend: one SQLite connection, the
+file's alone, on its own thread (``twisted.enterprise.adbapi``), writing by
+group commit (:mod:`twisted_chat.groupcommit`): an ``append``'s Deferred
+fires only once its transaction has committed, and the chat delivers the
+line only then.  Searches run on a copy of the lines, with a connection and
+a thread of their own (:mod:`twisted_chat.searching`), so that no search
+holds up the writing of chat.
 """
 
 from __future__ import annotations
 
-import itertools
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from twisted.enterprise import adbapi
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred
 from twisted.logger import Logger
-from twisted.python.failure import Failure
 from zope.interface import Interface, implementer
 
-from twisted_chat import events, sqlite
+from twisted_chat import errors, events, searching, sqlite
+from twisted_chat.groupcommit import FileGuard, GroupCommit, Runner
 from twisted_chat.sqlite import Account, LastingRoom
-
-T = TypeVar("T")
-
-#: Runs a function with a database connection in one transaction, off the reactor.
-Runner = Callable[..., "Deferred[Any]"]
-
-#: The most operations one transaction carries, and the most text: beyond that
-#: a commit saves little, and each reader would be handed a burst of lines in
-#: one reactor pass that a reader with a small buffer takes for a stall.
-MAX_BATCH = 1024
-MAX_BATCH_TEXT = 32 * 1024
-
-#: Lines stored between two updates of the search index: FTS5 costs about
-#: 12 µs a line in batches this size, 40 µs in batches of 20.
-INDEX_BATCH = 1000
 
 _log = Logger()
 
@@ -88,6 +73,9 @@ class IStore(Interface):
     def forgetRoom(key: str) -> Deferred[None]:
         """The room is no longer kept."""
 
+    def start() -> Deferred[None]:
+        """Take hold of the database (its connections, the file's lock), before anyone comes."""
+
     def close() -> Deferred[None]:
         """Finish what was asked, then let go of the database."""
 
@@ -95,16 +83,23 @@ class IStore(Interface):
 def load(path: str) -> Snapshot:
     """
     Open (creating or migrating) the database at ``path``, bring its search
-    index up to date, and read what the chat starts with.  Called once,
-    before the reactor runs, so a schema it cannot use stops the server at
-    start-up.
+    copy level with it, and read what the chat starts with.  Called once,
+    before the reactor runs, so a schema it cannot use, or a file another
+    server holds, stops the server at start-up.
     """
     connection = sqlite.connect(path)
     try:
         sqlite.migrate(connection)
         cursor = connection.cursor()
-        sqlite.index(cursor)  # Lines the last run stored but did not index yet.
-        connection.commit()
+        if path != ":memory:":
+            copy = sqlite3.connect(searching.path_for(path))
+            try:
+                searching.prepare(copy)
+                copied = searching.catch_up(cursor, copy)
+            finally:
+                copy.close()
+            if copied:
+                _log.info("Copied {count} lines to the search index", count=copied)
         return Snapshot(sqlite.account_names(cursor), tuple(sqlite.rooms(cursor)),
                         sqlite.known_addresses(cursor))
     finally:
@@ -123,172 +118,120 @@ def pool(path: str) -> adbapi.ConnectionPool:
                                  cp_openfun=_prepare, cp_noisy=False)
 
 
-Operation = tuple[Callable[..., Any], tuple[Any, ...], "Deferred[Any]"]
-
-
 @implementer(IStore)
 class SqliteStore:
     """
     The SQLite backend.  ``run`` is ``ConnectionPool.runWithConnection`` in
-    the server; the tests give one that runs at once on a connection of theirs.
+    the server; the tests give one that runs at once on a connection of
+    theirs.  Without a ``searcher`` a search is refused.
     """
 
     def __init__(self, run: Runner, clock: Callable[[], float] = time.time,
                  close: Callable[[], None] = lambda: None,
-                 indexBatch: int = INDEX_BATCH) -> None:
-        self._run = run
+                 searcher: searching.Searcher | None = None,
+                 guard: Callable[[], None] | None = None) -> None:
+        self._commit = GroupCommit(run, what="store", batched={_append: _appendMany},
+                                   weigh=_weigh, guard=guard)
         self._clock = clock
         self._closeConnection = close
-        self._waiting: list[Operation] = []
-        self._running = False
-        self._idle: list[Deferred[None]] = []
-        self._indexBatch = indexBatch
-        #: Lines appended since the index was last brought up to date.
-        self._unindexed = 0
-        #: Transactions committed, and the operations they carried: the group commit at work.
-        self.transactions = 0
-        self.operations = 0
+        self._searcher = searcher
 
     @classmethod
     def open(cls, path: str) -> SqliteStore:
         connections = pool(path)
-        return cls(connections.runWithConnection, close=connections.close)
+        guard = None if path == ":memory:" else FileGuard(path)
+        searcher = searching.Searcher.open(searching.path_for(path))
+        store = cls(connections.runWithConnection, close=connections.close, guard=guard,
+                    searcher=searcher)
+        searcher.history = store.lines
+        return store
+
+    @property
+    def transactions(self) -> int:
+        """Transactions committed: with :attr:`operations`, the group commit at work."""
+        return self._commit.transactions
+
+    @property
+    def operations(self) -> int:
+        return self._commit.operations
 
     # IStore
 
     def append(self, message: events.Chat | events.Emote, room: str) -> Deferred[int]:
-        stored = self._call(_append, message, room)
-        self._unindexed += 1
-        if self._unindexed >= self._indexBatch:
-            self._index()
+        stored = self._commit.call(_append, message, room)
+        if self._searcher is not None:
+            stored.addCallback(self._copy, self._searcher, message, room)
         return stored
+
+    @staticmethod
+    def _copy(id: int, searcher: searching.Searcher, message: events.Chat | events.Emote,
+              room: str) -> int:
+        searcher.add(id, message, room)
+        return id
+
+    def lines(self, after: int, limit: int) -> Deferred[list[searching.Row]]:
+        """Up to ``limit`` lines after the id ``after``, as the search copy holds them."""
+        return self._commit.call(sqlite.after, after, limit)
 
     def recent(self, room: str, limit: int,
                before: int | None = None) -> Deferred[list[events.Line]]:
-        return self._call(sqlite.recent, room, limit, before)
+        return self._commit.call(sqlite.recent, room, limit, before)
 
     def search(self, room: str, words: Sequence[str], limit: int) -> Deferred[list[events.Line]]:
-        self._unindexed = 0  # A search indexes what is not yet, first.
-        return self._call(sqlite.search, room, tuple(words), limit)
+        if self._searcher is None:
+            raise errors.HistoryUnavailable()
+        # Once what was said before is stored, and so copied.
+        return self._searcher.search(room, words, limit, after=self._commit.flushed())
 
     def account(self, key: str) -> Deferred[Account | None]:
-        return self._call(sqlite.account, key)
+        return self._commit.call(sqlite.account, key)
 
     def saveAccount(self, key: str, name: str, hash: str) -> Deferred[None]:
-        return self._call(sqlite.save_account, key, name, hash, self._clock())
+        return self._commit.call(sqlite.save_account, key, name, hash, self._clock())
 
     def rememberAddress(self, key: str, address: str, keep: int) -> Deferred[None]:
-        return self._call(sqlite.remember_address, key, address, keep, self._clock())
+        return self._commit.call(sqlite.remember_address, key, address, keep, self._clock())
 
     def saveRoom(self, key: str, room: LastingRoom) -> Deferred[None]:
-        return self._call(sqlite.save_room, key, room, self._clock())
+        return self._commit.call(sqlite.save_room, key, room, self._clock())
 
     def forgetRoom(self, key: str) -> Deferred[None]:
-        return self._call(sqlite.forget_room, key)
+        return self._commit.call(sqlite.forget_room, key)
+
+    def start(self) -> Deferred[None]:
+        # A first operation opens the connection, whose set-up takes the lock.
+        started = self._commit.call(_nothing)
+        if self._searcher is not None:
+            searcher = self._searcher
+            started.addCallback(lambda _: searcher.start())
+        return started
 
     def close(self) -> Deferred[None]:
-        if self._unindexed:
-            self._index()
-        done = self._whenIdle()
+        done = self._commit.flushed()
+        done.addCallback(lambda _: self._commit.faults.summarise())
         done.addCallback(lambda _: self._closeConnection())
+        if self._searcher is not None:
+            searcher = self._searcher
+            done.addCallback(lambda _: searcher.close())
         return done
 
-    def _index(self) -> None:
-        """Index the lines not yet indexed, after those already asked for."""
-        self._unindexed = 0
-        self._call(sqlite.index).addErrback(
-            lambda failure: _log.failure("Indexing failed; the next search tries again", failure))
 
-    # Group commit
-
-    def _call(self, operation: Callable[..., T], *args: Any) -> Deferred[T]:
-        result: Deferred[T] = Deferred()
-        self._waiting.append((operation, args, result))
-        self._next()
-        return result
-
-    def _next(self) -> None:
-        if self._running:
-            return
-        if not self._waiting:
-            idle, self._idle = self._idle, []
-            for waiter in idle:
-                waiter.callback(None)
-            return
-        size = _batchSize(self._waiting)
-        batch, self._waiting = self._waiting[:size], self._waiting[size:]
-        self._running = True
-        self._run(_transaction, [(operation, args) for operation, args, _ in batch]) \
-            .addBoth(self._committed, batch)
-
-    def _committed(self, outcome: list[Any] | Failure, batch: list[Operation]) -> None:
-        self._running = False
-        self.transactions += 1
-        self.operations += len(batch)
-        if isinstance(outcome, Failure):
-            _log.failure("A transaction of {count} operations failed", outcome,
-                         count=len(batch))
-            for _, _, result in batch:
-                result.errback(outcome)
-        else:
-            for (_, _, result), answer in zip(batch, outcome, strict=True):
-                if isinstance(answer, Failure):
-                    result.errback(answer)
-                else:
-                    result.callback(answer)
-        self._next()
-
-    def _whenIdle(self) -> Deferred[None]:
-        if not self._running and not self._waiting:
-            return succeed(None)
-        waiter: Deferred[None] = Deferred()
-        self._idle.append(waiter)
-        return waiter
+def _nothing(cursor: Any) -> None:
+    """An operation that asks the database for nothing (but a connection)."""
 
 
-def _batchSize(waiting: list[Operation]) -> int:
-    """How many of the waiting operations go in the next transaction."""
-    text = 0
-    for count, (operation, args, _) in enumerate(waiting[:MAX_BATCH]):
-        if operation is _append:
-            text += len(args[0].text)
-            if text > MAX_BATCH_TEXT and count:
-                return count
-    return min(len(waiting), MAX_BATCH)
+def _weigh(operation: Callable[..., Any], args: tuple[Any, ...]) -> int:
+    """A line's text counts toward a transaction's bound."""
+    return len(args[0].text) if operation is _append else 0
 
 
 def _append(cursor: Any, message: events.Chat | events.Emote, room: str) -> int:
     """
-    One line, as an operation: :func:`_transaction` stores a run of these in
+    One line, as an operation: a run of these goes to :func:`_appendMany` as
     one statement, so this is what the queue holds, rarely what runs.
     """
     return sqlite.append(cursor, [message], [room])[0]
 
 
-def _transaction(connection: sqlite3.Connection,
-                 operations: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> list[Any]:
-    """
-    On the database's thread: every operation in order, in one transaction
-    (the runner commits it).  One that fails (a constraint) fails alone: SQLite
-    undoes just that statement.  Lines appended one after another are stored
-    in one statement, and stand or fall together.
-    """
-    cursor = connection.cursor()
-    answers: list[Any] = []
-    for append, run in itertools.groupby(operations, key=lambda op: op[0] is _append):
-        if append:
-            calls = [args for _, args in run]
-            outcome = _attempt(sqlite.append, cursor, [message for message, _ in calls],
-                               [room for _, room in calls])
-            answers.extend(outcome if isinstance(outcome, list) else [outcome] * len(calls))
-        else:
-            answers.extend(_attempt(operation, cursor, *args) for operation, args in run)
-    return answers
-
-
-def _attempt(operation: Callable[..., Any], *args: Any) -> Any:
-    """The operation's result, or its failure if the database refused it."""
-    try:
-        return operation(*args)
-    except sqlite3.DatabaseError:
-        return Failure()
+def _appendMany(cursor: Any, calls: list[tuple[events.Chat | events.Emote, str]]) -> list[int]:
+    return sqlite.append(cursor, [message for message, _ in calls], [room for _, room in calls])
