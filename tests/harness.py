@@ -18,11 +18,12 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransportWithDisconnection
 
-from twisted_chat import sqlite
+from twisted_chat import searching, sqlite
 from twisted_chat.accounts import Accounts
 from twisted_chat.factory import ChatFactory
 from twisted_chat.limits import UNLIMITED, Limits
 from twisted_chat.model import Chat
+from twisted_chat.searching import Searcher
 from twisted_chat.store import SqliteStore
 
 #: Argon2 at its cheapest: the tests check what is stored, not how hard it is to crack.
@@ -35,9 +36,10 @@ class Transactions:
     transaction runs when :meth:`finish` says, or at once if ``immediate``.
     """
 
-    def __init__(self, path: str = ":memory:", immediate: bool = True) -> None:
+    def __init__(self, path: str = ":memory:", immediate: bool = True,
+                 prepare: Callable[[sqlite3.Connection], object] = sqlite.migrate) -> None:
         self.connection = sqlite.connect(path)
-        sqlite.migrate(self.connection)
+        prepare(self.connection)
         self.immediate = immediate
         self.pending: list[tuple[Callable[..., Any], tuple[Any, ...], Deferred[Any]]] = []
         self.broken = False
@@ -70,6 +72,17 @@ class Transactions:
 START = 1_800_000_000.0
 
 
+def only(**limits: object) -> Limits:
+    """Limits with only the given ones on."""
+    fields = {name: getattr(UNLIMITED, name) for name in UNLIMITED.__dataclass_fields__}
+    return Limits(**{**fields, **limits})  # type: ignore[arg-type]
+
+
+def limited(**limits: object) -> Server:
+    """A server with only the given limits on."""
+    return Server(limits=only(**limits))
+
+
 class Server:
     """
     A chat server on a ``Clock``.
@@ -79,14 +92,23 @@ class Server:
     """
 
     def __init__(self, maxLine: int = 1024, limits: Limits = UNLIMITED,
-                 memory: Transactions | None = None, **chat: Any) -> None:
-        """With ``memory``, the chat keeps history and accounts in it (SQLite, no threads)."""
+                 memory: Transactions | None = None, searches: Transactions | None = None,
+                 searchTime: float = searching.SEARCH_TIME, **chat: Any) -> None:
+        """
+        With ``memory``, the chat keeps history and accounts in it (SQLite, no
+        threads), and its search copy in ``searches`` (one made here if none).
+        """
         self.clock = Clock()
         self.clock.advance(START)
         self.transactions = memory
         if memory is not None:
             memory.clock = self.clock
-            self.store = SqliteStore(memory, clock=self.clock.seconds)
+            #: The search copy's transactions: at once, unless the test says otherwise.
+            self.searches = searches or Transactions(prepare=searching.prepare)
+            self.searches.clock = self.clock
+            searcher = Searcher(self.searches, searchTime=searchTime)
+            self.store = SqliteStore(memory, clock=self.clock.seconds, searcher=searcher)
+            searcher.history = self.store.lines
             cursor = memory.connection.cursor()
             chat.setdefault("replay", 20)
             chat.setdefault("lasting", sqlite.rooms(cursor))

@@ -9,20 +9,13 @@ from __future__ import annotations
 
 from ipaddress import ip_network
 
-from harness import Server, Transactions
+from harness import Server, Transactions, limited, only
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.testing import StringTransportWithDisconnection
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
-from twisted_chat.limits import UNLIMITED, Limits
-
-UNLIMITED_FIELDS = {name: getattr(UNLIMITED, name) for name in UNLIMITED.__dataclass_fields__}
-
-
-def limited(**limits: object) -> Server:
-    """A server with only the given limits on."""
-    return Server(limits=Limits(**{**UNLIMITED_FIELDS, **limits}))  # type: ignore[arg-type]
+from twisted_chat.limits import Limits
 
 
 class LoginTimeoutTests(SynchronousTestCase):
@@ -296,8 +289,7 @@ class AcrossConnectionsTests(SynchronousTestCase):
         A registered name's lasting rooms stay after it logs out, and count:
         it cannot make more across logins, nor register one made by another.
         """
-        server = Server(memory=Transactions(), limits=Limits(
-            **{**UNLIMITED_FIELDS, "rooms_per_user": 2}))
+        server = Server(memory=Transactions(), limits=only(rooms_per_user=2))
         keeper = server.login("keeper")
         keeper.send("/register oolong-42")
         for room in ["one", "two"]:

@@ -6,11 +6,17 @@ a bystander gets.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from conftest import DEADLINE, LineClient, RunningServer
+from conftest import DEADLINE, TWISTD, LineClient, RunningServer
+
+from twisted_chat import events, sqlite
 
 #: The start_server fixture: options in, a running twistd out.
 Start = Callable[..., RunningServer]
@@ -264,3 +270,104 @@ def test_a_wave_of_guessers_and_the_owner(start_server: Start) -> None:
         "the last guessers still wait for their turn"
     checked = [guesser for guesser in guessers if guesser not in refused]
     assert [guesser.readline() for guesser in checked] == ["! Wrong password for 'alice'."] * 5
+
+
+def prefill(path: Path, room: str, count: int) -> None:
+    """A history of ``count`` lines in ``room``, written before the server starts."""
+    database = sqlite.connect(str(path))
+    sqlite.migrate(database)
+    for start in range(0, count, 10_000):
+        lines = [events.Chat(1.0, room, "filler", f"line {index} abcdefghijklmnopqrstuvwxy")
+                 for index in range(start, min(start + 10_000, count))]
+        sqlite.append(database.cursor(), lines, [room] * len(lines))
+    database.commit()
+    database.close()
+
+
+def test_searches_hold_up_no_chat(start_server: Start, tmp_path: Path) -> None:
+    """
+    On a 200,000-line history, a search of 300 one-letter words is refused
+    (eight at most); then ten searches of eight short words that match
+    nothing, each a scan of the whole room, run one after another while the
+    watcher in the main room chats: the watcher's five round trips are done
+    before the last search is answered, and an eleventh search in the same
+    minute is refused.
+    """
+    prefill(tmp_path / "twisted-chat.db", "big", 200_000)
+    server = start_server()
+    watcher = server.connect(source="127.0.0.2").login("watcher")
+    searcher = server.connect().login("searcher")
+    searcher.send("/create big")
+    searcher.expect("= Last 20 lines in big:")
+    searcher.send("/search " + " ".join(chr(ord("a") + index % 26) for index in range(300)))
+    searcher.expect("! A search takes at most 8 words. Leave some out.")
+    for _ in range(10):
+        searcher.send("/search a b c d e f g z")
+    for index in range(5):
+        watcher.send(f"ping {index}")
+        watcher.expect(f"<watcher> ping {index}")
+    assert still_open(searcher) and searcher.pending.count(b"= No lines in big match") < 10, \
+        "the watcher's lines waited for the searches"
+    for _ in range(10):
+        searcher.expect("= No lines in big match a b c d e f g z.")
+    searcher.send("/search tea")
+    searcher.expect("! You are searching too fast: at most 10 a minute.")
+
+
+def test_another_process_cannot_lock_the_database(start_server: Start, tmp_path: Path) -> None:
+    """
+    Another process tries to lock the database for 20 s: it cannot (the
+    server holds its file alone), and the watcher's lines and /who are
+    answered as usual.
+    """
+    server = start_server()
+    watcher = server.connect().login("watcher")
+    locker = subprocess.run(
+        [sys.executable, "-c", "import sqlite3, time\n"
+         f"c = sqlite3.connect({str(tmp_path / 'twisted-chat.db')!r}, timeout=1)\n"
+         "c.execute('BEGIN EXCLUSIVE'); time.sleep(20)"],
+        capture_output=True, text=True, timeout=DEADLINE)
+    assert "database is locked" in locker.stderr
+    watcher.send("still stored")
+    watcher.expect("<watcher> still stored")
+    watcher.send("/who")
+    watcher.expect("= Online (1):")
+
+
+def test_the_database_gone_while_running(start_server: Start, tmp_path: Path) -> None:
+    """
+    The database's directory is removed while users chat: from then on each
+    line is refused with a word why (and none is delivered, which would be
+    a lie: it is stored nowhere), the log says so, and the server goes on.
+    """
+    directory = tmp_path / "data"
+    directory.mkdir()
+    server = start_server("--db", str(directory / "chat.db"))
+    alice = server.connect().login("alice")
+    watcher = server.connect(source="127.0.0.2").login("watcher")
+    alice.send("before")
+    watcher.expect("<alice> before")
+    alice.expect("<alice> before")
+    shutil.rmtree(directory)
+    for index in range(20):
+        alice.send(f"after {index}")
+    told = [alice.readline() for _ in range(20)]
+    assert told == ["! Your message could not be stored, so it was not sent. Try again."] * 20
+    watcher.send("/who")
+    seen = watcher.expect("= Online (2):")
+    assert not [line for line in seen if "after" in line]
+    assert "chat.db is gone" in server.log_text()
+    assert server.terminate() == 0
+
+
+def test_a_second_server_on_the_same_file_stops(start_server: Start, tmp_path: Path) -> None:
+    """The file is one server's: a second on it says why and exits; the first goes on."""
+    server = start_server()
+    second = subprocess.run([TWISTD, "-n", "--pidfile=", "chat", "--port", "tcp:0"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=DEADLINE * 2)
+    assert second.returncode != 0
+    assert "twisted-chat.db: database is locked (the server holds its file alone" in \
+        second.stdout + second.stderr
+    alice = server.connect().login("alice")
+    alice.send("still here")
+    alice.expect("<alice> still here")

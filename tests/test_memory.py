@@ -13,9 +13,11 @@ from pathlib import Path
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.harness import Server, Transactions
-from twisted_chat import sqlite
+from tests.harness import Server, Transactions, only
+from twisted_chat import events, searching, sqlite
+from twisted_chat.factory import OVERDUE_INTERVAL
 from twisted_chat.model import MAX_UNSTORED
+from twisted_chat.outbox import WAIT as OUTBOX_WAIT
 
 
 def chat_lines(lines: list[str]) -> list[str]:
@@ -73,6 +75,28 @@ class DeliveryTests(SynchronousTestCase):
         self.assertEqual(lines[:2], ["<alice> oolong tea", "= 1 line in lobby matching oolong:"])
         self.assertTrue(lines[2].endswith("] <alice> oolong tea"), lines[2])
         self.assertEqual(lines[-1], "*** Goodbye, alice.")
+
+    def test_a_store_that_hangs_holds_nobody_up_for_long(self) -> None:
+        """
+        The store does not answer: within two seconds bob has his /who, and
+        alice is told her line was not stored; when the store answers at
+        last, the line is not delivered after all.
+        """
+        self.server.factory.doStart()
+        self.alice.send("lost in the store")
+        self.bob.send("/who")
+        self.assertEqual(self.bob.lines(), [])
+        self.server.clock.advance(OUTBOX_WAIT + OVERDUE_INTERVAL)
+        self.assertEqual(self.bob.lines(), ["= Online (2):", "=   alice (in lobby)",
+                                            "=   bob (in lobby)"])
+        self.assertEqual(self.alice.lines(), [
+            "! Your message could not be stored, so it was not sent. Try again."])
+        self.commit_all()
+        self.assertEqual(self.alice.lines() + self.bob.lines(), [])
+        self.alice.send("the store is back")
+        self.commit_all()
+        self.assertEqual(self.bob.lines(), ["<alice> the store is back"])
+        self.server.factory.doStop()
 
     def test_group_commit(self) -> None:
         """Lines said while a transaction runs go together in the next one."""
@@ -207,6 +231,61 @@ class HistoryTests(SynchronousTestCase):
         self.alice.clear()
         self.assertEqual(self.listing("/history"), ["= Nothing has been said in games yet."])
 
+    def test_at_most_eight_words(self) -> None:
+        self.assertEqual(self.listing("/search " + " ".join("abcdefghi")),
+                         ["! A search takes at most 8 words. Leave some out."])
+        self.assertEqual(self.listing("/search " + " ".join("tea " * 20)),
+                         ["= 3 lines in lobby matching " + " ".join("tea " * 20).strip() + ":",
+                          "<alice> two tea", "<alice> four TEA", "* alice pours tea"])
+
+    def test_searches_a_minute(self) -> None:
+        server = Server(memory=Transactions(), limits=only(search_rate=2))
+        alice = server.login("alice")
+        alice.send("/search tea")
+        alice.send("/search tea")
+        alice.clear()
+        alice.send("/search tea")
+        self.assertEqual(alice.lines(), ["! You are searching too fast: at most 2 a minute. "
+                                         "Try again in 1 minute."])
+
+    def test_a_search_past_its_time_is_stopped(self) -> None:
+        server = Server(memory=Transactions(), searchTime=0.0005)
+        alice = server.login("alice")
+        messages = [events.Chat(1.0, "lobby", "bob", f"line {n} abcdefghijklmnopqrstuvwxy")
+                    for n in range(20_000)]
+        assert server.transactions is not None
+        sqlite.append(server.transactions.connection.cursor(), messages, ["lobby"] * 20_000)
+        assert server.searches is not None
+        searching.catch_up(server.transactions.connection.cursor(), server.searches.connection)
+        alice.send("/search a b c d e f g z")
+        self.assertEqual(alice.lines(), ["! That search took more than 0.0005 seconds and was "
+                                         "stopped. Use fewer short words, or longer ones."])
+        alice.send("/search line 19999")
+        self.assertIn("= 1 line in lobby matching line 19999:", alice.lines())
+
+    def test_a_search_holds_up_nobody_else(self) -> None:
+        """
+        While alice's search runs, bob's lines reach everyone, alice
+        included; what alice does next waits for her answer.
+        """
+        searches = Transactions(immediate=False, prepare=searching.prepare)
+        server = Server(memory=Transactions(), searches=searches)
+        alice, bob = server.logins("alice", "bob")
+        alice.send("oolong")
+        searches.finish()  # the copy of "oolong"
+        alice.clear()
+        bob.clear()
+        alice.send("/search oolong")
+        alice.send("after my search")
+        bob.send("meanwhile")
+        self.assertEqual(alice.lines(), ["<bob> meanwhile"])
+        self.assertEqual(bob.lines(), ["<bob> meanwhile"])
+        while searches.pending:
+            searches.finish()
+        lines = alice.lines()
+        self.assertEqual(lines[0], "= 1 line in lobby matching oolong:")
+        self.assertEqual(lines[-1], "<alice> after my search")
+
     def test_json(self) -> None:
         self.alice.send("/format json")
         self.alice.clear()
@@ -339,6 +418,11 @@ class LastingRoomTests(SynchronousTestCase):
         self.bob.send("/create games")
         self.bob.clear()
 
+    def stop(self) -> None:
+        """Let go of the file, as a server that stops does."""
+        assert self.server.transactions is not None
+        self.server.transactions.connection.close()
+
     def test_register_and_outlive_everyone(self) -> None:
         self.bob.send("/room register")
         self.bob.send("/topic Go and chess")
@@ -348,7 +432,9 @@ class LastingRoomTests(SynchronousTestCase):
         carol.send("list")
         self.assertIn("=   games (0): Go and chess", carol.lines())
 
-        # A new server on the same file: the room, its topic and its keeper are back.
+        # A new server on the same file (the old one stopped, as it holds the
+        # file alone): the room, its topic and its keeper are back.
+        self.stop()
         again = Server(memory=Transactions(str(self.path)))
         carol = again.login("carol")
         carol.send("/join games")
@@ -388,5 +474,6 @@ class LastingRoomTests(SynchronousTestCase):
         self.bob.send("/leave")
         self.bob.send("/list")
         self.assertIn("= Rooms (1):", self.bob.lines())
+        self.stop()
         connection = sqlite.connect(str(self.path))
         self.assertEqual(sqlite.rooms(connection.cursor()), [])

@@ -57,6 +57,28 @@ class OutboxTests(SynchronousTestCase):
         self.assertEqual(self.done, [("say_many", [("a",), ("b",)]), "between",
                                      ("say_many", [("c",)])])
 
+    def test_a_slot_that_waits_too_long_gives_up(self) -> None:
+        """
+        Past the wait, an unfilled slot sends what it was given for that case,
+        what waited behind it goes, and what it is filled with later is dropped.
+        """
+        clock = Clock()
+        outbox = Outbox(clock=clock.seconds, wait=2)
+        slow = outbox.hold(self.note, "too late")
+        outbox.call(self.note, "behind it")
+        clock.advance(1)
+        later = outbox.hold(self.note, "later too late")
+        outbox.call(self.note, "behind the later one")
+        outbox.expire()
+        self.assertEqual(self.done, [])
+        clock.advance(1)
+        outbox.expire()
+        self.assertEqual(self.done, ["too late", "behind it"])
+        outbox.release(slow, self.note, "stored after all")
+        outbox.release(later, self.note, "in time")
+        self.assertEqual(self.done, ["too late", "behind it", "in time", "behind the later one"])
+        self.assertFalse(outbox.busy)
+
     def test_a_failing_output_does_not_stop_the_rest(self) -> None:
         slot = self.outbox.hold()
         self.outbox.call(self.note, "after")

@@ -416,6 +416,30 @@ class HistoryUnavailable(ChatError):
         super().__init__("The history could not be read just now. Try again.")
 
 
+class SearchTooManyWords(ChatError):
+    code = "usage"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"A search takes at most {limit} words. Leave some out.")
+
+
+class SearchTooSlow(ChatError):
+    """Raised on the search's own thread, past its time: the search stops there."""
+
+    code = "search-too-slow"
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"That search took more than {seconds:g} seconds and was stopped. "
+                         "Use fewer short words, or longer ones.")
+
+
+class SearchBusy(ChatError):
+    code = "search-busy"
+
+    def __init__(self) -> None:
+        super().__init__("Too many searches are running just now. Try again in a moment.")
+
+
 class NotANumber(ChatError):
     code = "usage"
 

@@ -26,6 +26,8 @@ from twisted_chat.protocol import ChatProtocol
 _log = Logger()
 
 DEFAULT_MAX_LINE = 1024
+#: How often output held too long behind a store that does not answer is let go.
+OVERDUE_INTERVAL = 0.5
 
 
 class Refusal(Protocol):
@@ -54,14 +56,17 @@ class ChatFactory(ServerFactory):
         self._sweeper.clock = reactor
         self._crowds = LoopingCall(chat.tell_crowds)
         self._crowds.clock = reactor
+        self._overdue = LoopingCall(chat.expire)
+        self._overdue.clock = reactor
 
     def startFactory(self) -> None:
         self._sweeper.start(MINUTE, now=False)
+        self._overdue.start(OVERDUE_INTERVAL, now=False)
         if self.chat.limits.crowd:
             self._crowds.start(CROWD_INTERVAL, now=False)
 
     def stopFactory(self) -> None:
-        for timer in (self._sweeper, self._crowds):
+        for timer in (self._sweeper, self._crowds, self._overdue):
             if timer.running:
                 timer.stop()
 

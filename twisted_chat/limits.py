@@ -56,6 +56,8 @@ class Limits:
     join_rate: int = 20
     create_rate: int = 5
     msg_targets: int = 10
+    #: Searches of the history a minute.
+    search_rate: int = 10
     #: Members above which a room hears arrivals and departures as a summary
     #: every CROWD_INTERVAL seconds, not one by one (which costs N² to fill a room).
     crowd: int = 100
@@ -71,7 +73,8 @@ DEFAULTS = Limits()
 #: What the unit tests and a trusted deployment use: nothing is limited.
 UNLIMITED = Limits(flood_rate=0, input_rate=0, sendq=0, max_connections=0, max_per_ip=0,
                    conn_rate=0, login_lines=0, login_timeout=0, max_rooms=0, rooms_per_user=0,
-                   nick_rate=0, join_rate=0, create_rate=0, msg_targets=0, crowd=0)
+                   nick_rate=0, join_rate=0, create_rate=0, msg_targets=0, search_rate=0,
+                   crowd=0)
 
 
 class Window:

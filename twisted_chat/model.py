@@ -48,6 +48,8 @@ CROWD_NAMES = 20
 #: A user with this many lines waiting to be stored is not read until half are.
 MAX_UNSTORED = 64
 SEARCH_LIMIT = 20
+#: The most words a search may hold: each short one is a scan of the room's lines.
+MAX_SEARCH_WORDS = 8
 
 _log = Logger()
 
@@ -202,7 +204,7 @@ class Chat:
         self.accounts = accounts
         self.schedule = schedule
         self.log = log if log is not None else LogQuota()
-        self.outbox = Outbox(batches={broadcast: broadcast_runs}, schedule=schedule)
+        self.outbox = Outbox(batches={broadcast: broadcast_runs}, schedule=schedule, clock=clock)
         self.quotas = Quotas(limits, clock)
         #: The server is stopping: everyone is told goodbye, and not of each other's going.
         self.stopping = False
@@ -391,7 +393,7 @@ class Chat:
         if self.store is None:
             self._broadcast(event, room.members)
             return
-        slot = self.outbox.hold()
+        slot = self.outbox.hold(self._storedTooLate, user)
         user.unstored += 1
         if user.unstored == MAX_UNSTORED:
             user.client.pauseInput()
@@ -404,7 +406,12 @@ class Chat:
 
     def _stored(self, id: int, slot: Slot, user: User, event: events.Chat | events.Emote,
                 room: Room, said: int, recipients: list[User]) -> None:
-        self._unstored(user)
+        if slot.expired:
+            # Its sender was told it could not be stored; it is in the history all the same.
+            self.log.info("lines stored late", "A line of {name} was stored after its sender "
+                          "was told it could not be", name=user.name)
+        else:
+            self._unstored(user)
         if room.recent is not None:
             room.recent.add(said, events.Line(id, event.time, event.kind, event.sender,
                                               event.text))
@@ -413,9 +420,21 @@ class Chat:
         self.outbox.release(slot, broadcast, replace(event, id=id), recipients)
 
     def _notStored(self, failure: Any, slot: Slot, user: User) -> None:
+        if not slot.expired:
+            self._unstored(user)
+            self.outbox.release(slot, user.client.send, self._notStoredError())
+
+    def _storedTooLate(self, user: User) -> None:
+        """A line the store has not taken in time: its sender is told, and the rest goes on."""
         self._unstored(user)
-        self.outbox.release(slot, user.client.send, events.Error(
-            self.clock(), errors.NotStored.code, errors.NotStored().message))
+        user.client.send(self._notStoredError())
+
+    def _notStoredError(self) -> events.Error:
+        return events.Error(self.clock(), errors.NotStored.code, errors.NotStored().message)
+
+    def expire(self) -> None:
+        """Give up waiting on what the store has not answered in time (every so often)."""
+        self.outbox.expire()
 
     @staticmethod
     def _unstored(user: User) -> None:
@@ -536,18 +555,48 @@ class Chat:
         room = self.room_of(user)
         self.recall(user, "history", self.store.recent(room.key, min(count, MAX_HISTORY)))
 
-    def search(self, user: User, query: str) -> None:
-        """Lines of the user's room holding every word of ``query``, to the user."""
+    def search(self, user: User, query: str) -> Deferred[None]:
+        """
+        Lines of the user's room holding every word of ``query``, to the user:
+        at most :data:`MAX_SEARCH_WORDS` words, and ``--search-rate`` searches
+        a minute.  Fires once the answer is told.
+
+        A search may take a while (seconds, at worst): its answer holds up
+        nobody else's output, as a stored line's does.  It is told when it
+        comes, and the searcher's own lines wait for it (the state holds
+        them), so that what they do next comes after it.
+        """
         if self.store is None:
             raise errors.NoHistory()
+        words = list(dict.fromkeys(query.split()))
+        if len(words) > MAX_SEARCH_WORDS:
+            raise errors.SearchTooManyWords(MAX_SEARCH_WORDS)
+        searches = self.quotas.check("search", user.who, self.limits.search_rate, "searching")
         room = self.room_of(user)
-        self.recall(user, "search", self.store.search(room.key, query.split(), SEARCH_LIMIT),
-                    query)
+        found = self.store.search(room.key, words, SEARCH_LIMIT)
+        self.quotas.record(searches)
 
-    def recall(self, user: User, reason: str, lines: Any, query: str | None = None) -> None:
-        """Show the user lines being read from the store, in their place in the output."""
+        def answer(lines: list[events.Line]) -> None:
+            self.tell(user.client, events.History(self.clock(), room.name, "search",
+                                                  tuple(lines), query))
+
+        return found.addCallbacks(answer, self._unavailable, errbackArgs=(user,))
+
+    def _unavailable(self, failure: Any, user: User) -> None:
+        """What the store could not answer: a bound it met (a search too slow) says so."""
+        error = failure.value if failure.check(errors.ChatError) else errors.HistoryUnavailable()
+        self.tell(user.client, events.Error(self.clock(), error.code, error.message))
+
+    def recall(self, user: User, reason: str, lines: Any) -> None:
+        """
+        Show the user lines being read from the store, in their place in the
+        output: a read of the history's last lines is as quick as storing one.
+        """
         room = self.room_of(user)
-        slot = self.outbox.hold()
+        unavailable = events.Error(self.clock(), errors.HistoryUnavailable.code,
+                                   errors.HistoryUnavailable().message)
+        slot = self.outbox.hold(None) if reason == "replay" else \
+            self.outbox.hold(user.client.send, unavailable)
 
         def found(result: list[events.Line]) -> None:
             # A replay is for entering the room: pointless once gone from it.
@@ -557,12 +606,10 @@ class Chat:
                 self.outbox.release(slot)
                 return
             self.outbox.release(slot, user.client.send, events.History(
-                self.clock(), room.name, reason, tuple(result), query))
+                self.clock(), room.name, reason, tuple(result)))
 
         def failed(failure: Any) -> None:
-            self.outbox.release(slot, user.client.send, events.Error(
-                self.clock(), errors.HistoryUnavailable.code,
-                errors.HistoryUnavailable().message))
+            self.outbox.release(slot, user.client.send, unavailable)
 
         lines.addCallbacks(found, failed)
 

@@ -6,6 +6,11 @@ the chat decides in that moment (a presence notice, a reply, a close) must not
 overtake it.  So a line waiting to be stored takes a *slot*, and everything
 decided after it waits behind that slot; when nothing waits, output goes at
 once, so a chat without storage pays nothing.
+
+A store that hangs must not hold everyone's output with it: a slot still
+unfilled :data:`WAIT` seconds after it was taken is filled with what it was
+given for that case (the sender is told the line was not stored), and what
+waited behind it goes on (:meth:`Outbox.expire`, every so often).
 """
 
 from __future__ import annotations
@@ -16,19 +21,30 @@ from typing import Any
 
 from twisted.logger import Logger
 
+#: Seconds output may wait behind a slot before the slot gives up.
+WAIT = 2.0
+
 _log = Logger()
 
 
 class Slot:
-    """A place in the queue whose output is not decided yet."""
+    """
+    A place in the queue whose output is not decided yet.  ``since`` is when
+    it was taken; ``late`` what it sends if it is still undecided past the
+    wait, and it is then ``expired``: what is decided for it later is dropped.
+    """
 
-    __slots__ = ("action", "args", "ready")
+    __slots__ = ("action", "args", "expired", "late", "ready", "since")
 
     def __init__(self, action: Callable[..., object] | None = None, args: tuple[Any, ...] = (),
-                 ready: bool = False) -> None:
+                 ready: bool = False, since: float = 0.0,
+                 late: tuple[Callable[..., object], tuple[Any, ...]] | None = None) -> None:
         self.action = action
         self.args = args
         self.ready = ready
+        self.since = since
+        self.late = late
+        self.expired = False
 
 
 class Outbox:
@@ -45,11 +61,14 @@ class Outbox:
 
     def __init__(self, batches: dict[Callable[..., object],
                                      Callable[[list[tuple[Any, ...]]], object]] | None = None,
-                 schedule: Callable[[Callable[[], None]], object] | None = None) -> None:
+                 schedule: Callable[[Callable[[], None]], object] | None = None,
+                 clock: Callable[[], float] = lambda: 0.0, wait: float = WAIT) -> None:
         self._queue: deque[Slot] = deque()
         self._batches = batches or {}
         self._schedule = schedule
         self._scheduled = False
+        self._clock = clock
+        self._wait = wait
 
     @property
     def busy(self) -> bool:
@@ -63,21 +82,41 @@ class Outbox:
         else:
             action(*args)
 
-    def hold(self) -> Slot:
-        """A place for output decided later (when a line is stored, or a read answered)."""
-        slot = Slot()
+    def hold(self, late: Callable[..., object] | None = None, *args: Any) -> Slot:
+        """
+        A place for output decided later (when a line is stored, or a read
+        answered); ``late(*args)`` goes in its place if that takes too long.
+        """
+        slot = Slot(since=self._clock(), late=None if late is None else (late, args))
         self._queue.append(slot)
         return slot
 
     def release(self, slot: Slot, action: Callable[..., object] | None = None,
                 *args: Any) -> None:
         """Fill ``slot`` (with nothing, if ``action`` is None) and send what is no longer held."""
+        if slot.expired:
+            return
         slot.action, slot.args, slot.ready = action, args, True
         if self._schedule is None:
             self.flush()
         elif not self._scheduled and self._queue[0].ready:
             self._scheduled = True
             self._schedule(self.flush)
+
+    def expire(self) -> None:
+        """Give up on the slots at the head that waited too long, and send what they held up."""
+        stale = self._clock() - self._wait
+        expired = False
+        for slot in self._queue:
+            if slot.ready:
+                continue
+            if slot.since > stale:
+                break
+            slot.expired = expired = True
+            slot.action, slot.args = slot.late if slot.late is not None else (None, ())
+            slot.ready = True
+        if expired:
+            self.flush()
 
     def flush(self) -> None:
         """Send everything at the head of the queue that is ready."""

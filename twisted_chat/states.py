@@ -457,7 +457,7 @@ class RoomState(State):
     @command("search WORDS...")
     def do_search(self, words: str) -> None:
         """Find this room's past lines holding all of WORDS (any case, any part of a word)."""
-        self.chat.search(self.user, words)
+        self.hold(self.chat.search(self.user, words))
 
     @command("register PASSWORD")
     def do_register(self, password: str) -> None:

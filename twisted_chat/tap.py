@@ -84,6 +84,7 @@ LIMIT_OPTIONS = [
               "10 seconds, in one summary, instead of one by one; 0 for always one by one."),
     ("msg-targets", "Different people a user may write privately to in a minute; "
                     "0 for no limit."),
+    ("search-rate", "Searches of the history a user may make in a minute; 0 for no limit."),
 ]
 
 
@@ -245,7 +246,9 @@ def makeService(options: Options) -> IService:
     try:
         snapshot = store.load(options["db"])
     except (sqlite3.Error, sqlite.SchemaTooNew, OSError) as error:
-        sys.exit(f"--db {options['db']}: {error}")
+        held = " (the server holds its file alone: is another one running on it?)" \
+            if "locked" in str(error) else ""
+        sys.exit(f"--db {options['db']}: {error}{held}")
     memory = store.SqliteStore.open(options["db"])
     hashing = ThreadPool(minthreads=0, maxthreads=2, name="argon2")
     accounts = Accounts(memory, snapshot.accounts, clock=reactor, known=snapshot.known,
