@@ -56,7 +56,7 @@ def cost(data: bytes) -> int:
 class Budget:
     """A token bucket over the bytes one connection sends, each read weighed by :func:`cost`."""
 
-    __slots__ = ("_clock", "_stamp", "_tokens", "burst", "rate")
+    __slots__ = ("_clock", "_stamp", "_tokens", "burst", "rate", "waiting")
 
     def __init__(self, *, rate: float, burst: int, clock: Callable[[], float]) -> None:
         self.rate = rate
@@ -64,6 +64,8 @@ class Budget:
         self._clock = clock
         self._tokens = float(burst)
         self._stamp = clock()
+        #: What its connection keeps of a read over the budget, until it fits.
+        self.waiting = b""
 
     def take(self, data: bytes) -> tuple[bytes, bytes]:
         """

@@ -113,9 +113,10 @@ class TelnetLayer(telnet.Telnet):
         #: Whether the offer went out and may still be answered.
         self._offered = False
         self._crEnded = False
-        #: Per option: how often the client negotiated it; and the requests refused.
-        self._negotiations: dict[bytes, int] = {}
-        self._refused: set[tuple[bytes, bytes]] = set()
+        #: Per option: how often the client negotiated it, and the requests
+        #: refused; made when the client first negotiates (most never do).
+        self._negotiations: dict[bytes, int] | None = None
+        self._refused: set[tuple[bytes, bytes]] | None = None
 
     def _write(self, data: bytes) -> None:
         self.user.sendTelnet(data)
@@ -224,6 +225,8 @@ class TelnetLayer(telnet.Telnet):
     def _settles(self, command: bytes, option: bytes | None) -> bool:
         """Whether this negotiation gets handled (and answered), or goes unanswered."""
         assert option is not None
+        if self._negotiations is None or self._refused is None:
+            self._negotiations, self._refused = {}, set()
         if (command, option) in self._refused:
             return False
         count = self._negotiations.get(option, 0) + 1
