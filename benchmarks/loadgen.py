@@ -31,6 +31,7 @@ what was measured by then is reported.  Prints a table and one JSON line.
     python benchmarks/loadgen.py fanout [--members 100 --senders 10 --messages 500 --window 20]
     python benchmarks/loadgen.py capacity [--connections 2000]
     python benchmarks/loadgen.py fanout --idle 18000 --rooms 1000 --only "chat text"
+    python benchmarks/loadgen.py fanout --build before=OLD/bin/twistd --build after=.venv/bin/twistd
 
 With ``--idle``, that many more users sit in ``--rooms`` other rooms while
 the measured room talks: its cost per line should not change.  (The bare
@@ -88,19 +89,29 @@ class Contender:
     capacity: bool = True
 
 
-def contenders(workdir: str, coalesce: float | None = None) -> list[Contender]:
-    chat = [str(BIN / "twistd"), "-n", "--pidfile=", "chat", "--port",
-            "tcp:0:interface=127.0.0.1", "--flood-rate", "0", "--max-per-ip", "0",
-            "--conn-rate", "0", "--max-connections", "0", "--max-rooms", "0",
-            "--create-rate", "0", "--db", f"{workdir}/chat.db"]
-    if coalesce is not None:
-        chat += ["--coalesce", str(coalesce)]
+def contenders(workdir: str, coalesce: float | None = None,
+               builds: list[tuple[str, str]] | None = None) -> list[Contender]:
+    """
+    ``builds``: (name, twistd) of each build of twisted-chat to load, side
+    by side (an older one installed in a venv of its own); by default the
+    twistd beside this Python, under no name.
+    """
     found = [
         Contender("bare", [sys.executable, str(HERE / "bare.py"), "0"], "login m{0}\r\n", None),
-        Contender("chat text", chat, "login m{0}\r\n", b"= Members", b" match "),
-        Contender("chat json", chat, "format json\r\nlogin m{0}\r\n", b'"type":"room"',
-                  b'"reason":"search"'),
     ]
+    for build, twistd in builds or [("", str(BIN / "twistd"))]:
+        chat = [twistd, "-n", "--pidfile=", "chat", "--port",
+                "tcp:0:interface=127.0.0.1", "--flood-rate", "0", "--max-per-ip", "0",
+                "--conn-rate", "0", "--max-connections", "0", "--max-rooms", "0",
+                "--create-rate", "0", "--db", f"{workdir}/chat{build}.db"]
+        if coalesce is not None:
+            chat += ["--coalesce", str(coalesce)]
+        suffix = f" {build}" if build else ""
+        found += [
+            Contender(f"chat text{suffix}", chat, "login m{0}\r\n", b"= Members", b" match "),
+            Contender(f"chat json{suffix}", chat, "format json\r\nlogin m{0}\r\n",
+                      b'"type":"room"', b'"reason":"search"'),
+        ]
     if shutil.which("ngircd"):
         found.append(Contender(
             "ngircd", ["ngircd", "--nodaemon", "--config", ngircdConfig(workdir)],
@@ -433,6 +444,10 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="run only these contenders")
     parser.add_argument("--coalesce", type=float,
                         help="twisted-chat's --coalesce, in milliseconds (default: its own)")
+    parser.add_argument("--build", action="append", type=build, default=[],
+                        metavar="NAME=TWISTD",
+                        help="a build of twisted-chat to load, by its twistd (repeat to "
+                             "compare builds in one run: before=..., after=...)")
     options = parser.parse_args()
     os.sched_setaffinity(0, {1})
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -443,7 +458,7 @@ def main() -> None:
 
     results: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as workdir:
-        chosen = [c for c in contenders(workdir, options.coalesce)
+        chosen = [c for c in contenders(workdir, options.coalesce, options.build)
                   if (c.name in options.only if options.only
                       else options.scenario == "fanout" or c.capacity)]
         for _ in range(options.rounds):
@@ -460,6 +475,13 @@ def main() -> None:
                 finally:
                     server.stop()
     report(options, results)
+
+
+def build(text: str) -> tuple[str, str]:
+    name, equals, twistd = text.partition("=")
+    if not equals or not name or not Path(twistd).exists():
+        raise argparse.ArgumentTypeError(f"{text!r}: write NAME=PATH-TO-TWISTD")
+    return name, twistd
 
 
 def paired_median(runs: list[dict[str, float]], bare: list[dict[str, float]] | None,
@@ -485,24 +507,24 @@ def report(options: argparse.Namespace, results: dict[str, list[dict[str, float]
         print(f"fanout: N={options.members} S={options.senders} M={options.messages} "
               f"W={options.window}, best of {options.rounds} by CPU; p99 x bare: median "
               f"of the rounds' ratios")
-        print(f"{'contender':<11}{'CPU µs/deliv':>13}{'x bare':>8}{'deliv/s':>11}"
+        print(f"{'contender':<18}{'CPU µs/deliv':>13}{'x bare':>8}{'deliv/s':>11}"
               f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'p99 x bare':>11}{'loss/dup/reord':>16}")
         for name, run in best.items():
             # A short run may take less than the clock tick (10 ms) of the
             # bare server's CPU: no ratio then, rather than a division by 0.
             ratio = run["cpu_us"] / base["cpu_us"] if base and base["cpu_us"] else float("nan")
             faults = f"{run['lost'] + run['missing']}/{run['duplicated']}/{run['reordered']}"
-            print(f"{name:<11}{run['cpu_us']:>13.3f}{ratio:>8.2f}{run['rate']:>11,.0f}"
+            print(f"{name:<18}{run['cpu_us']:>13.3f}{ratio:>8.2f}{run['rate']:>11,.0f}"
                   f"{run['p50_ms']:>8.2f}{run['p99_ms']:>8.2f}{run['max_ms']:>8.1f}"
                   f"{tails[name]:>11.2f}{faults:>16}")
         for name, run in best.items():
             run["p99_x_bare_median"] = tails[name]
     else:
         print(f"capacity: {options.connections} connections, best of {options.rounds}")
-        print(f"{'contender':<11}{'logged in':>10}{'alive':>8}{'seconds':>9}{'CPU µs/login':>14}"
+        print(f"{'contender':<18}{'logged in':>10}{'alive':>8}{'seconds':>9}{'CPU µs/login':>14}"
               f"{'RSS before MB':>15}{'after MB':>10}{'KB/conn':>9}")
         for name, run in best.items():
-            print(f"{name:<11}{run['connections']:>10}{run['alive']:>8}{run['login_seconds']:>9.2f}"
+            print(f"{name:<18}{run['connections']:>10}{run['alive']:>8}{run['login_seconds']:>9.2f}"
                   f"{run['login_cpu_us']:>14.0f}{run['rss_before_mb']:>15.1f}"
                   f"{run['rss_after_mb']:>10.1f}{run['rss_per_connection_kb']:>9.2f}")
     print(json.dumps({"scenario": options.scenario, "options": vars(options), "best": best}))
