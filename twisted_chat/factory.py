@@ -83,8 +83,7 @@ class ChatFactory(ServerFactory):
             if unlogged is not None:
                 _log.info("Refused {peer}: {why} ({unlogged} more from there unlogged in the "
                           "last minute)", peer=addr, why=refusal.code, unlogged=unlogged)
-            text = build("text").render(events.Error(self.chat.clock(), refusal.code,
-                                                     refusal.message))
+            text = build("text").render(self.chat.error(refusal))
             return Refusal(text)
         return ChatProtocol(self, ip)
 

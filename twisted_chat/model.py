@@ -422,15 +422,16 @@ class Chat:
     def _notStored(self, failure: Any, slot: Slot, user: User) -> None:
         if not slot.expired:
             self._unstored(user)
-            self.outbox.release(slot, user.client.send, self._notStoredError())
+            self.outbox.release(slot, user.client.send, self.error(errors.NotStored()))
 
     def _storedTooLate(self, user: User) -> None:
         """A line the store has not taken in time: its sender is told, and the rest goes on."""
         self._unstored(user)
-        user.client.send(self._notStoredError())
+        user.client.send(self.error(errors.NotStored()))
 
-    def _notStoredError(self) -> events.Error:
-        return events.Error(self.clock(), errors.NotStored.code, errors.NotStored().message)
+    def error(self, error: errors.ChatError) -> events.Error:
+        """The event that tells a user of ``error``."""
+        return events.Error(self.clock(), error.code, error.message)
 
     def expire(self) -> None:
         """Give up waiting on what the store has not answered in time (every so often)."""
@@ -585,7 +586,7 @@ class Chat:
     def _unavailable(self, failure: Any, user: User) -> None:
         """What the store could not answer: a bound it met (a search too slow) says so."""
         error = failure.value if failure.check(errors.ChatError) else errors.HistoryUnavailable()
-        self.tell(user.client, events.Error(self.clock(), error.code, error.message))
+        self.tell(user.client, self.error(error))
 
     def recall(self, user: User, reason: str, lines: Any) -> None:
         """
@@ -593,8 +594,8 @@ class Chat:
         output: a read of the history's last lines is as quick as storing one.
         """
         room = self.room_of(user)
-        unavailable = events.Error(self.clock(), errors.HistoryUnavailable.code,
-                                   errors.HistoryUnavailable().message)
+        unavailable = self.error(errors.HistoryUnavailable())
+        # A replay that does not come in time is left out; an answer asked for says why.
         slot = self.outbox.hold(None) if reason == "replay" else \
             self.outbox.hold(user.client.send, unavailable)
 

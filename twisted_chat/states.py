@@ -116,7 +116,7 @@ class State:
             self.fail(errors.InternalError())
 
     def fail(self, error: errors.ChatError) -> None:
-        self.reply(events.Error(self.chat.clock(), error.code, error.message))
+        self.reply(self.chat.error(error))
 
     def dispatch(self, line: str) -> None:
         if not line:
