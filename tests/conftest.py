@@ -152,6 +152,14 @@ class LineClient:
         self.sock.close()
 
 
+def cut_off(client: LineClient) -> bool:
+    """Whether the server has closed (or reset) the connection, reading what is left."""
+    try:
+        return client.closed()
+    except ConnectionResetError:
+        return True
+
+
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[RunningServer]:
     running = RunningServer(tmp_path, "--main-topic", "Tea and talk")

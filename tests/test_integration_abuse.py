@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import DEADLINE, TWISTD, LineClient, RunningServer
+from conftest import DEADLINE, TWISTD, LineClient, RunningServer, cut_off
 
 from twisted_chat import events, sqlite
 
@@ -23,14 +23,6 @@ Start = Callable[..., RunningServer]
 
 GOODBYE = "*** The server is shutting down. Goodbye!"
 IAC, DO, NOP, SB, SE, NAWS = b"\xff", b"\xfd", b"\xf1", b"\xfa", b"\xf0", b"\x1f"
-
-
-def cut_off(client: LineClient) -> bool:
-    """Whether the server has closed (or reset) the connection, reading what is left."""
-    try:
-        return client.closed()
-    except ConnectionResetError:
-        return True
 
 
 def still_open(client: LineClient) -> bool:

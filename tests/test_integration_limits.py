@@ -12,7 +12,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 
-from conftest import DEADLINE, LineClient, RunningServer
+from conftest import DEADLINE, LineClient, RunningServer, cut_off
 
 LINE = "x" * 1000
 
@@ -49,14 +49,6 @@ class Collector(threading.Thread):
         assert not self.is_alive(), f"still reading; {len(self.lines)} lines so far"
         assert self.error is None, f"{self.error!r} after {self.lines[-3:]!r}"
         return self.lines
-
-
-def cut_off(client: LineClient) -> bool:
-    """Whether the server has closed (or reset) the connection, reading what is left."""
-    try:
-        return client.closed()
-    except ConnectionResetError:
-        return True
 
 
 def test_stalled_reader_is_cut_and_memory_stays_bounded(start_server: Start) -> None:

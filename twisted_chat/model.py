@@ -18,7 +18,7 @@ import itertools
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from twisted.logger import Logger
 
@@ -52,6 +52,8 @@ SEARCH_LIMIT = 20
 MAX_SEARCH_WORDS = 8
 
 _log = Logger()
+
+T = TypeVar("T")
 
 
 class User:
@@ -635,25 +637,19 @@ class Chat:
 
     def _addUser(self, user: User) -> None:
         self._users[user.key] = user
-        for form in names.lookalikes(user.name):
-            self._userForms.setdefault(form, user)
+        _addForms(self._userForms, user.name, user)
 
     def _removeUser(self, user: User) -> None:
         del self._users[user.key]
-        for form in names.lookalikes(user.name):
-            if self._userForms.get(form) is user:
-                del self._userForms[form]
+        _removeForms(self._userForms, user.name, user)
 
     def _addRoom(self, room: Room) -> None:
         self._rooms[room.key] = room
-        for form in names.lookalikes(room.name):
-            self._roomForms.setdefault(form, room)
+        _addForms(self._roomForms, room.name, room)
 
     def _removeRoom(self, room: Room) -> None:
         del self._rooms[room.key]
-        for form in names.lookalikes(room.name):
-            if self._roomForms.get(form) is room:
-                del self._roomForms[form]
+        _removeForms(self._roomForms, room.name, room)
 
     # The mechanics of limits
 
@@ -749,3 +745,15 @@ class Chat:
             if room.owner is not None and not self.stopping:
                 self._broadcast(events.Owner(self.clock(), room.name, room.owner.name),
                                 room.members)
+
+
+def _addForms(index: dict[str, T], name: str, holder: T) -> None:
+    """``holder`` has the forms ``name`` looks like, unless another had one first."""
+    for form in names.lookalikes(name):
+        index.setdefault(form, holder)
+
+
+def _removeForms(index: dict[str, T], name: str, holder: T) -> None:
+    for form in names.lookalikes(name):
+        if index.get(form) is holder:
+            del index[form]

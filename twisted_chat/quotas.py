@@ -22,13 +22,15 @@ counted is forgotten once it is a minute old (:meth:`Quotas.sweep`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from twisted_chat import errors
 from twisted_chat.limits import Limits, Targets, Window
 
 #: An identity: its kind ("connection", "name", "account", "address") and key.
 Identity = tuple[str, str]
+Counter = TypeVar("Counter", Window, Targets)
 
 _connections = itertools.count(1)
 
@@ -51,8 +53,7 @@ class Quotas:
     def __init__(self, limits: Limits, clock: Callable[[], float]) -> None:
         self.limits = limits
         self.clock = clock
-        self._windows: dict[tuple[str, Identity], Window] = {}
-        self._targets: dict[Identity, Targets] = {}
+        self._counters: dict[tuple[str, Identity], Window | Targets] = {}
 
     def share(self, identity: Identity, limit: int) -> int:
         """How much of ``limit`` an identity may use (0: no limit): an address, several users'."""
@@ -67,24 +68,13 @@ class Quotas:
         more; raises :class:`~twisted_chat.errors.RateLimited` (with the
         longest wait) if any has not.  :func:`record` them when it is done.
         """
-        if not limit:
-            return []
         now = self.clock()
-        windows, wait, over = [], 0.0, ("", "")
-        for identity in who:
-            share = self.share(identity, limit)
-            if not share:
-                continue
-            window = self._windows.get((kind, identity))
-            if window is None:
-                window = self._windows[kind, identity] = Window(share)
-            windows.append(window)
-            if window.wait(now) > wait:
-                wait, over = window.wait(now), identity
+        counters = self._each(kind, who, limit, Window)
+        wait, over = _longest((window.wait(now), identity) for identity, window in counters)
         if wait:
             raise errors.RateLimited(doing, self.share(over, limit), wait,
                                      by_address=over[0] == "address")
-        return windows
+        return [window for _, window in counters]
 
     def record(self, windows: list[Window]) -> None:
         now = self.clock()
@@ -94,36 +84,43 @@ class Quotas:
     def reach(self, who: tuple[Identity, ...], target: str) -> None:
         """Count writing privately to ``target``; raises if someone new is one too many."""
         limit = self.limits.msg_targets
-        if not limit:
-            return
         now = self.clock()
-        counted, wait, over = [], 0.0, ("", "")
+        counters = self._each("targets", who, limit, Targets)
+        wait, over = _longest((targets.wait(target, now), identity)
+                              for identity, targets in counters)
+        if wait:
+            raise errors.TooManyTargets(self.share(over, limit), wait,
+                                        by_address=over[0] == "address")
+        for _, targets in counters:
+            targets.record(target, now)
+
+    def _each(self, kind: str, who: tuple[Identity, ...], limit: int,
+              make: Callable[[int], Counter]) -> list[tuple[Identity, Counter]]:
+        """Each identity's counter of ``kind`` that has a limit, made on first use."""
+        counters = []
         for identity in who:
             share = self.share(identity, limit)
             if not share:
                 continue
-            targets = self._targets.get(identity)
-            if targets is None:
-                targets = self._targets[identity] = Targets(share)
-            counted.append(targets)
-            if targets.wait(target, now) > wait:
-                wait, over = targets.wait(target, now), identity
-        if wait:
-            raise errors.TooManyTargets(self.share(over, limit), wait,
-                                        by_address=over[0] == "address")
-        for targets in counted:
-            targets.record(target, now)
+            counter = self._counters.get((kind, identity))
+            if counter is None:
+                counter = self._counters[kind, identity] = make(share)
+            counters.append((identity, counter))
+        # (Each kind's counters are all made by the same ``make``.)
+        return counters  # type: ignore[return-value]
 
     def sweep(self) -> None:
-        """Forget what is a minute old, so that the tables stay small."""
+        """Forget what is a minute old, so that the table stays small."""
         now = self.clock()
-        for key in [key for key, window in self._windows.items() if window.idle(now)]:
-            del self._windows[key]
-        for identity in [identity for identity, targets in self._targets.items()
-                         if targets.idle(now)]:
-            del self._targets[identity]
+        for key in [key for key, counter in self._counters.items() if counter.idle(now)]:
+            del self._counters[key]
 
     @property
     def remembered(self) -> int:
         """How many counters are kept."""
-        return len(self._windows) + len(self._targets)
+        return len(self._counters)
+
+
+def _longest(waits: Iterable[tuple[float, Identity]]) -> tuple[float, Identity]:
+    """The longest of the waits, and whose it is (0 and nobody's, if none is)."""
+    return max(waits, default=(0.0, ("", "")), key=lambda wait: wait[0])
