@@ -213,8 +213,11 @@ class Searcher:
         self._maxBacklog = maxBacklog
         #: Lines copied since the index was last brought up to date.
         self._unindexed = 0
-        #: Lines handed over and not yet copied.
+        #: Lines handed over and not yet copied; those waiting for the copy under
+        #: way to finish; and how many copies are under way.
         self.backlog = 0
+        self._pending: list[Row] = []
+        self._copying = 0
         #: The id after which the copy lacks lines it must read from the history.
         self.behind: int | None = None
         self._reading = False
@@ -240,7 +243,19 @@ class Searcher:
         self._queue([(id, message.time, room, message.kind, message.sender, message.text)])
 
     def _queue(self, rows: list[Row]) -> None:
+        """
+        Copy these lines: at once if no copy is under way, else with the
+        others that come meanwhile, in one operation once it is done (a
+        Deferred a batch, not a line).
+        """
         self.backlog += len(rows)
+        self._pending += rows
+        if not self._copying:
+            self._copyPending()
+
+    def _copyPending(self) -> None:
+        rows, self._pending = self._pending, []
+        self._copying += 1
         self._commit.call(_copy, rows).addBoth(self._copied, len(rows))
         self._unindexed += len(rows)
         if self._unindexed >= self._indexBatch:
@@ -248,8 +263,11 @@ class Searcher:
             self._commit.call(index).addErrback(lambda failure: None)
 
     def _copied(self, result: object, count: int) -> None:
+        self._copying -= 1
         self.backlog -= count
-        if self.behind is not None:
+        if self._pending and not self._copying:
+            self._copyPending()
+        elif self.behind is not None:
             self._readHistory()
 
     def _readHistory(self) -> None:
@@ -299,6 +317,8 @@ class Searcher:
         return waiter
 
     def _search(self, room: str, words: tuple[str, ...], limit: int) -> Deferred[Any]:
+        if self._pending:
+            self._copyPending()  # Ahead of the search: it must see them.
         self._unindexed = 0  # A search indexes what is not yet, first.
         return self._commit.call(search, room, words, limit, self._searchTime)
 
@@ -311,6 +331,8 @@ class Searcher:
         return self._commit.call(index).addCallback(lambda _: None)
 
     def close(self) -> Deferred[None]:
+        if self._pending:
+            self._copyPending()
         if self._unindexed:
             self._commit.call(index).addErrback(lambda failure: None)
         done = self._commit.flushed()
