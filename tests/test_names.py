@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat import errors, names
@@ -52,3 +54,10 @@ class NameTests(SynchronousTestCase):
         self.assertEqual(names.key("\uff21lice"), names.key("alice"))
         self.assertEqual(names.key("Straße"), names.key("STRASSE"))
         self.assertNotEqual(names.key("alice"), names.key("alicia"))
+
+
+class SkeletonTests(SynchronousTestCase):
+    @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+    def test_ascii_skeletons_are_icus(self, text: str) -> None:
+        """The table for ASCII gives what ICU's skeleton gives, for any ASCII text."""
+        self.assertEqual(names._skeleton(text), str(names._SPOOF.getSkeleton(0, text)))

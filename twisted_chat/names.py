@@ -129,7 +129,6 @@ def _refuse_spoofing(name: str, what: str) -> None:
         raise errors.NameStacked(what, MAX_MARKS)
 
 
-@lru_cache(maxsize=4096)
 def lookalikes(name: str) -> frozenset[str]:
     """
     The forms under which names that look alike meet: two names look alike
@@ -138,12 +137,29 @@ def lookalikes(name: str) -> frozenset[str]:
     its key (for case), with the accents of Latin, Greek and Cyrillic letters
     left out.
     """
-    return frozenset(_skeleton(form) for form in (name, key(name)))
+    if name.isascii():
+        # Most names: ASCII has no accents, and its skeleton is its letters'.
+        return frozenset((name.translate(_ASCII_SKELETONS),
+                          name.lower().translate(_ASCII_SKELETONS)))
+    return _lookalikes(name)
+
+
+@lru_cache(maxsize=4096)
+def _lookalikes(name: str) -> frozenset[str]:
+    return frozenset((_skeleton(name), _skeleton(key(name))))
 
 
 def _skeleton(text: str) -> str:
+    if text.isascii():
+        return text.translate(_ASCII_SKELETONS)
     bare = _ACCENTS.sub("", unicodedata.normalize("NFD", text))
     return str(_SPOOF.getSkeleton(0, bare))
+
+
+#: Each ASCII character's skeleton, as ICU has it (``m`` is ``rn``, ``1`` is
+#: ``l``): an ASCII text's skeleton is its characters', one after another, so
+#: a table lookup in C gives what a call to ICU would.
+_ASCII_SKELETONS = {code: str(_SPOOF.getSkeleton(0, chr(code))) for code in range(128)}
 
 
 def user_name(raw: str) -> str:
