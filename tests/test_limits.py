@@ -17,6 +17,8 @@ class DefaultsTests(SynchronousTestCase):
                          (10_000, 20, 20))
         self.assertEqual((DEFAULTS.login_timeout, DEFAULTS.idle_timeout), (60, 0))
         self.assertEqual(DEFAULTS.max_rooms, 1000)
+        self.assertEqual((DEFAULTS.input_burst, DEFAULTS.input_rate), (64 * 1024, 16 * 1024))
+        self.assertEqual(DEFAULTS.search_rate, 10)
 
     def test_idle_warning(self) -> None:
         """A minute before the cut, or half way for a timeout under two minutes."""
@@ -26,7 +28,8 @@ class DefaultsTests(SynchronousTestCase):
     def test_unlimited_limits_nothing(self) -> None:
         counted = ["flood_rate", "sendq", "max_connections", "max_per_ip", "conn_rate",
                    "login_lines", "login_timeout", "idle_timeout", "max_rooms",
-                   "rooms_per_user", "nick_rate", "join_rate", "create_rate", "msg_targets"]
+                   "rooms_per_user", "nick_rate", "join_rate", "create_rate", "msg_targets",
+                   "input_rate", "search_rate"]
         self.assertEqual([getattr(UNLIMITED, name) for name in counted], [0] * len(counted))
 
 
