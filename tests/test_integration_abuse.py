@@ -363,3 +363,27 @@ def test_a_second_server_on_the_same_file_stops(start_server: Start, tmp_path: P
     alice = server.connect().login("alice")
     alice.send("still here")
     alice.expect("<alice> still here")
+
+
+def test_nothing_done_to_the_files_beside_the_database_kills_it(
+        start_server: Start, tmp_path: Path) -> None:
+    """
+    No ``-shm`` file is mapped into the server (a shrunk one killed it with
+    SIGBUS): there is none beside either database while it runs, and one put
+    there, truncated and unwritable, changes nothing; chat goes on.
+    """
+    server = start_server()
+    alice = server.connect().login("alice")
+    alice.send("before")
+    alice.expect("<alice> before")
+    for database in ("twisted-chat.db", "twisted-chat.db-search"):
+        shm = tmp_path / f"{database}-shm"
+        assert not shm.exists(), f"{shm.name} is mapped"
+        shm.write_bytes(b"")
+        shm.chmod(0)
+    for index in range(6):
+        alice.send(f"after {index}")
+    alice.expect("<alice> after 5")
+    alice.send("/search after")
+    alice.expect("in lobby matching after:")
+    assert server.process.poll() is None
