@@ -91,11 +91,30 @@ class DeliveryTests(SynchronousTestCase):
                                             "=   bob (in lobby)"])
         self.assertEqual(self.alice.lines(), [
             "! Your message could not be stored, so it was not sent. Try again."])
+        alice = self.server.chat.find_user("alice")
+        self.assertEqual(alice.unstored, 1, "still waiting: a sender far ahead is not read")
         self.commit_all()
         self.assertEqual(self.alice.lines() + self.bob.lines(), [])
+        self.assertEqual(alice.unstored, 0)
+        stored = self.transactions.connection.execute("SELECT text FROM messages").fetchall()
+        self.assertEqual(stored, [], "what its sender was told was not stored is not")
         self.alice.send("the store is back")
         self.commit_all()
         self.assertEqual(self.bob.lines(), ["<alice> the store is back"])
+        self.server.factory.doStop()
+
+    def test_a_store_that_hangs_stops_reading_its_senders(self) -> None:
+        """
+        However long the store hangs, a sender far ahead of it (64 lines) is
+        not read: its lines cannot pile up in memory.
+        """
+        self.server.factory.doStart()
+        for index in range(MAX_UNSTORED):
+            self.alice.send(f"line {index}")
+            self.server.clock.advance(OUTBOX_WAIT + OVERDUE_INTERVAL)
+        self.assertEqual(self.alice.transport.producerState, "paused")
+        self.commit_all()
+        self.assertEqual(self.alice.transport.producerState, "producing")
         self.server.factory.doStop()
 
     def test_group_commit(self) -> None:
@@ -285,6 +304,39 @@ class HistoryTests(SynchronousTestCase):
         lines = alice.lines()
         self.assertEqual(lines[0], "= 1 line in lobby matching oolong:")
         self.assertEqual(lines[-1], "<alice> after my search")
+
+    def test_two_searches_at_once_from_an_address(self) -> None:
+        """The search thread's few places are not all one address's."""
+        searches = Transactions(immediate=False, prepare=searching.prepare)
+        server = Server(memory=Transactions(), searches=searches)
+        users = server.logins("ann", "bob", "cat")
+        for user in users:
+            user.send("/search tea")
+        self.assertEqual([user.lines() for user in users], [[], [], [
+            "! Too many searches are running just now. Try again in a moment."]])
+        while searches.pending:
+            searches.finish()
+        users[2].send("/search tea")
+        searches.finish()
+        self.assertEqual(users[2].lines(), ["= No lines in lobby match tea."])
+
+    def test_a_search_waits_a_bounded_time(self) -> None:
+        """
+        The copy does not answer: after SEARCH_WAIT the searcher is told the
+        history cannot be read, and what it typed meanwhile goes on.
+        """
+        searches = Transactions(immediate=False, prepare=searching.prepare)
+        server = Server(memory=Transactions(), searches=searches)
+        alice = server.login("alice")
+        alice.send("/search tea")
+        alice.send("after my search")
+        self.assertEqual(alice.lines(), [])
+        server.clock.advance(searching.SEARCH_WAIT)
+        self.assertEqual(alice.lines(), ["! The history could not be read just now. Try again.",
+                                         "<alice> after my search"])
+        while searches.pending:
+            searches.finish()
+        self.assertEqual(alice.lines(), [], "the answer that came too late is not sent")
 
     def test_json(self) -> None:
         self.alice.send("/format json")

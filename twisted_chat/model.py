@@ -50,6 +50,9 @@ MAX_UNSTORED = 64
 SEARCH_LIMIT = 20
 #: The most words a search may hold: each short one is a scan of the room's lines.
 MAX_SEARCH_WORDS = 8
+#: Searches from one address at once: the few the search thread runs at a
+#: time are not all one address's.
+SEARCHES_AT_ONCE = 2
 
 _log = Logger()
 
@@ -208,6 +211,8 @@ class Chat:
         self.log = log if log is not None else LogQuota()
         self.outbox = Outbox(batches={broadcast: broadcast_runs}, schedule=schedule, clock=clock)
         self.quotas = Quotas(limits, clock)
+        #: Searches under way, by address.
+        self._searching: dict[str, int] = {}
         #: The server is stopping: everyone is told goodbye, and not of each other's going.
         self.stopping = False
         self.main = Room(names.room_name(main_room), topic=main_topic, permanent=True)
@@ -408,12 +413,14 @@ class Chat:
 
     def _stored(self, id: int, slot: Slot, user: User, event: events.Chat | events.Emote,
                 room: Room, said: int, recipients: list[User]) -> None:
+        self._unstored(user)
         if slot.expired:
-            # Its sender was told it could not be stored; it is in the history all the same.
+            # Its sender was told it was not stored, so it is not: nobody got it.
+            assert self.store is not None
+            self.store.forget(id).addErrback(self._storeFailed, "forget a line stored late")
             self.log.info("lines stored late", "A line of {name} was stored after its sender "
-                          "was told it could not be", name=user.name)
-        else:
-            self._unstored(user)
+                          "was told it could not be, and is forgotten", name=user.name)
+            return
         if room.recent is not None:
             room.recent.add(said, events.Line(id, event.time, event.kind, event.sender,
                                               event.text))
@@ -422,13 +429,15 @@ class Chat:
         self.outbox.release(slot, broadcast, replace(event, id=id), recipients)
 
     def _notStored(self, failure: Any, slot: Slot, user: User) -> None:
-        if not slot.expired:
-            self._unstored(user)
-            self.outbox.release(slot, user.client.send, self.error(errors.NotStored()))
+        self._unstored(user)
+        self.outbox.release(slot, user.client.send, self.error(errors.NotStored()))
 
     def _storedTooLate(self, user: User) -> None:
-        """A line the store has not taken in time: its sender is told, and the rest goes on."""
-        self._unstored(user)
+        """
+        A line the store has not taken in time: its sender is told, and the
+        rest goes on.  It still counts as waiting to be stored, so a sender
+        far ahead of a store that hangs is not read, however long it hangs.
+        """
         user.client.send(self.error(errors.NotStored()))
 
     def error(self, error: errors.ChatError) -> events.Error:
@@ -575,15 +584,27 @@ class Chat:
         if len(words) > MAX_SEARCH_WORDS:
             raise errors.SearchTooManyWords(MAX_SEARCH_WORDS)
         searches = self.quotas.check("search", user.who, self.limits.search_rate, "searching")
+        address = user.address
+        if address is not None and self._searching.get(address, 0) >= SEARCHES_AT_ONCE:
+            raise errors.SearchBusy()
         room = self.room_of(user)
         found = self.store.search(room.key, words, SEARCH_LIMIT)
         self.quotas.record(searches)
+        if address is not None:
+            self._searching[address] = self._searching.get(address, 0) + 1
+            found.addBoth(self._searched, address)
 
         def answer(lines: list[events.Line]) -> None:
             self.tell(user.client, events.History(self.clock(), room.name, "search",
                                                   tuple(lines), query))
 
         return found.addCallbacks(answer, self._unavailable, errbackArgs=(user,))
+
+    def _searched(self, result: object, address: str) -> object:
+        left = self._searching.pop(address) - 1
+        if left:
+            self._searching[address] = left
+        return result
 
     def _unavailable(self, failure: Any, user: User) -> None:
         """What the store could not answer: a bound it met (a search too slow) says so."""
@@ -662,6 +683,10 @@ class Chat:
         if not limit:
             return
         for identity in who:
+            if identity[0] == "name":
+                # Rooms outlast their maker: whoever uses the name next (an
+                # unregistered name is anyone's) is not held to them.
+                continue
             share = self.quotas.share(identity, limit)
             if share and self._roomsOf(identity, besides) >= share:
                 raise errors.TooManyOwnRooms(share, by_address=identity[0] == "address")

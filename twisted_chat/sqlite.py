@@ -186,6 +186,15 @@ def after(cursor: Any, id: int, limit: int) -> list[tuple[Any, ...]]:
     return cursor.fetchall()
 
 
+def forget_line(cursor: Any, id: int) -> None:
+    cursor.execute("DELETE FROM messages WHERE id = ?", (id,))
+
+
+def count_up_to(cursor: Any, id: int) -> int:
+    """How many lines the history holds with ids up to ``id``."""
+    return int(cursor.execute("SELECT count(*) FROM messages WHERE id <= ?", (id,)).fetchone()[0])
+
+
 def last_id(cursor: Any) -> int:
     return int(cursor.execute("SELECT coalesce(max(id), 0) FROM messages").fetchone()[0])
 
@@ -200,10 +209,6 @@ def account(cursor: Any, key: str) -> Account | None:
     cursor.execute("SELECT name, hash FROM accounts WHERE name_key = ?", (key,))
     row = cursor.fetchone()
     return Account(*row) if row else None
-
-
-def account_keys(cursor: Any) -> set[str]:
-    return set(account_names(cursor))
 
 
 def account_names(cursor: Any) -> dict[str, str]:

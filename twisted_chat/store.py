@@ -25,6 +25,7 @@ from typing import Any
 
 from twisted.enterprise import adbapi
 from twisted.internet.defer import Deferred
+from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import Interface, implementer
 
@@ -57,6 +58,9 @@ class IStore(Interface):
 
     def search(room: str, words: Sequence[str], limit: int) -> Deferred[list[events.Line]]:
         """The room's last ``limit`` lines holding every one of ``words``, oldest first."""
+
+    def forget(id: int) -> Deferred[None]:
+        """The line stored as ``id`` is no longer kept (its sender was told it was not)."""
 
     def account(key: str) -> Deferred[Account | None]:
         """The registered name whose key is ``key``, with its password hash, if any."""
@@ -137,13 +141,13 @@ class SqliteStore:
         self._searcher = searcher
 
     @classmethod
-    def open(cls, path: str) -> SqliteStore:
+    def open(cls, path: str, clock: IReactorTime) -> SqliteStore:
         connections = pool(path)
         guard = None if path == ":memory:" else FileGuard(path)
         searcher = searching.Searcher.open(searching.path_for(path))
-        store = cls(connections.runWithConnection, close=connections.close, guard=guard,
-                    searcher=searcher)
-        searcher.history = store.lines
+        store = cls(connections.runWithConnection, clock=clock.seconds, close=connections.close,
+                    guard=guard, searcher=searcher)
+        searcher.history, searcher.clock = store.lines, clock
         return store
 
     @property
@@ -182,6 +186,13 @@ class SqliteStore:
             raise errors.HistoryUnavailable()
         # Once what was said before is stored, and so copied.
         return self._searcher.search(room, words, limit, after=self._commit.flushed())
+
+    def forget(self, id: int) -> Deferred[None]:
+        forgotten = self._commit.call(sqlite.forget_line, id)
+        if self._searcher is not None:
+            searcher = self._searcher
+            forgotten.addCallback(lambda _: searcher.forget(id))
+        return forgotten
 
     def account(self, key: str) -> Deferred[Account | None]:
         return self._commit.call(sqlite.account, key)
