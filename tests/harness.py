@@ -108,7 +108,7 @@ class Server:
             self.searches.clock = self.clock
             searcher = Searcher(self.searches, searchTime=searchTime)
             self.store = SqliteStore(memory, clock=self.clock.seconds, searcher=searcher)
-            searcher.history = self.store.lines
+            searcher.history, searcher.clock = self.store.lines, self.clock
             cursor = memory.connection.cursor()
             chat.setdefault("replay", 20)
             chat.setdefault("lasting", sqlite.rooms(cursor))

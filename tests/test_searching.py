@@ -110,6 +110,32 @@ def test_catch_up(history: sqlite3.Connection, copy: sqlite3.Connection) -> None
     assert searching.catch_up(history.cursor(), copy) == 0
 
 
+def test_catch_up_fills_a_gap(history: sqlite3.Connection, copy: sqlite3.Connection) -> None:
+    """A line the copy lacks among those it has (its copy failed once) is there after."""
+    messages = [events.Chat(1.0, "lobby", "bob", text) for text in ["one", "two", "three"]]
+    sqlite.append(history.cursor(), messages, ["lobby"] * 3)
+    history.commit()
+    searching.insert(copy.cursor(), [([(1, 1.0, "lobby", "chat", "bob", "one"),
+                                       (3, 1.0, "lobby", "chat", "bob", "three")],)])
+    copy.commit()
+    searching.catch_up(history.cursor(), copy)
+    assert texts(searching.search(copy.cursor(), "lobby", ["two"], 5)) == ["two"]
+    assert texts(searching.search(copy.cursor(), "lobby", ["one"], 5)) == ["one"]
+
+
+def test_forget(copy: sqlite3.Connection) -> None:
+    say(copy, "lobby", "oolong kept", "oolong forgotten")
+    searching.index(copy.cursor())
+    say(copy, "lobby", "oolong unindexed", first=3)
+    searching.forget(copy.cursor(), 2)
+    searching.forget(copy.cursor(), 3)
+    searching.forget(copy.cursor(), 99)
+    assert texts(searching.search(copy.cursor(), key("lobby"), ["oolong"], 10)) == [
+        "oolong kept"]
+    # The index holds nothing of the lines forgotten.
+    copy.execute("INSERT INTO lines_text (lines_text, rank) VALUES ('integrity-check', 1)")
+
+
 def test_a_copy_it_cannot_use_is_made_again(tmp_path: Path) -> None:
     path = str(tmp_path / "x-search")
     odd = sqlite3.connect(path)

@@ -184,6 +184,26 @@ class IndexTests(SynchronousTestCase):
         copied = self.searches.connection.execute("SELECT count(*) FROM lines").fetchone()[0]
         self.assertEqual(copied, 5)
 
+    def test_a_copy_that_failed_is_made_again_from_the_history(self) -> None:
+        """A line whose copy the copy's database refused is read again, and found."""
+        clock = Clock()
+        searcher = Searcher(self.searches)
+        self.store = SqliteStore(self.transactions, searcher=searcher)
+        searcher.history, searcher.clock = self.store.lines, clock
+        self.say("oolong one")
+        self.searches.broken = True
+        self.commit_all()
+        self.searches.broken = False
+        self.flushLoggedErrors()
+        self.assertEqual(searcher.behind, 0)
+        clock.advance(searching.RETRY)
+        self.commit_all()
+        found: list[list[events.Line]] = []
+        self.store.search("lobby", ["oolong"], 5).addCallback(found.append)
+        self.commit_all()
+        self.assertEqual([line.text for line in found[0]], ["oolong one"])
+        self.assertIsNone(searcher.behind)
+
     def test_close_indexes_the_rest(self) -> None:
         self.say("one", "two", "three", "four")
         self.store.close()

@@ -165,20 +165,25 @@ class GroupCommit:
         if isinstance(outcome, Failure):
             self.faults.report(outcome, len(batch))
             for _, _, result in batch:
-                result.errback(outcome)
+                if not result.called:
+                    result.errback(outcome)
         else:
             refused = [answer for answer in outcome if isinstance(answer, Failure)
                        and not answer.check(errors.ChatError)]
             if refused:
                 self.faults.report(refused[0], len(refused))
             for (_, _, result), answer in zip(batch, outcome, strict=True):
+                if result.called:
+                    continue  # Given up on (a search that took too long): nobody waits.
                 if isinstance(answer, Failure):
                     result.errback(answer)
                 else:
                     result.callback(answer)
         self._done += len(batch)
         while self._flushes and self._flushes[0][0] <= self._done:
-            self._flushes.pop(0)[1].callback(None)
+            waiter = self._flushes.pop(0)[1]
+            if not waiter.called:
+                waiter.callback(None)
         self._next()
 
     def _batchSize(self) -> int:

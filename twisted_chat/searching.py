@@ -33,7 +33,9 @@ from typing import Any
 
 from twisted.enterprise import adbapi
 from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from twisted_chat import errors, events, sqlite
 from twisted_chat.groupcommit import FileGuard, GroupCommit, Runner
@@ -59,9 +61,13 @@ INSERT INTO indexed (upto) VALUES (0);
 #: Lines copied between two updates of the index: FTS5 costs about 12 µs a
 #: line in batches this size, 40 µs in batches of 20.
 INDEX_BATCH = 1000
-#: The longest a search may run, and the most that may wait at once.
+#: The longest a search may run, and the most that may wait at once; the
+#: longest one may wait in all, for the history and the copy to be ready.
 SEARCH_TIME = 2.0
 MAX_WAITING = 4
+SEARCH_WAIT = 10.0
+#: Seconds after a failure to copy (or to read the history) before trying again.
+RETRY = 5.0
 #: The copy's page cache, in KiB (SQLite's default is 2 MiB): a search reads
 #: through the kernel's cache well enough, and a flood of lines copied should
 #: not grow the server (test_stalled_reader_is_cut_and_memory_stays_bounded).
@@ -108,6 +114,13 @@ def catch_up(history: Any, copy: sqlite3.Connection) -> int:
     if copy.execute("DELETE FROM lines WHERE id > ?", (last,)).rowcount:
         copy.execute("INSERT INTO lines_text (lines_text) VALUES ('rebuild')")
         copy.execute("UPDATE indexed SET upto = (SELECT coalesce(max(id), 0) FROM lines)")
+    have = int(copy.execute("SELECT count(*) FROM lines WHERE id <= ?", (last,)).fetchone()[0])
+    if have and have != sqlite.count_up_to(history, int(copy.execute(
+            "SELECT max(id) FROM lines").fetchone()[0])):
+        # A gap (a line whose copy failed) or a line forgotten: made again.
+        copy.execute("DELETE FROM lines")
+        copy.execute("INSERT INTO lines_text (lines_text) VALUES ('delete-all')")
+        copy.execute("UPDATE indexed SET upto = 0")
     copied = 0
     while True:
         have = int(copy.execute("SELECT coalesce(max(id), 0) FROM lines").fetchone()[0])
@@ -154,6 +167,20 @@ def index(cursor: Any) -> int:
     if added:
         cursor.execute("UPDATE indexed SET upto = (SELECT max(id) FROM lines)")
     return added
+
+
+def forget(cursor: Any, id: int) -> None:
+    """The line ``id`` is no longer in the history: out of the copy, and out of its index."""
+    cursor.execute("SELECT text, id <= (SELECT upto FROM indexed) FROM lines WHERE id = ?",
+                   (id,))
+    found = cursor.fetchone()
+    if found is None:
+        return
+    text, indexed = found
+    if indexed:
+        cursor.execute("INSERT INTO lines_text (lines_text, rowid, text) VALUES ('delete', ?, ?)",
+                       (id, text))
+    cursor.execute("DELETE FROM lines WHERE id = ?", (id,))
 
 
 def search(cursor: Any, room: str, words: Sequence[str], limit: int,
@@ -224,6 +251,9 @@ class Searcher:
         #: Searches waiting for the copy to be level with the history.
         self._level: list[Deferred[None]] = []
         self.waiting = 0
+        #: Times a search's whole wait and a retry after a failure; none without.
+        self.clock: IReactorTime | None = None
+        self._retry: IDelayedCall | None = None
 
     @classmethod
     def open(cls, path: str) -> Searcher:
@@ -256,26 +286,40 @@ class Searcher:
     def _copyPending(self) -> None:
         rows, self._pending = self._pending, []
         self._copying += 1
-        self._commit.call(_copy, rows).addBoth(self._copied, len(rows))
+        self._commit.call(_copy, rows).addBoth(self._copied, len(rows), rows[0][0])
         self._unindexed += len(rows)
         if self._unindexed >= self._indexBatch:
             self._unindexed = 0
             self._commit.call(index).addErrback(lambda failure: None)
 
-    def _copied(self, result: object, count: int) -> None:
+    def _copied(self, result: object, count: int, first: int) -> None:
         self._copying -= 1
         self.backlog -= count
-        if self._pending and not self._copying:
+        if isinstance(result, Failure):
+            # Not copied: read again from the history, a while later.
+            self.behind = first - 1 if self.behind is None else min(self.behind, first - 1)
+            self._later()
+        elif self._pending and not self._copying:
             self._copyPending()
         elif self.behind is not None:
             self._readHistory()
 
     def _readHistory(self) -> None:
         """Once what was handed over is copied, read what the copy lacks, a chunk at a time."""
-        if self._reading or self.backlog or self.behind is None or self.history is None:
+        if (self._reading or self.backlog or self.behind is None or self.history is None
+                or self._retry is not None):
             return
         self._reading = True
         self.history(self.behind, CATCH_UP).addCallbacks(self._read, self._readFailed)
+
+    def _later(self) -> None:
+        """After a failure: try again in a while (with a clock), or with the next line."""
+        if self.clock is not None and self._retry is None:
+            self._retry = self.clock.callLater(RETRY, self._retried)
+
+    def _retried(self) -> None:
+        self._retry = None
+        self._readHistory()
 
     def _read(self, rows: list[Row]) -> None:
         self._reading = False
@@ -287,11 +331,19 @@ class Searcher:
             self.behind = None
             level, self._level = self._level, []
             for waiter in level:
-                waiter.callback(None)
+                if not waiter.called:  # (Given up on: the search took too long.)
+                    waiter.callback(None)
 
     def _readFailed(self, failure: object) -> None:
-        # The history refuses reads (and says so in the log); the next line tries again.
+        # The history refuses reads (and says so in the log): try again later.
         self._reading = False
+        self._later()
+
+    def forget(self, id: int) -> None:
+        """The history no longer keeps the line ``id``: nor does the copy."""
+        if self._pending:
+            self._copyPending()
+        self._commit.call(forget, id).addErrback(lambda failure: None)
 
     def search(self, room: str, words: Sequence[str], limit: int,
                after: Deferred[None] | None = None) -> Deferred[list[events.Line]]:
@@ -306,6 +358,9 @@ class Searcher:
         ready = after if after is not None else succeed(None)
         ready.addCallback(self._whenLevel)
         found = ready.addCallback(lambda _: self._search(room, tuple(words), limit))
+        if self.clock is not None:
+            # However long the history or the copy takes to be ready for it.
+            found.addTimeout(SEARCH_WAIT, self.clock)
         return found.addBoth(self._finished)
 
     def _whenLevel(self, _: object) -> Deferred[None] | None:
@@ -331,6 +386,9 @@ class Searcher:
         return self._commit.call(index).addCallback(lambda _: None)
 
     def close(self) -> Deferred[None]:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
         if self._pending:
             self._copyPending()
         if self._unindexed:

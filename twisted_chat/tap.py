@@ -249,7 +249,7 @@ def makeService(options: Options) -> IService:
         held = " (the server holds its file alone: is another one running on it?)" \
             if "locked" in str(error) else ""
         sys.exit(f"--db {options['db']}: {error}{held}")
-    memory = store.SqliteStore.open(options["db"])
+    memory = store.SqliteStore.open(options["db"], reactor)
     hashing = ThreadPool(minthreads=0, maxthreads=2, name="argon2")
     accounts = Accounts(memory, snapshot.accounts, clock=reactor, known=snapshot.known,
                         inThread=partial(deferToThreadPool, reactor,  # type: ignore[arg-type]
