@@ -266,6 +266,22 @@ class AcrossConnectionsTests(SynchronousTestCase):
         self.assertEqual(carol.lines(), ["! You are creating rooms too fast: at most 2 a minute "
                                          "from your address. Try again in 1 minute."])
 
+    def test_the_next_user_of_a_name_is_not_held_to_its_rooms(self) -> None:
+        """Rooms made under an unregistered name count against whoever made them, not the name."""
+        server = limited(rooms_per_user=2)
+        mallory = server.connect(host="10.0.0.1")
+        mallory.send("login bob")
+        keepers = [server.login(f"keeper{index}") for index in range(2)]
+        for index, keeper in enumerate(keepers):
+            mallory.send(f"/create room{index}")
+            keeper.send(f"/join room{index}")
+        mallory.send("/quit")
+        bob = server.connect(host="10.0.0.2")
+        bob.send("login bob")
+        bob.clear()
+        bob.send("/create mine")
+        self.assertEqual(bob.lines()[0], "= Room mine, owned by bob")
+
     def test_exempt_addresses_are_not_counted_together(self) -> None:
         server = limited(create_rate=1, max_per_ip=1, exempt=(ip_network("127.0.0.0/8"),))
         for name in ["ann", "bob", "carol"]:
@@ -355,8 +371,9 @@ class LookalikeNameTests(SynchronousTestCase):
                              "are not written together. Use one script.", ascii(name))
 
     def test_one_script_that_looks_like_another_name(self) -> None:
-        """Latin ɑ for a, a low line under e: it looks like alice, who is online."""
-        for name in ["\u0251lice", "alice\u0332", "aIice"]:
+        """Latin ɑ for a, a mark on e (a low line, a stress sign, a kana mark): alice."""
+        for name in ["\u0251lice", "alice\u0332", "aIice", "alice\u0952", "alice\u309a",
+                     "alic\u00e9\u0951"]:
             self.assertEqual(self.refused(f"login {name}"),
                              f"! The name {name!r} looks like 'alice', who is online. Choose "
                              "another.", ascii(name))

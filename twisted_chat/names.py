@@ -18,7 +18,7 @@ checker (PyICU):
   or Greek ``Ι`` beside Latin ``l1`` is refused;
 - no letter carries more than :data:`MAX_MARKS` marks, nor the same twice;
 - names that look alike meet under the same :func:`lookalikes`: the UTS #39
-  skeleton, of the name as shown and of its key, with the accents of Latin,
+  skeleton, of the name as shown and of its key, with the marks on Latin,
   Greek and Cyrillic letters left out (``ɑlice``, ``alice̲`` and ``alice``
   are one; so are ``José`` and ``Jose``), and whoever has one of them first
   keeps it.
@@ -44,9 +44,10 @@ _SPOOF = icu.SpoofChecker()
 #: writes them, digits from several systems, the same mark twice in a row.
 _MIXED = icu.USpoofChecks.RESTRICTION_LEVEL | icu.USpoofChecks.MIXED_NUMBERS
 _REPEATED_MARK = icu.USpoofChecks.INVISIBLE
-#: Accents as Latin, Greek and Cyrillic put them on letters (the combining
-#: diacritical marks blocks): left out when telling names apart by their look.
-_ACCENTS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+#: The scripts whose marks are accents on a letter that reads without them:
+#: left out when telling names apart by their look.  (A Devanagari or Thai
+#: mark is a vowel: it stays.)
+_ACCENTED = frozenset({"Latin", "Greek", "Cyrillic", "Common", "Inherited"})
 
 #: Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt):
 #: characters that show as nothing.  Most are format characters that names
@@ -150,10 +151,24 @@ def _lookalikes(name: str) -> frozenset[str]:
 
 
 def _skeleton(text: str) -> str:
+    """
+    The UTS #39 skeleton, without the marks on letters of the scripts whose
+    marks are accents (Latin, Greek, Cyrillic, and digits and signs): those
+    ICU keeps (``é``), those it makes (``Б`` is ``b̄``) and any other mark a
+    font puts on them (a stress sign, a kana voicing mark under an ``e``).
+    """
     if text.isascii():
         return text.translate(_ASCII_SKELETONS)
-    bare = _ACCENTS.sub("", unicodedata.normalize("NFD", text))
-    return str(_SPOOF.getSkeleton(0, bare))
+    skeleton = unicodedata.normalize("NFD", str(_SPOOF.getSkeleton(0, text)))
+    kept, script = [], ""
+    for char in skeleton:
+        if unicodedata.category(char) in ("Mn", "Me"):
+            if script in _ACCENTED:
+                continue
+        else:
+            script = icu.Script.getScript(char).getName()
+        kept.append(char)
+    return "".join(kept)
 
 
 #: Each ASCII character's skeleton, as ICU has it (``m`` is ``rn``, ``1`` is
