@@ -5,7 +5,7 @@ with the owner let in past guessers elsewhere.  Time is a ``task.Clock``.
 
 from __future__ import annotations
 
-from harness import Client, Server, Transactions
+from harness import Client, Server, Transactions, only
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -50,10 +50,19 @@ class GuessesTests(SynchronousTestCase):
         self.wave(3, address="10.9.9.9", known=True)
         self.assertEqual(self.guesses.start("alice", "10.9.9.9", known=True), 7)
 
-    def test_the_right_password_clears_both(self) -> None:
-        self.wave(4, address="10.9.9.9")
-        self.guesses.right("alice", "10.9.9.9")
-        self.assertEqual(self.guesses.start("alice", "10.9.9.9", known=False), 0)
+    def test_the_right_password_clears_the_name(self) -> None:
+        self.wave(4)
+        self.guesses.right("alice", "192.0.2.1")
+        self.assertEqual(self.guesses.start("alice", "192.0.2.9", known=False), 0)
+
+    def test_a_guesser_cannot_clear_its_address_by_logging_in_between(self) -> None:
+        """Its own right password takes one guess off the address's count, no more."""
+        for index in range(4):
+            self.guesses.start(f"victim{index}", "10.9.9.9", known=False)
+            self.guesses.start("mine", "10.9.9.9", known=True)
+            self.guesses.right("mine", "10.9.9.9")
+        with self.assertRaises(TooManyGuesses):
+            self.guesses.start("victim9", "10.9.9.9", known=False)
 
     def test_forgotten_after_a_quiet_while(self) -> None:
         self.wave(5)
@@ -133,3 +142,17 @@ class LoginTests(SynchronousTestCase):
         server.clock.advance(17)
         self.assertTrue(late.connected)
         self.assertIn("*** You are alice. Type /help for the commands.", late.lines())
+
+    def test_a_guess_buys_no_more_time_than_it_waits(self) -> None:
+        """A guess checked at once leaves the login timeout where it was."""
+        server = Server(memory=Transactions(), limits=only(login_timeout=60))
+        owner = server.connect(host="192.0.2.1")
+        owner.send("login alice")
+        owner.send("/register right-pass")
+        owner.send("/quit")
+        guesser = server.connect(host="10.0.0.1")
+        server.clock.advance(50)
+        guesser.send("login alice wrong-1")
+        server.clock.advance(10)
+        self.assertFalse(guesser.connected)
+

@@ -87,6 +87,13 @@ class Accounts:
         for form in names.lookalikes(name) | names.lookalikes(key):
             self._forms.setdefault(form, key)
 
+    def wait(self, key: str, address: str | None = None) -> float:
+        """The seconds a guess at ``key`` from ``address`` made now would wait its turn."""
+        return self.guesses.wait(key, address, self._known_from(key, address))
+
+    def _known_from(self, key: str, address: str | None) -> bool:
+        return address is not None and address in self._known.get(key, ())
+
     def verify(self, key: str, password: str, address: str | None = None) -> Deferred[bool]:
         """
         Whether ``password`` is the one registered for the name ``key``, tried
@@ -94,8 +101,7 @@ class Accounts:
         guess is counted now, and checked when its turn comes; raises
         :class:`~twisted_chat.errors.TooManyGuesses` if that is too far off.
         """
-        known = address is not None and address in self._known.get(key, ())
-        wait = self.guesses.start(key, address, known)
+        wait = self.guesses.start(key, address, self._known_from(key, address))
         ready: Deferred[None] = deferLater(self._clock, wait) if wait > 0 else succeed(None)
         checked = ready.addCallback(lambda _: self.store.account(key))
         checked.addCallback(self._check, password)

@@ -13,8 +13,9 @@ longer than :data:`MAX_WAIT` is refused at once: try again later.
 The owner is let in: a guess from an address the name has logged in from
 before waits only behind its own address's guesses, never behind a name's
 guesses made elsewhere.  (A fresh address waits like any guesser: an
-attacker has many.)  The right password clears the count of its name and
-its address; a count with no guess for :data:`FORGET` seconds is forgotten.
+attacker has many.)  The right password clears the count of its name, and
+takes its own guess off its address's; a count with no guess for
+:data:`FORGET` seconds is forgotten.
 """
 
 from __future__ import annotations
@@ -51,22 +52,40 @@ class Guesses:
         :class:`~twisted_chat.errors.TooManyGuesses` instead of waiting long.
         """
         now = self.clock()
+        wait = self.wait(name, address, known)
+        if wait > MAX_WAIT:
+            raise errors.TooManyGuesses(name, wait)
+        for table, key in self._counts(name, address, known):
+            failures = table.get(key, (0, now))[0] + 1
+            table[key] = (failures, now + wait + delay(failures))
+        return wait
+
+    def wait(self, name: str, address: str | None, known: bool) -> float:
+        """The seconds a guess made now would wait (without counting it)."""
+        now = self.clock()
+        return max([0.0] + [table[key][1] - now for table, key in
+                            self._counts(name, address, known) if key in table])
+
+    def _counts(self, name: str, address: str | None,
+                known: bool) -> list[tuple[dict[str, tuple[int, float]], str]]:
         counts = [] if known else [(self._names, name)]
         if address is not None:
             counts.append((self._addresses, address))
-        start = max([now] + [table.get(key, (0, now))[1] for table, key in counts])
-        if start - now > MAX_WAIT:
-            raise errors.TooManyGuesses(name, start - now)
-        for table, key in counts:
-            failures = table.get(key, (0, now))[0] + 1
-            table[key] = (failures, start + delay(failures))
-        return start - now
+        return counts
 
     def right(self, name: str, address: str | None) -> None:
-        """The right password: the name and its address start again from nothing."""
+        """
+        The right password: the name starts again from nothing, and its
+        address's count loses this guess, no more (a guesser that logs in to
+        a name of its own between guesses would otherwise clear its count).
+        """
         self._names.pop(name, None)
-        if address is not None:
-            self._addresses.pop(address, None)
+        if address is not None and address in self._addresses:
+            failures, ready = self._addresses[address]
+            if failures > 1:
+                self._addresses[address] = (failures - 1, ready)
+            else:
+                del self._addresses[address]
 
     def sweep(self) -> None:
         """Forget the counts nobody has added to for :data:`FORGET` seconds."""

@@ -39,6 +39,8 @@ _KNOWN: dict[str, Command] = {}
 
 #: Lines kept while a command waits; more are refused (flood control already limits them).
 MAX_HELD = 64
+#: Seconds a password's hash takes to check, at most, after its turn has come.
+CHECK_TIME = 5.0
 
 #: What a browser (or curl) sends first: this is not a chat client.
 HTTP_REQUEST = re.compile(r"[A-Z]+ \S+ HTTP/\d(\.\d)?")
@@ -296,11 +298,23 @@ class LoginState(State):
             return
         if password is None:
             raise errors.PasswordRequired(name)
-        checked = accounts.verify(key, password, self.chat.address_of(self.connection))
-        # A guess may wait its turn (twisted_chat.guessing): not toward the login timeout.
-        self.connection.resetTimeout()
+        address = self.chat.address_of(self.connection)
+        wait = accounts.wait(key, address)
+        checked = accounts.verify(key, password, address)
+        self._leaveTimeForTheCheck(wait)
         checked.addCallback(self._verified, name, key).addErrback(self._checkFailed)
         self.hold(checked)
+
+    def _leaveTimeForTheCheck(self, wait: float) -> None:
+        """
+        A guess may wait its turn (twisted_chat.guessing): the login timeout
+        leaves it that long, and the time to check it, but no more.
+        """
+        timeout = self.chat.limits.login_timeout
+        if timeout:
+            left = timeout - (self.chat.clock() - self.connected_at)
+            if left < wait + CHECK_TIME:
+                self.connection.setTimeout(wait + CHECK_TIME)
 
     def _verified(self, right: bool, name: str, key: str) -> None:
         if self.connection.state is not self:
