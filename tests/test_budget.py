@@ -27,6 +27,7 @@ class BudgetTests(SynchronousTestCase):
         self.assertEqual(cost(b"x" * 1000), 1000)
         self.assertEqual(cost(b"x"), READ_COST)
         self.assertEqual(cost((IAC + NOP) * 100), 200 + (COMMAND_COST - 1) * 100)
+        self.assertEqual(cost(b"\x03" * 100), 100 * COMMAND_COST, "Ctrl-C is an IAC IP")
 
     def test_within_the_burst(self) -> None:
         self.assertEqual(self.budget.take(b"x" * 4000), (b"x" * 4000, b""))
@@ -91,6 +92,12 @@ class ConnectionTests(SynchronousTestCase):
             "Closing the connection."])
         self.assertFalse(self.attacker.connected)
         self.assertEqual(self.watcher.lines(), ["*** attacker has left (excess flood)"])
+
+    def test_cut_once_and_read_no_more(self) -> None:
+        """Past the budget: one error, and nothing of what follows is read or answered."""
+        self.attacker.protocol.dataReceived((IAC + NOP) * 32768 + b"/who\r\n")
+        self.attacker.protocol.dataReceived((IAC + NOP) * 32768)
+        self.assertEqual(len(self.attacker.lines()), 1)
 
     def test_flood_over_many_reads(self) -> None:
         """Small reads that keep the budget spent add up to the same cut."""

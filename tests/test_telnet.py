@@ -229,6 +229,14 @@ class CommandTests(SynchronousTestCase):
         client.protocol.dataReceived(b"ok\r\n")
         self.assertEqual(watcher.lines(), ["<cc> ok"])
 
+    def test_many_ctrl_c_in_one_read(self) -> None:
+        """Thousands of Ctrl-C in one read are each an interrupt (it recursed, and broke)."""
+        client, _ = watched("typist")
+        client.protocol.dataReceived(b"\x03" * 5000 + b"still here\r\n")
+        lines = client.received().decode().split("\r\n")
+        self.assertEqual(sum("Interrupted" in line for line in lines), 5000)
+        self.assertTrue(client.connected)
+
     def test_erase_character_and_line(self) -> None:
         client, watcher = watched("ec")
         client.protocol.dataReceived(b"nope" + IAC + b"\xf8" + b"yes!!" + IAC + b"\xf7" + b"\r\n")

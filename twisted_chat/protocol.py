@@ -152,6 +152,9 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
                 self._hold(self.budget.waiting + data)
                 return
             data, held = self.budget.take(data)
+            if held and self.budget.flooding(held):
+                self._inputFlood()
+                return
             if held:
                 self._hold(held)
         if data:
@@ -186,11 +189,14 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
     def textReceived(self, data: bytes) -> None:
         if self.echo is not None and CTRL_C in data:
             # In character mode Ctrl-C arrives as itself: it means what IAC IP means.
-            before, _, after = data.partition(CTRL_C)
-            self.textReceived(before)
-            self.interrupted()
-            self.textReceived(after)
-            return
+            *pieces, last = data.split(CTRL_C)
+            for piece in pieces:
+                self._text(piece)
+                self.interrupted()
+            data = last
+        self._text(data)
+
+    def _text(self, data: bytes) -> None:
         if self.echo is not None:
             self.output.write(self.telnet.escape(self.echo.feed(data)))
         super().dataReceived(data)
@@ -284,6 +290,10 @@ class ChatProtocol(LineReceiver, TimeoutMixin):
     def _inputFlood(self) -> None:
         assert self.budget is not None
         self.budget.waiting = b""
+        if "flood" in self._pauses:
+            return  # Cut off already (TLS hands over what it decrypted).
+        # Nothing more is read from it: it is being cut off.
+        self._pause("flood")
         self.factory.chat.log.info("floods", "Excess flood from {peer}: input far past "
                                    "{rate} bytes a second", peer=self.transport.getPeer(),
                                    rate=self.budget.rate)
