@@ -121,7 +121,7 @@ def test_accounts(db: sqlite3.Connection) -> None:
     sqlite.save_account(db.cursor(), "bob", "Bob", "$argon2id$three", 2.0)
     db.commit()
     assert sqlite.account(db.cursor(), "bob") == sqlite.Account("Bob", "$argon2id$three")
-    assert sqlite.account_keys(db.cursor()) == {"alice", "bob"}
+    assert sqlite.account_names(db.cursor()) == {"alice": "alice", "bob": "Bob"}
 
 
 def test_known_addresses(db: sqlite3.Connection) -> None:

@@ -115,11 +115,6 @@ class Quotas:
         for key in [key for key, counter in self._counters.items() if counter.idle(now)]:
             del self._counters[key]
 
-    @property
-    def remembered(self) -> int:
-        """How many counters are kept."""
-        return len(self._counters)
-
 
 def _longest(waits: Iterable[tuple[float, Identity]]) -> tuple[float, Identity]:
     """The longest of the waits, and whose it is (0 and nobody's, if none is)."""
