@@ -970,7 +970,7 @@ def schema_version(twistd: str) -> int | None:
     """The database schema version a build writes (None if its python cannot say)."""
     python = Path(twistd).parent / "python"
     try:
-        found = subprocess.run([str(python), "-c", "from twisted_chat import sqlite; "
+        found = subprocess.run([str(python), "-c", "from twisted_chat.store.sqlite import schema as sqlite; "
                                 "print(sqlite.VERSION)"], capture_output=True, text=True,
                                timeout=60, cwd=tempfile.gettempdir())
         return int(found.stdout.strip())

@@ -22,10 +22,10 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 
-from twisted_chat.factory import ChatFactory
-from twisted_chat.limits import DEFAULTS, UNLIMITED, Limits
-from twisted_chat.model import Chat
-from twisted_chat.protocol import ChatProtocol
+from twisted_chat.core.chat import Chat
+from twisted_chat.core.limits import DEFAULTS, UNLIMITED, Limits
+from twisted_chat.telnet.factory import ChatFactory
+from twisted_chat.telnet.protocol import ChatProtocol
 
 #: Every limit at its default, but a bucket no sender can empty.
 ON = Limits(flood_burst=10**9, flood_rate=10**9, max_per_ip=0, conn_rate=0,

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from twisted.conch.telnet import Telnet
 from twisted.protocols.basic import LineReceiver
 
-from twisted_chat.telnet import TelnetLayer
+from twisted_chat.telnet.negotiation import TelnetLayer
 
 LINES = 20
 

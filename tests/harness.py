@@ -18,13 +18,13 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransportWithDisconnection
 
-from twisted_chat import searching, sqlite
-from twisted_chat.accounts import Accounts
-from twisted_chat.factory import ChatFactory
-from twisted_chat.limits import UNLIMITED, Limits
-from twisted_chat.model import Chat
-from twisted_chat.searching import Searcher
-from twisted_chat.store import SqliteStore
+from twisted_chat.core.chat import Chat
+from twisted_chat.core.limits import UNLIMITED, Limits
+from twisted_chat.store.accounts import Accounts
+from twisted_chat.store.sqlite import schema, searching
+from twisted_chat.store.sqlite.searching import Searcher
+from twisted_chat.store.sqlite.store import SqliteStore
+from twisted_chat.telnet.factory import ChatFactory
 
 #: Argon2 at its cheapest: the tests check what is stored, not how hard it is to crack.
 QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -37,8 +37,8 @@ class Transactions:
     """
 
     def __init__(self, path: str = ":memory:", immediate: bool = True,
-                 prepare: Callable[[sqlite3.Connection], object] = sqlite.migrate) -> None:
-        self.connection = sqlite.connect(path)
+                 prepare: Callable[[sqlite3.Connection], object] = schema.migrate) -> None:
+        self.connection = schema.connect(path)
         prepare(self.connection)
         self.immediate = immediate
         self.pending: list[tuple[Callable[..., Any], tuple[Any, ...], Deferred[Any]]] = []
@@ -111,10 +111,10 @@ class Server:
             searcher.history, searcher.clock = self.store.lines, self.clock
             cursor = memory.connection.cursor()
             chat.setdefault("replay", 20)
-            chat.setdefault("lasting", sqlite.rooms(cursor))
+            chat.setdefault("lasting", schema.rooms(cursor))
             chat["store"] = self.store
-            chat["accounts"] = Accounts(self.store, sqlite.account_names(cursor),
-                                        known=sqlite.known_addresses(cursor),
+            chat["accounts"] = Accounts(self.store, schema.account_names(cursor),
+                                        known=schema.known_addresses(cursor),
                                         inThread=maybeDeferred, clock=self.clock,
                                         hasher=QUICK_HASHER)
         # As in the server: output released in one pass of the reactor goes out at its end.

@@ -15,7 +15,7 @@ from twisted.internet.testing import StringTransportWithDisconnection
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
-from twisted_chat.limits import Limits
+from twisted_chat.core.limits import Limits
 
 
 class LoginTimeoutTests(SynchronousTestCase):

@@ -11,10 +11,10 @@ from twisted.internet.testing import StringTransport
 from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import errors
-from twisted_chat.admission import Admission, peer_ip
-from twisted_chat.limits import UNLIMITED, Limits
-from twisted_chat.protocol import ChatProtocol
+from twisted_chat.core import errors
+from twisted_chat.core.limits import UNLIMITED, Limits
+from twisted_chat.session.admission import Admission, peer_ip
+from twisted_chat.telnet.protocol import ChatProtocol
 
 LIMITS = Limits(max_connections=100, max_per_ip=3, conn_rate=5)
 

@@ -11,8 +11,8 @@ from harness import Server
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.budget import COMMAND_COST, READ_COST, Budget, allowance, cost
-from twisted_chat.limits import Limits
+from twisted_chat.core.limits import Limits
+from twisted_chat.session.budget import COMMAND_COST, READ_COST, Budget, allowance, cost
 
 IAC, NOP, SB, SE, NAWS = b"\xff", b"\xf1", b"\xfa", b"\xf0", b"\x1f"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import charsets
+from twisted_chat.core import charsets
 
 
 class LookupTests(SynchronousTestCase):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.commands import command, commands_of, split
+from twisted_chat.core.commands import command, commands_of, split
 
 
 class Sample:

@@ -10,8 +10,8 @@ from dataclasses import replace
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.harness import Server
-from twisted_chat.limits import CROWD_INTERVAL, UNLIMITED
-from twisted_chat.model import CROWD_NAMES
+from twisted_chat.core.chat import CROWD_NAMES
+from twisted_chat.core.limits import CROWD_INTERVAL, UNLIMITED
 
 
 class CrowdTests(SynchronousTestCase):

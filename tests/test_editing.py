@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.editing import EchoLine, edit
+from twisted_chat.telnet.editing import EchoLine, edit
 
 
 class EditTests(SynchronousTestCase):

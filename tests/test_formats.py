@@ -7,8 +7,8 @@ import json
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
-from twisted_chat import events
-from twisted_chat.formats import FORMATS, JsonFormat, TextFormat, build, duration, read_json
+from twisted_chat.core import events
+from twisted_chat.core.formats import FORMATS, JsonFormat, TextFormat, build, duration, read_json
 from twisted_chat.interfaces import IFormat
 
 T = 1_800_000_000.25

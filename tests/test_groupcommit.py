@@ -16,7 +16,13 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.harness import Transactions
-from twisted_chat.groupcommit import FAULT_INTERVAL, DatabaseGone, FaultLog, FileGuard, GroupCommit
+from twisted_chat.store.groupcommit import (
+    FAULT_INTERVAL,
+    DatabaseGone,
+    FaultLog,
+    FileGuard,
+    GroupCommit,
+)
 
 
 def nothing(cursor: object) -> None:

@@ -9,8 +9,8 @@ from harness import Client, Server, Transactions, only
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.errors import TooManyGuesses
-from twisted_chat.guessing import FORGET, Guesses
+from twisted_chat.core.errors import TooManyGuesses
+from twisted_chat.core.guessing import FORGET, Guesses
 
 
 class GuessesTests(SynchronousTestCase):

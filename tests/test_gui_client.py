@@ -14,8 +14,8 @@ from twisted.logger import capturedLogs
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import events
-from twisted_chat.formats import JsonFormat
+from twisted_chat.core import events
+from twisted_chat.core.formats import JsonFormat
 from twisted_chat.gui.client import (
     TIMEOUT,
     ChatClient,

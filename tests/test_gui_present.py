@@ -6,7 +6,7 @@ import time
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import events
+from twisted_chat.core import events
 from twisted_chat.gui.history import History
 from twisted_chat.gui.present import Row, rows, stamp
 

@@ -16,12 +16,12 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from tests.harness import Server
-from twisted_chat.events import RoomEntry
+from twisted_chat.core.chat import CROWD_NAMES
+from twisted_chat.core.events import RoomEntry
+from twisted_chat.core.limits import CROWD_INTERVAL, UNLIMITED
 from twisted_chat.gui.client import ChatClient, LoginFailed
 from twisted_chat.gui.present import Row
 from twisted_chat.gui.session import IChatView, Session
-from twisted_chat.limits import CROWD_INTERVAL, UNLIMITED
-from twisted_chat.model import CROWD_NAMES
 
 
 @implementer(IChatView)

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from conftest import DEADLINE, TWISTD, LineClient, RunningServer, cut_off
 
-from twisted_chat import events, sqlite
+from twisted_chat.core import events
+from twisted_chat.store.sqlite import schema
 
 #: The start_server fixture: options in, a running twistd out.
 Start = Callable[..., RunningServer]
@@ -266,12 +267,12 @@ def test_a_wave_of_guessers_and_the_owner(start_server: Start) -> None:
 
 def prefill(path: Path, room: str, count: int) -> None:
     """A history of ``count`` lines in ``room``, written before the server starts."""
-    database = sqlite.connect(str(path))
-    sqlite.migrate(database)
+    database = schema.connect(str(path))
+    schema.migrate(database)
     for start in range(0, count, 10_000):
         lines = [events.Chat(1.0, room, "filler", f"line {index} abcdefghijklmnopqrstuvwxy")
                  for index in range(start, min(start + 10_000, count))]
-        sqlite.append(database.cursor(), lines, [room] * len(lines))
+        schema.append(database.cursor(), lines, [room] * len(lines))
     database.commit()
     database.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.limits import DEFAULTS, UNLIMITED, Limits, Targets, Window
+from twisted_chat.core.limits import DEFAULTS, UNLIMITED, Limits, Targets, Window
 
 
 class DefaultsTests(SynchronousTestCase):

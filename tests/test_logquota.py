@@ -8,7 +8,7 @@ from twisted.internet.task import Clock
 from twisted.logger import Logger, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.logquota import LogQuota
+from twisted_chat.core.logquota import LogQuota
 
 
 class LogQuotaTests(SynchronousTestCase):

@@ -14,10 +14,11 @@ from pathlib import Path
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.harness import Server, Transactions, only
-from twisted_chat import events, searching, sqlite
-from twisted_chat.factory import OVERDUE_INTERVAL
-from twisted_chat.model import MAX_UNSTORED
-from twisted_chat.outbox import WAIT as OUTBOX_WAIT
+from twisted_chat.core import events
+from twisted_chat.core.chat import MAX_UNSTORED
+from twisted_chat.hub.outbox import WAIT as OUTBOX_WAIT
+from twisted_chat.store.sqlite import schema, searching
+from twisted_chat.telnet.factory import OVERDUE_INTERVAL
 
 
 def chat_lines(lines: list[str]) -> list[str]:
@@ -180,7 +181,7 @@ class DeliveryTests(SynchronousTestCase):
         self.assertEqual(self.transactions.pending, [])
         lines = carol.lines()
         replay = lines.index("= Last 2 lines in lobby:")
-        stored = sqlite.recent(self.transactions.connection.cursor(), "lobby", 20)
+        stored = schema.recent(self.transactions.connection.cursor(), "lobby", 20)
         self.assertEqual([line.text for line in stored], ["one", "pours tea"])
         self.assertRegex(lines[replay + 1], r"^=   \[\d\d:\d\d\] <alice> one$")
         self.assertRegex(lines[replay + 2], r"^=   \[\d\d:\d\d\] \* alice pours tea$")
@@ -273,7 +274,7 @@ class HistoryTests(SynchronousTestCase):
         messages = [events.Chat(1.0, "lobby", "bob", f"line {n} abcdefghijklmnopqrstuvwxy")
                     for n in range(20_000)]
         assert server.transactions is not None
-        sqlite.append(server.transactions.connection.cursor(), messages, ["lobby"] * 20_000)
+        schema.append(server.transactions.connection.cursor(), messages, ["lobby"] * 20_000)
         assert server.searches is not None
         searching.catch_up(server.transactions.connection.cursor(), server.searches.connection)
         alice.send("/search a b c d e f g z")
@@ -527,5 +528,5 @@ class LastingRoomTests(SynchronousTestCase):
         self.bob.send("/list")
         self.assertIn("= Rooms (1):", self.bob.lines())
         self.stop()
-        connection = sqlite.connect(str(self.path))
-        self.assertEqual(sqlite.rooms(connection.cursor()), [])
+        connection = schema.connect(str(self.path))
+        self.assertEqual(schema.rooms(connection.cursor()), [])

@@ -6,10 +6,10 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
-from twisted_chat import errors, events
-from twisted_chat.formats import TextFormat
+from twisted_chat.core import errors, events
+from twisted_chat.core.chat import Chat, User, broadcast, broadcast_runs
+from twisted_chat.core.formats import TextFormat
 from twisted_chat.interfaces import IChatClient
-from twisted_chat.model import Chat, User, broadcast, broadcast_runs
 
 RENDERED: list[events.Event] = []
 

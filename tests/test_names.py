@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import errors, names
+from twisted_chat.core import errors, names
 
 
 class NameTests(SynchronousTestCase):

@@ -8,7 +8,7 @@ from typing import Any
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.outbox import Outbox
+from twisted_chat.hub.outbox import Outbox
 
 
 class OutboxTests(SynchronousTestCase):

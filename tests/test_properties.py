@@ -85,7 +85,7 @@ def test_fast_path_agrees_with_twisted(data: bytes) -> None:
     """Text without IAC skips Twisted's byte-by-byte parser; the result must be the same."""
     from twisted.conch.telnet import Telnet
 
-    from twisted_chat.telnet import TelnetLayer
+    from twisted_chat.telnet.negotiation import TelnetLayer
 
     fast, slow = _Collect(), _Collect()
     TelnetLayer(fast).dataReceived(data)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.events import Line
-from twisted_chat.recent import Recent
+from twisted_chat.core.events import Line
+from twisted_chat.hub.recent import Recent
 
 
 def line(id: int) -> Line:

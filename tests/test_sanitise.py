@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.sanitise import clean
+from twisted_chat.core.sanitise import clean
 
 
 class CleanTests(SynchronousTestCase):

@@ -12,14 +12,15 @@ import pytest
 from twisted.internet.defer import Deferred
 
 from tests.harness import Transactions
-from twisted_chat import errors, events, searching, sqlite
-from twisted_chat.names import key
+from twisted_chat.core import errors, events
+from twisted_chat.core.names import key
+from twisted_chat.store.sqlite import schema, searching
 
 
 @pytest.fixture
 def history(tmp_path: Path) -> sqlite3.Connection:
-    connection = sqlite.connect(str(tmp_path / "chat.db"))
-    sqlite.migrate(connection)
+    connection = schema.connect(str(tmp_path / "chat.db"))
+    schema.migrate(connection)
     return connection
 
 
@@ -99,7 +100,7 @@ def test_a_search_is_stopped_past_its_time(copy: sqlite3.Connection) -> None:
 def test_catch_up(history: sqlite3.Connection, copy: sqlite3.Connection) -> None:
     """The copy takes the lines it lacks, and forgets those the history no longer has."""
     messages = [events.Chat(1.0, "lobby", "bob", text) for text in ["one", "two", "three"]]
-    sqlite.append(history.cursor(), messages, ["lobby"] * 3)
+    schema.append(history.cursor(), messages, ["lobby"] * 3)
     history.commit()
     say(copy, "lobby", "one")
     say(copy, "lobby", "from a newer history", first=99)
@@ -113,7 +114,7 @@ def test_catch_up(history: sqlite3.Connection, copy: sqlite3.Connection) -> None
 def test_catch_up_fills_a_gap(history: sqlite3.Connection, copy: sqlite3.Connection) -> None:
     """A line the copy lacks among those it has (its copy failed once) is there after."""
     messages = [events.Chat(1.0, "lobby", "bob", text) for text in ["one", "two", "three"]]
-    sqlite.append(history.cursor(), messages, ["lobby"] * 3)
+    schema.append(history.cursor(), messages, ["lobby"] * 3)
     history.commit()
     searching.insert(copy.cursor(), [([(1, 1.0, "lobby", "chat", "bob", "one"),
                                        (3, 1.0, "lobby", "chat", "bob", "three")],)])
@@ -143,7 +144,7 @@ def test_a_copy_it_cannot_use_is_made_again(tmp_path: Path) -> None:
     odd.close()
     again = sqlite3.connect(path)
     searching.prepare(again)
-    assert sqlite.version(again) == searching.VERSION
+    assert schema.version(again) == searching.VERSION
     assert again.execute("SELECT count(*) FROM lines").fetchone()[0] == 0
 
 

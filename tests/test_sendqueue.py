@@ -10,8 +10,8 @@ from twisted.internet.testing import StringTransport
 from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.limits import Limits
-from twisted_chat.sendqueue import SendQueue
+from twisted_chat.core.limits import Limits
+from twisted_chat.session.sendqueue import SendQueue
 
 
 class Queue:

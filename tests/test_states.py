@@ -8,8 +8,8 @@ from __future__ import annotations
 from harness import Server, Transactions
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.commands import SECRET_WORDS
-from twisted_chat.states import LoginState, RoomState
+from twisted_chat.core.commands import SECRET_WORDS
+from twisted_chat.core.states import LoginState, RoomState
 
 
 def quiet(*clients) -> None:

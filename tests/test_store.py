@@ -14,14 +14,15 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from tests.harness import QUICK_HASHER, Transactions
-from twisted_chat import events, searching
-from twisted_chat.accounts import Accounts
-from twisted_chat.errors import TooManyGuesses
-from twisted_chat.groupcommit import MAX_BATCH, MAX_BATCH_TEXT
-from twisted_chat.guessing import MAX_WAIT
-from twisted_chat.searching import Searcher
-from twisted_chat.sqlite import LastingRoom
-from twisted_chat.store import IStore, SqliteStore
+from twisted_chat.core import events
+from twisted_chat.core.errors import TooManyGuesses
+from twisted_chat.core.guessing import MAX_WAIT
+from twisted_chat.store.accounts import Accounts
+from twisted_chat.store.groupcommit import MAX_BATCH, MAX_BATCH_TEXT
+from twisted_chat.store.sqlite import searching
+from twisted_chat.store.sqlite.schema import LastingRoom
+from twisted_chat.store.sqlite.searching import Searcher
+from twisted_chat.store.sqlite.store import IStore, SqliteStore
 
 
 class StoreTests(SynchronousTestCase):

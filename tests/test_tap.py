@@ -14,7 +14,7 @@ from twisted.application.internet import StreamServerEndpointService
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.limits import DEFAULTS
+from twisted_chat.core.limits import DEFAULTS
 from twisted_chat.service import ChatService, MemoryService
 from twisted_chat.tap import (
     GC_THRESHOLDS,

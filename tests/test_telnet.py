@@ -7,8 +7,8 @@ from unittest.mock import patch
 from harness import Client, Server
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import terminal
-from twisted_chat.telnet import MAX_NEGOTIATIONS, MAX_SUBNEGOTIATION
+from twisted_chat.core import terminal
+from twisted_chat.telnet.negotiation import MAX_NEGOTIATIONS, MAX_SUBNEGOTIATION
 
 IAC, WILL, WONT, DO, DONT, SB, SE = b"\xff", b"\xfb", b"\xfc", b"\xfd", b"\xfe", b"\xfa", b"\xf0"
 BINARY, ECHO, SGA, TTYPE, NAWS, LINEMODE = b"\x00", b"\x01", b"\x03", b"\x18", b"\x1f", b"\x22"

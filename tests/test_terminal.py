@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat import terminal
+from twisted_chat.core import terminal
 
 
 def quadratic_wrap(line: str, columns: int) -> list[str]:

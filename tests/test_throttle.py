@@ -14,9 +14,9 @@ from twisted.internet.task import Clock
 from twisted.logger import Logger, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
-from twisted_chat.limits import UNLIMITED, Limits
-from twisted_chat.logquota import LogQuota
-from twisted_chat.throttle import Throttle
+from twisted_chat.core.limits import UNLIMITED, Limits
+from twisted_chat.core.logquota import LogQuota
+from twisted_chat.session.throttle import Throttle
 
 FLOOD = Limits(flood_burst=8, flood_rate=4, flood_queue=64)
 

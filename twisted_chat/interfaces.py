@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from zope.interface import Attribute, Interface
 
-from twisted_chat.events import Event
+from twisted_chat.core.events import Event
 
 
 class IFormat(Interface):
@@ -61,7 +61,7 @@ class IConnection(IChatClient):
                   color: bool | None = None) -> None:
         """
         Change how everything from now on is rendered: the format's name, the
-        encoding (a name from :mod:`twisted_chat.charsets`; the client's own
+        encoding (a name from :mod:`twisted_chat.core.charsets`; the client's own
         choice, never guessed over again) or colour.
         """
 

@@ -19,8 +19,8 @@ from twisted.internet.interfaces import IReactorCore
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
-from twisted_chat.factory import ChatFactory
-from twisted_chat.store import IStore
+from twisted_chat.store.sqlite.store import IStore
+from twisted_chat.telnet.factory import ChatFactory
 
 SHUTDOWN_NOTICE = "The server is shutting down. Goodbye!"
 

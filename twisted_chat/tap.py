@@ -25,13 +25,14 @@ from twisted.logger import Logger
 from twisted.python import usage
 from twisted.python.threadpool import ThreadPool
 
-from twisted_chat import errors, names, sqlite, store
-from twisted_chat.accounts import Accounts
-from twisted_chat.factory import DEFAULT_MAX_LINE, ChatFactory
-from twisted_chat.limits import DEFAULTS, Limits
-from twisted_chat.logquota import DEFAULT_LOG_RATE, LogQuota
-from twisted_chat.model import MAX_HISTORY, Chat
+from twisted_chat.core import errors, names
+from twisted_chat.core.chat import MAX_HISTORY, Chat
+from twisted_chat.core.limits import DEFAULTS, Limits
+from twisted_chat.core.logquota import DEFAULT_LOG_RATE, LogQuota
 from twisted_chat.service import ChatService, MemoryService
+from twisted_chat.store.accounts import Accounts
+from twisted_chat.store.sqlite import schema, store
+from twisted_chat.telnet.factory import DEFAULT_MAX_LINE, ChatFactory
 
 DEFAULT_PORT = "tcp:6666"
 
@@ -184,7 +185,7 @@ class Options(usage.Options):
             except (ValueError, TypeError, KeyError) as error:
                 raise usage.UsageError(f"Bad --port {description!r}: {error}") from None
         if not 0 <= self["replay"] <= MAX_HISTORY:
-            # Each room keeps this many lines in memory (twisted_chat.recent).
+            # Each room keeps this many lines in memory (twisted_chat.hub.recent).
             raise usage.UsageError(f"--replay must be from 0 to {MAX_HISTORY} lines")
         if not 0 <= self["coalesce"] <= MAX_COALESCE:
             raise usage.UsageError(f"--coalesce must be from 0 to {MAX_COALESCE} milliseconds")
@@ -245,7 +246,7 @@ def makeService(options: Options) -> IService:
     raiseFileLimit(limits.max_connections)
     try:
         snapshot = store.load(options["db"])
-    except (sqlite3.Error, sqlite.SchemaTooNew, OSError) as error:
+    except (sqlite3.Error, schema.SchemaTooNew, OSError) as error:
         held = " (the server holds its file alone: is another one running on it?)" \
             if "locked" in str(error) else ""
         sys.exit(f"--db {options['db']}: {error}{held}")

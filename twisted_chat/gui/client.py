@@ -5,7 +5,7 @@ The desktop client's connection: the port telnet users reach, switched to JSON.
 telnet parser with negotiation switched off: the options the server offers at
 connect are read and never answered, so the server treats this connection as
 a raw one (no echo, no doubled 0xFF).  It sends ``format json`` at once and
-turns each JSON line into an event from :mod:`twisted_chat.events`; text lines
+turns each JSON line into an event from :mod:`twisted_chat.core.events`; text lines
 before the switch (the banner, or a refusal) are kept, never parsed for events.
 
 :func:`connect` opens a connection and logs in.  Its Deferred fires with the
@@ -27,9 +27,9 @@ from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
-from twisted_chat import events
-from twisted_chat.formats import read_json
-from twisted_chat.telnet import TelnetLayer
+from twisted_chat.core import events
+from twisted_chat.core.formats import read_json
+from twisted_chat.telnet.negotiation import TelnetLayer
 
 #: Seconds to wait for the connection, then as long again for the login's answer.
 TIMEOUT = 10.0

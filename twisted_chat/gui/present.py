@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from twisted_chat import events
-from twisted_chat.formats import marker, past_line, stamp, text_lines
+from twisted_chat.core import events
+from twisted_chat.core.formats import marker, past_line, stamp, text_lines
 
 #: The style of each kind of event; the rest are listings (look, who, help, ...).
 STYLES = {

@@ -22,9 +22,9 @@ from collections.abc import Callable, Sequence
 
 from zope.interface import Interface
 
-from twisted_chat import events
-from twisted_chat.commands import SECRET_WORDS
-from twisted_chat.events import RoomEntry
+from twisted_chat.core import events
+from twisted_chat.core.commands import SECRET_WORDS
+from twisted_chat.core.events import RoomEntry
 from twisted_chat.gui.client import ChatClient
 from twisted_chat.gui.present import Row, rows
 

@@ -17,7 +17,7 @@ from tkinter import ttk
 
 from zope.interface import implementer
 
-from twisted_chat.events import RoomEntry
+from twisted_chat.core.events import RoomEntry
 from twisted_chat.gui.history import History
 from twisted_chat.gui.present import Row
 from twisted_chat.gui.session import IChatView, Session

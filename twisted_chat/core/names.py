@@ -32,7 +32,7 @@ from functools import lru_cache
 
 import icu
 
-from twisted_chat import errors
+from twisted_chat.core import errors
 
 MAX_NAME_LENGTH = 24
 #: The most combining marks one letter may carry (Thai and Tibetan stack three).

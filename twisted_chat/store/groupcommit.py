@@ -32,7 +32,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from twisted_chat import errors
+from twisted_chat.core import errors
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 
-from twisted_chat import events
+from twisted_chat.core import events
 
 #: The place of the lines read from the store: before anything said since.
 _EARLIER = -1

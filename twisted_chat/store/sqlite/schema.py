@@ -1,9 +1,9 @@
 """
 The history file's SQLite schema, its migrations, and every statement the
-store runs on it.  (Searching has a file of its own: :mod:`twisted_chat.searching`.)
+store runs on it.  (Searching has a file of its own: :mod:`twisted_chat.store.sqlite.searching`.)
 
 Everything here is synchronous and takes a DB-API cursor: the store
-(:mod:`twisted_chat.store`) runs it on its own thread through
+(:mod:`twisted_chat.store.sqlite.store`) runs it on its own thread through
 ``twisted.enterprise.adbapi``, and the tests run it on a plain
 ``sqlite3`` connection.  The schema's version is SQLite's ``user_version``;
 :func:`migrate` brings any older file up to :data:`VERSION`, one step at a
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from twisted_chat import events
+from twisted_chat.core import events
 
 #: Each step takes the schema from its index to the next version.
 MIGRATIONS: tuple[str, ...] = (
@@ -66,7 +66,7 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 4: the addresses each registered name logged in from, so that its owner
     # is let in past someone guessing its password elsewhere; and the search
-    # index moves to a file of its own (twisted_chat.searching), so that a
+    # index moves to a file of its own (twisted_chat.store.sqlite.searching), so that a
     # search never holds up the writing of chat.
     """
     DROP TABLE messages_text;

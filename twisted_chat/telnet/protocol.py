@@ -2,7 +2,7 @@
 The line protocol: bytes in, decoded lines to the state; events out, rendered.
 
 It holds no room or user logic.  Bytes pass through the telnet layer
-(:mod:`twisted_chat.telnet`) first, which leaves only text, every line ending
+(:mod:`twisted_chat.telnet.negotiation`) first, which leaves only text, every line ending
 in LF.  Then:
 
 - **Line length.**  A line over the limit gets an error and is thrown away,
@@ -11,14 +11,14 @@ in LF.  Then:
   connection, and to discard whatever else was in the same read.)
 - **Decoding.**  Only whole lines are decoded, in the connection's encoding.
   A line that is not valid UTF-8 but is valid GBK switches a connection that
-  never chose its encoding to GBK (:mod:`twisted_chat.charsets`).
+  never chose its encoding to GBK (:mod:`twisted_chat.core.charsets`).
 - **Editing keys.**  Backspace and friends are applied to the decoded line
-  (:mod:`twisted_chat.editing`), and echoed as they arrive if the client
+  (:mod:`twisted_chat.telnet.editing`), and echoed as they arrive if the client
   asked the server to echo.
 - **Flood control.**  Reads pass a budget in bytes, telnet commands counted
-  (:mod:`twisted_chat.budget`): past it the connection is not read for a
+  (:mod:`twisted_chat.session.budget`): past it the connection is not read for a
   while, far past it cut.  Lines pass a token bucket
-  (:mod:`twisted_chat.throttle`) before they are decoded.  A flood of either
+  (:mod:`twisted_chat.session.throttle`) before they are decoded.  A flood of either
   is cut with "excess flood".
 
 Output goes through a bounded :class:`~twisted_chat.sendqueue.SendQueue`; a
@@ -40,20 +40,20 @@ from twisted.protocols.policies import TimeoutMixin
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from twisted_chat import charsets, errors, events, terminal
-from twisted_chat.budget import Budget, allowance
-from twisted_chat.editing import EchoLine, edit
-from twisted_chat.events import Event
-from twisted_chat.formats import build
+from twisted_chat.core import charsets, errors, events, terminal
+from twisted_chat.core.events import Event
+from twisted_chat.core.formats import build
+from twisted_chat.core.states import LoginState, State
 from twisted_chat.interfaces import IConnection, IFormat
-from twisted_chat.sendqueue import SendQueue
-from twisted_chat.states import LoginState, State
-from twisted_chat.telnet import MAX_SUBNEGOTIATION, TelnetLayer
-from twisted_chat.throttle import Throttle
+from twisted_chat.session.budget import Budget, allowance
+from twisted_chat.session.sendqueue import SendQueue
+from twisted_chat.session.throttle import Throttle
+from twisted_chat.telnet.editing import EchoLine, edit
+from twisted_chat.telnet.negotiation import MAX_SUBNEGOTIATION, TelnetLayer
 
 if TYPE_CHECKING:
-    from twisted_chat.factory import ChatFactory
-    from twisted_chat.limits import IP
+    from twisted_chat.core.limits import IP
+    from twisted_chat.telnet.factory import ChatFactory
 
 CTRL_C = b"\x03"
 

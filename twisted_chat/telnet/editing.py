@@ -18,9 +18,9 @@ from __future__ import annotations
 import codecs
 import re
 
-from twisted_chat import charsets
-from twisted_chat.sanitise import clean
-from twisted_chat.terminal import width
+from twisted_chat.core import charsets
+from twisted_chat.core.sanitise import clean
+from twisted_chat.core.terminal import width
 
 ERASE_CHAR = "\b\x7f"
 ERASE_LINE = "\x15"

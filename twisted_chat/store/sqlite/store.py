@@ -8,10 +8,10 @@ before it.
 
 :class:`SqliteStore` is the default backend: one SQLite connection, the
 file's alone, on its own thread (``twisted.enterprise.adbapi``), writing by
-group commit (:mod:`twisted_chat.groupcommit`): an ``append``'s Deferred
+group commit (:mod:`twisted_chat.store.groupcommit`): an ``append``'s Deferred
 fires only once its transaction has committed, and the chat delivers the
 line only then.  Searches run on a copy of the lines, with a connection and
-a thread of their own (:mod:`twisted_chat.searching`), so that no search
+a thread of their own (:mod:`twisted_chat.store.sqlite.searching`), so that no search
 holds up the writing of chat.
 """
 
@@ -29,9 +29,10 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import Interface, implementer
 
-from twisted_chat import errors, events, searching, sqlite
-from twisted_chat.groupcommit import FileGuard, GroupCommit, Runner
-from twisted_chat.sqlite import Account, LastingRoom
+from twisted_chat.core import errors, events
+from twisted_chat.store.groupcommit import FileGuard, GroupCommit, Runner
+from twisted_chat.store.sqlite import schema, searching
+from twisted_chat.store.sqlite.schema import Account, LastingRoom
 
 _log = Logger()
 
@@ -91,9 +92,9 @@ def load(path: str) -> Snapshot:
     before the reactor runs, so a schema it cannot use, or a file another
     server holds, stops the server at start-up.
     """
-    connection = sqlite.connect(path)
+    connection = schema.connect(path)
     try:
-        sqlite.migrate(connection)
+        schema.migrate(connection)
         cursor = connection.cursor()
         if path != ":memory:":
             copy = sqlite3.connect(searching.path_for(path))
@@ -104,16 +105,16 @@ def load(path: str) -> Snapshot:
                 copy.close()
             if copied:
                 _log.info("Copied {count} lines to the search index", count=copied)
-        return Snapshot(sqlite.account_names(cursor), tuple(sqlite.rooms(cursor)),
-                        sqlite.known_addresses(cursor))
+        return Snapshot(schema.account_names(cursor), tuple(schema.rooms(cursor)),
+                        schema.known_addresses(cursor))
     finally:
         connection.close()
 
 
 def _prepare(connection: sqlite3.Connection) -> None:
     """Each new connection: configured, and migrated (a new ``:memory:`` one starts empty)."""
-    sqlite.configure(connection)
-    sqlite.migrate(connection)
+    schema.configure(connection)
+    schema.migrate(connection)
 
 
 def pool(path: str) -> adbapi.ConnectionPool:
@@ -175,11 +176,11 @@ class SqliteStore:
 
     def lines(self, after: int, limit: int) -> Deferred[list[searching.Row]]:
         """Up to ``limit`` lines after the id ``after``, as the search copy holds them."""
-        return self._commit.call(sqlite.after, after, limit)
+        return self._commit.call(schema.after, after, limit)
 
     def recent(self, room: str, limit: int,
                before: int | None = None) -> Deferred[list[events.Line]]:
-        return self._commit.call(sqlite.recent, room, limit, before)
+        return self._commit.call(schema.recent, room, limit, before)
 
     def search(self, room: str, words: Sequence[str], limit: int) -> Deferred[list[events.Line]]:
         if self._searcher is None:
@@ -188,26 +189,26 @@ class SqliteStore:
         return self._searcher.search(room, words, limit, after=self._commit.flushed())
 
     def forget(self, id: int) -> Deferred[None]:
-        forgotten = self._commit.call(sqlite.forget_line, id)
+        forgotten = self._commit.call(schema.forget_line, id)
         if self._searcher is not None:
             searcher = self._searcher
             forgotten.addCallback(lambda _: searcher.forget(id))
         return forgotten
 
     def account(self, key: str) -> Deferred[Account | None]:
-        return self._commit.call(sqlite.account, key)
+        return self._commit.call(schema.account, key)
 
     def saveAccount(self, key: str, name: str, hash: str) -> Deferred[None]:
-        return self._commit.call(sqlite.save_account, key, name, hash, self._clock())
+        return self._commit.call(schema.save_account, key, name, hash, self._clock())
 
     def rememberAddress(self, key: str, address: str, keep: int) -> Deferred[None]:
-        return self._commit.call(sqlite.remember_address, key, address, keep, self._clock())
+        return self._commit.call(schema.remember_address, key, address, keep, self._clock())
 
     def saveRoom(self, key: str, room: LastingRoom) -> Deferred[None]:
-        return self._commit.call(sqlite.save_room, key, room, self._clock())
+        return self._commit.call(schema.save_room, key, room, self._clock())
 
     def forgetRoom(self, key: str) -> Deferred[None]:
-        return self._commit.call(sqlite.forget_room, key)
+        return self._commit.call(schema.forget_room, key)
 
     def start(self) -> Deferred[None]:
         # A first operation opens the connection, whose set-up takes the lock.
@@ -241,8 +242,8 @@ def _append(cursor: Any, message: events.Chat | events.Emote, room: str) -> int:
     One line, as an operation: a run of these goes to :func:`_appendMany` as
     one statement, so this is what the queue holds, rarely what runs.
     """
-    return sqlite.append(cursor, [message], [room])[0]
+    return schema.append(cursor, [message], [room])[0]
 
 
 def _appendMany(cursor: Any, calls: list[tuple[events.Chat | events.Emote, str]]) -> list[int]:
-    return sqlite.append(cursor, [message for message, _ in calls], [room for _, room in calls])
+    return schema.append(cursor, [message for message, _ in calls], [room for _, room in calls])

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from twisted_chat.events import CommandHelp
+from twisted_chat.core.events import CommandHelp
 
 Method = TypeVar("Method", bound=Callable[..., Any])
 

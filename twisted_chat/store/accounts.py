@@ -3,7 +3,7 @@ Registered names: who has one, and checking passwords slowly enough to stop gues
 
 Passwords are hashed with Argon2id (argon2-cffi) on a thread pool of their own,
 never on the reactor's thread, and only the hash is stored.  How fast they
-may be guessed, per name and per address, is :mod:`twisted_chat.guessing`'s;
+may be guessed, per name and per address, is :mod:`twisted_chat.core.guessing`'s;
 the addresses each name has logged in from (the last :data:`KNOWN_ADDRESSES`)
 are kept here and in the store, so that the owner is let in past a guesser.
 The set of registered names is kept in memory, so that "is this name
@@ -21,9 +21,9 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 
-from twisted_chat import errors, names
-from twisted_chat.guessing import Guesses
-from twisted_chat.store import IStore
+from twisted_chat.core import errors, names
+from twisted_chat.core.guessing import Guesses
+from twisted_chat.store.sqlite.store import IStore
 
 SHORTEST = 6
 LONGEST = 128

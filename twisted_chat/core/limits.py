@@ -32,7 +32,7 @@ class Limits:
     #: Addresses and networks whose connections skip flood control: trusted bots.
     flood_exempt: tuple[IPv4Network | IPv6Network, ...] = ()
     #: Flood control in bytes: what a connection may send at once, then a second,
-    #: a telnet command counting as 64 bytes (twisted_chat.budget).
+    #: a telnet command counting as 64 bytes (twisted_chat.session.budget).
     input_burst: int = 64 * 1024
     input_rate: int = 16 * 1024
     #: Unsent output, in bytes, past which a connection that does not read is cut.

@@ -22,20 +22,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from twisted.logger import Logger
 
-from twisted_chat import errors, events, names
+from twisted_chat.core import errors, events, names
+from twisted_chat.core.limits import DEFAULTS, Limits, counted_key
+from twisted_chat.core.logquota import LogQuota
+from twisted_chat.core.quotas import Identity, Quotas, identities
+from twisted_chat.hub.outbox import Outbox, Slot
+from twisted_chat.hub.recent import Recent
 from twisted_chat.interfaces import IChatClient
-from twisted_chat.limits import DEFAULTS, Limits, counted_key
-from twisted_chat.logquota import LogQuota
-from twisted_chat.outbox import Outbox, Slot
-from twisted_chat.quotas import Identity, Quotas, identities
-from twisted_chat.recent import Recent
-from twisted_chat.sqlite import LastingRoom
+from twisted_chat.store.sqlite.schema import LastingRoom
 
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
-    from twisted_chat.accounts import Accounts
-    from twisted_chat.store import IStore
+    from twisted_chat.store.accounts import Accounts
+    from twisted_chat.store.sqlite.store import IStore
 
 MAX_TOPIC_LENGTH = 300
 #: The most lines ``history N`` and ``search`` show at once.

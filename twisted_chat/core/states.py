@@ -3,7 +3,7 @@ What a line means depends on the state the connection is in.
 
 As in the book, a connection is always in exactly one state: logging in, in a
 room, or logged out.  Each command is one method on the state where it makes
-sense; :mod:`twisted_chat.commands` finds them.  A state decides and reports;
+sense; :mod:`twisted_chat.core.commands` finds them.  A state decides and reports;
 the model changes users and rooms; the connection does the I/O.
 
 Dispatch rules: ``/word`` is always a command.  Before login nothing is chat,
@@ -22,15 +22,22 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from twisted_chat import charsets, errors, events, names
-from twisted_chat.commands import BOOK_WORDS, SECRET_WORDS, Command, command, commands_of, split
-from twisted_chat.formats import FORMATS
+from twisted_chat.core import charsets, errors, events, names
+from twisted_chat.core.chat import DEFAULT_HISTORY, MAX_HISTORY, Chat, User
+from twisted_chat.core.commands import (
+    BOOK_WORDS,
+    SECRET_WORDS,
+    Command,
+    command,
+    commands_of,
+    split,
+)
+from twisted_chat.core.formats import FORMATS
 from twisted_chat.interfaces import IConnection
-from twisted_chat.model import DEFAULT_HISTORY, MAX_HISTORY, Chat, User
 
 if TYPE_CHECKING:
-    from twisted_chat.accounts import Accounts
-from twisted_chat.sanitise import clean
+    from twisted_chat.store.accounts import Accounts
+from twisted_chat.core.sanitise import clean
 
 _log = Logger()
 
@@ -307,7 +314,7 @@ class LoginState(State):
 
     def _leaveTimeForTheCheck(self, wait: float) -> None:
         """
-        A guess may wait its turn (twisted_chat.guessing): the login timeout
+        A guess may wait its turn (twisted_chat.core.guessing): the login timeout
         leaves it that long, and the time to check it, but no more.
         """
         timeout = self.chat.limits.login_timeout

@@ -1,7 +1,7 @@
 """
 An input budget for each connection: bytes a second, telnet commands counted.
 
-Flood control (:mod:`twisted_chat.throttle`) counts lines, but input that
+Flood control (:mod:`twisted_chat.session.throttle`) counts lines, but input that
 never forms a line costs the server all the same: Twisted's telnet parser
 walks every byte of a telnet command in Python, a few hundred times the cost
 of a byte of text, and a line typed a byte a packet costs a read each.  IRC
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from twisted_chat.limits import Limits
+from twisted_chat.core.limits import Limits
 
 IAC = 0xFF
 

@@ -25,8 +25,8 @@ import itertools
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from twisted_chat import errors
-from twisted_chat.limits import Limits, Targets, Window
+from twisted_chat.core import errors
+from twisted_chat.core.limits import Limits, Targets, Window
 
 #: An identity: its kind ("connection", "name", "account", "address") and key.
 Identity = tuple[str, str]

@@ -27,7 +27,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 
 from zope.interface import implementer
 
-from twisted_chat import events, terminal
+from twisted_chat.core import events, terminal
 from twisted_chat.interfaces import IFormat
 
 CRLF = "\r\n"

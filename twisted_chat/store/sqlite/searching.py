@@ -3,7 +3,7 @@ Searching the history, in a copy of its lines kept for that: a search never
 holds up chat.
 
 The history's file is written by one connection that holds it alone
-(:mod:`twisted_chat.sqlite`), the one that commits every chat line.  A
+(:mod:`twisted_chat.store.sqlite.schema`), the one that commits every chat line.  A
 search can read a great many lines, so it runs elsewhere: in a file of its
 own (the history's name and ``-search``), on a connection and a thread of
 its own.  Each line is copied here once it is stored; its index (FTS5 with
@@ -37,8 +37,9 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from twisted_chat import errors, events, sqlite
-from twisted_chat.groupcommit import FileGuard, GroupCommit, Runner
+from twisted_chat.core import errors, events
+from twisted_chat.store.groupcommit import FileGuard, GroupCommit, Runner
+from twisted_chat.store.sqlite import schema
 
 #: The copy's schema; a file of another version is made again from the history.
 VERSION = 1
@@ -89,9 +90,9 @@ def path_for(history: str) -> str:
 
 def prepare(connection: sqlite3.Connection) -> None:
     """Configure a connection to the copy, and give a new (or unusable) copy its schema."""
-    sqlite.configure(connection)
+    schema.configure(connection)
     connection.execute(f"PRAGMA cache_size = -{CACHE_KB}")
-    if sqlite.version(connection) != VERSION:
+    if schema.version(connection) != VERSION:
         _drop_all(connection)
         connection.executescript(f"BEGIN; {SCHEMA} PRAGMA user_version = {VERSION}; COMMIT;")
 
@@ -110,12 +111,12 @@ def catch_up(history: Any, copy: sqlite3.Connection) -> int:
     it has that the history has not (a history restored from a backup), copy
     those it lacks, index them.  How many it copied.
     """
-    last = sqlite.last_id(history)
+    last = schema.last_id(history)
     if copy.execute("DELETE FROM lines WHERE id > ?", (last,)).rowcount:
         copy.execute("INSERT INTO lines_text (lines_text) VALUES ('rebuild')")
         copy.execute("UPDATE indexed SET upto = (SELECT coalesce(max(id), 0) FROM lines)")
     have = int(copy.execute("SELECT count(*) FROM lines WHERE id <= ?", (last,)).fetchone()[0])
-    if have and have != sqlite.count_up_to(history, int(copy.execute(
+    if have and have != schema.count_up_to(history, int(copy.execute(
             "SELECT max(id) FROM lines").fetchone()[0])):
         # A gap (a line whose copy failed) or a line forgotten: made again.
         copy.execute("DELETE FROM lines")
@@ -124,7 +125,7 @@ def catch_up(history: Any, copy: sqlite3.Connection) -> int:
     copied = 0
     while True:
         have = int(copy.execute("SELECT coalesce(max(id), 0) FROM lines").fetchone()[0])
-        rows = sqlite.after(history, have, CATCH_UP)
+        rows = schema.after(history, have, CATCH_UP)
         if not rows:
             break
         insert(copy.cursor(), [(rows,)])

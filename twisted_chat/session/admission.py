@@ -16,8 +16,8 @@ from ipaddress import IPv6Address, ip_address
 
 from twisted.internet import address
 
-from twisted_chat import errors
-from twisted_chat.limits import IP, MINUTE, Limits, Window, address_key, counted_key
+from twisted_chat.core import errors
+from twisted_chat.core.limits import IP, MINUTE, Limits, Window, address_key, counted_key
 
 
 def peer_ip(peer: object) -> IP | None:

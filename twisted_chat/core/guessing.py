@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from twisted_chat import errors
+from twisted_chat.core import errors
 
 #: The longest a guess waits between tries, and the longest it may wait in all.
 MAX_DELAY = 60.0

@@ -4,7 +4,7 @@ The server factory: the connections, the chat they share, and closing them all.
 The factory holds the :class:`~twisted_chat.model.Chat` (the one owner of users
 and rooms) and every open connection, logged in or not, so that a shutdown
 can say goodbye to everyone.  It is also the door: a connection over one of
-the connection limits (:mod:`twisted_chat.admission`) is told why in one line
+the connection limits (:mod:`twisted_chat.session.admission`) is told why in one line
 and closed before it costs more than that.
 """
 
@@ -16,12 +16,12 @@ from twisted.internet.protocol import Protocol, ServerFactory
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 
-from twisted_chat import events
-from twisted_chat.admission import Admission, peer_ip
-from twisted_chat.formats import build
-from twisted_chat.limits import CROWD_INTERVAL, MINUTE
-from twisted_chat.model import Chat
-from twisted_chat.protocol import ChatProtocol
+from twisted_chat.core import events
+from twisted_chat.core.chat import Chat
+from twisted_chat.core.formats import build
+from twisted_chat.core.limits import CROWD_INTERVAL, MINUTE
+from twisted_chat.session.admission import Admission, peer_ip
+from twisted_chat.telnet.protocol import ChatProtocol
 
 _log = Logger()
 
