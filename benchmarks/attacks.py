@@ -966,13 +966,22 @@ class AttackProcess:
 # The prefilled history
 
 
+#: Where a build keeps its schema: in a package since the reshape, flat before it.
+_SCHEMA_VERSION = """
+try:
+    from twisted_chat.store.sqlite import schema
+except ImportError:
+    from twisted_chat import sqlite as schema
+print(schema.VERSION)
+"""
+
+
 def schema_version(twistd: str) -> int | None:
     """The database schema version a build writes (None if its python cannot say)."""
     python = Path(twistd).parent / "python"
     try:
-        found = subprocess.run([str(python), "-c", "from twisted_chat.store.sqlite import schema as sqlite; "
-                                "print(sqlite.VERSION)"], capture_output=True, text=True,
-                               timeout=60, cwd=tempfile.gettempdir())
+        found = subprocess.run([str(python), "-c", _SCHEMA_VERSION], capture_output=True,
+                               text=True, timeout=60, cwd=tempfile.gettempdir())
         return int(found.stdout.strip())
     except (OSError, ValueError, subprocess.TimeoutExpired):
         return None
