@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from ipaddress import ip_network
 
-from harness import Server, Transactions, limited, only
 from twisted.internet.interfaces import ITCPTransport
 from twisted.internet.testing import StringTransportWithDisconnection
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 
+from tests.harness import Server, Transactions, limited, only
 from twisted_chat.core.limits import Limits
 
 

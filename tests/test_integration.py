@@ -7,7 +7,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from conftest import TWISTD, RunningServer
+from tests.processes import TWISTD, RunningServer
 
 
 def test_three_users_chat_across_rooms(server: RunningServer) -> None:

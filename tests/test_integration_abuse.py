@@ -14,8 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import DEADLINE, TWISTD, LineClient, RunningServer, cut_off
-
+from tests.processes import DEADLINE, TWISTD, LineClient, RunningServer, cut_off
 from twisted_chat.core import events
 from twisted_chat.store.sqlite import schema
 

@@ -12,7 +12,7 @@ import subprocess
 import threading
 from collections.abc import Callable
 
-from conftest import DEADLINE, LineClient, RunningServer, cut_off
+from tests.processes import DEADLINE, LineClient, RunningServer, cut_off
 
 LINE = "x" * 1000
 

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import LineClient, RunningServer
+from tests.processes import LineClient, RunningServer
 
 Start = Callable[..., RunningServer]
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from ipaddress import ip_address, ip_network
 
-from harness import Server
 from twisted.internet import address
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.harness import Server
 from twisted_chat.core import errors
 from twisted_chat.core.limits import UNLIMITED, Limits
 from twisted_chat.session.admission import Admission, peer_ip

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from ipaddress import ip_network
 
-from harness import Client, Server
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
 from twisted.logger import Logger, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.harness import Client, Server
 from twisted_chat.core.limits import UNLIMITED, Limits
 from twisted_chat.core.logquota import LogQuota
 from twisted_chat.session.throttle import Throttle

@@ -5,10 +5,10 @@ with the owner let in past guessers elsewhere.  Time is a ``task.Clock``.
 
 from __future__ import annotations
 
-from harness import Client, Server, Transactions, only
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.harness import Client, Server, Transactions, only
 from twisted_chat.core.errors import TooManyGuesses
 from twisted_chat.core.guessing import FORGET, Guesses
 

@@ -13,10 +13,11 @@ import json
 import re
 from pathlib import Path
 
-from harness import Server
 from twisted.trial.unittest import SynchronousTestCase
 
-CLIENTS = Path(__file__).parent / "clients"
+from tests.harness import Server
+
+CLIENTS = Path(__file__).parent.parent / "clients"
 _NEGOTIATION = re.compile(rb"\xff[\xfb-\xfe].|\xff\xfa.*?\xff\xf0", re.DOTALL)
 
 

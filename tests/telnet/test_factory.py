@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from harness import Server
 from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.harness import Server
 from twisted_chat.service import SHUTDOWN_NOTICE, ChatService
 
 

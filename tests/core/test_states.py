@@ -5,9 +5,9 @@ driven through the real protocol over StringTransport.
 
 from __future__ import annotations
 
-from harness import Server, Transactions
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.harness import Server, Transactions
 from twisted_chat.core.commands import SECRET_WORDS
 from twisted_chat.core.states import LoginState, RoomState
 

@@ -5,11 +5,11 @@ sees a member who stopped reading.
 
 from __future__ import annotations
 
-from harness import Server
 from twisted.internet.testing import StringTransport
 from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.harness import Server
 from twisted_chat.core.limits import Limits
 from twisted_chat.session.sendqueue import SendQueue
 

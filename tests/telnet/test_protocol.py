@@ -5,12 +5,12 @@ connection's life cycle, over StringTransport.
 
 from __future__ import annotations
 
-from harness import Server
 from twisted.internet.testing import StringTransport
 from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
+from tests.harness import Server
 from twisted_chat.interfaces import IConnection
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from unittest.mock import patch
 
-from harness import Client, Server
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.harness import Client, Server
 from twisted_chat.core import terminal
 from twisted_chat.telnet.negotiation import MAX_NEGOTIATIONS, MAX_SUBNEGOTIATION
 

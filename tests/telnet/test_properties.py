@@ -6,9 +6,10 @@ rooms stay consistent, and where the reads were split makes no difference.
 
 from __future__ import annotations
 
-from harness import Client, Server
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from tests.harness import Client, Server
 
 #: Pieces biased toward what breaks line protocols, telnet parsers and decoders.
 PIECES = [

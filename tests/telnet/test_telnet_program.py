@@ -8,7 +8,8 @@ from __future__ import annotations
 import shutil
 
 import pexpect
-from conftest import DEADLINE, RunningServer
+
+from tests.processes import DEADLINE, RunningServer
 
 
 def telnet(server: RunningServer, login: str | None = None) -> pexpect.spawn:

@@ -23,7 +23,7 @@ from twisted.internet import tksupport
 from twisted.logger import capturedLogs
 from zope.interface.verify import verifyObject
 
-from tests.conftest import DEADLINE, LineClient, RunningServer
+from tests.processes import DEADLINE, LineClient, RunningServer
 from twisted_chat.gui.app import App
 from twisted_chat.gui.present import Row
 from twisted_chat.gui.session import IChatView

@@ -7,10 +7,10 @@ Time is a ``task.Clock``: every delay is exact and nothing waits.
 
 from __future__ import annotations
 
-from harness import Server
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.harness import Server
 from twisted_chat.core.limits import Limits
 from twisted_chat.session.budget import COMMAND_COST, READ_COST, Budget, allowance, cost
 
