@@ -239,7 +239,7 @@ class Server:
                                             stderr=subprocess.STDOUT)
         # Loading (and migrating) a big database happens before the port opens.
         deadline = time.monotonic() + 120
-        while not (found := re.search(rb"ChatFactory starting on (\d+)",
+        while not (found := re.search(rb"(?:Chat|Telnet)Factory starting on (\d+)",
                                       self.log_path.read_bytes())):
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()

@@ -44,7 +44,7 @@ def start(workdir: Path, twistd: str, db: str | None) -> tuple[subprocess.Popen[
          "--flood-rate", "0", "--sendq", "0", "--max-per-ip", "0", "--conn-rate", "0",
          *memory],
         cwd=workdir, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    while not (found := re.search(rb"ChatFactory starting on (\d+)", log.read_bytes())):
+    while not (found := re.search(rb"(?:Chat|Telnet)Factory starting on (\d+)", log.read_bytes())):
         if server.poll() is not None:
             raise SystemExit(log.read_text())
         time.sleep(0.05)

@@ -38,7 +38,7 @@ class OursThenLines:
         self.lines = Lines()
         self.layer = TelnetLayer(self)
 
-    def textReceived(self, data: bytes) -> None:
+    def text_received(self, data: bytes) -> None:
         self.lines.dataReceived(data)
 
     def dataReceived(self, data: bytes) -> None:

@@ -20,11 +20,14 @@ from twisted.internet.testing import StringTransportWithDisconnection
 
 from twisted_chat.core.chat import Chat
 from twisted_chat.core.limits import UNLIMITED, Limits
+from twisted_chat.hub.local import LocalHub
+from twisted_chat.service import ChatService
+from twisted_chat.session.sessions import Sessions
 from twisted_chat.store.accounts import Accounts
 from twisted_chat.store.sqlite import schema, searching
 from twisted_chat.store.sqlite.searching import Searcher
 from twisted_chat.store.sqlite.store import SqliteStore
-from twisted_chat.telnet.factory import ChatFactory
+from twisted_chat.telnet.factory import TelnetFactory
 
 #: Argon2 at its cheapest: the tests check what is stored, not how hard it is to crack.
 QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -110,18 +113,31 @@ class Server:
             self.store = SqliteStore(memory, clock=self.clock.seconds, searcher=searcher)
             searcher.history, searcher.clock = self.store.lines, self.clock
             cursor = memory.connection.cursor()
-            chat.setdefault("replay", 20)
+            replay = chat.pop("replay", 20)
             chat.setdefault("lasting", schema.rooms(cursor))
             chat["store"] = self.store
             chat["accounts"] = Accounts(self.store, schema.account_names(cursor),
                                         known=schema.known_addresses(cursor),
                                         inThread=maybeDeferred, clock=self.clock,
                                         hasher=QUICK_HASHER)
+        else:
+            replay = chat.pop("replay", 0)
         # As in the server: output released in one pass of the reactor goes out at its end.
-        self.chat = Chat(clock=self.clock.seconds, limits=limits,
-                         schedule=partial(self.clock.callLater, 0), **chat)
-        self.factory = ChatFactory(self.chat, self.clock, maxLine=maxLine)
+        self.hub = LocalHub(store=chat.get("store"), replay=replay, clock=self.clock.seconds,
+                            schedule=partial(self.clock.callLater, 0), log=chat.get("log"))
+        self.chat = Chat(self.hub, clock=self.clock.seconds, limits=limits, **chat)
+        self.sessions = Sessions(self.chat, self.clock, max_line=maxLine)
+        self.factory = TelnetFactory(self.sessions)
+        #: The timers of the running server: started by the tests that need them.
+        self.service = ChatService(self.sessions, self.clock)
         self._port = 40000
+
+    def start_timers(self) -> None:
+        """The server's every-so-often work (sweeps, crowds, overdue output), on the Clock."""
+        self.service.start_timers()
+
+    def stop_timers(self) -> None:
+        self.service.stop_timers()
 
     def connect(self, host: str = "127.0.0.1") -> Client:
         """A new connection, from ``host``."""

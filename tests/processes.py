@@ -33,7 +33,7 @@ class RunningServer:
     def _wait_for_port(self) -> int:
         end = time.monotonic() + DEADLINE
         while time.monotonic() < end:
-            found = re.search(rb"ChatFactory starting on (\d+)", self.log_path.read_bytes())
+            found = re.search(rb"TelnetFactory starting on (\d+)", self.log_path.read_bytes())
             if found:
                 return int(found.group(1))
             if self.process.poll() is not None:

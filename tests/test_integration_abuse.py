@@ -269,7 +269,7 @@ def prefill(path: Path, room: str, count: int) -> None:
     database = schema.connect(str(path))
     schema.migrate(database)
     for start in range(0, count, 10_000):
-        lines = [events.Chat(1.0, room, "filler", f"line {index} abcdefghijklmnopqrstuvwxy")
+        lines = [events.Message(1.0, room, "filler", f"line {index} abcdefghijklmnopqrstuvwxy")
                  for index in range(start, min(start + 10_000, count))]
         schema.append(database.cursor(), lines, [room] * len(lines))
     database.commit()

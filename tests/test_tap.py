@@ -15,14 +15,14 @@ from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
 from twisted_chat.core.limits import DEFAULTS
-from twisted_chat.service import ChatService, MemoryService
+from twisted_chat.service import ChatService, StoreService
 from twisted_chat.tap import (
     GC_THRESHOLDS,
     LIMIT_OPTIONS,
     Options,
     makeService,
-    raiseFileLimit,
-    withBacklog,
+    raise_file_limit,
+    with_backlog,
 )
 
 
@@ -43,7 +43,7 @@ class OptionsTests(SynchronousTestCase):
     def test_backlog_for_a_burst_of_arrivals(self) -> None:
         """Listeners queue 1024 arrivals unless told otherwise; other endpoints are left alone."""
         self.assertEqual(parse("--port", "tcp:7000:backlog=5")["port"], ["tcp:7000:backlog=5"])
-        self.assertEqual(withBacklog("systemd:domain=INET:index=0"),
+        self.assertEqual(with_backlog("systemd:domain=INET:index=0"),
                          "systemd:domain=INET:index=0")
 
     def test_bare_digits_mean_tcp(self) -> None:
@@ -123,27 +123,29 @@ class MakeServiceTests(SynchronousTestCase):
         self.assertGreater(gc.get_freeze_count(), 0)
 
     def test_services(self) -> None:
-        """The store, the chat, then a listener per port, all sharing one factory."""
+        """The store, the chat, then a listener per port, sharing one factory and the sessions."""
         service = makeService(parse("--port", "7000", "--port", "7001", "--main-room", "tea",
                                     "--max-line", "300", "--db", ":memory:"))
-        memory, chat, *listeners = list(service)
-        self.assertIsInstance(memory, MemoryService)
+        kept, chat, *listeners = list(service)
+        self.assertIsInstance(kept, StoreService)
         self.assertIsInstance(chat, ChatService)
         self.assertEqual(len(listeners), 2)
         for listener in listeners:
             self.assertIsInstance(listener, StreamServerEndpointService)
-            self.assertIs(listener.factory, chat.factory)
-        factory = chat.factory
-        self.assertIs(factory.chat.store, memory.store)
-        self.assertEqual(factory.maxLine, 300)
-        self.assertEqual(factory.chat.main.name, "tea")
+            self.assertIs(listener.factory, listeners[0].factory)
+            self.assertIs(listener.factory.sessions, chat.sessions)
+        sessions = chat.sessions
+        self.assertIs(sessions.chat.store, kept.store)
+        self.assertIs(sessions.chat.hub.store, kept.store)
+        self.assertEqual(sessions.max_line, 300)
+        self.assertEqual(sessions.chat.main.name, "tea")
 
     def test_limits_reach_the_chat_and_the_factory(self) -> None:
         service = makeService(parse("--max-rooms", "7", "--max-connections", "50",
                                     "--db", ":memory:"))
-        factory = list(service)[1].factory
-        self.assertEqual(factory.chat.limits.max_rooms, 7)
-        self.assertEqual(factory.admission.limits.max_connections, 50)
+        sessions = list(service)[1].sessions
+        self.assertEqual(sessions.chat.limits.max_rooms, 7)
+        self.assertEqual(sessions.admission.limits.max_connections, 50)
 
     def test_database_file(self) -> None:
         """--db names the file: created and migrated at start-up; --replay reaches the chat."""
@@ -151,7 +153,7 @@ class MakeServiceTests(SynchronousTestCase):
         self.addCleanup(shutil.rmtree, path)
         service = makeService(parse("--db", str(path / "chat.db"), "--replay", "5"))
         self.assertTrue((path / "chat.db").exists())
-        self.assertEqual(list(service)[1].factory.chat.replay, 5)
+        self.assertEqual(list(service)[1].sessions.chat.hub.replay_lines, 5)
         self.assertEqual(parse("--replay", "200")["replay"], 200)
         for bad in ("-1", "201", "many"):
             self.assertRaises(UsageError, parse, "--replay", bad)
@@ -164,7 +166,7 @@ class MakeServiceTests(SynchronousTestCase):
         for bad in ("-1", "101", "soon"):
             self.assertRaises(UsageError, parse, "--coalesce", bad)
         service = makeService(parse("--coalesce", "5", "--db", ":memory:"))
-        schedule = list(service)[1].factory.chat.schedule
+        schedule = list(service)[1].sessions.chat.hub.schedule
         self.assertEqual((schedule.func, schedule.args), (reactor.callLater, (0.005,)))
 
     def test_log_rate_reaches_the_chat(self) -> None:
@@ -174,7 +176,7 @@ class MakeServiceTests(SynchronousTestCase):
         self.assertEqual(parse()["log-rate"], 20)
         for bad in ("-1", "many"):
             self.assertRaises(UsageError, parse, "--log-rate", bad)
-        log = list(makeService(parse("--log-rate", "7", "--db", ":memory:")))[1].factory.chat.log
+        log = list(makeService(parse("--log-rate", "7", "--db", ":memory:")))[1].sessions.chat.log
         self.assertEqual((log.rate, log.clock), (7, reactor))
 
     def test_unusable_database_stops_the_start(self) -> None:
@@ -188,6 +190,6 @@ class MakeServiceTests(SynchronousTestCase):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         self.addCleanup(resource.setrlimit, resource.RLIMIT_NOFILE, (soft, hard))
         resource.setrlimit(resource.RLIMIT_NOFILE, (256, hard))
-        raiseFileLimit(1000)
+        raise_file_limit(1000)
         wanted = 1100 if hard == resource.RLIM_INFINITY else min(1100, hard)
         self.assertEqual(resource.getrlimit(resource.RLIMIT_NOFILE)[0], wanted)

@@ -1,68 +1,111 @@
 """
-The seams between the chat model, the states and the front ends.
+The seams, in one place: formats, clients, sessions and their states, the
+hub, stores, accounts, and front ends.
 
-Today the only front end is the line protocol; a WebSocket front end will
-implement the same interfaces, so the model and the states serve both.
+Each has one implementation or more, checked against it with
+``verifyObject`` in the tests.  The chat's rules (:mod:`twisted_chat.core`)
+talk to everything else only through these: a new front end implements
+:class:`IClient` and drives a session, a new hub :class:`IHub`, a new
+backend :class:`IStore`, and nothing in the rules changes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
 from zope.interface import Attribute, Interface
 
-from twisted_chat.core.events import Event
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
+    from twisted_chat.core import errors, events
+    from twisted_chat.core.rooms import Room
+    from twisted_chat.core.users import User
+    from twisted_chat.store.values import Account, LastingRoom
 
 
 class IFormat(Interface):
-    """Turns events into the bytes one kind of client reads."""
+    """
+    How one kind of client reads events: the rendering, and the framing.
+
+    Formats are shared values (equal settings, the same object), so a
+    broadcast frames a run of events once per format among its recipients.
+    """
 
     name = Attribute("The format's name, as given to the format command.")
-    encoding = Attribute("The character encoding of what this client sends and reads.")
 
-    def render(event: Event) -> bytes:
-        """Return ``event`` as complete lines, each ending in CRLF."""
+    def render(event: events.Event) -> bytes:
+        """One event as one message: for the text and JSON formats, lines ending in CRLF."""
+
+    def frame(run: Sequence[events.Event]) -> Any:
+        """
+        What a client is handed for a run of events: one ``bytes`` for a
+        stream front end (joined, and escaped for its transport), or one
+        message per event for a message front end.
+        """
 
 
-class IChatClient(Interface):
-    """
-    What the chat model may ask of a connected user, whatever the transport.
+class IClient(Interface):
+    """What the hub may ask of a connected user, whatever the front end."""
 
-    A broadcast renders an event once per distinct ``format`` among the
-    recipients and hands the same bytes to each through ``write``.
-    """
+    format = Attribute("The IFormat this client reads; shared, so compared by identity.")
+    address = Attribute("The peer's IP address, or None (a local socket): for the limits "
+                        "and the log.")
 
-    format = Attribute("The IFormat this client reads; hashable.")
-    address = Attribute("The peer's IP address, or None (a local socket): for the log.")
+    def send(event: events.Event) -> None:
+        """Frame ``event`` alone in this client's format and deliver it."""
 
-    def send(event: Event) -> None:
-        """Render ``event`` in this client's format and send it."""
+    def deliver(payload: Any) -> None:
+        """Send what ``format.frame`` made, shared with every recipient of the same format."""
 
-    def write(data: bytes) -> None:
-        """Send bytes already rendered in this client's ``format``."""
-
-    def pauseInput() -> None:
+    def pause_input() -> None:
         """Stop taking lines from this client for now (its lines wait to be stored)."""
 
-    def resumeInput() -> None:
+    def resume_input() -> None:
         """Take lines from this client again."""
 
 
-class IConnection(IChatClient):
-    """What a state may ask of the connection it drives."""
+class IState(Interface):
+    """What a session's lines mean now: logging in, in a room, or logged out."""
 
-    encoding = Attribute("The name of the character encoding this client uses.")
-    color = Attribute("Whether this client asked for colour in the text format.")
-    state = Attribute("The state now deciding what lines mean: a state that waited on the "
+    def enter() -> None:
+        """The session has entered this state."""
+
+    def line_received(line: str) -> None:
+        """Act on one decoded line; every mistake becomes one error line."""
+
+    def fail(error: errors.ChatError) -> None:
+        """Tell the user of ``error``, in its place in the output; the session goes on."""
+
+    def kick(error: errors.ChatError, reason: str) -> None:
+        """Abuse or a timeout: say why in one line, end the session, and close."""
+
+    def timed_out() -> None:
+        """The timeout this state set ran out."""
+
+    def end(reason: str) -> None:
+        """The session is over, for ``reason``: let go of what this state holds."""
+
+
+class ISession(IClient):
+    """
+    What a state may ask of the session it drives: nothing of any one front
+    end's.  Encoding, colour and width are settings the text format reads.
+    """
+
+    state = Attribute("The IState now deciding what lines mean: a state that waited on the "
                       "store checks it is still the one in charge.")
+    settings = Attribute("The session's Settings: format name, encoding, colour, width.")
 
-    def become(state: object) -> None:
+    def become(state: IState) -> None:
         """Make ``state`` decide what the following lines mean."""
 
     def configure(*, format: str | None = None, encoding: str | None = None,
                   color: bool | None = None) -> None:
         """
-        Change how everything from now on is rendered: the format's name, the
-        encoding (a name from :mod:`twisted_chat.core.charsets`; the client's own
-        choice, never guessed over again) or colour.
+        The user's choice of how everything from now on is rendered: the
+        format's name, the encoding (never guessed over again), or colour.
         """
 
     def close() -> None:
@@ -70,9 +113,128 @@ class IConnection(IChatClient):
 
     def setTimeout(seconds: float | None) -> object:
         """
-        Call the state's ``timedOut`` after ``seconds`` without a new
-        ``setTimeout`` or ``resetTimeout``; None means never.
+        Call the state's ``timed_out`` after ``seconds`` without a new
+        ``setTimeout`` or ``resetTimeout``; None means never.  (Twisted's
+        ``TimeoutMixin`` names.)
         """
 
     def resetTimeout() -> None:
         """Start the current timeout's period again (activity)."""
+
+
+class IHub(Interface):
+    """
+    What happens once the chat has decided: everything goes out in the order
+    it was decided, a line said only once it is stored.  The local hub serves
+    one process; a hub for several nodes publishes per room and each node
+    fans out to its own members, with the chat's rules unchanged.
+    """
+
+    def say(user: User, room: Room, event: events.Message | events.Emote) -> None:
+        """A line said in ``room``: stored if there is a store, then delivered to its members."""
+
+    def tell(client: IClient, event: events.Event) -> None:
+        """Send one user an event, after whatever was decided before it."""
+
+    def announce(event: events.Event, users: Iterable[User]) -> None:
+        """Send everyone in ``users`` (decided now) an event that is not kept."""
+
+    def after(action: Callable[[], object]) -> None:
+        """Do something to a connection (close it) after the output decided before it."""
+
+    def recall(user: User, room: Room, reason: str,
+               lines: Deferred[list[events.Line]]) -> None:
+        """Lines the user asked for, being read, in their place in the user's output."""
+
+    def replay(user: User, room: Room) -> None:
+        """The room's last lines, to a user who just came in (if the hub replays any)."""
+
+    def expire() -> None:
+        """Give up waiting on what the store has not answered in time (every so often)."""
+
+
+class IStore(Interface):
+    """
+    Where history, registered names and lasting rooms are kept.
+
+    Every call returns a Deferred and never blocks the reactor; calls take
+    effect, and their Deferreds fire, in the order they were made, so a
+    reply never overtakes the message before it.
+    """
+
+    def append(message: events.Message | events.Emote, room: str) -> Deferred[int]:
+        """Store a line said in the room whose key is ``room``; fires with its id once durable."""
+
+    def recent(room: str, limit: int, before: int | None = None) -> Deferred[list[events.Line]]:
+        """The room's last ``limit`` lines (before the id ``before``), oldest first."""
+
+    def search(room: str, words: Sequence[str], limit: int) -> Deferred[list[events.Line]]:
+        """The room's last ``limit`` lines holding every one of ``words``, oldest first."""
+
+    def forget(id: int) -> Deferred[None]:
+        """The line stored as ``id`` is no longer kept (its sender was told it was not)."""
+
+    def account(key: str) -> Deferred[Account | None]:
+        """The registered name whose key is ``key``, with its password hash, if any."""
+
+    def save_account(key: str, name: str, hash: str) -> Deferred[None]:
+        """Register ``name`` with this password hash, or change its hash."""
+
+    def remember_address(key: str, address: str, keep: int) -> Deferred[None]:
+        """The registered name ``key`` logged in from ``address``; keep its last ``keep``."""
+
+    def save_room(key: str, room: LastingRoom) -> Deferred[None]:
+        """Keep the room across restarts, with its topic and keeper."""
+
+    def forget_room(key: str) -> Deferred[None]:
+        """The room is no longer kept."""
+
+    def start() -> Deferred[None]:
+        """Take hold of the database (its connections, the file's lock), before anyone comes."""
+
+    def close() -> Deferred[None]:
+        """Finish what was asked, then let go of the database (and say what it wrote)."""
+
+
+class IAccounts(Interface):
+    """Registered names: which exist, what they look like, and proving a password."""
+
+    def registered(key: str) -> bool:
+        """Whether the name whose key is ``key`` is registered."""
+
+    def lookalike(name: str) -> str | None:
+        """A registered name ``name`` would pass for (not its own), if any."""
+
+    def wait(key: str, address: str | None) -> float:
+        """Seconds a guess at ``key``'s password from ``address`` waits before it is checked."""
+
+    def verify(key: str, password: str, address: str | None) -> Deferred[bool]:
+        """Whether ``password`` is ``key``'s; raises TooManyGuesses past the limit."""
+
+    def register(key: str, name: str, password: str, address: str | None) -> Deferred[None]:
+        """Register ``name`` with ``password``."""
+
+    def change(key: str, name: str, old: str, new: str,
+               address: str | None) -> Deferred[bool]:
+        """Change ``key``'s password from ``old`` to ``new``; False if ``old`` is wrong."""
+
+    def sweep() -> None:
+        """Forget guesses old enough not to count (every minute)."""
+
+
+class IFrontEnd(Interface):
+    """
+    One way in (telnet, later the browser): the option that says where it
+    listens, and the factory of its connections.  :mod:`twisted_chat.tap`
+    keeps the registry, as ``twisted.words`` does with ``IProtocolPlugin``.
+    """
+
+    name = Attribute("The front end's name, for the log and --help.")
+    option = Attribute("The twistd chat option that adds a listener: --OPTION DESCRIPTION.")
+    short = Attribute("A one-letter alias of the option, or None.")
+    default = Attribute("The endpoint description listened on when the option is not given, "
+                        "or None for no listener unless asked.")
+    help = Attribute("The option's help text.")
+
+    def factory(sessions: Any, options: Any) -> Any:
+        """The IProtocolFactory for this front end's listeners, sharing ``sessions``."""

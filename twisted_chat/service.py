@@ -1,6 +1,6 @@
 """
-The chat's life cycle inside twistd: on stop, everyone is told before the close,
-and the store finishes writing before the database is let go.
+The chat's life cycle inside twistd: the timers that keep it tidy, the
+goodbyes on stop, and the store's lifetime around them.
 
 twistd ends itself with the signal that stopped it, so a SIGTERM stop would
 show as killed by SIGTERM.  Stopping on SIGTERM is what the server is for
@@ -15,42 +15,79 @@ from types import FrameType
 
 from twisted.application.service import Service
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorCore
+from twisted.internet.interfaces import IReactorCore, IReactorTime
+from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
-from twisted_chat.store.sqlite.store import IStore
-from twisted_chat.telnet.factory import ChatFactory
+from twisted_chat.core.limits import CROWD_INTERVAL, MINUTE
+from twisted_chat.interfaces import IStore
+from twisted_chat.session.sessions import Sessions
 
 SHUTDOWN_NOTICE = "The server is shutting down. Goodbye!"
+#: How often output held too long behind a store that does not answer is let go.
+OVERDUE_INTERVAL = 0.5
 
 _log = Logger()
 
 
 class ChatService(Service):
-    def __init__(self, factory: ChatFactory, reactor: IReactorCore | None = None) -> None:
-        self.factory = factory
+    """
+    The chat while twistd runs: every minute old arrivals and deeds are
+    forgotten, every half second output stuck behind a store is let go, and
+    crowded rooms hear who came and went every few seconds.
+    """
+
+    def __init__(self, sessions: Sessions, reactor: IReactorTime,
+                 signals: IReactorCore | None = None) -> None:
+        """``signals``: the reactor whose SIGTERM handler this replaces (None: leave it)."""
+        self.sessions = sessions
+        self.signals = signals
+        chat = sessions.chat
+        self._timers = [(self._sweep, MINUTE), (chat.hub.expire, OVERDUE_INTERVAL)]
+        if chat.limits.crowd:
+            self._timers.append((chat.tell_crowds, CROWD_INTERVAL))
+        self._loops: list[LoopingCall] = []
         self.reactor = reactor
 
     def startService(self) -> None:
         super().startService()
-        if self.reactor is not None:
+        self.start_timers()
+        if self.signals is not None:
             # After the reactor's own handlers are in place, which this replaces.
-            self.reactor.callWhenRunning(self._handleSigterm)
+            self.signals.callWhenRunning(self._handle_sigterm)
 
     def stopService(self) -> Deferred[None]:
         super().stopService()
-        closed = self.factory.shutdown(SHUTDOWN_NOTICE)
+        self.stop_timers()
+        closed = self.sessions.shutdown(SHUTDOWN_NOTICE)
         # The last second's count of unlogged comings and goings, goodbyes included.
         closed.addBoth(self._summarise)
         return closed
 
+    def start_timers(self) -> None:
+        for work, interval in self._timers:
+            loop = LoopingCall(work)
+            loop.clock = self.reactor
+            loop.start(interval, now=False)
+            self._loops.append(loop)
+
+    def stop_timers(self) -> None:
+        for loop in self._loops:
+            if loop.running:
+                loop.stop()
+        self._loops = []
+
+    def _sweep(self) -> None:
+        self.sessions.sweep()
+        self.sessions.chat.sweep()
+
     def _summarise(self, result: object) -> object:
-        self.factory.chat.log.summarise()
+        self.sessions.chat.log.summarise()
         return result
 
-    def _handleSigterm(self) -> None:
-        reactor = self.reactor
+    def _handle_sigterm(self) -> None:
+        reactor = self.signals
         assert reactor is not None
 
         stopping = False
@@ -66,7 +103,7 @@ class ChatService(Service):
             signal.signal(signal.SIGTERM, stop)
 
 
-class MemoryService(Service):
+class StoreService(Service):
     """
     The store and the threads that hash passwords: started before the chat,
     stopped after it, so the last lines said are written before the close.
@@ -85,17 +122,8 @@ class MemoryService(Service):
 
     def stopService(self) -> Deferred[None]:
         super().stopService()
-        closed = self.store.close()
-        closed.addCallback(self._report)
-        closed.addBoth(self._stopHashing)
-        return closed
+        return self.store.close().addBoth(self._stop_hashing)
 
-    def _report(self, result: object) -> object:
-        _log.info("The store wrote {operations} operations in {transactions} transactions",
-                  operations=getattr(self.store, "operations", 0),
-                  transactions=getattr(self.store, "transactions", 0))
-        return result
-
-    def _stopHashing(self, result: object) -> object:
+    def _stop_hashing(self, result: object) -> object:
         self.hashing.stop()
         return result

@@ -1,10 +1,11 @@
 """
 ``twistd chat``: its options and the service they make.
 
-Every listener is an endpoint description, so TLS and UNIX sockets need no
-code of ours, and a port that cannot be bound stops twistd at start-up.
-Every limit of :class:`~twisted_chat.limits.Limits` is an option of the same
-name, with the same default.
+Every front end in :data:`FRONT_ENDS` adds its own listener option (telnet:
+``--port``); every listener is an endpoint description, so TLS and UNIX
+sockets need no code of ours, and a port that cannot be bound stops twistd at
+start-up.  Every limit of :class:`~twisted_chat.core.limits.Limits` is an
+option of the same name, with the same default.
 """
 
 from __future__ import annotations
@@ -29,12 +30,17 @@ from twisted_chat.core import errors, names
 from twisted_chat.core.chat import MAX_HISTORY, Chat
 from twisted_chat.core.limits import DEFAULTS, Limits
 from twisted_chat.core.logquota import DEFAULT_LOG_RATE, LogQuota
-from twisted_chat.service import ChatService, MemoryService
+from twisted_chat.hub.local import LocalHub
+from twisted_chat.interfaces import IFrontEnd
+from twisted_chat.service import ChatService, StoreService
+from twisted_chat.session.sessions import DEFAULT_MAX_LINE, Sessions
 from twisted_chat.store.accounts import Accounts
 from twisted_chat.store.sqlite import schema, store
-from twisted_chat.telnet.factory import DEFAULT_MAX_LINE, ChatFactory
+from twisted_chat.telnet.frontend import TELNET
 
-DEFAULT_PORT = "tcp:6666"
+#: The ways in, each with its listener option.  A new front end is one package
+#: and one entry here.
+FRONT_ENDS: tuple[IFrontEnd, ...] = (TELNET,)
 
 #: Connections the kernel may hold for accept(): Twisted's default, 50, drops
 #: the SYNs of a burst of arrivals, which then wait a second to try again
@@ -89,12 +95,12 @@ LIMIT_OPTIONS = [
 ]
 
 
-def endpointDescription(port: str) -> str:
+def endpoint_description(port: str) -> str:
     """Bare digits mean a TCP port; anything else is an endpoint description."""
     return f"tcp:{port}" if port.isdigit() else port
 
 
-def withBacklog(description: str) -> str:
+def with_backlog(description: str) -> str:
     """A listener's description, with :data:`BACKLOG` unless it says its own."""
     if description.startswith(_LISTENERS) and "backlog=" not in description:
         return f"{description}:backlog={BACKLOG}"
@@ -108,7 +114,7 @@ def _network(option: str, network: str) -> IPv4Network | IPv6Network:
         raise usage.UsageError(f"--{option}: {error}") from None
 
 
-def _limitOption(option: str, text: str) -> list[Any]:
+def _limit_option(option: str, text: str) -> list[Any]:
     default = getattr(DEFAULTS, option.replace("-", "_"))
     return [option, None, default, text, type(default)]
 
@@ -137,12 +143,13 @@ class Options(usage.Options):
         ["log-rate", None, DEFAULT_LOG_RATE,
          "Log lines a second about users coming and going; past it they are counted, "
          "and one line a second says how many. 0 for no limit.", int],
-        *(_limitOption(option, text) for option, text in LIMIT_OPTIONS),
+        *(_limit_option(option, text) for option, text in LIMIT_OPTIONS),
     ]
 
     def __init__(self) -> None:
         super().__init__()
-        self["port"] = []
+        for front in FRONT_ENDS:
+            self[front.option] = []
         self["exempt"] = []
         self["flood-exempt"] = []
 
@@ -162,28 +169,18 @@ class Options(usage.Options):
         "bot's (127.0.0.1). Repeat for several."
     )
 
-    def opt_port(self, description: str) -> None:
-        self["port"].append(endpointDescription(description))
-
-    opt_port.__doc__ = (
-        "Where to listen: a port number (6666) or an endpoint description such as "
-        "tcp:6666:interface=127.0.0.1 or ssl:6697:privateKey=key.pem. "
-        "Repeat to listen on several. [default: 6666]"
-    )
-
-    opt_p = opt_port
-
     def postOptions(self) -> None:
         from twisted.internet import reactor
 
-        if not self["port"]:
-            self["port"] = [DEFAULT_PORT]
-        self["port"] = [withBacklog(description) for description in self["port"]]
-        for description in self["port"]:
-            try:
-                endpoints.serverFromString(reactor, description)
-            except (ValueError, TypeError, KeyError) as error:
-                raise usage.UsageError(f"Bad --port {description!r}: {error}") from None
+        for front in FRONT_ENDS:
+            given = self[front.option] or ([front.default] if front.default else [])
+            self[front.option] = [with_backlog(description) for description in given]
+            for description in self[front.option]:
+                try:
+                    endpoints.serverFromString(reactor, description)
+                except (ValueError, TypeError, KeyError) as error:
+                    raise usage.UsageError(
+                        f"Bad --{front.option} {description!r}: {error}") from None
         if not 0 <= self["replay"] <= MAX_HISTORY:
             # Each room keeps this many lines in memory (twisted_chat.hub.recent).
             raise usage.UsageError(f"--replay must be from 0 to {MAX_HISTORY} lines")
@@ -216,7 +213,21 @@ class Options(usage.Options):
                 raise usage.UsageError(f"--motd: {error}") from None
 
 
-def raiseFileLimit(connections: int) -> None:
+def _listener_option(front: IFrontEnd) -> Any:
+    def opt(self: Options, description: str) -> None:
+        self[front.option].append(endpoint_description(description))
+
+    opt.__doc__ = front.help
+    return opt
+
+
+for _front in FRONT_ENDS:
+    setattr(Options, f"opt_{_front.option.replace('-', '_')}", _listener_option(_front))
+    if _front.short:
+        setattr(Options, f"opt_{_front.short}", getattr(Options, f"opt_{_front.option}"))
+
+
+def raise_file_limit(connections: int) -> None:
     """Let the process hold as many sockets as --max-connections allows, if it may."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     wanted = connections + 100 if connections else hard
@@ -229,7 +240,7 @@ def raiseFileLimit(connections: int) -> None:
                   files=wanted, limit=connections)
 
 
-def tuneGarbageCollector() -> None:
+def tune_garbage_collector() -> None:
     """
     Collect cycles less often, and never look again at what start-up made:
     a server's objects live as long as their connections, and scanning
@@ -243,31 +254,34 @@ def makeService(options: Options) -> IService:
     from twisted.internet import reactor
 
     limits: Limits = options["limits"]
-    raiseFileLimit(limits.max_connections)
+    raise_file_limit(limits.max_connections)
     try:
         snapshot = store.load(options["db"])
     except (sqlite3.Error, schema.SchemaTooNew, OSError) as error:
         held = " (the server holds its file alone: is another one running on it?)" \
             if "locked" in str(error) else ""
         sys.exit(f"--db {options['db']}: {error}{held}")
-    memory = store.SqliteStore.open(options["db"], reactor)
+    kept = store.SqliteStore.open(options["db"], reactor)
     hashing = ThreadPool(minthreads=0, maxthreads=2, name="argon2")
-    accounts = Accounts(memory, snapshot.accounts, clock=reactor, known=snapshot.known,
+    accounts = Accounts(kept, snapshot.accounts, clock=reactor, known=snapshot.known,
                         inThread=partial(deferToThreadPool, reactor,  # type: ignore[arg-type]
                                          hashing))
-    chat = Chat(main_room=options["main-room"], main_topic=options["main-topic"],
+    log = LogQuota(options["log-rate"], reactor)
+    hub = LocalHub(store=kept, replay=options["replay"], clock=reactor.seconds,
+                   schedule=partial(reactor.callLater, options["coalesce"] / 1000), log=log)
+    chat = Chat(hub, main_room=options["main-room"], main_topic=options["main-topic"],
                 server_name=options["server-name"], motd=options.get("motd-text", ""),
-                clock=reactor.seconds, limits=limits, store=memory, replay=options["replay"],
-                accounts=accounts, lasting=snapshot.rooms,
-                schedule=partial(reactor.callLater, options["coalesce"] / 1000),
-                log=LogQuota(options["log-rate"], reactor))
-    factory = ChatFactory(chat, reactor, maxLine=options["max-line"])
-    tuneGarbageCollector()
+                clock=reactor.seconds, limits=limits, store=kept, accounts=accounts,
+                lasting=snapshot.rooms, log=log)
+    sessions = Sessions(chat, reactor, max_line=options["max-line"])
+    tune_garbage_collector()
     top = MultiService()
     # Added first, so stopped last: the listeners close before the goodbyes,
     # and the goodbyes go before the database closes.
-    MemoryService(memory, hashing).setServiceParent(top)
-    ChatService(factory, reactor).setServiceParent(top)
-    for description in options["port"]:
-        strports.service(description, factory).setServiceParent(top)
+    StoreService(kept, hashing).setServiceParent(top)
+    ChatService(sessions, reactor, signals=reactor).setServiceParent(top)
+    for front in FRONT_ENDS:
+        factory = front.factory(sessions, options)
+        for description in options[front.option]:
+            strports.service(description, factory).setServiceParent(top)
     return top

@@ -17,8 +17,8 @@ from twisted_chat.core.limits import CROWD_INTERVAL, UNLIMITED
 class CrowdTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.server = Server(limits=replace(UNLIMITED, crowd=3))
-        self.server.factory.doStart()
-        self.addCleanup(self.server.factory.doStop)
+        self.server.start_timers()
+        self.addCleanup(self.server.stop_timers)
         self.first = self.server.login("first")
         self.server.login("second")
         self.first.clear()

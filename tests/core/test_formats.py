@@ -8,14 +8,14 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from twisted_chat.core import events
-from twisted_chat.core.formats import FORMATS, JsonFormat, TextFormat, build, duration, read_json
+from twisted_chat.core.formats import FORMATS, JsonFormat, TextFormat, build, read_json
 from twisted_chat.interfaces import IFormat
 
 T = 1_800_000_000.25
 
 #: One sample of every event, with the first line of its text form.
 SAMPLES: list[tuple[events.Event, str]] = [
-    (events.Chat(T, "lobby", "alice", "hi"), "<alice> hi"),
+    (events.Message(T, "lobby", "alice", "hi"), "<alice> hi"),
     (events.Emote(T, "lobby", "alice", "waves"), "* alice waves"),
     (events.Private(T, "alice", "bob", "psst"), "[alice -> bob] psst"),
     (events.Notice(T, "Welcome"), "*** Welcome"),
@@ -92,15 +92,8 @@ class TextFormatTests(SynchronousTestCase):
             "= /msg NAME TEXT...", "=   Send.", "=   Also: /tell", "=   More.", "=   And more."])
 
     def test_unencodable_characters_replaced(self) -> None:
-        rendered = TextFormat("latin-1").render(events.Chat(T, "lobby", "alice", "héllo 你"))
+        rendered = TextFormat("latin-1").render(events.Message(T, "lobby", "alice", "héllo 你"))
         self.assertEqual(rendered, "<alice> héllo ?\r\n".encode("latin-1"))
-
-    def test_duration(self) -> None:
-        self.assertEqual(duration(0), "0s")
-        self.assertEqual(duration(59.9), "59s")
-        self.assertEqual(duration(3600), "1h 0m")
-        self.assertEqual(duration(2 * 86400 + 5 * 3600 + 7), "2d 5h")
-        self.assertEqual(duration(-4), "0s")
 
 
 class JsonFormatTests(SynchronousTestCase):
@@ -120,7 +113,7 @@ class JsonFormatTests(SynchronousTestCase):
                                     "users": [{"name": "小明", "room": "lobby"}]})
 
     def test_not_ascii_escaped(self) -> None:
-        rendered = JsonFormat().render(events.Chat(T, "lobby", "小明", "你好"))
+        rendered = JsonFormat().render(events.Message(T, "lobby", "小明", "你好"))
         self.assertIn("你好".encode(), rendered)
 
 

@@ -384,7 +384,7 @@ class RoomTests(SynchronousTestCase):
 
     def test_main_room_stays_when_empty(self) -> None:
         for client in (self.alice, self.bob, self.carol):
-            client.send("create " + "room" + client.protocol.state.user.name)
+            client.send("create " + "room" + client.protocol.session.state.user.name)
         self.alice.send("join lobby")
         self.assertEqual(self.alice.lines()[-1], "= Members (1): alice")
 
@@ -494,7 +494,7 @@ class LeavingTests(SynchronousTestCase):
         client = self.server.connect()
         client.drop()
         self.assertEqual(self.bob.lines(), [])
-        self.assertEqual(len(self.server.factory.connections), 2)
+        self.assertEqual(len(self.server.sessions.open), 2)
 
 
 class FormatTests(SynchronousTestCase):

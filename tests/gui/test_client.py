@@ -40,7 +40,7 @@ class Recorder:
         self.events: list[events.Event] = []
         self.lost: list[str] = []
 
-    def eventReceived(self, event: events.Event) -> None:
+    def event_received(self, event: events.Event) -> None:
         self.events.append(event)
 
     def connectionLost(self, reason: str) -> None:
@@ -108,7 +108,7 @@ class LoginTests(ClientTestCase):
         """What arrives between the login and the window's attaching is not lost."""
         self.login()
         room = events.RoomInfo(3.0, "lobby", "", None, ("alice",))
-        chat = events.Chat(4.0, "lobby", "bob", "hi")
+        chat = events.Message(4.0, "lobby", "bob", "hi")
         self.receive(BANNER, events.LoggedIn(2.0, "alice", "twisted-chat"), room, chat)
         recorder = Recorder()
         self.client.attach(recorder)
@@ -164,10 +164,10 @@ class ReadingTests(ClientTestCase):
         self.client.attach(self.recorder)
 
     def test_byte_by_byte(self) -> None:
-        data = json_line(events.Chat(4.0, "lobby", "小明", "你好 ÿ"))
+        data = json_line(events.Message(4.0, "lobby", "小明", "你好 ÿ"))
         for index in range(len(data)):
             self.receive(data[index:index + 1])
-        self.assertEqual(self.recorder.events, [events.Chat(4.0, "lobby", "小明", "你好 ÿ")])
+        self.assertEqual(self.recorder.events, [events.Message(4.0, "lobby", "小明", "你好 ÿ")])
 
     def test_telnet_commands_between_lines_are_skipped(self) -> None:
         self.receive(b"\xff\xfb\x01" + json_line(events.Notice(1.0, "one")) + b"\xff\xf6"
@@ -201,11 +201,11 @@ class ReadingTests(ClientTestCase):
 
     def test_when_lost(self) -> None:
         fired: list[object] = []
-        self.client.whenLost().addCallback(fired.append)
+        self.client.when_lost().addCallback(fired.append)
         self.assertEqual(fired, [])
         self.lose()
         self.assertEqual(fired, [None])
-        self.client.whenLost().addCallback(fired.append)
+        self.client.when_lost().addCallback(fired.append)
         self.assertEqual(fired, [None, None])
 
 

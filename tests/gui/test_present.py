@@ -15,7 +15,7 @@ NOW = time.mktime((2026, 11, 21, 14, 3, 0, 0, 0, -1))
 
 class RowTests(SynchronousTestCase):
     def test_chat(self) -> None:
-        [row] = rows(events.Chat(NOW, "lobby", "bob", "hello 小明"), "alice", NOW)
+        [row] = rows(events.Message(NOW, "lobby", "bob", "hello 小明"), "alice", NOW)
         self.assertEqual(row, Row("14:03", "chat", "<bob>", "hello 小明"))
 
     def test_own_lines(self) -> None:
@@ -29,14 +29,14 @@ class RowTests(SynchronousTestCase):
 
     def test_mentions_are_whole_words_in_any_case(self) -> None:
         def mention(text: str) -> bool:
-            return rows(events.Chat(NOW, "lobby", "bob", text), "Al", NOW)[0].mention
+            return rows(events.Message(NOW, "lobby", "bob", text), "Al", NOW)[0].mention
         self.assertTrue(mention("hi al!"))
         self.assertTrue(mention("AL: tea?"))
         self.assertFalse(mention("always"))
         self.assertFalse(mention("hi"))
 
     def test_own_name_in_own_line_is_no_mention(self) -> None:
-        [row] = rows(events.Chat(NOW, "lobby", "al", "al here"), "al", NOW)
+        [row] = rows(events.Message(NOW, "lobby", "al", "al here"), "al", NOW)
         self.assertFalse(row.mention)
 
     def test_styles(self) -> None:

@@ -38,27 +38,27 @@ class RecordingView:
         self.lost: str | None = None
         self.connections = 0
 
-    def showRows(self, rows: Sequence[Row]) -> None:
+    def show_rows(self, rows: Sequence[Row]) -> None:
         self.rows.extend(rows)
 
-    def clearLog(self) -> None:
+    def clear_log(self) -> None:
         self.rows.clear()
 
-    def showRoom(self, room: str, topic: str, name: str) -> None:
+    def show_room(self, room: str, topic: str, name: str) -> None:
         self.room, self.topic, self.me = room, topic, name
 
-    def showMembers(self, members: Sequence[str], owner: str | None, me: str,
+    def show_members(self, members: Sequence[str], owner: str | None, me: str,
                     more: int = 0) -> None:
         self.members, self.owner, self.more = list(members), owner, more
 
-    def showRooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
+    def show_rooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
         self.rooms = [(room.name, room.members) for room in rooms]
         self.current = current
 
-    def showLost(self, message: str) -> None:
+    def show_lost(self, message: str) -> None:
         self.lost = message
 
-    def showConnected(self) -> None:
+    def show_connected(self) -> None:
         self.lost = None
         self.connections += 1
 
@@ -282,8 +282,8 @@ class CrowdTests(SynchronousTestCase):
     def test_a_crowd_updates_the_members_quietly(self) -> None:
         """A summary naming everyone updates the list; one that cannot is followed by a look."""
         server = Server(limits=replace(UNLIMITED, crowd=3))
-        server.factory.doStart()
-        self.addCleanup(server.factory.doStop)
+        server.start_timers()
+        self.addCleanup(server.stop_timers)
         window = Window(server, "alice")
         server.login("bob")
         server.login("carol")

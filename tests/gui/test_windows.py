@@ -89,19 +89,19 @@ class Gui:
         self.root.update()
 
     def log_in(self, name: str) -> ChatWindow:
-        self.type(self.app.loginWindow.nameEntry, name)
-        self.pump(lambda: self.app.chatWindow is not None, f"{name} logged in")
+        self.type(self.app.login_window.name_entry, name)
+        self.pump(lambda: self.app.chat_window is not None, f"{name} logged in")
         chat = self.chat
-        self.pump(lambda: chat.memberNames, "the member list")
+        self.pump(lambda: chat.member_names, "the member list")
         return chat
 
     @property
     def chat(self) -> ChatWindow:
-        assert self.app.chatWindow is not None
-        return self.app.chatWindow
+        assert self.app.chat_window is not None
+        return self.app.chat_window
 
     def login_message(self) -> str:
-        return str(self.app.loginWindow.message["text"])
+        return str(self.app.login_window.message["text"])
 
     def close(self) -> None:
         self.app.close()
@@ -153,9 +153,9 @@ def test_login_window_to_chat_window(server: RunningServer, gui: Callable[..., G
     assert verifyObject(IChatView, chat)
     assert window.root.title() == "lobby — 小明 — twisted-chat"
     assert str(chat.topic["text"]) == "lobby: Tea and talk"
-    assert "= Members (1): 小明" in chat.logText()
-    assert chat.memberNames == ["小明"]
-    window.pump(lambda: chat.roomNames == ["lobby"], "the room list")
+    assert "= Members (1): 小明" in chat.log_text()
+    assert chat.member_names == ["小明"]
+    window.pump(lambda: chat.room_names == ["lobby"], "the room list")
     assert chat.rooms.get(0) == "lobby (1)"
 
 
@@ -164,33 +164,33 @@ def test_send_receive_and_live_members(server: RunningServer, gui: Callable[...,
     window = gui()
     chat = window.log_in("小明")
     bob = server.connect().login("bob")
-    window.pump(lambda: chat.memberNames == ["bob", "小明"], "bob in the member list")
-    assert "*** bob has logged in" in chat.logText()
+    window.pump(lambda: chat.member_names == ["bob", "小明"], "bob in the member list")
+    assert "*** bob has logged in" in chat.log_text()
 
     window.type(chat.entry, "你好 bob")
     window.pump(arrived(bob, "<小明> 你好 bob"), "bob hears 小明")
     assert chat.input.get() == ""
     bob.send("hi 小明, 你好!")
-    window.pump(lambda: "<bob> hi 小明, 你好!" in chat.logText(), "小明 hears bob")
+    window.pump(lambda: "<bob> hi 小明, 你好!" in chat.log_text(), "小明 hears bob")
     assert "mention" in chat.log.tag_names("end-2l")
 
     bob.send("quit")
-    window.pump(lambda: chat.memberNames == ["小明"], "bob gone from the member list")
+    window.pump(lambda: chat.member_names == ["小明"], "bob gone from the member list")
 
 
 def test_name_taken_then_another(server: RunningServer, gui: Callable[..., Gui]) -> None:
     """The server's own words in the login window; a second try works without a restart."""
     bob = server.connect().login("bob")
     window = gui()
-    window.type(window.app.loginWindow.nameEntry, "BOB")
+    window.type(window.app.login_window.name_entry, "BOB")
     window.pump(lambda: "taken" in window.login_message(), "the name-taken message")
     assert window.login_message() == ("The name 'BOB' is taken: it reads the same as 'bob', "
                                       "who is online. Choose another.")
-    assert window.app.chatWindow is None
-    window.type(window.app.loginWindow.nameEntry, "al!ce")
+    assert window.app.chat_window is None
+    window.type(window.app.login_window.name_entry, "al!ce")
     window.pump(lambda: "not a valid name" in window.login_message(), "the invalid-name message")
     chat = window.log_in("alice")
-    assert chat.memberNames == ["alice", "bob"]
+    assert chat.member_names == ["alice", "bob"]
     bob.close()
 
 
@@ -202,24 +202,24 @@ def test_registered_name_and_history(server: RunningServer, gui: Callable[..., G
     bob.send("tea is served")
     bob.send("quit")
     window = gui()
-    window.type(window.app.loginWindow.nameEntry, "bob")
+    window.type(window.app.login_window.name_entry, "bob")
     window.pump(lambda: "registered" in window.login_message(), "the password-required message")
     assert window.login_message() == (
         "The name 'bob' is registered. Log in with: login bob PASSWORD")
-    window.type(window.app.loginWindow.passwordEntry, "oolong-42")
-    window.pump(lambda: window.app.chatWindow is not None, "bob logged in")
+    window.type(window.app.login_window.password_entry, "oolong-42")
+    window.pump(lambda: window.app.chat_window is not None, "bob logged in")
     chat = window.chat
-    window.pump(lambda: "<bob> tea is served" in chat.logText(), "the replay")
-    assert "= Last 1 line in lobby:" in chat.logText()
+    window.pump(lambda: "<bob> tea is served" in chat.log_text(), "the replay")
+    assert "= Last 1 line in lobby:" in chat.log_text()
     assert "history" in chat.log.tag_names("end-2c")
 
 
 def test_refused_then_the_right_address(server: RunningServer, gui: Callable[..., Gui]) -> None:
     window = gui(address=f"127.0.0.1:{free_port()}")
-    window.type(window.app.loginWindow.nameEntry, "alice")
+    window.type(window.app.login_window.name_entry, "alice")
     window.pump(lambda: "refused" in window.login_message(), "the refusal")
     assert "Is the server running?" in window.login_message()
-    window.type(window.app.loginWindow.addressEntry, f"localhost:{server.port}", key=None)
+    window.type(window.app.login_window.address_entry, f"localhost:{server.port}", key=None)
     window.log_in("alice")
 
 
@@ -229,12 +229,12 @@ def test_empty_name_and_a_silent_server(gui: Callable[..., Gui]) -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         window = gui(address=f"127.0.0.1:{silent.getsockname()[1]}", timeout=0.5)
-        window.type(window.app.loginWindow.nameEntry, "  ")
+        window.type(window.app.login_window.name_entry, "  ")
         window.pump(lambda: window.login_message() == "Type a name to log in with.",
                     "the empty-name message")
-        window.type(window.app.loginWindow.nameEntry, "alice")
+        window.type(window.app.login_window.name_entry, "alice")
         window.pump(lambda: "did not answer" in window.login_message(), "the timeout")
-        assert window.app.loginWindow.button.instate(["!disabled"])
+        assert window.app.login_window.button.instate(["!disabled"])
 
 
 def test_close_while_connecting(gui: Callable[..., Gui]) -> None:
@@ -243,7 +243,7 @@ def test_close_while_connecting(gui: Callable[..., Gui]) -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         window = gui(address=f"127.0.0.1:{silent.getsockname()[1]}")
-        window.type(window.app.loginWindow.nameEntry, "alice")
+        window.type(window.app.login_window.name_entry, "alice")
         window.pump(lambda: window.app.attempt is not None, "the attempt")
         with capturedLogs() as logs:
             window.app.close()
@@ -258,11 +258,11 @@ def test_rooms_members_and_buttons(server: RunningServer, gui: Callable[..., Gui
     chat = window.log_in("alice")
     bob = server.connect().login("bob")
     bob.send("create games")
-    window.pump(lambda: "games" in chat.roomNames, "games in the room list")
+    window.pump(lambda: "games" in chat.room_names, "games in the room list")
 
-    window.double_click(chat.rooms, chat.roomNames.index("games"))
+    window.double_click(chat.rooms, chat.room_names.index("games"))
     window.pump(lambda: window.root.title().startswith("games"), "alice in games")
-    window.pump(lambda: chat.memberNames == ["alice", "bob"], "games' members")
+    window.pump(lambda: chat.member_names == ["alice", "bob"], "games' members")
     assert chat.members.get(1) == "@bob"
 
     window.double_click(chat.members, 1)
@@ -270,8 +270,8 @@ def test_rooms_members_and_buttons(server: RunningServer, gui: Callable[..., Gui
     window.type(chat.entry, chat.input.get() + "psst")
     window.pump(arrived(bob, "[alice -> bob] psst"), "the private message")
 
-    chat.usersButton.invoke()
-    window.pump(lambda: chat.logText().count("= Members (2): bob, alice") == 2, "the look reply")
+    chat.users_button.invoke()
+    window.pump(lambda: chat.log_text().count("= Members (2): bob, alice") == 2, "the look reply")
 
     window.type(chat.entry, "one")
     window.type(chat.entry, "two")
@@ -294,32 +294,32 @@ def test_lost_and_reconnect(server: RunningServer, gui: Callable[..., Gui]) -> N
     window.pump(lambda: window.root.title().startswith("games"), "alice in games")
 
     window.type(chat.entry, "/quit")
-    window.pump(lambda: chat.lostBar.winfo_ismapped(), "the lost bar")
-    assert str(chat.lostMessage["text"]) == "Goodbye, alice."
+    window.pump(lambda: chat.lost_bar.winfo_ismapped(), "the lost bar")
+    assert str(chat.lost_message["text"]) == "Goodbye, alice."
     assert chat.entry.instate(["disabled"])
 
-    chat.reconnectButton.invoke()
-    window.pump(lambda: not chat.lostBar.winfo_ismapped(), "reconnected")
+    chat.reconnect_button.invoke()
+    window.pump(lambda: not chat.lost_bar.winfo_ismapped(), "reconnected")
     window.pump(lambda: window.root.title().startswith("games"), "back in games")
-    assert "*** Connected again as alice." in chat.logText()
+    assert "*** Connected again as alice." in chat.log_text()
     assert not chat.entry.instate(["disabled"])
 
     bob.close()
     server.terminate()
-    window.pump(lambda: chat.lostBar.winfo_ismapped(), "the lost bar after the server stopped")
-    chat.reconnectButton.invoke()
-    window.pump(lambda: "Could not reconnect" in str(chat.lostMessage["text"]),
+    window.pump(lambda: chat.lost_bar.winfo_ismapped(), "the lost bar after the server stopped")
+    chat.reconnect_button.invoke()
+    window.pump(lambda: "Could not reconnect" in str(chat.lost_message["text"]),
                 "the failed reconnect")
-    assert "connection refused" in str(chat.lostMessage["text"])
-    assert chat.reconnectButton.instate(["!disabled"])
+    assert "connection refused" in str(chat.lost_message["text"])
+    assert chat.reconnect_button.instate(["!disabled"])
 
 
 def test_close_says_goodbye(server: RunningServer, gui: Callable[..., Gui]) -> None:
     window = gui()
     chat = window.log_in("alice")
     bob = server.connect().login("bob")
-    window.pump(lambda: len(chat.memberNames) == 2, "bob arrived")
-    chat.closeButton.invoke()
+    window.pump(lambda: len(chat.member_names) == 2, "bob arrived")
+    chat.close_button.invoke()
     window.pump(arrived(bob, "*** alice has logged out"), "alice's goodbye")
     window.pump(lambda: window.quits == 1, "the application quit")
 
@@ -328,12 +328,12 @@ def test_log_keeps_its_last_lines(display: str) -> None:
     """A long session's log stays bounded: the oldest rows go."""
     root = tk.Tk()
     try:
-        chat = ChatWindow(root, onReconnect=lambda: None, onClose=lambda: None)
+        chat = ChatWindow(root, on_reconnect=lambda: None, onClose=lambda: None)
         chat.pack()
         rows = [Row("12:00", "chat", "<bob>", f"line {number}")
                 for number in range(MAX_LOG_LINES + 50)]
-        chat.showRows(rows)
-        text = chat.logText().splitlines()
+        chat.show_rows(rows)
+        text = chat.log_text().splitlines()
         assert len(text) == MAX_LOG_LINES
         assert text[0] == "12:00  <bob> line 50"
         assert text[-1] == f"12:00  <bob> line {MAX_LOG_LINES + 49}"

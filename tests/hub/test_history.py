@@ -15,10 +15,10 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from tests.harness import Server, Transactions, only
 from twisted_chat.core import events
-from twisted_chat.core.chat import MAX_UNSTORED
+from twisted_chat.hub.local import MAX_UNSTORED
 from twisted_chat.hub.outbox import WAIT as OUTBOX_WAIT
+from twisted_chat.service import OVERDUE_INTERVAL
 from twisted_chat.store.sqlite import schema, searching
-from twisted_chat.telnet.factory import OVERDUE_INTERVAL
 
 
 def chat_lines(lines: list[str]) -> list[str]:
@@ -83,7 +83,7 @@ class DeliveryTests(SynchronousTestCase):
         alice is told her line was not stored; when the store answers at
         last, the line is not delivered after all.
         """
-        self.server.factory.doStart()
+        self.server.start_timers()
         self.alice.send("lost in the store")
         self.bob.send("/who")
         self.assertEqual(self.bob.lines(), [])
@@ -102,21 +102,21 @@ class DeliveryTests(SynchronousTestCase):
         self.alice.send("the store is back")
         self.commit_all()
         self.assertEqual(self.bob.lines(), ["<alice> the store is back"])
-        self.server.factory.doStop()
+        self.server.stop_timers()
 
     def test_a_store_that_hangs_stops_reading_its_senders(self) -> None:
         """
         However long the store hangs, a sender far ahead of it (64 lines) is
         not read: its lines cannot pile up in memory.
         """
-        self.server.factory.doStart()
+        self.server.start_timers()
         for index in range(MAX_UNSTORED):
             self.alice.send(f"line {index}")
             self.server.clock.advance(OUTBOX_WAIT + OVERDUE_INTERVAL)
         self.assertEqual(self.alice.transport.producerState, "paused")
         self.commit_all()
         self.assertEqual(self.alice.transport.producerState, "producing")
-        self.server.factory.doStop()
+        self.server.stop_timers()
 
     def test_group_commit(self) -> None:
         """Lines said while a transaction runs go together in the next one."""
@@ -271,7 +271,7 @@ class HistoryTests(SynchronousTestCase):
     def test_a_search_past_its_time_is_stopped(self) -> None:
         server = Server(memory=Transactions(), searchTime=0.0005)
         alice = server.login("alice")
-        messages = [events.Chat(1.0, "lobby", "bob", f"line {n} abcdefghijklmnopqrstuvwxy")
+        messages = [events.Message(1.0, "lobby", "bob", f"line {n} abcdefghijklmnopqrstuvwxy")
                     for n in range(20_000)]
         assert server.transactions is not None
         schema.append(server.transactions.connection.cursor(), messages, ["lobby"] * 20_000)

@@ -14,7 +14,7 @@ from tests.harness import Server
 from twisted_chat.core import errors
 from twisted_chat.core.limits import UNLIMITED, Limits
 from twisted_chat.session.admission import Admission, peer_ip
-from twisted_chat.telnet.protocol import ChatProtocol
+from twisted_chat.telnet.protocol import TelnetProtocol
 
 LIMITS = Limits(max_connections=100, max_per_ip=3, conn_rate=5)
 
@@ -111,13 +111,13 @@ class RefusalTests(SynchronousTestCase):
         server = Server(limits=LIMITS)
         kept = [server.connect() for _ in range(3)]
         protocol = server.factory.buildProtocol(tcp("127.0.0.1"))
-        self.assertNotIsInstance(protocol, ChatProtocol)
+        self.assertNotIsInstance(protocol, TelnetProtocol)
         transport = StringTransport()
         protocol.makeConnection(transport)
         self.assertEqual(transport.value(), b"! Too many connections from your address "
                                             b"(at most 3 at once). Close one and try again.\r\n")
         self.assertTrue(transport.disconnecting)
-        self.assertEqual(len(server.factory.connections), 3)
+        self.assertEqual(len(server.sessions.open), 3)
         kept[0].clear()
         kept[0].send("login alice")
         self.assertEqual(kept[0].lines()[0], "*** You are alice. Type /help for the commands.")
@@ -126,7 +126,7 @@ class RefusalTests(SynchronousTestCase):
         server = Server(limits=LIMITS)
         clients = [server.connect() for _ in range(3)]
         clients[0].drop()
-        self.assertIsInstance(server.factory.buildProtocol(tcp("127.0.0.1")), ChatProtocol)
+        self.assertIsInstance(server.factory.buildProtocol(tcp("127.0.0.1")), TelnetProtocol)
 
     def test_a_storm_is_logged_once_a_minute(self) -> None:
         server = Server(limits=Limits(max_per_ip=3, conn_rate=0, login_timeout=0))
@@ -145,9 +145,9 @@ class RefusalTests(SynchronousTestCase):
 
     def test_sweeps_while_running(self) -> None:
         server = Server(limits=LIMITS)
-        server.factory.doStart()
-        self.addCleanup(server.factory.doStop)
+        server.start_timers()
+        self.addCleanup(server.stop_timers)
         server.connect().drop()
-        self.assertEqual(server.factory.admission.remembered, 1)
+        self.assertEqual(server.sessions.admission.remembered, 1)
         server.clock.advance(120)
-        self.assertEqual(server.factory.admission.remembered, 0)
+        self.assertEqual(server.sessions.admission.remembered, 0)

@@ -122,4 +122,4 @@ class ConnectionTests(SynchronousTestCase):
     def test_off_with_flood_control(self) -> None:
         """--flood-rate 0 (benchmarks, trusted bots) turns off the budget too."""
         server = Server(limits=Limits(flood_rate=0))
-        self.assertIsNone(server.connect().protocol.budget)
+        self.assertIsNone(server.connect().protocol.session.budget)

@@ -10,6 +10,7 @@ from ipaddress import ip_network
 
 from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.logger import Logger, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -176,7 +177,9 @@ class FloodTests(SynchronousTestCase):
         watcher = server.login("watcher")
         bot = server.factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 1))
         stranger = server.factory.buildProtocol(IPv4Address("TCP", "10.0.0.1", 1))
-        self.assertEqual((bot.throttle.rate, stranger.throttle.rate), (0, 4))
+        for protocol in (bot, stranger):
+            protocol.makeConnection(StringTransport())
+        self.assertEqual((bot.session.throttle.rate, stranger.session.throttle.rate), (0, 4))
         bots = Client(server, 2)
         bots.send("login bot")
         watcher.clear()

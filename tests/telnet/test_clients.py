@@ -67,7 +67,7 @@ class ReplayTests(SynchronousTestCase):
         """The server echoes, both sides go binary, and the window size is known."""
         client = self.replay("linux-telnet", until=3)
         self.assertIsNotNone(client.protocol.echo)
-        self.assertEqual(client.protocol.width, 80)
+        self.assertEqual(client.protocol.session.settings.width, 80)
         binary = client.protocol.telnet.getOptionState(b"\x00")
         self.assertEqual((binary.us.state, binary.him.state), ("yes", "yes"))
         # The DO BINARY that followed the client's first answer.
@@ -88,7 +88,7 @@ class ReplayTests(SynchronousTestCase):
         shown = text_of(client.received(), "gbk")
         self.assertIn("Your text looks like GBK, so this connection now uses GBK.", shown)
         self.assertIn("<wei> 你好，世界", shown)
-        self.assertEqual(client.protocol.width, 80)
+        self.assertEqual(client.protocol.session.settings.width, 80)
 
         self.watcher.send("你好 wei, 欢迎 🎉")
         self.assertIn("<watcher> 你好 wei, 欢迎 ?".encode("gbk"), client.received())
@@ -107,7 +107,7 @@ class ReplayTests(SynchronousTestCase):
         """
         client = self.replay("putty")
         self.assertVisit("putty", "héll")
-        self.assertEqual(client.protocol.width, 100)
+        self.assertEqual(client.protocol.session.settings.width, 100)
         self.assertFalse(client.connected)
 
     def test_putty_refusals(self) -> None:

@@ -134,11 +134,11 @@ class SettledTests(SynchronousTestCase):
         """
         client = Server().connect()
         client.clear()
-        client.protocol.output.pauseProducing()  # as the transport does when full
+        client.protocol.session.output.pauseProducing()  # as the transport does when full
         client.protocol.dataReceived(IAC + DO + TTYPE + IAC + WILL + LINEMODE)
         self.assertEqual(client.received(), b"")
-        self.assertEqual(client.protocol.output.unsent, 6)
-        client.protocol.output.resumeProducing()
+        self.assertEqual(client.protocol.session.output.unsent, 6)
+        client.protocol.session.output.resumeProducing()
         self.assertEqual(client.received(), IAC + WONT + TTYPE + IAC + DONT + LINEMODE)
 
 

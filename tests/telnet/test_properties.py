@@ -75,7 +75,7 @@ class _Collect:
     def __init__(self) -> None:
         self.text = b""
 
-    def textReceived(self, data: bytes) -> None:
+    def text_received(self, data: bytes) -> None:
         self.text += data
 
 
@@ -93,5 +93,5 @@ def test_fast_path_agrees_with_twisted(data: bytes) -> None:
     layer = TelnetLayer(slow)
     Telnet.dataReceived(layer, data)
     if layer.state == "newline":
-        slow.textReceived(b"\n")
+        slow.text_received(b"\n")
     assert fast.text == slow.text

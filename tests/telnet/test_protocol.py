@@ -11,14 +11,16 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface.verify import verifyObject
 
 from tests.harness import Server
-from twisted_chat.interfaces import IConnection
+from twisted_chat.interfaces import IClient, ISession, IState
 
 
 class ConnectionTests(SynchronousTestCase):
     def test_interface(self) -> None:
-        """The protocol provides everything a state may ask of a connection."""
-        client = Server().connect()
-        self.assertTrue(verifyObject(IConnection, client.protocol))
+        """The session provides everything a state may ask, and the hub of a client."""
+        session = Server().connect().protocol.session
+        self.assertTrue(verifyObject(ISession, session))
+        self.assertTrue(verifyObject(IClient, session))
+        self.assertTrue(verifyObject(IState, session.state))
 
     def test_banner(self) -> None:
         """On connect the banner names the server and says how to log in and get help."""

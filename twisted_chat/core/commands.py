@@ -100,6 +100,8 @@ def commands_of(cls: type) -> dict[str, Command]:
     """Every command a class offers, under its name and each alias."""
     table: dict[str, Command] = {}
     for attribute in dir(cls):
+        if attribute.startswith("__"):
+            continue  # Python's and zope.interface's, never a command.
         spec = getattr(getattr(cls, attribute), "command_spec", None)
         if spec is None:
             continue

@@ -1,368 +1,459 @@
 """
-Every mistake a user can make, one exception each.
+Every mistake a user can make, one exception each: a code, a template, its arguments.
 
 A state or the model raises one of these; the state turns it into an error
-event, so the user gets one line (text) or one object with a stable ``code``
-(JSON) and the session goes on.  Codes are part of the JSON schema: never
-rename one.
+event (:meth:`ChatError.event`), so the user gets one line (text) or one object
+(JSON) and the session goes on.  The three parts are the contract with clients:
+
+- ``code``, stable: part of the JSON schema, never rename one;
+- ``template``, the sentence a person reads: a ``str.format`` template with
+  named fields;
+- ``args``, the template's values, raw (numbers stay numbers, waits stay
+  seconds), which JSON carries so that a program can word the error itself.
+
+Subclasses are declarative: a ``code``, a ``template`` and an ``__init__`` that
+only records the arguments.  Where the sentence depends on the case, the other
+sentences are ``template_*`` attributes beside it, and ``__init__`` records the
+one that fits.  Templates have two format specs of their own:
+``{wait:duration}`` words seconds (:mod:`twisted_chat.core.durations`), and
+``{scripts:and}`` joins a list with "and".
 """
 
 from __future__ import annotations
 
-import math
+import string
+from typing import Any
+
+from twisted_chat.core import events
+from twisted_chat.core.durations import duration
+
+
+class _Formatter(string.Formatter):
+    """``str.format`` and the specs templates add, so that ``args`` keep their raw values."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if format_spec == "duration":
+            return duration(value)
+        if format_spec == "and":
+            return " and ".join(value)
+        return super().format_field(value, format_spec)
+
+
+_FORMATTER = _Formatter()
 
 
 class ChatError(Exception):
     """A recoverable user mistake: reported to the user, never logged as a failure."""
 
     code = "error"
+    template = "{message}"
 
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+        self._record(message=message)
+
+    def _record(self, template: str | None = None, /, **args: object) -> None:
+        """Keep the template's values; ``template`` is the case's, if not the class's."""
+        if template is not None:
+            self.template = template
+        self._args = args
+
+    @property
+    def args(self) -> dict[str, object]:  # type: ignore[override]
+        """
+        The template's values by field name, raw.
+
+        This hides ``BaseException.args``, the constructor's arguments as a
+        tuple, which only ``repr`` and pickling still read.
+        """
+        return self._args
+
+    @property
+    def message(self) -> str:
+        """The sentence for people: the template with its values."""
+        return _FORMATTER.vformat(self.template, (), self._args)
+
+    def __str__(self) -> str:
+        """The sentence, as ``str(error)`` always gave it: tracebacks and failures read it."""
+        return self.message
+
+    def event(self, time: float) -> events.Error:
+        """The error as the user gets it: its code, its sentence, and its values for programs."""
+        return events.Error(time, self.code, self.message, dict(self._args))
 
 
 class LoginRequired(ChatError):
     code = "login-required"
+    template = "Please log in first: login NAME"
 
     def __init__(self) -> None:
-        super().__init__("Please log in first: login NAME")
+        self._record()
 
 
 class UnknownCommand(ChatError):
     code = "unknown-command"
+    template = "Unknown command /{name}. Type /help for the list."
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"Unknown command /{name}. Type /help for the list.")
+        self._record(name=name)
 
 
 class NotAvailableHere(ChatError):
     code = "not-available"
+    template = "/{name} is not available now. Type /help for what is."
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"/{name} is not available now. Type /help for what is.")
+        self._record(name=name)
 
 
 class Usage(ChatError):
     code = "usage"
+    template = "Usage: /{usage}"
 
     def __init__(self, usage: str) -> None:
-        super().__init__(f"Usage: /{usage}")
+        self._record(usage=usage)
 
 
 class LineTooLong(ChatError):
     code = "line-too-long"
+    template = "Line too long (the limit is {limit} bytes); it was ignored."
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"Line too long (the limit is {limit} bytes); it was ignored.")
+        self._record(limit=limit)
 
 
 class BadEncoding(ChatError):
     code = "bad-encoding"
+    template = ("That line was not valid {encoding} and was ignored. "
+                "Type /encoding to see or set yours.")
 
     def __init__(self, encoding: str) -> None:
-        super().__init__(f"That line was not valid {encoding} and was ignored. "
-                         "Type /encoding to see or set yours.")
+        self._record(encoding=encoding)
 
 
 class NameEmpty(ChatError):
     code = "name-empty"
+    template = "The {what} is empty."
 
     def __init__(self, what: str) -> None:
-        super().__init__(f"The {what} is empty.")
+        self._record(what=what)
 
 
 class NameTooLong(ChatError):
     code = "name-too-long"
+    template = "The {what} is too long: at most {limit} characters."
 
     def __init__(self, what: str, limit: int) -> None:
-        super().__init__(f"The {what} is too long: at most {limit} characters.")
+        self._record(what=what, limit=limit)
 
 
 class NameInvalid(ChatError):
     code = "name-invalid"
+    template = ("{name!r} is not a valid {what}: use letters, digits, _ and -, "
+                "starting with a letter.")
 
     def __init__(self, what: str, name: str) -> None:
-        super().__init__(
-            f"{name!r} is not a valid {what}: use letters, digits, _ and -, "
-            "starting with a letter."
-        )
-
-
+        self._record(what=what, name=name)
 
 
 class NameInvisible(NameInvalid):
     """A name with a character that shows as nothing, so it would pass for another."""
 
+    template = "'{shown}' is not a valid {what}: it holds an invisible character."
+
     def __init__(self, what: str, shown: str) -> None:
         """``shown``: the name with its invisible characters written out (``\\u3164``)."""
-        ChatError.__init__(self, f"'{shown}' is not a valid {what}: it holds an invisible "
-                                 "character.")
+        self._record(what=what, shown=shown)
 
 
 class NameMixedScripts(NameInvalid):
     """Letters of scripts nobody writes together: one looks like another's."""
 
+    template = ("{name!r} is not a valid {what}: it mixes {scripts:and} letters, which are not "
+                "written together. Use one script.")
+
     def __init__(self, what: str, name: str, scripts: list[str]) -> None:
-        ChatError.__init__(self, f"{name!r} is not a valid {what}: it mixes "
-                                 f"{' and '.join(scripts)} letters, which are not written "
-                                 "together. Use one script.")
+        self._record(what=what, name=name, scripts=scripts)
 
 
 class NameStacked(NameInvalid):
+    template = ("That is not a valid {what}: a letter may carry at most {limit} marks, "
+                "and not the same twice.")
+
     def __init__(self, what: str, limit: int) -> None:
-        ChatError.__init__(self, f"That is not a valid {what}: a letter may carry at most "
-                                 f"{limit} marks, and not the same twice.")
+        self._record(what=what, limit=limit)
 
 
 class NameReserved(ChatError):
     code = "name-reserved"
+    template = "The {what} {name!r} is reserved; choose another."
+    template_like = "The {what} {name!r} looks like {like!r}, which is reserved; choose another."
 
     def __init__(self, what: str, name: str, like: str | None = None) -> None:
         if like is None:
-            super().__init__(f"The {what} {name!r} is reserved; choose another.")
+            self._record(what=what, name=name)
         else:
-            super().__init__(f"The {what} {name!r} looks like {like!r}, which is reserved; "
-                             "choose another.")
+            self._record(self.template_like, what=what, name=name, like=like)
 
 
 class NameTaken(ChatError):
     code = "name-taken"
+    template = "The name {name!r} is taken; choose another."
+    template_holder = ("The name {name!r} is taken: it reads the same as {holder!r}, "
+                       "who is online. Choose another.")
 
     def __init__(self, name: str, holder: str | None = None) -> None:
         if holder is None or holder == name:
-            super().__init__(f"The name {name!r} is taken; choose another.")
+            self._record(name=name)
         else:
-            super().__init__(f"The name {name!r} is taken: it reads the same as {holder!r}, "
-                             "who is online. Choose another.")
+            self._record(self.template_holder, name=name, holder=holder)
 
 
 class NameLookalike(ChatError):
     code = "name-taken"
+    template = "The name {name!r} looks like {holder!r}, who is online. Choose another."
 
     def __init__(self, name: str, holder: str) -> None:
-        super().__init__(f"The name {name!r} looks like {holder!r}, who is online. "
-                         "Choose another.")
+        self._record(name=name, holder=holder)
 
 
 class NameLooksRegistered(ChatError):
     code = "name-registered"
+    template = ("The name {name!r} looks like {registered!r}, a registered name. "
+                "Choose another.")
 
     def __init__(self, name: str, registered: str) -> None:
-        super().__init__(f"The name {name!r} looks like {registered!r}, a registered name. "
-                         "Choose another.")
+        self._record(name=name, registered=registered)
 
 
 class NoSuchUser(ChatError):
     code = "no-such-user"
+    template = "No user named {name!r} is online."
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"No user named {name!r} is online.")
+        self._record(name=name)
 
 
 class NoSuchRoom(ChatError):
     code = "no-such-room"
+    template = "There is no room {name!r}. Make it with /create {name}."
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"There is no room {name!r}. Make it with /create {name}.")
+        self._record(name=name)
 
 
 class RoomExists(ChatError):
     code = "room-exists"
+    template = "The room {name!r} exists already. Enter it with /join {name}."
+    template_like = ("The room name {name!r} looks like {like!r}, which exists. "
+                     "Enter it with /join {like}, or choose another name.")
 
     def __init__(self, name: str, like: str | None = None) -> None:
         if like is None:
-            super().__init__(f"The room {name!r} exists already. Enter it with /join {name}.")
+            self._record(name=name)
         else:
-            super().__init__(f"The room name {name!r} looks like {like!r}, which exists. "
-                             f"Enter it with /join {like}, or choose another name.")
+            self._record(self.template_like, name=name, like=like)
 
 
 class AlreadyThere(ChatError):
     code = "already-there"
+    template = "You are in {room} already."
 
     def __init__(self, room: str) -> None:
-        super().__init__(f"You are in {room} already.")
+        self._record(room=room)
 
 
 class NotOwner(ChatError):
     code = "not-owner"
+    template = "Only the owner of {room} may change its topic."
 
     def __init__(self, room: str) -> None:
-        super().__init__(f"Only the owner of {room} may change its topic.")
+        self._record(room=room)
 
 
 class MainRoomTopic(ChatError):
     code = "main-room-topic"
+    template = "The topic of {room} is set by the server."
 
     def __init__(self, room: str) -> None:
-        super().__init__(f"The topic of {room} is set by the server.")
+        self._record(room=room)
 
 
 class TopicTooLong(ChatError):
     code = "topic-too-long"
+    template = "The topic is too long: at most {limit} characters."
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"The topic is too long: at most {limit} characters.")
+        self._record(limit=limit)
 
 
 class UnknownFormat(ChatError):
     code = "unknown-format"
+    template = "Unknown format {name!r}; use one of: {known}."
 
     def __init__(self, name: str, known: str) -> None:
-        super().__init__(f"Unknown format {name!r}; use one of: {known}.")
+        self._record(name=name, known=known)
 
 
 class UnknownEncoding(ChatError):
     code = "unknown-encoding"
+    template = "Unknown encoding {name!r}; use one of: {choices}."
 
     def __init__(self, name: str, choices: str) -> None:
-        super().__init__(f"Unknown encoding {name!r}; use one of: {choices}.")
+        self._record(name=name, choices=choices)
 
 
 class BadSwitch(ChatError):
     code = "usage"
+    template = "Usage: /{command} on  or  /{command} off"
 
     def __init__(self, command: str) -> None:
-        super().__init__(f"Usage: /{command} on  or  /{command} off")
+        self._record(command=command)
 
 
 class SubnegotiationTooLong(ChatError):
     code = "telnet-violation"
+    template = "Telnet subnegotiation longer than {limit} bytes; closing the connection."
 
     def __init__(self, limit: int) -> None:
-        super().__init__(
-            f"Telnet subnegotiation longer than {limit} bytes; closing the connection.")
+        self._record(limit=limit)
 
 
 class InternalError(ChatError):
     """Sent when a command failed in a way we did not foresee; the failure is logged."""
 
     code = "internal-error"
+    template = "Internal error: that command failed. The session goes on."
 
     def __init__(self) -> None:
-        super().__init__("Internal error: that command failed. The session goes on.")
+        self._record()
 
 
 class UnreadableInput(ChatError):
     """Sent when input broke the connection's parser: a bug, logged, and the end of it."""
 
     code = "internal-error"
+    template = ("Internal error: the server could not read what you sent; "
+                "closing the connection.")
 
     def __init__(self) -> None:
-        super().__init__("Internal error: the server could not read what you sent; "
-                         "closing the connection.")
+        self._record()
 
 
-# Limits (see limits.py): each says what was hit and what to do now.
-
-
-def _duration(seconds: float) -> str:
-    whole = max(1, math.ceil(seconds))
-    if whole % 60 == 0:
-        minutes = whole // 60
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{whole} second{'s' if whole != 1 else ''}"
+# Limits (see limits.py): each says what was hit and what to do now.  A limit
+# counted per address says so, and records ``by_address`` for programs.
 
 
 class RateLimited(ChatError):
     code = "rate-limited"
+    template = "You are {doing} too fast: at most {limit} a minute. Try again in {wait:duration}."
+    template_by_address = ("You are {doing} too fast: at most {limit} a minute from your "
+                           "address. Try again in {wait:duration}.")
 
     def __init__(self, doing: str, limit: int, wait: float, by_address: bool = False) -> None:
-        where = " from your address" if by_address else ""
-        super().__init__(f"You are {doing} too fast: at most {limit} a minute{where}. "
-                         f"Try again in {_duration(wait)}.")
+        self._record(self.template_by_address if by_address else None,
+                     doing=doing, limit=limit, wait=wait, by_address=by_address)
 
 
 class TooManyTargets(ChatError):
     code = "rate-limited"
+    template = ("You have written to {limit} different people in the last minute, the most "
+                "allowed. Write to someone new in {wait:duration}.")
+    template_by_address = ("You have written to {limit} different people in the last minute "
+                           "from your address, the most allowed. Write to someone new in "
+                           "{wait:duration}.")
 
     def __init__(self, limit: int, wait: float, by_address: bool = False) -> None:
-        where = " from your address" if by_address else ""
-        super().__init__(f"You have written to {limit} different people in the last minute"
-                         f"{where}, the most allowed. Write to someone new in {_duration(wait)}.")
+        self._record(self.template_by_address if by_address else None,
+                     limit=limit, wait=wait, by_address=by_address)
 
 
 class TooManyRooms(ChatError):
     code = "too-many-rooms"
+    template = "This server has {limit} rooms, the most it allows. Join one of them (/list)."
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"This server has {limit} rooms, the most it allows. "
-                         "Join one of them (/list).")
+        self._record(limit=limit)
 
 
 class TooManyOwnRooms(ChatError):
     code = "too-many-rooms"
+    template = ("You made {limit} rooms that still exist, the most one user may. "
+                "Join one of them (/list).")
+    template_by_address = ("{limit} rooms made from your address still exist, the most one "
+                           "address may. Join one of them (/list).")
 
     def __init__(self, limit: int, by_address: bool = False) -> None:
-        if by_address:
-            super().__init__(f"{limit} rooms made from your address still exist, the most one "
-                             "address may. Join one of them (/list).")
-        else:
-            super().__init__(f"You made {limit} rooms that still exist, the most one user may. "
-                             "Join one of them (/list).")
+        self._record(self.template_by_address if by_address else None,
+                     limit=limit, by_address=by_address)
 
 
 class FloodWarning(ChatError):
     code = "flood-warning"
+    template = ("Slow down: {waiting} of your lines are waiting their turn. "
+                "Past {limit}, the server disconnects you.")
 
     def __init__(self, waiting: int, limit: int) -> None:
-        super().__init__(f"Slow down: {waiting} of your lines are waiting their turn. "
-                         f"Past {limit}, the server disconnects you.")
+        self._record(waiting=waiting, limit=limit)
 
 
 class ExcessFlood(ChatError):
     code = "excess-flood"
+    template = ("Excess flood: more than {limit} of your lines were waiting. "
+                "Closing the connection.")
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"Excess flood: more than {limit} of your lines were waiting. "
-                         "Closing the connection.")
+        self._record(limit=limit)
 
 
 class InputFlood(ChatError):
     code = "excess-flood"
+    template = ("Excess flood: you sent far more than {rate:g} bytes a second. "
+                "Closing the connection.")
 
     def __init__(self, rate: float) -> None:
-        super().__init__(f"Excess flood: you sent far more than {rate:g} bytes a second. "
-                         "Closing the connection.")
+        self._record(rate=rate)
 
 
 class NotHttp(ChatError):
     code = "not-http"
+    template = ("This is a chat server, not a web server: connect with telnet "
+                "or netcat, not a browser. Closing the connection.")
 
     def __init__(self) -> None:
-        super().__init__("This is a chat server, not a web server: connect with telnet "
-                         "or netcat, not a browser. Closing the connection.")
+        self._record()
 
 
 class TooManyLinesBeforeLogin(ChatError):
     code = "login-required"
+    template = "{limit} lines without logging in. Closing the connection."
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"{limit} lines without logging in. Closing the connection.")
+        self._record(limit=limit)
 
 
 class LoginTimeout(ChatError):
     code = "login-timeout"
+    template = "You did not log in within {seconds:duration}. Closing the connection."
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"You did not log in within {_duration(seconds)}. "
-                         "Closing the connection.")
+        self._record(seconds=seconds)
 
 
 class IdleWarning(ChatError):
     code = "idle-warning"
+    template = ("You have been idle for {idle:duration}. Type anything within "
+                "{remaining:duration} to stay connected.")
 
     def __init__(self, idle: float, remaining: float) -> None:
-        super().__init__(f"You have been idle for {_duration(idle)}. Type anything within "
-                         f"{_duration(remaining)} to stay connected.")
+        self._record(idle=idle, remaining=remaining)
 
 
 class IdleTimeout(ChatError):
     code = "idle-timeout"
+    template = "You were idle for {seconds:duration}. Closing the connection."
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"You were idle for {_duration(seconds)}. Closing the connection.")
+        self._record(seconds=seconds)
 
 
 # Refusals: a connection over a limit reads one of these, then is closed.
@@ -370,25 +461,28 @@ class IdleTimeout(ChatError):
 
 class ServerFull(ChatError):
     code = "server-full"
+    template = "The server is full ({limit} connections). Try again later."
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"The server is full ({limit} connections). Try again later.")
+        self._record(limit=limit)
 
 
 class TooManyFromAddress(ChatError):
     code = "too-many-connections"
+    template = ("Too many connections from your address (at most {limit} at once). "
+                "Close one and try again.")
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"Too many connections from your address (at most {limit} at once). "
-                         "Close one and try again.")
+        self._record(limit=limit)
 
 
 class ConnectingTooFast(ChatError):
     code = "connecting-too-fast"
+    template = ("Too many connections from your address in the last minute "
+                "(at most {limit}). Try again in {wait:duration}.")
 
     def __init__(self, limit: int, wait: float) -> None:
-        super().__init__(f"Too many connections from your address in the last minute "
-                         f"(at most {limit}). Try again in {_duration(wait)}.")
+        self._record(limit=limit, wait=wait)
 
 
 # Memory: history, registered names, lasting rooms.
@@ -396,147 +490,164 @@ class ConnectingTooFast(ChatError):
 
 class NotStored(ChatError):
     code = "not-stored"
+    template = "Your message could not be stored, so it was not sent. Try again."
 
     def __init__(self) -> None:
-        super().__init__("Your message could not be stored, so it was not sent. Try again.")
+        self._record()
 
 
 class NoHistory(ChatError):
     code = "no-history"
+    template = ("This server runs without memory: no history, registered names "
+                "or lasting rooms.")
 
     def __init__(self) -> None:
-        super().__init__("This server runs without memory: no history, registered names "
-                         "or lasting rooms.")
+        self._record()
 
 
 class HistoryUnavailable(ChatError):
     code = "history-unavailable"
+    template = "The history could not be read just now. Try again."
 
     def __init__(self) -> None:
-        super().__init__("The history could not be read just now. Try again.")
+        self._record()
 
 
 class SearchTooManyWords(ChatError):
     code = "usage"
+    template = "A search takes at most {limit} words. Leave some out."
 
     def __init__(self, limit: int) -> None:
-        super().__init__(f"A search takes at most {limit} words. Leave some out.")
+        self._record(limit=limit)
 
 
 class SearchTooSlow(ChatError):
     """Raised on the search's own thread, past its time: the search stops there."""
 
     code = "search-too-slow"
+    template = ("That search took more than {seconds:g} seconds and was stopped. "
+                "Use fewer short words, or longer ones.")
 
     def __init__(self, seconds: float) -> None:
-        super().__init__(f"That search took more than {seconds:g} seconds and was stopped. "
-                         "Use fewer short words, or longer ones.")
+        self._record(seconds=seconds)
 
 
 class SearchBusy(ChatError):
     code = "search-busy"
+    template = "Too many searches are running just now. Try again in a moment."
 
     def __init__(self) -> None:
-        super().__init__("Too many searches are running just now. Try again in a moment.")
+        self._record()
 
 
 class NotANumber(ChatError):
     code = "usage"
+    template = "Usage: /{usage} (N is a number of lines, such as 50)"
 
     def __init__(self, usage: str) -> None:
-        super().__init__(f"Usage: /{usage} (N is a number of lines, such as 50)")
+        self._record(usage=usage)
 
 
 class PasswordRequired(ChatError):
     code = "password-required"
+    template = "The name '{name}' is registered. Log in with: login {name} PASSWORD"
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"The name '{name}' is registered. Log in with: login {name} PASSWORD")
+        self._record(name=name)
 
 
 class PasswordNotNeeded(ChatError):
     code = "not-registered"
+    template = "The name '{name}' is not registered; log in without a password: login {name}"
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"The name '{name}' is not registered; log in without a password: "
-                         f"login {name}")
+        self._record(name=name)
 
 
 class TooManyGuesses(ChatError):
     code = "too-many-guesses"
+    template = "Too many wrong passwords for '{name}' lately. Try again in {wait:duration}."
 
     def __init__(self, name: str, wait: float) -> None:
-        super().__init__(f"Too many wrong passwords for '{name}' lately. "
-                         f"Try again in {_duration(wait)}.")
+        self._record(name=name, wait=wait)
 
 
 class WrongPassword(ChatError):
     code = "wrong-password"
+    template = "Wrong password for '{name}'."
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"Wrong password for '{name}'.")
+        self._record(name=name)
 
 
 class NameRegistered(ChatError):
     code = "name-registered"
+    template = "The name '{name}' is registered to someone; choose another."
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"The name '{name}' is registered to someone; choose another.")
+        self._record(name=name)
 
 
 class AlreadyRegistered(ChatError):
     code = "already-registered"
+    template = "'{name}' is already registered. To change its password: /password OLD NEW"
 
     def __init__(self, name: str) -> None:
-        super().__init__(f"'{name}' is already registered. To change its password: "
-                         "/password OLD NEW")
+        self._record(name=name)
 
 
 class NotRegistered(ChatError):
     code = "not-registered"
+    template = ("'{name}' is not a registered name, needed for {doing}. "
+                "Register it first: /register PASSWORD")
 
     def __init__(self, name: str, doing: str) -> None:
-        super().__init__(f"'{name}' is not a registered name, needed for {doing}. "
-                         "Register it first: /register PASSWORD")
+        self._record(name=name, doing=doing)
 
 
 class BadPassword(ChatError):
     code = "bad-password"
+    template = "A password is {shortest} to {longest} characters, with no spaces."
 
     def __init__(self, shortest: int, longest: int) -> None:
-        super().__init__(f"A password is {shortest} to {longest} characters, with no spaces.")
+        self._record(shortest=shortest, longest=longest)
 
 
 class Busy(ChatError):
     code = "busy"
+    template = "Still checking a password: that line was dropped. Wait a moment."
 
     def __init__(self) -> None:
-        super().__init__("Still checking a password: that line was dropped. Wait a moment.")
+        self._record()
 
 
 class NotKeeper(ChatError):
     code = "not-keeper"
+    template = "Only the one who registered {room} can do that."
 
     def __init__(self, room: str) -> None:
-        super().__init__(f"Only the one who registered {room} can do that.")
+        self._record(room=room)
 
 
 class MainRoomLasts(ChatError):
     code = "main-room"
+    template = "{room} is the main room: it always exists and has no owner."
 
     def __init__(self, room: str) -> None:
-        super().__init__(f"{room} is the main room: it always exists and has no owner.")
+        self._record(room=room)
 
 
 class RoomAlreadyRegistered(ChatError):
     code = "room-registered"
+    template = "{room} is already registered."
 
     def __init__(self, room: str) -> None:
-        super().__init__(f"{room} is already registered.")
+        self._record(room=room)
 
 
 class RoomNotRegistered(ChatError):
     code = "room-not-registered"
+    template = "{room} is not registered."
 
     def __init__(self, room: str) -> None:
-        super().__init__(f"{room} is not registered.")
+        self._record(room=room)

@@ -9,7 +9,7 @@ JSON, so a new front end only needs a new format.  ``kind`` is the JSON
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 
@@ -20,7 +20,7 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
-class Chat(Event):
+class Message(Event):
     """A line said in a room; ``id`` is its place in the history, once stored."""
 
     kind: ClassVar[str] = "chat"
@@ -253,9 +253,17 @@ class Goodbye(Event):
 
 @dataclass(frozen=True, slots=True)
 class Error(Event):
+    """
+    A mistake reported (``errors.py``): its stable ``code``, the sentence people
+    read (``text``), and the values in that sentence, raw, for programs
+    (``args``: a ``flood-warning`` carries ``waiting`` and ``limit``).  ``args``
+    leaves the hash alone, so an error hashes as before.
+    """
+
     kind: ClassVar[str] = "error"
     code: str
     text: str
+    args: dict[str, object] = field(default_factory=dict, hash=False)
 
 
 #: Every event class by its ``kind``: what a client reading JSON builds.  (Taken

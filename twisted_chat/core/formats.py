@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from functools import cache, lru_cache
 from typing import Any, get_args, get_origin, get_type_hints
@@ -28,21 +28,10 @@ from typing import Any, get_args, get_origin, get_type_hints
 from zope.interface import implementer
 
 from twisted_chat.core import events, terminal
+from twisted_chat.core.durations import duration
 from twisted_chat.interfaces import IFormat
 
 CRLF = "\r\n"
-
-
-def duration(seconds: float) -> str:
-    """A short human reading of a span of time: ``45s``, ``3m 20s``, ``2h 5m``, ``3d 4h``."""
-    seconds = int(max(seconds, 0))
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [(days, "d"), (hours, "h"), (minutes, "m"), (secs, "s")]
-    while len(parts) > 1 and parts[0][0] == 0:
-        parts.pop(0)
-    return " ".join(f"{value}{unit}" for value, unit in parts[:2])
 
 
 _PRESENCE = {
@@ -178,8 +167,8 @@ _TEXT: dict[str, Callable] = {
     "room": _room,
     "who": _who,
     "whois": lambda e: [
-        f"= {e.name} is in {e.room}, connected {duration(e.connected)}, "
-        f"idle {duration(e.idle)}"
+        f"= {e.name} is in {e.room}, connected {duration(e.connected, short=True)}, "
+        f"idle {duration(e.idle, short=True)}"
     ],
     "rooms": _rooms,
     "history": _history,
@@ -208,7 +197,7 @@ _MARKER_COLORS = {"<": "bold", "*": "yellow", "[": "green", "=": "cyan", "!": "r
 
 def marker(event: events.Event, line: str) -> str:
     """The marker that starts ``line``: the part colour may touch, never user text."""
-    if isinstance(event, events.Chat):
+    if isinstance(event, events.Message):
         return f"<{event.sender}>"
     if isinstance(event, events.Emote):
         return f"* {event.sender}"
@@ -234,6 +223,19 @@ def _wrapped(line: str, width: int) -> tuple[str, ...]:
     return tuple(terminal.wrap(line, width))
 
 
+def stream(pieces: list[bytes]) -> bytes:
+    """A stream front end's framing: a run of events is one write."""
+    return b"".join(pieces)
+
+
+def messages(pieces: list[bytes]) -> tuple[bytes, ...]:
+    """A message front end's framing: one message per event."""
+    return tuple(pieces)
+
+
+Framing = Callable[[list[bytes]], Any]
+
+
 @implementer(IFormat)
 @dataclass(frozen=True, slots=True)
 class TextFormat:
@@ -247,7 +249,11 @@ class TextFormat:
     encoding: str = "utf-8"
     color: bool = False
     width: int = 0
+    framing: Framing = stream
     name = "text"
+
+    def frame(self, run: Sequence[events.Event]) -> Any:
+        return self.framing([self.render(event) for event in run])
 
     def render(self, event: events.Event) -> bytes:
         lines = text_lines(event)
@@ -264,7 +270,11 @@ class JsonFormat:
     """One JSON object per line: ``type`` is the event's kind, the rest its fields."""
 
     encoding: str = "utf-8"
+    framing: Framing = stream
     name = "json"
+
+    def frame(self, run: Sequence[events.Event]) -> Any:
+        return self.framing([self.render(event) for event in run])
 
     def render(self, event: events.Event) -> bytes:
         document = {"type": event.kind, **_fields(event)}
@@ -345,13 +355,15 @@ FORMATS = ("text", "json")
 
 
 @lru_cache(maxsize=4096)
-def build(name: str, *, encoding: str = "utf-8", color: bool = False, width: int = 0) -> IFormat:
+def build(name: str, *, encoding: str = "utf-8", color: bool = False, width: int = 0,
+          framing: Framing = stream) -> IFormat:
     """
-    The format called ``name`` with a connection's settings; JSON ignores colour and width.
+    The format called ``name`` with a session's settings, framed as its front end
+    needs (``framing``); JSON ignores colour and width.
 
     Equal settings give the same object, so a broadcast can tell formats apart
     by identity, without comparing them.
     """
     if name == "json":
-        return JsonFormat(encoding)
-    return TextFormat(encoding, color, width)
+        return JsonFormat(encoding, framing)
+    return TextFormat(encoding, color, width, framing)

@@ -49,7 +49,7 @@ class Guesses:
         Count a guess at ``name`` from ``address`` (None: not counted by
         address), made now; the seconds until it may be checked.  ``known``:
         the name has logged in from this address before.  Raises
-        :class:`~twisted_chat.errors.TooManyGuesses` instead of waiting long.
+        :class:`~twisted_chat.core.errors.TooManyGuesses` instead of waiting long.
         """
         now = self.clock()
         wait = self.wait(name, address, known)

@@ -11,10 +11,12 @@ counted, and one line at its end says how many of each kind were left out.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
+
+if TYPE_CHECKING:
+    from twisted.internet.interfaces import IDelayedCall, IReactorTime
 
 DEFAULT_LOG_RATE = 20
 
@@ -29,7 +31,7 @@ class LogQuota:
         self.rate = rate
         self.clock = clock
         self.log = log if log is not None else Logger(namespace="twisted_chat.activity")
-        self._secondEnds = 0.0
+        self._second_ends = 0.0
         self._logged = 0
         #: Lines left out this second, by kind, in the order the kinds came.
         self._unlogged: dict[str, int] = {}
@@ -45,8 +47,8 @@ class LogQuota:
             return
         assert self.clock is not None
         now = self.clock.seconds()
-        if now >= self._secondEnds:
-            self._secondEnds = now + 1
+        if now >= self._second_ends:
+            self._second_ends = now + 1
             self._logged = 0
         if self._logged < self.rate:
             self._logged += 1
@@ -54,7 +56,7 @@ class LogQuota:
             return
         self._unlogged[kind] = self._unlogged.get(kind, 0) + 1
         if self._summary is None:
-            self._summary = self.clock.callLater(self._secondEnds - now, self.summarise)
+            self._summary = self.clock.callLater(self._second_ends - now, self.summarise)
 
     def summarise(self) -> None:
         """Say how many lines of each kind went unlogged, if any did."""

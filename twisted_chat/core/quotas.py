@@ -65,7 +65,7 @@ class Quotas:
               doing: str) -> list[Window]:
         """
         The counters of ``kind`` for each identity, once each has room for one
-        more; raises :class:`~twisted_chat.errors.RateLimited` (with the
+        more; raises :class:`~twisted_chat.core.errors.RateLimited` (with the
         longest wait) if any has not.  :func:`record` them when it is done.
         """
         now = self.clock()

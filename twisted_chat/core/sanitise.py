@@ -42,7 +42,7 @@ del _code
 _TAGS = re.compile("(\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F)|[\U000E0000-\U000E007F]")
 
 
-def _keepFlag(match: re.Match[str]) -> str:
+def _keep_flag(match: re.Match[str]) -> str:
     return match.group(1) or ""
 
 
@@ -51,4 +51,4 @@ def clean(text: str) -> str:
     text = text.translate(_TABLE)
     if text.isascii() or max(text) < "\U000e0000":
         return text
-    return _TAGS.sub(_keepFlag, text)
+    return _TAGS.sub(_keep_flag, text)

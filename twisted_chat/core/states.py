@@ -18,12 +18,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
-from twisted.internet.defer import Deferred
 from twisted.logger import Logger
-from twisted.python.failure import Failure
+from zope.interface import implementer
 
 from twisted_chat.core import charsets, errors, events, names
-from twisted_chat.core.chat import DEFAULT_HISTORY, MAX_HISTORY, Chat, User
+from twisted_chat.core.chat import DEFAULT_HISTORY, MAX_HISTORY, Chat
 from twisted_chat.core.commands import (
     BOOK_WORDS,
     SECRET_WORDS,
@@ -33,16 +32,17 @@ from twisted_chat.core.commands import (
     split,
 )
 from twisted_chat.core.formats import FORMATS
-from twisted_chat.interfaces import IConnection
+from twisted_chat.core.sanitise import clean
+from twisted_chat.core.users import User
+from twisted_chat.interfaces import ISession, IState
 
 if TYPE_CHECKING:
-    from twisted_chat.store.accounts import Accounts
-from twisted_chat.core.sanitise import clean
+    from twisted.internet.defer import Deferred
+    from twisted.python.failure import Failure
+
+    from twisted_chat.interfaces import IAccounts
 
 _log = Logger()
-
-#: Every command any state offers, so "not here" can be told from "no such command".
-_KNOWN: dict[str, Command] = {}
 
 #: Lines kept while a command waits; more are refused (flood control already limits them).
 MAX_HELD = 64
@@ -53,6 +53,7 @@ CHECK_TIME = 5.0
 HTTP_REQUEST = re.compile(r"[A-Z]+ \S+ HTTP/\d(\.\d)?")
 
 
+@implementer(IState)
 class State:
     """The commands every state shares, and the dispatch of a line to a command."""
 
@@ -63,10 +64,9 @@ class State:
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
         cls.commands = commands_of(cls)
-        _KNOWN.update(cls.commands)
 
-    def __init__(self, connection: IConnection, chat: Chat) -> None:
-        self.connection = connection
+    def __init__(self, session: ISession, chat: Chat) -> None:
+        self.session = session
         self.chat = chat
         #: Lines that came while a command waited (on a password check): they wait too.
         self.held: list[str] | None = None
@@ -80,7 +80,7 @@ class State:
         held, self.held = self.held or [], None
         for line in held:
             # The command may have changed the state (logged in): the lines go to the new one.
-            self.connection.state.lineReceived(line)
+            self.session.state.line_received(line)
         return result
 
     def enter(self) -> None:
@@ -93,7 +93,7 @@ class State:
         Called when the connection is gone, whoever closed it, or when the
         server cuts it (``kick``).
         """
-        self.connection.become(LoggedOutState(self.connection, self.chat))
+        self.session.become(LoggedOutState(self.session, self.chat))
 
     def kick(self, error: errors.ChatError, reason: str) -> None:
         """Abuse or a timeout: say why in one line, end the session, and close."""
@@ -103,12 +103,12 @@ class State:
 
     def close(self) -> None:
         """Close the connection once what it was told so far has gone out."""
-        self.chat.later(self.connection.close)
+        self.chat.later(self.session.close)
 
-    def timedOut(self) -> None:
+    def timed_out(self) -> None:
         """The timeout this state set ran out."""
 
-    def lineReceived(self, line: str) -> None:
+    def line_received(self, line: str) -> None:
         """Act on one decoded line; every mistake becomes one error line."""
         if self.held is not None:
             if len(self.held) >= MAX_HELD:
@@ -136,7 +136,7 @@ class State:
         slash = line.startswith("/")
         word, rest = split(line[1:] if slash else line)
         name = word.lower()
-        if not slash and not self.isBareCommand(name, rest):
+        if not slash and not self.is_bare_command(name, rest):
             self.text(line)
             return
         found = self.commands.get(name)
@@ -144,9 +144,9 @@ class State:
             self.unavailable(name)
         self.run(found, rest)
 
-    def isBareCommand(self, name: str, rest: str) -> bool:
+    def is_bare_command(self, name: str, rest: str) -> bool:
         """Whether a line without a slash is a command (of any state) rather than text."""
-        known = _KNOWN.get(name)
+        known = KNOWN.get(name)
         if known is None:
             return False
         if self.bare_words is None or name in SECRET_WORDS:
@@ -161,7 +161,7 @@ class State:
 
     def unavailable(self, name: str) -> NoReturn:
         """A command this state does not offer: say whether it exists at all."""
-        if name in _KNOWN:
+        if name in KNOWN:
             raise errors.NotAvailableHere(name)
         raise errors.UnknownCommand(name)
 
@@ -171,7 +171,7 @@ class State:
 
     def reply(self, event: events.Event) -> None:
         """Answer this connection, after what the chat decided before (a line being stored)."""
-        self.chat.tell(self.connection, event)
+        self.chat.tell(self.session, event)
 
     # Commands open in every state
 
@@ -204,8 +204,8 @@ class State:
             chosen = name.lower()
             if chosen not in FORMATS:
                 raise errors.UnknownFormat(name, ", ".join(FORMATS))
-            self.connection.configure(format=chosen)
-        self.reply(events.FormatChanged(self.chat.clock(), self.connection.format.name))
+            self.session.configure(format=chosen)
+        self.reply(events.FormatChanged(self.chat.clock(), self.session.format.name))
 
     @command("encoding [NAME]", "charset")
     def do_encoding(self, name: str | None = None) -> None:
@@ -217,13 +217,13 @@ class State:
         arrive as ?.
         """
         if name is None:
-            self.reply(events.Encoding(self.chat.clock(), self.connection.encoding,
+            self.reply(events.Encoding(self.chat.clock(), self.session.settings.encoding,
                                        choices=tuple(charsets.ENCODINGS)))
             return
         chosen = charsets.lookup(name)
         if chosen is None:
             raise errors.UnknownEncoding(name, ", ".join(charsets.ENCODINGS))
-        self.connection.configure(encoding=chosen)
+        self.session.configure(encoding=chosen)
         self.reply(events.Encoding(self.chat.clock(), chosen))
 
     @command("color [on|off]", "colour")
@@ -236,33 +236,33 @@ class State:
             on = {"on": True, "off": False}.get(switch.lower())
             if on is None:
                 raise errors.BadSwitch("color")
-            self.connection.configure(color=on)
-        self.reply(events.Color(self.chat.clock(), self.connection.color))
+            self.session.configure(color=on)
+        self.reply(events.Color(self.chat.clock(), self.session.settings.color))
 
 
 class LoginState(State):
     """Connected, not yet named: only login, help, format and quit make sense."""
 
-    def __init__(self, connection: IConnection, chat: Chat, connected_at: float) -> None:
-        super().__init__(connection, chat)
+    def __init__(self, session: ISession, chat: Chat, connected_at: float) -> None:
+        super().__init__(session, chat)
         self.connected_at = connected_at
         self.lines = 0
 
     def end(self, reason: str) -> None:
         self.chat.log.info("connections that never logged in",
                            "A connection from {address} ended before logging in: {reason}",
-                           address=self.connection.address or "a local socket", reason=reason)
+                           address=self.session.address or "a local socket", reason=reason)
         super().end(reason)
 
     def enter(self) -> None:
-        self.connection.setTimeout(self.chat.limits.login_timeout or None)
+        self.session.setTimeout(self.chat.limits.login_timeout or None)
         self.reply(events.Notice(
             self.chat.clock(),
             f"Welcome to {self.chat.server_name}!\n"
             "Log in with: login NAME    Help: /help    Leave: /quit",
         ))
 
-    def lineReceived(self, line: str) -> None:
+    def line_received(self, line: str) -> None:
         """Lines before login are few: a browser is sent away, a babbler cut off."""
         if not line.strip():
             return
@@ -274,16 +274,16 @@ class LoginState(State):
         if limit and self.lines > limit:
             self.kick(errors.TooManyLinesBeforeLogin(limit), "too many lines before login")
             return
-        super().lineReceived(line)
+        super().line_received(line)
 
-    def timedOut(self) -> None:
+    def timed_out(self) -> None:
         self.kick(errors.LoginTimeout(self.chat.limits.login_timeout), "login timeout")
 
     def text(self, line: str) -> None:
         raise errors.LoginRequired()
 
     def unavailable(self, name: str) -> NoReturn:
-        if name in _KNOWN:
+        if name in KNOWN:
             raise errors.LoginRequired()
         super().unavailable(name)
 
@@ -305,14 +305,14 @@ class LoginState(State):
             return
         if password is None:
             raise errors.PasswordRequired(name)
-        address = self.chat.address_of(self.connection)
+        address = self.chat.address_of(self.session)
         wait = accounts.wait(key, address)
         checked = accounts.verify(key, password, address)
-        self._leaveTimeForTheCheck(wait)
-        checked.addCallback(self._verified, name, key).addErrback(self._checkFailed)
+        self._leave_time_for_the_check(wait)
+        checked.addCallback(self._verified, name, key).addErrback(self._check_failed)
         self.hold(checked)
 
-    def _leaveTimeForTheCheck(self, wait: float) -> None:
+    def _leave_time_for_the_check(self, wait: float) -> None:
         """
         A guess may wait its turn (twisted_chat.core.guessing): the login timeout
         leaves it that long, and the time to check it, but no more.
@@ -321,10 +321,10 @@ class LoginState(State):
         if timeout:
             left = timeout - (self.chat.clock() - self.connected_at)
             if left < wait + CHECK_TIME:
-                self.connection.setTimeout(wait + CHECK_TIME)
+                self.session.setTimeout(wait + CHECK_TIME)
 
     def _verified(self, right: bool, name: str, key: str) -> None:
-        if self.connection.state is not self:
+        if self.session.state is not self:
             return  # Gone, or given up, while the password was being checked.
         if not right:
             self.fail(errors.WrongPassword(name))
@@ -334,20 +334,20 @@ class LoginState(State):
         except errors.ChatError as error:
             self.fail(error)
 
-    def _checkFailed(self, failure: Failure) -> None:
+    def _check_failed(self, failure: Failure) -> None:
         _log.failure("Checking a password failed", failure)
-        if self.connection.state is self:
+        if self.session.state is self:
             self.fail(errors.InternalError())
 
     def _enter(self, name: str, account: str | None) -> None:
-        user = self.chat.login(self.connection, name, self.connected_at, account)
-        self.connection.become(RoomState(self.connection, self.chat, user))
+        user = self.chat.login(self.session, name, self.connected_at, account)
+        self.session.become(RoomState(self.session, self.chat, user))
 
     @command("quit [MESSAGE...]", "logout")
     def do_quit(self, message: str | None = None) -> None:
         """Close the connection."""
         self.reply(events.Goodbye(self.chat.clock(), "Goodbye."))
-        self.connection.become(LoggedOutState(self.connection, self.chat))
+        self.session.become(LoggedOutState(self.session, self.chat))
         self.close()
 
 
@@ -358,27 +358,27 @@ class RoomState(State):
 
     bare_words = BOOK_WORDS
 
-    def __init__(self, connection: IConnection, chat: Chat, user: User) -> None:
-        super().__init__(connection, chat)
+    def __init__(self, session: ISession, chat: Chat, user: User) -> None:
+        super().__init__(session, chat)
         self.user = user
         self.warned = False
 
     def enter(self) -> None:
-        self._awaitIdle()
+        self._await_idle()
 
-    def lineReceived(self, line: str) -> None:
+    def line_received(self, line: str) -> None:
         self.chat.touch(self.user)
         if self.warned:
-            self._awaitIdle()
+            self._await_idle()
         else:
-            self.connection.resetTimeout()
-        super().lineReceived(line)
+            self.session.resetTimeout()
+        super().line_received(line)
 
     def end(self, reason: str) -> None:
         self.chat.drop(self.user, reason)
         super().end(reason)
 
-    def timedOut(self) -> None:
+    def timed_out(self) -> None:
         limits = self.chat.limits
         if self.warned:
             self.kick(errors.IdleTimeout(limits.idle_timeout), "idle timeout")
@@ -386,13 +386,13 @@ class RoomState(State):
         self.warned = True
         self.fail(errors.IdleWarning(limits.idle_timeout - limits.idle_warning,
                                      limits.idle_warning))
-        self.connection.setTimeout(limits.idle_warning)
+        self.session.setTimeout(limits.idle_warning)
 
-    def _awaitIdle(self) -> None:
+    def _await_idle(self) -> None:
         """Time the idle warning from now (no timeout if idle users may stay)."""
         limits = self.chat.limits
         self.warned = False
-        self.connection.setTimeout(limits.idle_timeout - limits.idle_warning
+        self.session.setTimeout(limits.idle_timeout - limits.idle_warning
                                    if limits.idle_timeout else None)
 
     def text(self, line: str) -> None:
@@ -490,13 +490,13 @@ class RoomState(State):
         """
         accounts = self._accounts()
         user = self.user
-        address = self.chat.address_of(self.connection)
+        address = self.chat.address_of(self.session)
         self.hold(accounts.register(user.key, user.name, password, address).addCallbacks(
-            self._registered, self._notSaved, callbackArgs=(user,)))
+            self._registered, self._not_saved, callbackArgs=(user,)))
 
     def _registered(self, _: object, user: User) -> None:
         user.account = user.key
-        if self.connection.state is self:
+        if self.session.state is self:
             self.reply(events.Notice(self.chat.clock(),
                                      f"{user.name} is registered. From now on log in with: "
                                      f"login {user.name} PASSWORD"))
@@ -508,24 +508,24 @@ class RoomState(State):
         user = self.user
         if user.account != user.key:
             raise errors.NotRegistered(user.name, "a password")
-        address = self.chat.address_of(self.connection)
+        address = self.chat.address_of(self.session)
         self.hold(accounts.change(user.key, user.name, old, new, address).addCallbacks(
-            self._passwordChanged, self._notSaved, callbackArgs=(user.name,)))
+            self._password_changed, self._not_saved, callbackArgs=(user.name,)))
 
-    def _passwordChanged(self, right: bool, name: str) -> None:
-        if self.connection.state is not self:
+    def _password_changed(self, right: bool, name: str) -> None:
+        if self.session.state is not self:
             return
         if right:
             self.reply(events.Notice(self.chat.clock(), "Your password is changed."))
         else:
             self.fail(errors.WrongPassword(name))
 
-    def _notSaved(self, failure: Failure) -> None:
+    def _not_saved(self, failure: Failure) -> None:
         _log.failure("Saving an account failed", failure)
-        if self.connection.state is self:
+        if self.session.state is self:
             self.fail(errors.InternalError())
 
-    def _accounts(self) -> Accounts:
+    def _accounts(self) -> IAccounts:
         if self.chat.accounts is None:
             raise errors.NoHistory()
         return self.chat.accounts
@@ -554,7 +554,7 @@ class RoomState(State):
         name = self.user.name
         self.chat.logout(self.user, message)
         self.reply(events.Goodbye(self.chat.clock(), f"Goodbye, {name}."))
-        self.connection.become(LoggedOutState(self.connection, self.chat))
+        self.session.become(LoggedOutState(self.session, self.chat))
         self.close()
 
 
@@ -562,13 +562,18 @@ class LoggedOutState(State):
     """Said goodbye; whatever still arrives before the close is ignored."""
 
     def enter(self) -> None:
-        self.connection.setTimeout(None)
+        self.session.setTimeout(None)
 
     def end(self, reason: str) -> None:
         pass
 
-    def lineReceived(self, line: str) -> None:
+    def line_received(self, line: str) -> None:
         pass
 
     def text(self, line: str) -> None:
         pass
+
+
+#: Every command any state offers, so "not here" can be told from "no such command".
+#: Named here, from the states that exist: a state defined elsewhere (a test's) adds nothing.
+KNOWN: dict[str, Command] = {**LoginState.commands, **RoomState.commands}

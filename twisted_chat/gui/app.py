@@ -60,39 +60,39 @@ class App:
         #: Seconds to connect, and as many for the server to answer the login.
         self.timeout = timeout
         self.server = server
-        self.loginWindow = LoginWindow(root, server, name, self.logIn)
-        self.chatWindow: ChatWindow | None = None
+        self.login_window = LoginWindow(root, server, name, self.log_in)
+        self.chat_window: ChatWindow | None = None
         self.client: ChatClient | None = None
         self.attempt: Deferred[ChatClient] | None = None
         self.closing = False
-        self.loginName = self.password = ""
+        self.login_name = self.password = ""
         root.title("twisted-chat")
         root.protocol("WM_DELETE_WINDOW", self.close)
-        root.report_callback_exception = self._callbackFailed  # type: ignore[method-assign]
-        self.loginWindow.pack(fill="both", expand=True)
-        self.loginWindow.focus()
+        root.report_callback_exception = self._callback_failed  # type: ignore[method-assign]
+        self.login_window.pack(fill="both", expand=True)
+        self.login_window.focus()
 
-    def logIn(self, server: str, name: str, password: str = "") -> Deferred[ChatClient]:
+    def log_in(self, server: str, name: str, password: str = "") -> Deferred[ChatClient]:
         """Connect to ``server`` as ``name`` from the login window."""
-        self.loginWindow.busy(f"Connecting to {server} ...")
+        self.login_window.busy(f"Connecting to {server} ...")
         # Kept for Reconnect, in this process only.
-        self.loginName, self.password = name, password
+        self.login_name, self.password = name, password
         attempt = self._connect(server, name)
-        attempt.addCallback(self._loggedIn, server)
-        attempt.addErrback(self._failed, self.loginWindow.failed)
+        attempt.addCallback(self._logged_in, server)
+        attempt.addErrback(self._failed, self.login_window.failed)
         return attempt
 
     def reconnect(self) -> Deferred[ChatClient]:
         """The chat window's Reconnect: the same server, the same name."""
-        assert self.chatWindow is not None
-        window = self.chatWindow
-        window.showReconnecting(f"Reconnecting to {self.server} ...")
+        assert self.chat_window is not None
+        window = self.chat_window
+        window.show_reconnecting(f"Reconnecting to {self.server} ...")
         name = window.session.name
-        if name.casefold() != self.loginName.casefold():
+        if name.casefold() != self.login_name.casefold():
             self.password = ""  # Renamed since: the password was for the other name.
         attempt = self._connect(self.server, name)
         attempt.addCallback(self._reconnected, window)
-        attempt.addErrback(self._failed, lambda text: window.showLost(
+        attempt.addErrback(self._failed, lambda text: window.show_lost(
             f"Could not reconnect: {text}"))
         return attempt
 
@@ -103,10 +103,10 @@ class App:
         if self.attempt is not None:
             self.attempt.cancel()
         done: Deferred[None]
-        if self.client is not None and self.chatWindow is not None \
-                and self.chatWindow.session.connected:
-            done = self.client.whenLost()
-            self.chatWindow.session.close()
+        if self.client is not None and self.chat_window is not None \
+                and self.chat_window.session.connected:
+            done = self.client.when_lost()
+            self.chat_window.session.close()
             done.addTimeout(CLOSE_WAIT, self.reactor)
         else:
             done = Deferred()
@@ -125,14 +125,14 @@ class App:
         self.attempt = None
         return result
 
-    def _loggedIn(self, client: ChatClient, server: str) -> ChatClient:
+    def _logged_in(self, client: ChatClient, server: str) -> ChatClient:
         self.server = server
         self.client = client
-        self.loginWindow.pack_forget()
-        self.chatWindow = ChatWindow(self.root, self.reconnect, self.close)
-        self.chatWindow.pack(fill="both", expand=True)
+        self.login_window.pack_forget()
+        self.chat_window = ChatWindow(self.root, self.reconnect, self.close)
+        self.chat_window.pack(fill="both", expand=True)
         self.root.geometry("960x600")
-        self.chatWindow.session.attach(client)
+        self.chat_window.session.attach(client)
         return client
 
     def _reconnected(self, client: ChatClient, window: ChatWindow) -> ChatClient:
@@ -149,7 +149,7 @@ class App:
             _log.failure("Connecting failed", failure)
             show(f"Could not connect: {failure.getErrorMessage()}")
 
-    def _callbackFailed(self, kind: type, value: BaseException, trace: object) -> None:
+    def _callback_failed(self, kind: type, value: BaseException, trace: object) -> None:
         """A bug in a Tk callback: log it; the window goes on."""
         _log.failure("A window action failed", Failure(value, kind, trace))  # type: ignore[arg-type]
 
@@ -173,5 +173,5 @@ def main(argv: list[str] | None = None) -> None:
     tksupport.install(root, ms=TK_INTERVAL)
     app = App(root, reactor, options["server"], options["name"] or "", reactor.stop)
     if options["name"]:
-        app.logIn(options["server"], options["name"])
+        app.log_in(options["server"], options["name"])
     reactor.run()  # type: ignore[attr-defined]

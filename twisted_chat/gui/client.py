@@ -49,7 +49,7 @@ class LoginFailed(Exception):
 class Listener(Protocol):
     """What a logged-in client reports to: the chat window's session."""
 
-    def eventReceived(self, event: events.Event) -> None:
+    def event_received(self, event: events.Event) -> None:
         """The server sent ``event``."""
 
     def connectionLost(self, reason: str) -> None:
@@ -114,10 +114,10 @@ class ChatClient(LineReceiver):
         self.text: list[str] = []
         self.name: str | None = None
         self.listener: Listener | None = None
-        self._loggingIn: Deferred[ChatClient] | None = None
+        self._logging_in: Deferred[ChatClient] | None = None
         self._held: list[events.Event] = []
         self._lost: str | None = None
-        self._lostWaiters: list[Deferred[None]] = []
+        self._lost_waiters: list[Deferred[None]] = []
 
     def connectionMade(self) -> None:
         if ITCPTransport.providedBy(self.transport):
@@ -133,12 +133,12 @@ class ChatClient(LineReceiver):
     def close(self) -> None:
         self.transport.loseConnection()
 
-    def whenLost(self) -> Deferred[None]:
+    def when_lost(self) -> Deferred[None]:
         """A Deferred that fires once the connection is closed."""
         if self._lost is not None:
             return succeed(None)
         waiter: Deferred[None] = Deferred()
-        self._lostWaiters.append(waiter)
+        self._lost_waiters.append(waiter)
         return waiter
 
     # Logging in
@@ -149,20 +149,20 @@ class ChatClient(LineReceiver):
         Ask for ``name`` (with the password of a registered name); fires with
         this client once logged in, or fails with LoginFailed.
         """
-        self._loggingIn = Deferred(lambda _: self.close())
-        self._loggingIn.addTimeout(timeout, clock, onTimeoutCancel=self._noAnswer)
+        self._logging_in = Deferred(lambda _: self.close())
+        self._logging_in.addTimeout(timeout, clock, onTimeoutCancel=self._no_answer)
         self.send(f"login {name} {password}" if password else f"login {name}")
-        return self._loggingIn
+        return self._logging_in
 
-    def _noAnswer(self, result: object, timeout: float) -> object:
+    def _no_answer(self, result: object, timeout: float) -> object:
         if isinstance(result, Failure) and result.check(CancelledError):
             return Failure(LoginFailed(
                 f"The server did not answer in {timeout:g} seconds. "
                 "Is it a twisted-chat server?"))
         return result
 
-    def _loginAnswered(self, result: ChatClient | Failure) -> None:
-        answered, self._loggingIn = self._loggingIn, None
+    def _login_answered(self, result: ChatClient | Failure) -> None:
+        answered, self._logging_in = self._logging_in, None
         if answered is not None:
             answered.callback(result)
 
@@ -171,7 +171,7 @@ class ChatClient(LineReceiver):
         self.listener = listener
         held, self._held = self._held, []
         for event in held:
-            listener.eventReceived(event)
+            listener.event_received(event)
         if self._lost is not None:
             listener.connectionLost(self._lost)
 
@@ -180,7 +180,7 @@ class ChatClient(LineReceiver):
     def dataReceived(self, data: bytes) -> None:
         self.telnet.dataReceived(data)
 
-    def textReceived(self, data: bytes) -> None:
+    def text_received(self, data: bytes) -> None:
         LineReceiver.dataReceived(self, data)
 
     def lineReceived(self, line: bytes) -> None:
@@ -199,23 +199,23 @@ class ChatClient(LineReceiver):
         if event is None:
             return
         try:
-            self.eventReceived(event)
+            self.event_received(event)
         except Exception:
             # A bug in showing one event costs that event, not the session.
             _log.failure("Could not show {event!r}", event=event)
 
-    def eventReceived(self, event: events.Event) -> None:
+    def event_received(self, event: events.Event) -> None:
         if isinstance(event, events.Encoding):
             self._follow(event.encoding)
-        if self._loggingIn is not None:
+        if self._logging_in is not None:
             if isinstance(event, events.LoggedIn):
                 self.name = event.name
-                self._loginAnswered(self)
+                self._login_answered(self)
             elif isinstance(event, events.Error):
-                self._loginAnswered(Failure(LoginFailed(event.text)))
+                self._login_answered(Failure(LoginFailed(event.text)))
                 self.close()
         elif self.listener is not None:
-            self.listener.eventReceived(event)
+            self.listener.event_received(event)
         elif self.name is not None:
             self._held.append(event)
 
@@ -232,36 +232,39 @@ class ChatClient(LineReceiver):
         self.close()
 
     def connectionLost(self, reason: Failure | None = None) -> None:
-        if self._loggingIn is not None:
+        if self._logging_in is not None:
             said = self.text[-1].removeprefix("! ") if self.text else ""
-            self._loginAnswered(Failure(LoginFailed(
+            self._login_answered(Failure(LoginFailed(
                 said or "The server closed the connection before answering.")))
         self._lost = "The server closed the connection." if reason is None or reason.check(
             neterror.ConnectionDone) else f"Connection lost: {reason.getErrorMessage()}"
         if self.listener is not None:
             self.listener.connectionLost(self._lost)
-        waiters, self._lostWaiters = self._lostWaiters, []
+        waiters, self._lost_waiters = self._lost_waiters, []
         for waiter in waiters:
             waiter.callback(None)
 
     # What the telnet layer may tell a connection, none of which a client acts on.
 
-    def echoChanged(self, on: bool) -> None:
+    def peer_speaks(self) -> None:
         pass
 
-    def windowSizeChanged(self, width: int, height: int) -> None:
+    def echo_changed(self, on: bool) -> None:
+        pass
+
+    def window_size_changed(self, width: int, height: int) -> None:
         pass
 
     def interrupted(self) -> None:
         pass
 
-    def areYouThere(self) -> None:
+    def are_you_there(self) -> None:
         pass
 
-    def subnegotiationTooLong(self) -> None:
+    def subnegotiation_too_long(self) -> None:
         pass
 
-    def sendTelnet(self, data: bytes) -> None:
+    def send_telnet(self, data: bytes) -> None:
         pass  # The layer never answers (see _Unnegotiated); nothing would reach here.
 
 
@@ -279,17 +282,17 @@ def connect(reactor: Any, address: str, name: str, timeout: float = TIMEOUT,
         return fail(failed)
     endpoint = HostnameEndpoint(reactor, host, port, timeout=timeout)
     connecting = endpoint.connect(Factory.forProtocol(ChatClient))
-    connecting.addErrback(_notConnected, address, timeout)
-    return connecting.addCallback(_logIn, name, reactor, timeout, password)
+    connecting.addErrback(_not_connected, address, timeout)
+    return connecting.addCallback(_log_in, name, reactor, timeout, password)
 
 
-def _logIn(client: IProtocol, name: str, clock: IReactorTime, timeout: float,
+def _log_in(client: IProtocol, name: str, clock: IReactorTime, timeout: float,
            password: str) -> Deferred[ChatClient]:
     assert isinstance(client, ChatClient)
     return client.login(name, clock, timeout, password)
 
 
-def _notConnected(failure: Failure, address: str, timeout: float) -> Failure:
+def _not_connected(failure: Failure, address: str, timeout: float) -> Failure:
     if failure.check(CancelledError, neterror.ConnectingCancelledError):
         return failure
     if failure.check(neterror.ConnectionRefusedError):

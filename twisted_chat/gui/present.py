@@ -4,7 +4,7 @@ How an event looks in the chat window's log, without a display.
 Each event becomes rows: a time stamp, a style (which the window maps to a
 colour and font), the marker (the sender's part of a chat line, or the
 ``***``/``=``/``!`` of the text format) and the text.  The wording is the text
-format's (:func:`twisted_chat.formats.text_lines`), so a telnet user and a
+format's (:func:`twisted_chat.core.formats.text_lines`), so a telnet user and a
 window user read the same words; only the styling is the window's own.
 """
 
@@ -55,7 +55,7 @@ def rows(event: events.Event, me: str, now: float) -> list[Row]:
         style = "notice"
     sender = getattr(event, "sender", None)
     own = sender is not None and _same(sender, me)
-    mention = (not own and isinstance(event, (events.Chat, events.Emote))
+    mention = (not own and isinstance(event, (events.Message, events.Emote))
                and _says(event.text, me))
     when = stamp(event.time, now)
     result = []

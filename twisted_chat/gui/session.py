@@ -35,28 +35,28 @@ PARTING_ERRORS = frozenset({"excess-flood", "idle-timeout", "telnet-violation"})
 class IChatView(Interface):
     """What the session asks of a chat window."""
 
-    def showRows(rows: Sequence[Row]) -> None:
+    def show_rows(rows: Sequence[Row]) -> None:
         """Add these lines to the log."""
 
-    def clearLog() -> None:
+    def clear_log() -> None:
         """Empty the log."""
 
-    def showRoom(room: str, topic: str, name: str) -> None:
+    def show_room(room: str, topic: str, name: str) -> None:
         """The user, called ``name``, is in ``room`` with this topic: the title, the topic bar."""
 
-    def showMembers(members: Sequence[str], owner: str | None, me: str, more: int) -> None:
+    def show_members(members: Sequence[str], owner: str | None, me: str, more: int) -> None:
         """
         The current room's members, sorted, and which of them owns it; in a
         crowded room only the first names are known, and ``more`` others.
         """
 
-    def showRooms(rooms: Sequence[RoomEntry], current: str) -> None:
+    def show_rooms(rooms: Sequence[RoomEntry], current: str) -> None:
         """Every room on the server, sorted, and which one the user is in."""
 
-    def showLost(message: str) -> None:
+    def show_lost(message: str) -> None:
         """The connection is gone: say so, stop taking input, offer to reconnect."""
 
-    def showConnected() -> None:
+    def show_connected() -> None:
         """Connected and logged in (again): take input."""
 
 
@@ -81,10 +81,10 @@ class Session:
         self.rooms: dict[str, RoomEntry] = {}
         #: In a crowded room, how many members there are besides those named.
         self.more = 0
-        self._quietLists = 0
-        self._quietLooks = 0
+        self._quiet_lists = 0
+        self._quiet_looks = 0
         self._goodbye: str | None = None
-        self._returnTo: str | None = None
+        self._return_to: str | None = None
 
     @property
     def connected(self) -> bool:
@@ -97,22 +97,22 @@ class Session:
         self.client = client
         self.name = client.name or self.name
         self._goodbye = None
-        self._quietLists = self._quietLooks = 0
+        self._quiet_lists = self._quiet_looks = 0
         # After a reconnect the server puts us in the main room; we go back.
-        self._returnTo, self.room = self.room, None
-        self.view.showConnected()
+        self._return_to, self.room = self.room, None
+        self.view.show_connected()
         client.attach(self)
 
     # What the server says
 
-    def eventReceived(self, event: events.Event) -> None:
+    def event_received(self, event: events.Event) -> None:
         handle = getattr(self, f"on_{event.kind}", None)
         if handle is None or handle(event) is not False:
             self._show(event)
 
     def connectionLost(self, reason: str) -> None:
         self.client = None
-        self.view.showLost(self._goodbye or reason)
+        self.view.show_lost(self._goodbye or reason)
 
     def on_room(self, event: events.RoomInfo) -> bool:
         entered = event.room != self.room
@@ -120,15 +120,15 @@ class Session:
         self.main = self.main or event.room
         self.members = {_key(name): name for name in event.members}
         self.more = 0 if event.total is None else event.total - len(event.members)
-        self._showRoom()
-        self._showMembers()
-        if self._quietLooks and not entered:
+        self._show_room()
+        self._show_members()
+        if self._quiet_looks and not entered:
             # The answer to a look the window asked for (a crowd changed), not the user.
-            self._quietLooks -= 1
+            self._quiet_looks -= 1
             return False
         if entered:
-            self.refreshRooms()
-            back, self._returnTo = self._returnTo, None
+            self.refresh_rooms()
+            back, self._return_to = self._return_to, None
             if back is not None and _key(back) != _key(event.room):
                 self._send(f"/join {back}")
         return True
@@ -141,10 +141,10 @@ class Session:
             self.members.pop(_key(name), None)
         for name in event.arrived:
             self.members[_key(name)] = name
-        self._showMembers()
+        self._show_members()
         if (event.arrivals > len(event.arrived) or event.departures > len(event.departed)) \
-                and self._quietLooks == 0 and self._send("/look"):
-            self._quietLooks += 1
+                and self._quiet_looks == 0 and self._send("/look"):
+            self._quiet_looks += 1
 
     def on_presence(self, event: events.Presence) -> None:
         if self.room is None or _key(event.room) != _key(self.room):
@@ -163,31 +163,31 @@ class Session:
         elif action == "nick" and event.old_name:
             self.members.pop(_key(event.old_name), None)
             self.members[_key(event.name)] = event.name
-        self._showMembers()
+        self._show_members()
 
     def on_renamed(self, event: events.Renamed) -> None:
         self.members.pop(_key(self.name), None)
         self.name = event.name
         self.members[_key(event.name)] = event.name
-        self._showRoom()
-        self._showMembers()
+        self._show_room()
+        self._show_members()
 
     def on_owner(self, event: events.Owner) -> None:
         if self.room is not None and _key(event.room) == _key(self.room):
             self.owner = event.name
-            self._showMembers()
+            self._show_members()
 
     def on_topic(self, event: events.Topic) -> None:
         if self.room is not None and _key(event.room) == _key(self.room):
             self.topic = event.topic
-            self._showRoom()
+            self._show_room()
 
     def on_rooms(self, event: events.Rooms) -> bool:
         self.rooms = {_key(room.name): room for room in event.rooms}
-        self._showRooms()
-        if self._quietLists:
+        self._show_rooms()
+        if self._quiet_lists:
             # The answer to a refresh the window asked for, not the user.
-            self._quietLists -= 1
+            self._quiet_lists -= 1
             return False
         return True
 
@@ -225,10 +225,10 @@ class Session:
     def look(self) -> None:
         self._send("/look")
 
-    def refreshRooms(self) -> None:
+    def refresh_rooms(self) -> None:
         """Ask for the room list for the window; one request at a time is enough."""
-        if self._quietLists == 0 and self._send("/list"):
-            self._quietLists += 1
+        if self._quiet_lists == 0 and self._send("/list"):
+            self._quiet_lists += 1
 
     def close(self) -> None:
         """Leave: say goodbye to the server, which then closes the connection."""
@@ -238,7 +238,7 @@ class Session:
 
     def local_clear(self, rest: str) -> None:
         """Empty the log."""
-        self.view.clearLog()
+        self.view.clear_log()
 
     def local_format(self, rest: str) -> None:
         """The window reads JSON; text would leave it blind."""
@@ -257,30 +257,30 @@ class Session:
         self._show(events.Error(self.clock(), "client", text))
 
     def _show(self, event: events.Event) -> None:
-        self.view.showRows(rows(event, self.name, self.clock()))
+        self.view.show_rows(rows(event, self.name, self.clock()))
 
     def _count(self, room: str, change: int) -> None:
         """A member came or went: keep the room list's counts without asking."""
         entry = self.rooms.get(_key(room))
         if entry is None:
             if change > 0:
-                self.refreshRooms()
+                self.refresh_rooms()
             return
         members = max(entry.members + change, 0)
         if members or (self.main is not None and _key(room) == _key(self.main)):
             self.rooms[_key(room)] = RoomEntry(entry.name, members, entry.topic, entry.owner)
         else:
             del self.rooms[_key(room)]
-        self._showRooms()
+        self._show_rooms()
 
-    def _showRoom(self) -> None:
+    def _show_room(self) -> None:
         if self.room is not None:
-            self.view.showRoom(self.room, self.topic, self.name)
+            self.view.show_room(self.room, self.topic, self.name)
 
-    def _showMembers(self) -> None:
+    def _show_members(self) -> None:
         members = sorted(self.members.values(), key=_key)
-        self.view.showMembers(members, self.owner, self.name, self.more)
+        self.view.show_members(members, self.owner, self.name, self.more)
 
-    def _showRooms(self) -> None:
+    def _show_rooms(self) -> None:
         rooms = sorted(self.rooms.values(), key=lambda room: _key(room.name))
-        self.view.showRooms(rooms, self.room or "")
+        self.view.show_rooms(rooms, self.room or "")

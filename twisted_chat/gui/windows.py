@@ -45,21 +45,21 @@ class LoginWindow(ttk.Frame):
     """Server address, name, password (for a registered name), Login; what went wrong."""
 
     def __init__(self, master: tk.Misc, address: str, name: str,
-                 onLogin: Callable[[str, str, str], object]) -> None:
+                 on_login: Callable[[str, str, str], object]) -> None:
         super().__init__(master, padding=16)
-        self.onLogin = onLogin
+        self.on_login = on_login
         self.address = tk.StringVar(self, address)
         self.name = tk.StringVar(self, name)
         ttk.Label(self, text="Server").grid(row=0, column=0, sticky="w", padx=(0, 8), pady=4)
-        self.addressEntry = ttk.Entry(self, textvariable=self.address, width=32)
-        self.addressEntry.grid(row=0, column=1, sticky="ew", pady=4)
+        self.address_entry = ttk.Entry(self, textvariable=self.address, width=32)
+        self.address_entry.grid(row=0, column=1, sticky="ew", pady=4)
         ttk.Label(self, text="Name").grid(row=1, column=0, sticky="w", padx=(0, 8), pady=4)
-        self.nameEntry = ttk.Entry(self, textvariable=self.name, width=32)
-        self.nameEntry.grid(row=1, column=1, sticky="ew", pady=4)
+        self.name_entry = ttk.Entry(self, textvariable=self.name, width=32)
+        self.name_entry.grid(row=1, column=1, sticky="ew", pady=4)
         ttk.Label(self, text="Password").grid(row=2, column=0, sticky="w", padx=(0, 8), pady=4)
         self.password = tk.StringVar(self)
-        self.passwordEntry = ttk.Entry(self, textvariable=self.password, width=32, show="•")
-        self.passwordEntry.grid(row=2, column=1, sticky="ew", pady=4)
+        self.password_entry = ttk.Entry(self, textvariable=self.password, width=32, show="•")
+        self.password_entry.grid(row=2, column=1, sticky="ew", pady=4)
         ttk.Label(self, text="Only for a registered name.", foreground="#6b6b6b").grid(
             row=3, column=1, sticky="w")
         self.message = ttk.Label(self, foreground="#c62828", wraplength=320, justify="left")
@@ -67,16 +67,16 @@ class LoginWindow(ttk.Frame):
         self.button = ttk.Button(self, text="Login", command=self.submit)
         self.button.grid(row=5, column=1, sticky="e", pady=(8, 0))
         self.columnconfigure(1, weight=1)
-        for entry in (self.addressEntry, self.nameEntry, self.passwordEntry):
+        for entry in (self.address_entry, self.name_entry, self.password_entry):
             entry.bind("<Return>", self.submit)
             entry.bind("<KP_Enter>", self.submit)
 
     def focus(self) -> None:
-        (self.nameEntry if self.address.get() else self.addressEntry).focus_set()
+        (self.name_entry if self.address.get() else self.address_entry).focus_set()
 
     def submit(self, event: object = None) -> None:
         if str(self.button["state"]) != "disabled":
-            self.onLogin(self.address.get().strip(), self.name.get().strip(), self.password.get())
+            self.on_login(self.address.get().strip(), self.name.get().strip(), self.password.get())
 
     def busy(self, text: str) -> None:
         """A login is under way: say so, and take no second one."""
@@ -87,22 +87,22 @@ class LoginWindow(ttk.Frame):
         """The login failed: say why, and let the user correct and retry."""
         self.message.configure(text=text, foreground="#c62828")
         self.button.state(["!disabled"])
-        self.nameEntry.focus_set()
-        self.nameEntry.select_range(0, "end")
+        self.name_entry.focus_set()
+        self.name_entry.select_range(0, "end")
 
 
 @implementer(IChatView)
 class ChatWindow(ttk.Frame):
     """The log, the input line, the members and rooms, and the buttons."""
 
-    def __init__(self, master: tk.Misc, onReconnect: Callable[[], object],
+    def __init__(self, master: tk.Misc, on_reconnect: Callable[[], object],
                  onClose: Callable[[], object]) -> None:
         super().__init__(master, padding=6)
         self.session = Session(self)
         self.history = History()
-        self.onReconnect = onReconnect
-        self.memberNames: list[str] = []
-        self.roomNames: list[str] = []
+        self.on_reconnect = on_reconnect
+        self.member_names: list[str] = []
+        self.room_names: list[str] = []
 
         self.topic = ttk.Label(self, anchor="w")
         self.topic.pack(side="top", fill="x", pady=(0, 4))
@@ -112,28 +112,28 @@ class ChatWindow(ttk.Frame):
         self.input = tk.StringVar(self)
         self.entry = ttk.Entry(bottom, textvariable=self.input)
         self.entry.pack(side="left", fill="x", expand=True)
-        self.sendButton = ttk.Button(bottom, text="Send", command=self.sendInput)
-        self.usersButton = ttk.Button(bottom, text="Users", command=self.session.look)
-        self.closeButton = ttk.Button(bottom, text="Close", command=onClose)
-        for button in (self.sendButton, self.usersButton, self.closeButton):
+        self.send_button = ttk.Button(bottom, text="Send", command=self.send_input)
+        self.users_button = ttk.Button(bottom, text="Users", command=self.session.look)
+        self.close_button = ttk.Button(bottom, text="Close", command=onClose)
+        for button in (self.send_button, self.users_button, self.close_button):
             button.pack(side="left", padx=(4, 0))
-        self.entry.bind("<Return>", self.sendInput)
-        self.entry.bind("<KP_Enter>", self.sendInput)
+        self.entry.bind("<Return>", self.send_input)
+        self.entry.bind("<KP_Enter>", self.send_input)
         self.entry.bind("<Up>", self._previous)
         self.entry.bind("<Down>", self._next)
 
-        self.lostBar = ttk.Frame(self)
-        self.lostMessage = ttk.Label(self.lostBar, foreground="#c62828")
-        self.lostMessage.pack(side="left", fill="x", expand=True)
-        self.reconnectButton = ttk.Button(self.lostBar, text="Reconnect", command=onReconnect)
-        self.reconnectButton.pack(side="right")
+        self.lost_bar = ttk.Frame(self)
+        self.lost_message = ttk.Label(self.lost_bar, foreground="#c62828")
+        self.lost_message.pack(side="left", fill="x", expand=True)
+        self.reconnect_button = ttk.Button(self.lost_bar, text="Reconnect", command=on_reconnect)
+        self.reconnect_button.pack(side="right")
 
         panes = ttk.PanedWindow(self, orient="horizontal")
         panes.pack(side="top", fill="both", expand=True)
-        panes.add(self._buildLog(panes), weight=4)
-        panes.add(self._buildSide(panes), weight=1)
+        panes.add(self._build_log(panes), weight=4)
+        panes.add(self._build_side(panes), weight=1)
 
-    def _buildLog(self, master: tk.Misc) -> ttk.Frame:
+    def _build_log(self, master: tk.Misc) -> ttk.Frame:
         frame = ttk.Frame(master)
         self.log = tk.Text(frame, wrap="word", state="disabled", width=72, height=24,
                            padx=6, pady=4, borderwidth=1, relief="solid", takefocus=0)
@@ -151,7 +151,7 @@ class ChatWindow(ttk.Frame):
         self.log.tag_raise("mention")
         return frame
 
-    def _buildSide(self, master: tk.Misc) -> ttk.Frame:
+    def _build_side(self, master: tk.Misc) -> ttk.Frame:
         frame = ttk.Frame(master, padding=(6, 0, 0, 0))
         ttk.Label(frame, text="Members").pack(side="top", anchor="w")
         self.members = tk.Listbox(frame, width=20, height=12, activestyle="none",
@@ -161,17 +161,17 @@ class ChatWindow(ttk.Frame):
         self.rooms = tk.Listbox(frame, width=20, height=8, activestyle="none",
                                 exportselection=False)
         self.rooms.pack(side="top", fill="both", expand=True)
-        self.refreshButton = ttk.Button(frame, text="Refresh", command=self.session.refreshRooms)
-        self.refreshButton.pack(side="top", anchor="e", pady=(4, 0))
-        self.members.bind("<Double-Button-1>", self._memberChosen)
-        self.members.bind("<Return>", self._memberChosen)
-        self.rooms.bind("<Double-Button-1>", self._roomChosen)
-        self.rooms.bind("<Return>", self._roomChosen)
+        self.refresh_button = ttk.Button(frame, text="Refresh", command=self.session.refresh_rooms)
+        self.refresh_button.pack(side="top", anchor="e", pady=(4, 0))
+        self.members.bind("<Double-Button-1>", self._member_chosen)
+        self.members.bind("<Return>", self._member_chosen)
+        self.rooms.bind("<Double-Button-1>", self._room_chosen)
+        self.rooms.bind("<Return>", self._room_chosen)
         return frame
 
     # What the user does
 
-    def sendInput(self, event: object = None) -> str:
+    def send_input(self, event: object = None) -> str:
         text = self.input.get()
         if text.strip() and self.session.connected:
             self.history.add(text)
@@ -200,23 +200,23 @@ class ChatWindow(ttk.Frame):
             return None
         return names[index]
 
-    def _memberChosen(self, event: tk.Event) -> None:
+    def _member_chosen(self, event: tk.Event) -> None:
         """A member double-clicked: start a private message to them."""
-        name = self._chosen(self.members, self.memberNames, event)
+        name = self._chosen(self.members, self.member_names, event)
         if name is not None and name.casefold() != self.session.name.casefold():
             self.input.set(f"/msg {name} ")
             self.entry.icursor("end")
             self.entry.focus_set()
 
-    def _roomChosen(self, event: tk.Event) -> None:
+    def _room_chosen(self, event: tk.Event) -> None:
         """A room double-clicked: go there."""
-        room = self._chosen(self.rooms, self.roomNames, event)
+        room = self._chosen(self.rooms, self.room_names, event)
         if room is not None:
             self.session.join(room)
 
     # What the session shows (IChatView)
 
-    def showRows(self, rows: Sequence[Row]) -> None:
+    def show_rows(self, rows: Sequence[Row]) -> None:
         atEnd = self.log.yview()[1] >= 0.999
         self.log.configure(state="normal")
         for row in rows:
@@ -233,22 +233,22 @@ class ChatWindow(ttk.Frame):
         if atEnd:
             self.log.see("end")
 
-    def clearLog(self) -> None:
+    def clear_log(self) -> None:
         self.log.configure(state="normal")
         self.log.delete("1.0", "end")
         self.log.configure(state="disabled")
 
-    def logText(self) -> str:
+    def log_text(self) -> str:
         """The log as plain text, one row a line."""
         return self.log.get("1.0", "end-1c")
 
-    def showRoom(self, room: str, topic: str, name: str) -> None:
+    def show_room(self, room: str, topic: str, name: str) -> None:
         self.winfo_toplevel().title(f"{room} — {name} — twisted-chat")
         self.topic.configure(text=f"{room}: {topic}" if topic else room)
 
-    def showMembers(self, members: Sequence[str], owner: str | None, me: str,
+    def show_members(self, members: Sequence[str], owner: str | None, me: str,
                     more: int = 0) -> None:
-        self.memberNames = list(members)
+        self.member_names = list(members)
         self.members.delete(0, "end")
         for index, name in enumerate(members):
             owns = owner is not None and name.casefold() == owner.casefold()
@@ -259,27 +259,27 @@ class ChatWindow(ttk.Frame):
             self.members.insert("end", f" and {more} more")
             self.members.itemconfigure("end", foreground=STYLES["notice"]["foreground"])
 
-    def showRooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
-        self.roomNames = [room.name for room in rooms]
+    def show_rooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
+        self.room_names = [room.name for room in rooms]
         self.rooms.delete(0, "end")
         for index, room in enumerate(rooms):
             self.rooms.insert("end", f"{room.name} ({room.members})")
             if room.name.casefold() == current.casefold():
                 self.rooms.itemconfigure(index, background="#dfe9f5")
 
-    def showLost(self, message: str) -> None:
-        self.lostMessage.configure(text=message)
-        self.reconnectButton.state(["!disabled"])
-        self.lostBar.pack(side="bottom", fill="x", pady=(4, 0), after=self.entry.master)
-        for widget in (self.entry, self.sendButton, self.usersButton, self.refreshButton):
+    def show_lost(self, message: str) -> None:
+        self.lost_message.configure(text=message)
+        self.reconnect_button.state(["!disabled"])
+        self.lost_bar.pack(side="bottom", fill="x", pady=(4, 0), after=self.entry.master)
+        for widget in (self.entry, self.send_button, self.users_button, self.refresh_button):
             widget.state(["disabled"])
 
-    def showReconnecting(self, text: str) -> None:
-        self.lostMessage.configure(text=text)
-        self.reconnectButton.state(["disabled"])
+    def show_reconnecting(self, text: str) -> None:
+        self.lost_message.configure(text=text)
+        self.reconnect_button.state(["disabled"])
 
-    def showConnected(self) -> None:
-        self.lostBar.pack_forget()
-        for widget in (self.entry, self.sendButton, self.usersButton, self.refreshButton):
+    def show_connected(self) -> None:
+        self.lost_bar.pack_forget()
+        for widget in (self.entry, self.send_button, self.users_button, self.refresh_button):
             widget.state(["!disabled"])
         self.entry.focus_set()

@@ -89,7 +89,7 @@ class Admission:
         """How many connections are counted against ``ip``'s address (or /64)."""
         return self._open.get(address_key(ip), 0)
 
-    def logRefusal(self, ip: IP | None) -> int | None:
+    def log_refusal(self, ip: IP | None) -> int | None:
         """
         Whether to log this refusal: None to stay quiet, else how many refusals
         of the same address went unlogged before it.  A storm of connections

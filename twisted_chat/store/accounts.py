@@ -20,10 +20,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
+from zope.interface import implementer
 
 from twisted_chat.core import errors, names
 from twisted_chat.core.guessing import Guesses
-from twisted_chat.store.sqlite.store import IStore
+from twisted_chat.interfaces import IAccounts, IStore
 
 SHORTEST = 6
 LONGEST = 128
@@ -41,6 +42,7 @@ def check_password(password: str) -> str:
     return password
 
 
+@implementer(IAccounts)
 class Accounts:
     """
     ``inThread(f, *args)`` runs ``f`` off the reactor's thread and returns a
@@ -62,8 +64,8 @@ class Accounts:
         #: Each form a registered name looks like (names.lookalikes), and its key.
         self._forms: dict[str, str] = {}
         for key, name in shown.items():
-            self._addForms(key, name)
-        self._inThread = inThread
+            self._add_forms(key, name)
+        self._in_thread = inThread
         self._clock = clock
         self._hasher = hasher
         self.guesses = Guesses(clock.seconds)
@@ -83,7 +85,7 @@ class Accounts:
                 return self._forms[form]
         return None
 
-    def _addForms(self, key: str, name: str) -> None:
+    def _add_forms(self, key: str, name: str) -> None:
         for form in names.lookalikes(name) | names.lookalikes(key):
             self._forms.setdefault(form, key)
 
@@ -99,7 +101,7 @@ class Accounts:
         Whether ``password`` is the one registered for the name ``key``, tried
         from ``address`` (an address key; None for one not counted).  The
         guess is counted now, and checked when its turn comes; raises
-        :class:`~twisted_chat.errors.TooManyGuesses` if that is too far off.
+        :class:`~twisted_chat.core.errors.TooManyGuesses` if that is too far off.
         """
         wait = self.guesses.start(key, address, self._known_from(key, address))
         ready: Deferred[None] = deferLater(self._clock, wait) if wait > 0 else succeed(None)
@@ -110,7 +112,7 @@ class Accounts:
     def _check(self, account: Any, password: str) -> Deferred[bool] | bool:
         if account is None:
             return False
-        return self._inThread(self._matches, account.hash, password)
+        return self._in_thread(self._matches, account.hash, password)
 
     def _matches(self, hash: str, password: str) -> bool:
         try:
@@ -133,7 +135,7 @@ class Accounts:
             known.remove(address)
         known.append(address)
         del known[:-KNOWN_ADDRESSES]
-        self.store.rememberAddress(key, address, KNOWN_ADDRESSES).addErrback(
+        self.store.remember_address(key, address, KNOWN_ADDRESSES).addErrback(
             lambda failure: None)  # A store that fails says so itself; the login goes on.
 
     def sweep(self) -> None:
@@ -147,7 +149,7 @@ class Accounts:
         if key in self._registered:
             raise errors.AlreadyRegistered(name)
         self._registered.add(key)
-        self._addForms(key, name)
+        self._add_forms(key, name)
         saved = self._save(key, name, password)
         saved.addCallback(lambda _: self._remember(key, address))
         saved.addErrback(self._unregister, key)
@@ -163,13 +165,13 @@ class Accounts:
         """Change the password, if ``old`` is right; fires with whether it was."""
         check_password(new)
 
-        def ifRight(right: bool) -> Deferred[bool] | bool:
+        def if_right(right: bool) -> Deferred[bool] | bool:
             if not right:
                 return False
             return self._save(key, name, new).addCallback(lambda _: True)
 
-        return self.verify(key, old, address).addCallback(ifRight)
+        return self.verify(key, old, address).addCallback(if_right)
 
     def _save(self, key: str, name: str, password: str) -> Deferred[None]:
-        hashed = self._inThread(self._hasher.hash, password)
-        return hashed.addCallback(lambda hash: self.store.saveAccount(key, name, hash))
+        hashed = self._in_thread(self._hasher.hash, password)
+        return hashed.addCallback(lambda hash: self.store.save_account(key, name, hash))

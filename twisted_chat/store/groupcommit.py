@@ -152,7 +152,7 @@ class GroupCommit:
     def _next(self) -> None:
         if self._running or not self._waiting:
             return
-        size = self._batchSize()
+        size = self._batch_size()
         batch, self._waiting = self._waiting[:size], self._waiting[size:]
         self._running = True
         self._run(_transaction, [(operation, args) for operation, args, _ in batch],
@@ -186,7 +186,7 @@ class GroupCommit:
                 waiter.callback(None)
         self._next()
 
-    def _batchSize(self) -> int:
+    def _batch_size(self) -> int:
         """How many of the waiting operations go in the next transaction."""
         text = 0
         for count, (operation, args, _) in enumerate(self._waiting[:MAX_BATCH]):

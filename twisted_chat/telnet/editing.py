@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Callable
 
 from twisted_chat.core import charsets
 from twisted_chat.core.sanitise import clean
@@ -62,11 +63,18 @@ class EchoLine:
     be written without tearing the half-typed line.
     """
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, encoding: Callable[[], str] = lambda: "utf-8") -> None:
+        """``encoding`` reads the session's encoding: the echo keeps no copy of its own."""
         self.limit = limit
         self.pending = b""
         self.shown = ""
-        self.encoding = "utf-8"
+        self._session_encoding = encoding
+        #: What the line being typed looks like, when it is not in the session's encoding.
+        self._guessed: str | None = None
+
+    @property
+    def encoding(self) -> str:
+        return self._guessed or self._session_encoding()
 
     def feed(self, data: bytes) -> bytes:
         out: list[str] = []
@@ -75,6 +83,8 @@ class EchoLine:
             # Show the line as it was sent; the protocol acts on it; a new row.
             out += [self._update(line), "\r\n"]
             self.shown = ""
+            # The session decodes the whole line, and settles on the guess itself.
+            self._guessed = None
         if len(self.pending) > self.limit:
             # The protocol throws an overlong line away; so does the screen.
             self.pending = b""
@@ -97,7 +107,9 @@ class EchoLine:
         self.shown = ""
 
     def _update(self, pending: bytes) -> str:
-        text, self.encoding = self._decode(pending)
+        text, encoding = self._decode(pending)
+        if encoding != self.encoding:
+            self._guessed = encoding
         wanted = clean(edit(text))
         shown = self.shown
         common = 0

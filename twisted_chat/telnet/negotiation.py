@@ -25,7 +25,7 @@ keeps the option state; this subclass adds what a chat port needs on top:
 - **Bounded.**  A subnegotiation longer than :attr:`MAX_SUBNEGOTIATION` gets
   an error and the connection is closed.  Every byte the layer sends (the
   offer, each answer) goes through the connection's own output
-  (:meth:`TelnetUser.sendTelnet`), so it counts toward the send queue like
+  (:meth:`TelnetUser.send_telnet`), so it counts toward the send queue like
   chat: a client that asks and never reads is cut, not buffered for.
 - **Settled is settled.**  An option refused once is not answered again, and
   an option asked about more than :data:`MAX_NEGOTIATIONS` times is no longer
@@ -72,25 +72,28 @@ _REQUESTS = frozenset((telnet.DO, telnet.WILL))
 class TelnetUser(Protocol):
     """What the telnet layer tells the connection it serves."""
 
-    def textReceived(self, data: bytes) -> None:
+    def text_received(self, data: bytes) -> None:
         """Bytes of text, with every line end made a single LF."""
 
-    def echoChanged(self, on: bool) -> None:
+    def peer_speaks(self) -> None:
+        """The client sent its first telnet command: its output is telnet from now on."""
+
+    def echo_changed(self, on: bool) -> None:
         """The client now wants the server to echo what it types, or no longer."""
 
-    def windowSizeChanged(self, width: int, height: int) -> None:
+    def window_size_changed(self, width: int, height: int) -> None:
         """The client's window is this many columns wide and rows high."""
 
     def interrupted(self) -> None:
         """The client sent IAC IP (Ctrl-C, or ``send ip`` in telnet)."""
 
-    def areYouThere(self) -> None:
+    def are_you_there(self) -> None:
         """The client sent IAC AYT and wants a visible sign of life."""
 
-    def subnegotiationTooLong(self) -> None:
+    def subnegotiation_too_long(self) -> None:
         """The client sent a subnegotiation over the limit; the connection will close."""
 
-    def sendTelnet(self, data: bytes) -> None:
+    def send_telnet(self, data: bytes) -> None:
         """Telnet commands to send the client (the offer, answers), as the rest of its output."""
 
 
@@ -112,14 +115,14 @@ class TelnetLayer(telnet.Telnet):
         self.peer = False
         #: Whether the offer went out and may still be answered.
         self._offered = False
-        self._crEnded = False
+        self._cr_ended = False
         #: Per option: how often the client negotiated it, and the requests
         #: refused; made when the client first negotiates (most never do).
         self._negotiations: dict[bytes, int] | None = None
         self._refused: set[tuple[bytes, bytes]] | None = None
 
     def _write(self, data: bytes) -> None:
-        self.user.sendTelnet(data)
+        self.user.send_telnet(data)
 
     def offer(self) -> None:
         """
@@ -134,9 +137,10 @@ class TelnetLayer(telnet.Telnet):
         self._write(OFFER)
         self._offered = True
 
-    def _peerSpeaks(self) -> None:
+    def _peer_speaks(self) -> None:
         """The first telnet command from the client: the offer now awaits its answers."""
         self.peer = True
+        self.user.peer_speaks()
         if not self._offered:
             return
         self._offered = False
@@ -148,14 +152,14 @@ class TelnetLayer(telnet.Telnet):
             side.negotiating, side.onResult = True, answered
             if option == BINARY:
                 # Only offered as WILL: DO BINARY follows the client's answer.
-                answered.addBoth(self._askBinary)
-            answered.addErrback(_ignoreRefusal)
+                answered.addBoth(self._ask_binary)
+            answered.addErrback(_ignore_refusal)
 
-    def _askBinary(self, answer: object) -> object:
+    def _ask_binary(self, answer: object) -> object:
         """The client answered WILL BINARY, so it speaks telnet: ask it to send binary too."""
         binary = self.getOptionState(BINARY)
         if self.peer and binary.him.state == "no" and not binary.him.negotiating:
-            self.do(BINARY).addErrback(_ignoreRefusal)
+            self.do(BINARY).addErrback(_ignore_refusal)
         return answer
 
     def escape(self, data: bytes) -> bytes:
@@ -167,9 +171,9 @@ class TelnetLayer(telnet.Telnet):
     # Bytes in
 
     def dataReceived(self, data: bytes) -> None:
-        if self._crEnded:
+        if self._cr_ended:
             # The LF or NUL that completes a CR already taken as a line end.
-            self._crEnded = False
+            self._cr_ended = False
             if data[:1] in (b"\n", b"\0"):
                 data = data[1:]
         if IAC not in data:
@@ -184,12 +188,12 @@ class TelnetLayer(telnet.Telnet):
                     # CR then IAC: the CR ends its line (as Twisted would, were
                     # it not stumped by a bad command after it).
                     self.state = "data"
-                    self.user.textReceived(b"\n")
+                    self.user.text_received(b"\n")
                 self._feed(IAC + piece)
         if self.state == "newline":
             self.state = "data"
-            self._crEnded = True
-            self.user.textReceived(b"\n")
+            self._cr_ended = True
+            self.user.text_received(b"\n")
 
     def _feed(self, piece: bytes) -> None:
         if self.state == "data" and IAC not in piece and b"\r" not in piece.replace(b"\r\n", b""):
@@ -203,15 +207,15 @@ class TelnetLayer(telnet.Telnet):
         except ValueError:
             # IAC and a byte that is no command: two bytes of text after all.
             self.state = "data"
-            self.user.textReceived(IAC)
+            self.user.text_received(IAC)
             super().dataReceived(piece.removeprefix(IAC))
 
     def applicationDataReceived(self, data: bytes) -> None:
-        self.user.textReceived(data.replace(b"\r", b"\n").replace(b"\0", b""))
+        self.user.text_received(data.replace(b"\r", b"\n").replace(b"\0", b""))
 
     def commandReceived(self, command: bytes, argument: bytes | None) -> None:
         if not self.peer:
-            self._peerSpeaks()
+            self._peer_speaks()
         handle = _COMMANDS.get(command)
         if handle is not None:
             handle(self.user)
@@ -245,14 +249,14 @@ class TelnetLayer(telnet.Telnet):
 
     def negotiate(self, data: list[bytes]) -> None:
         if not self.peer:
-            self._peerSpeaks()
+            self._peer_speaks()
         if data and data[0] == NAWS:
-            self._windowSize(data[1:])
+            self._window_size(data[1:])
         elif data:
             # (Twisted raises IndexError on an empty IAC SB IAC SE.)
             super().negotiate(data)
 
-    def forgetOffer(self) -> None:
+    def forget_offer(self) -> None:
         """
         A client that has sent a whole line without a telnet command in answer
         to the offer never will.  Should it answer after all, the answer is
@@ -262,20 +266,20 @@ class TelnetLayer(telnet.Telnet):
 
     def _subnegotiationLengthExceeded(self) -> None:
         if not self.transport.disconnecting:  # type: ignore[union-attr]
-            self.user.subnegotiationTooLong()
+            self.user.subnegotiation_too_long()
         super()._subnegotiationLengthExceeded()
 
-    def _windowSize(self, data: list[bytes]) -> None:
+    def _window_size(self, data: list[bytes]) -> None:
         payload = b"".join(data)
         if len(payload) == 4:
-            self.user.windowSizeChanged(int.from_bytes(payload[:2], "big"),
+            self.user.window_size_changed(int.from_bytes(payload[:2], "big"),
                                         int.from_bytes(payload[2:], "big"))
 
     # Which options, and what they change
 
     def enableLocal(self, option: bytes) -> bool:
         if option == ECHO:
-            self.user.echoChanged(True)
+            self.user.echo_changed(True)
         return option in ACCEPT_LOCAL
 
     def enableRemote(self, option: bytes) -> bool:
@@ -283,7 +287,7 @@ class TelnetLayer(telnet.Telnet):
 
     def disableLocal(self, option: bytes) -> None:
         if option == ECHO:
-            self.user.echoChanged(False)
+            self.user.echo_changed(False)
 
     def disableRemote(self, option: bytes) -> None:
         pass
@@ -294,9 +298,9 @@ class TelnetLayer(telnet.Telnet):
 _COMMANDS: dict[bytes, Callable[[TelnetUser], object]] = {
     telnet.IP: lambda user: user.interrupted(),
     telnet.BRK: lambda user: user.interrupted(),
-    telnet.AYT: lambda user: user.areYouThere(),
-    telnet.EC: lambda user: user.textReceived(b"\x7f"),
-    telnet.EL: lambda user: user.textReceived(b"\x15"),
+    telnet.AYT: lambda user: user.are_you_there(),
+    telnet.EC: lambda user: user.text_received(b"\x7f"),
+    telnet.EL: lambda user: user.text_received(b"\x15"),
 }
 
 
@@ -309,6 +313,6 @@ _NEGOTIATION: dict[bytes, Callable[[TelnetLayer, bytes | None], object]] = {
 }
 
 
-def _ignoreRefusal(failure: Failure) -> None:
+def _ignore_refusal(failure: Failure) -> None:
     """A refused or unanswered offer is normal: the connection goes on without it."""
     failure.trap(telnet.OptionRefused, telnet.AlreadyNegotiating, ConnectionDone, ConnectionLost)

@@ -9,6 +9,7 @@ import pytest
 
 from twisted_chat.core import events
 from twisted_chat.core.names import key
+from twisted_chat.store import values
 from twisted_chat.store.sqlite import schema, searching
 
 
@@ -20,7 +21,7 @@ def db(tmp_path: Path) -> sqlite3.Connection:
 
 
 def say(db: sqlite3.Connection, room: str, sender: str, *texts: str,
-        kind: type = events.Chat) -> list[int]:
+        kind: type = events.Message) -> list[int]:
     messages = [kind(1000.0 + index, room, sender, text) for index, text in enumerate(texts)]
     ids = schema.append(db.cursor(), messages, [key(room)] * len(messages))
     db.commit()
@@ -87,11 +88,11 @@ def test_migration_from_version_3_drops_the_index(tmp_path: Path) -> None:
 def test_append_is_all_or_none(db: sqlite3.Connection) -> None:
     """A batch with one line the schema refuses stores none of it, and the next batch goes on."""
 
-    class Shout(events.Chat):
+    class Shout(events.Message):
         kind = "shout"
 
     say(db, "lobby", "bob", "before")
-    good, bad = events.Chat(1.0, "lobby", "bob", "good"), Shout(1.0, "lobby", "bob", "bad")
+    good, bad = events.Message(1.0, "lobby", "bob", "good"), Shout(1.0, "lobby", "bob", "bad")
     with pytest.raises(sqlite3.IntegrityError):
         schema.append(db.cursor(), [good, bad], ["lobby", "lobby"])
     assert say(db, "lobby", "bob", "after") == [2]
@@ -121,7 +122,7 @@ def test_accounts(db: sqlite3.Connection) -> None:
     schema.save_account(db.cursor(), "alice", "alice", "$argon2id$two", 1.0)
     schema.save_account(db.cursor(), "bob", "Bob", "$argon2id$three", 2.0)
     db.commit()
-    assert schema.account(db.cursor(), "bob") == schema.Account("Bob", "$argon2id$three")
+    assert schema.account(db.cursor(), "bob") == values.Account("Bob", "$argon2id$three")
     assert schema.account_names(db.cursor()) == {"alice": "alice", "bob": "Bob"}
 
 
@@ -137,10 +138,10 @@ def test_known_addresses(db: sqlite3.Connection) -> None:
 
 def test_lasting_rooms(db: sqlite3.Connection) -> None:
     schema.save_account(db.cursor(), "bob", "bob", "$argon2id$x", 1.0)
-    schema.save_room(db.cursor(), "games", schema.LastingRoom("Games", "", "bob"), 1.0)
-    schema.save_room(db.cursor(), "games", schema.LastingRoom("Games", "Go and chess", "bob"), 2.0)
-    schema.save_room(db.cursor(), "tea", schema.LastingRoom("tea", "", "bob"), 2.0)
+    schema.save_room(db.cursor(), "games", values.LastingRoom("Games", "", "bob"), 1.0)
+    schema.save_room(db.cursor(), "games", values.LastingRoom("Games", "Go and chess", "bob"), 2.0)
+    schema.save_room(db.cursor(), "tea", values.LastingRoom("tea", "", "bob"), 2.0)
     schema.forget_room(db.cursor(), "tea")
-    assert schema.rooms(db.cursor()) == [schema.LastingRoom("Games", "Go and chess", "bob")]
+    assert schema.rooms(db.cursor()) == [values.LastingRoom("Games", "Go and chess", "bob")]
     with pytest.raises(sqlite3.IntegrityError):
-        schema.save_room(db.cursor(), "x", schema.LastingRoom("x", "", "nobody"), 1.0)
+        schema.save_room(db.cursor(), "x", values.LastingRoom("x", "", "nobody"), 1.0)

@@ -99,7 +99,7 @@ def test_a_search_is_stopped_past_its_time(copy: sqlite3.Connection) -> None:
 
 def test_catch_up(history: sqlite3.Connection, copy: sqlite3.Connection) -> None:
     """The copy takes the lines it lacks, and forgets those the history no longer has."""
-    messages = [events.Chat(1.0, "lobby", "bob", text) for text in ["one", "two", "three"]]
+    messages = [events.Message(1.0, "lobby", "bob", text) for text in ["one", "two", "three"]]
     schema.append(history.cursor(), messages, ["lobby"] * 3)
     history.commit()
     say(copy, "lobby", "one")
@@ -113,7 +113,7 @@ def test_catch_up(history: sqlite3.Connection, copy: sqlite3.Connection) -> None
 
 def test_catch_up_fills_a_gap(history: sqlite3.Connection, copy: sqlite3.Connection) -> None:
     """A line the copy lacks among those it has (its copy failed once) is there after."""
-    messages = [events.Chat(1.0, "lobby", "bob", text) for text in ["one", "two", "three"]]
+    messages = [events.Message(1.0, "lobby", "bob", text) for text in ["one", "two", "three"]]
     schema.append(history.cursor(), messages, ["lobby"] * 3)
     history.commit()
     searching.insert(copy.cursor(), [([(1, 1.0, "lobby", "chat", "bob", "one"),

@@ -17,12 +17,13 @@ from tests.harness import QUICK_HASHER, Transactions
 from twisted_chat.core import events
 from twisted_chat.core.errors import TooManyGuesses
 from twisted_chat.core.guessing import MAX_WAIT
+from twisted_chat.interfaces import IStore
 from twisted_chat.store.accounts import Accounts
 from twisted_chat.store.groupcommit import MAX_BATCH, MAX_BATCH_TEXT
 from twisted_chat.store.sqlite import searching
-from twisted_chat.store.sqlite.schema import LastingRoom
 from twisted_chat.store.sqlite.searching import Searcher
-from twisted_chat.store.sqlite.store import IStore, SqliteStore
+from twisted_chat.store.sqlite.store import SqliteStore
+from twisted_chat.store.values import LastingRoom
 
 
 class StoreTests(SynchronousTestCase):
@@ -40,8 +41,8 @@ class StoreTests(SynchronousTestCase):
         while self.transactions.pending:
             self.transactions.finish()
 
-    def line(self, text: str) -> events.Chat:
-        return events.Chat(1.0, "lobby", "bob", text)
+    def line(self, text: str) -> events.Message:
+        return events.Message(1.0, "lobby", "bob", text)
 
     def test_interface(self) -> None:
         self.assertTrue(verifyObject(IStore, self.store))
@@ -80,7 +81,7 @@ class StoreTests(SynchronousTestCase):
         self.assertEqual(len(batch), MAX_BATCH_TEXT // 1000)
 
     def test_a_failed_operation_fails_alone(self) -> None:
-        self.store.saveRoom("games", LastingRoom("games", "", "nobody")).addErrback(
+        self.store.save_room("games", LastingRoom("games", "", "nobody")).addErrback(
             lambda failure: self.fired.append(failure.type))
         self.store.append(self.line("kept"), "lobby").addCallback(self.note("append"))
         self.commit_all()
@@ -132,7 +133,7 @@ class IndexTests(SynchronousTestCase):
 
     def say(self, *texts: str) -> None:
         for text in texts:
-            self.store.append(events.Chat(1.0, "lobby", "bob", text), "lobby")
+            self.store.append(events.Message(1.0, "lobby", "bob", text), "lobby")
 
     def test_copied_once_stored(self) -> None:
         self.say("one", "two")

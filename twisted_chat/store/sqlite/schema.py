@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from twisted_chat.core import events
+from twisted_chat.store.values import Account, LastingRoom
 
 #: Each step takes the schema from its index to the next version.
 MIGRATIONS: tuple[str, ...] = (
@@ -86,19 +86,6 @@ class SchemaTooNew(Exception):
     """The file was written by a newer twisted-chat: refuse rather than guess."""
 
 
-@dataclass(frozen=True, slots=True)
-class Account:
-    name: str
-    hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class LastingRoom:
-    name: str
-    topic: str
-    keeper: str
-
-
 def connect(path: str) -> sqlite3.Connection:
     """A connection set up as the store wants it (also adbapi's ``cp_openfun``)."""
     connection = sqlite3.connect(path, check_same_thread=False)
@@ -147,7 +134,7 @@ def migrate(connection: sqlite3.Connection, target: int = VERSION) -> int:
 
 # Messages
 
-def append(cursor: Any, messages: Sequence[events.Chat | events.Emote],
+def append(cursor: Any, messages: Sequence[events.Message | events.Emote],
            keys: Sequence[str]) -> list[int]:
     """
     Store these lines (each with its room's key), all or none; their ids, in

@@ -235,10 +235,10 @@ class Searcher:
         self._commit = GroupCommit(run, what="search index", batched={_copy: insert},
                                    weigh=_weigh, guard=guard)
         self.history: History | None = None
-        self._closeConnection = close
-        self._indexBatch = indexBatch
-        self._searchTime = searchTime
-        self._maxBacklog = maxBacklog
+        self._close_connection = close
+        self._index_batch = indexBatch
+        self._search_time = searchTime
+        self._max_backlog = maxBacklog
         #: Lines copied since the index was last brought up to date.
         self._unindexed = 0
         #: Lines handed over and not yet copied; those waiting for the copy under
@@ -264,12 +264,12 @@ class Searcher:
         guard = None if path == ":memory:" else FileGuard(path)
         return cls(connections.runWithConnection, close=connections.close, guard=guard)
 
-    def add(self, id: int, message: events.Chat | events.Emote, room: str) -> None:
+    def add(self, id: int, message: events.Message | events.Emote, room: str) -> None:
         """Copy a line the history has stored, as ``id``, in the room whose key is ``room``."""
-        if self.behind is None and self.backlog >= self._maxBacklog and self.history:
+        if self.behind is None and self.backlog >= self._max_backlog and self.history:
             self.behind = id - 1
         if self.behind is not None:
-            self._readHistory()
+            self._read_history()
             return
         self._queue([(id, message.time, room, message.kind, message.sender, message.text)])
 
@@ -282,14 +282,14 @@ class Searcher:
         self.backlog += len(rows)
         self._pending += rows
         if not self._copying:
-            self._copyPending()
+            self._copy_pending()
 
-    def _copyPending(self) -> None:
+    def _copy_pending(self) -> None:
         rows, self._pending = self._pending, []
         self._copying += 1
         self._commit.call(_copy, rows).addBoth(self._copied, len(rows), rows[0][0])
         self._unindexed += len(rows)
-        if self._unindexed >= self._indexBatch:
+        if self._unindexed >= self._index_batch:
             self._unindexed = 0
             self._commit.call(index).addErrback(lambda failure: None)
 
@@ -301,17 +301,17 @@ class Searcher:
             self.behind = first - 1 if self.behind is None else min(self.behind, first - 1)
             self._later()
         elif self._pending and not self._copying:
-            self._copyPending()
+            self._copy_pending()
         elif self.behind is not None:
-            self._readHistory()
+            self._read_history()
 
-    def _readHistory(self) -> None:
+    def _read_history(self) -> None:
         """Once what was handed over is copied, read what the copy lacks, a chunk at a time."""
         if (self._reading or self.backlog or self.behind is None or self.history is None
                 or self._retry is not None):
             return
         self._reading = True
-        self.history(self.behind, CATCH_UP).addCallbacks(self._read, self._readFailed)
+        self.history(self.behind, CATCH_UP).addCallbacks(self._read, self._read_failed)
 
     def _later(self) -> None:
         """After a failure: try again in a while (with a clock), or with the next line."""
@@ -320,7 +320,7 @@ class Searcher:
 
     def _retried(self) -> None:
         self._retry = None
-        self._readHistory()
+        self._read_history()
 
     def _read(self, rows: list[Row]) -> None:
         self._reading = False
@@ -335,7 +335,7 @@ class Searcher:
                 if not waiter.called:  # (Given up on: the search took too long.)
                     waiter.callback(None)
 
-    def _readFailed(self, failure: object) -> None:
+    def _read_failed(self, failure: object) -> None:
         # The history refuses reads (and says so in the log): try again later.
         self._reading = False
         self._later()
@@ -343,7 +343,7 @@ class Searcher:
     def forget(self, id: int) -> None:
         """The history no longer keeps the line ``id``: nor does the copy."""
         if self._pending:
-            self._copyPending()
+            self._copy_pending()
         self._commit.call(forget, id).addErrback(lambda failure: None)
 
     def search(self, room: str, words: Sequence[str], limit: int,
@@ -351,32 +351,32 @@ class Searcher:
         """
         The room's lines holding every word; once ``after`` fires (the
         history has stored what was said before) and the copy has them.
-        Raises :class:`~twisted_chat.errors.SearchBusy` if too many wait.
+        Raises :class:`~twisted_chat.core.errors.SearchBusy` if too many wait.
         """
         if self.waiting >= MAX_WAITING:
             raise errors.SearchBusy()
         self.waiting += 1
         ready = after if after is not None else succeed(None)
-        ready.addCallback(self._whenLevel)
+        ready.addCallback(self._when_level)
         found = ready.addCallback(lambda _: self._search(room, tuple(words), limit))
         if self.clock is not None:
             # However long the history or the copy takes to be ready for it.
             found.addTimeout(SEARCH_WAIT, self.clock)
         return found.addBoth(self._finished)
 
-    def _whenLevel(self, _: object) -> Deferred[None] | None:
+    def _when_level(self, _: object) -> Deferred[None] | None:
         if self.behind is None:
             return None
         waiter: Deferred[None] = Deferred()
         self._level.append(waiter)
-        self._readHistory()
+        self._read_history()
         return waiter
 
     def _search(self, room: str, words: tuple[str, ...], limit: int) -> Deferred[Any]:
         if self._pending:
-            self._copyPending()  # Ahead of the search: it must see them.
+            self._copy_pending()  # Ahead of the search: it must see them.
         self._unindexed = 0  # A search indexes what is not yet, first.
-        return self._commit.call(search, room, words, limit, self._searchTime)
+        return self._commit.call(search, room, words, limit, self._search_time)
 
     def _finished(self, result: object) -> object:
         self.waiting -= 1
@@ -391,12 +391,12 @@ class Searcher:
             self._retry.cancel()
             self._retry = None
         if self._pending:
-            self._copyPending()
+            self._copy_pending()
         if self._unindexed:
             self._commit.call(index).addErrback(lambda failure: None)
         done = self._commit.flushed()
         done.addCallback(lambda _: self._commit.faults.summarise())
-        done.addCallback(lambda _: self._closeConnection())
+        done.addCallback(lambda _: self._close_connection())
         return done
 
 

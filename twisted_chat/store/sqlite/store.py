@@ -1,18 +1,14 @@
 """
-The chat's memory, behind an interface: history, accounts, lasting rooms.
+The SQLite store: history, accounts and lasting rooms in one file, behind
+:class:`~twisted_chat.interfaces.IStore`.
 
-:class:`IStore` is what the chat asks of any backend.  Every call returns a
-Deferred and never blocks the reactor; calls take effect, and their Deferreds
-fire, in the order they were made, so a reply never overtakes the message
-before it.
-
-:class:`SqliteStore` is the default backend: one SQLite connection, the
-file's alone, on its own thread (``twisted.enterprise.adbapi``), writing by
-group commit (:mod:`twisted_chat.store.groupcommit`): an ``append``'s Deferred
-fires only once its transaction has committed, and the chat delivers the
-line only then.  Searches run on a copy of the lines, with a connection and
-a thread of their own (:mod:`twisted_chat.store.sqlite.searching`), so that no search
-holds up the writing of chat.
+One SQLite connection, the file's alone, on its own thread
+(``twisted.enterprise.adbapi``), writing by group commit
+(:mod:`twisted_chat.store.groupcommit`): an ``append``'s Deferred fires only
+once its transaction has committed, and the hub delivers the line only then.
+Searches run on a copy of the lines, with a connection and a thread of their
+own (:mod:`twisted_chat.store.sqlite.searching`), so that no search holds up
+the writing of chat.
 """
 
 from __future__ import annotations
@@ -20,69 +16,21 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from twisted.enterprise import adbapi
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
-from zope.interface import Interface, implementer
+from zope.interface import implementer
 
 from twisted_chat.core import errors, events
+from twisted_chat.interfaces import IStore
 from twisted_chat.store.groupcommit import FileGuard, GroupCommit, Runner
 from twisted_chat.store.sqlite import schema, searching
-from twisted_chat.store.sqlite.schema import Account, LastingRoom
+from twisted_chat.store.values import Account, LastingRoom, Snapshot
 
 _log = Logger()
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """What the chat needs from its memory before the first user arrives."""
-
-    #: Every registered name as shown, by its key.
-    accounts: dict[str, str]
-    rooms: tuple[LastingRoom, ...]
-    #: Each registered name's addresses it logged in from, oldest first.
-    known: dict[str, list[str]]
-
-
-class IStore(Interface):
-    """Where history, registered names and lasting rooms are kept."""
-
-    def append(message: events.Chat | events.Emote, room: str) -> Deferred[int]:
-        """Store a line said in the room whose key is ``room``; fires with its id once durable."""
-
-    def recent(room: str, limit: int, before: int | None = None) -> Deferred[list[events.Line]]:
-        """The room's last ``limit`` lines (before the id ``before``), oldest first."""
-
-    def search(room: str, words: Sequence[str], limit: int) -> Deferred[list[events.Line]]:
-        """The room's last ``limit`` lines holding every one of ``words``, oldest first."""
-
-    def forget(id: int) -> Deferred[None]:
-        """The line stored as ``id`` is no longer kept (its sender was told it was not)."""
-
-    def account(key: str) -> Deferred[Account | None]:
-        """The registered name whose key is ``key``, with its password hash, if any."""
-
-    def saveAccount(key: str, name: str, hash: str) -> Deferred[None]:
-        """Register ``name`` with this password hash, or change its hash."""
-
-    def rememberAddress(key: str, address: str, keep: int) -> Deferred[None]:
-        """The registered name ``key`` logged in from ``address``; keep its last ``keep``."""
-
-    def saveRoom(key: str, room: LastingRoom) -> Deferred[None]:
-        """Keep the room across restarts, with its topic and keeper."""
-
-    def forgetRoom(key: str) -> Deferred[None]:
-        """The room is no longer kept."""
-
-    def start() -> Deferred[None]:
-        """Take hold of the database (its connections, the file's lock), before anyone comes."""
-
-    def close() -> Deferred[None]:
-        """Finish what was asked, then let go of the database."""
 
 
 def load(path: str) -> Snapshot:
@@ -135,10 +83,10 @@ class SqliteStore:
                  close: Callable[[], None] = lambda: None,
                  searcher: searching.Searcher | None = None,
                  guard: Callable[[], None] | None = None) -> None:
-        self._commit = GroupCommit(run, what="store", batched={_append: _appendMany},
+        self._commit = GroupCommit(run, what="store", batched={_append: _append_many},
                                    weigh=_weigh, guard=guard)
         self._clock = clock
-        self._closeConnection = close
+        self._close_connection = close
         self._searcher = searcher
 
     @classmethod
@@ -162,14 +110,14 @@ class SqliteStore:
 
     # IStore
 
-    def append(self, message: events.Chat | events.Emote, room: str) -> Deferred[int]:
+    def append(self, message: events.Message | events.Emote, room: str) -> Deferred[int]:
         stored = self._commit.call(_append, message, room)
         if self._searcher is not None:
             stored.addCallback(self._copy, self._searcher, message, room)
         return stored
 
     @staticmethod
-    def _copy(id: int, searcher: searching.Searcher, message: events.Chat | events.Emote,
+    def _copy(id: int, searcher: searching.Searcher, message: events.Message | events.Emote,
               room: str) -> int:
         searcher.add(id, message, room)
         return id
@@ -198,16 +146,16 @@ class SqliteStore:
     def account(self, key: str) -> Deferred[Account | None]:
         return self._commit.call(schema.account, key)
 
-    def saveAccount(self, key: str, name: str, hash: str) -> Deferred[None]:
+    def save_account(self, key: str, name: str, hash: str) -> Deferred[None]:
         return self._commit.call(schema.save_account, key, name, hash, self._clock())
 
-    def rememberAddress(self, key: str, address: str, keep: int) -> Deferred[None]:
+    def remember_address(self, key: str, address: str, keep: int) -> Deferred[None]:
         return self._commit.call(schema.remember_address, key, address, keep, self._clock())
 
-    def saveRoom(self, key: str, room: LastingRoom) -> Deferred[None]:
+    def save_room(self, key: str, room: LastingRoom) -> Deferred[None]:
         return self._commit.call(schema.save_room, key, room, self._clock())
 
-    def forgetRoom(self, key: str) -> Deferred[None]:
+    def forget_room(self, key: str) -> Deferred[None]:
         return self._commit.call(schema.forget_room, key)
 
     def start(self) -> Deferred[None]:
@@ -221,11 +169,18 @@ class SqliteStore:
     def close(self) -> Deferred[None]:
         done = self._commit.flushed()
         done.addCallback(lambda _: self._commit.faults.summarise())
-        done.addCallback(lambda _: self._closeConnection())
+        done.addCallback(lambda _: self._close_connection())
+        done.addCallback(self._report)
         if self._searcher is not None:
             searcher = self._searcher
             done.addCallback(lambda _: searcher.close())
         return done
+
+
+    def _report(self, result: object) -> object:
+        _log.info("The store wrote {operations} operations in {transactions} transactions",
+                  operations=self.operations, transactions=self.transactions)
+        return result
 
 
 def _nothing(cursor: Any) -> None:
@@ -237,13 +192,13 @@ def _weigh(operation: Callable[..., Any], args: tuple[Any, ...]) -> int:
     return len(args[0].text) if operation is _append else 0
 
 
-def _append(cursor: Any, message: events.Chat | events.Emote, room: str) -> int:
+def _append(cursor: Any, message: events.Message | events.Emote, room: str) -> int:
     """
-    One line, as an operation: a run of these goes to :func:`_appendMany` as
+    One line, as an operation: a run of these goes to :func:`_append_many` as
     one statement, so this is what the queue holds, rarely what runs.
     """
     return schema.append(cursor, [message], [room])[0]
 
 
-def _appendMany(cursor: Any, calls: list[tuple[events.Chat | events.Emote, str]]) -> list[int]:
+def _append_many(cursor: Any, calls: list[tuple[events.Message | events.Emote, str]]) -> list[int]:
     return schema.append(cursor, [message for message, _ in calls], [room for _, room in calls])

@@ -1,4 +1,4 @@
-"""The factory's bookkeeping of connections, and shutdown."""
+"""The sessions of every front end, and the goodbye they all get on shutdown."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.harness import Server
-from twisted_chat.service import SHUTDOWN_NOTICE, ChatService
+from twisted_chat.service import SHUTDOWN_NOTICE
 
 
 class ShutdownTests(SynchronousTestCase):
@@ -16,7 +16,7 @@ class ShutdownTests(SynchronousTestCase):
         alice = server.login("alice")
         stranger = server.connect()
         stranger.clear()
-        done = ChatService(server.factory).stopService()
+        done = server.service.stopService()
         self.assertEqual(alice.lines()[0], f"*** {SHUTDOWN_NOTICE}")
         self.assertEqual(stranger.lines(), [f"*** {SHUTDOWN_NOTICE}"])
         self.assertFalse(alice.connected or stranger.connected)
@@ -30,7 +30,7 @@ class ShutdownTests(SynchronousTestCase):
         server.chat.create(server.chat.find_user("carol"), "games")
         for client in clients:
             client.clear()
-        ChatService(server.factory).stopService()
+        server.service.stopService()
         for client in clients:
             self.assertEqual(client.lines(), [f"*** {SHUTDOWN_NOTICE}"])
 
@@ -40,12 +40,12 @@ class ShutdownTests(SynchronousTestCase):
         alice, bob = server.logins("alice", "bob")
         # As over TCP: the close waits until what was written has gone.
         alice.transport.loseConnection = lambda: None  # type: ignore[method-assign]
-        alice.protocol.close()
+        alice.protocol.session.close()
         bob.send("are you there?")
         self.assertEqual(alice.lines(), [])
 
     def test_nobody_connected(self) -> None:
-        self.assertIsNone(self.successResultOf(Server().factory.shutdown("bye")))
+        self.assertIsNone(self.successResultOf(Server().sessions.shutdown("bye")))
 
     def test_slow_client_cut_after_grace(self) -> None:
         """A connection that does not close within the grace period is aborted."""
@@ -53,7 +53,7 @@ class ShutdownTests(SynchronousTestCase):
         protocol = server.factory.buildProtocol(None)
         transport = StringTransport()
         protocol.makeConnection(transport)
-        done = server.factory.shutdown("bye", grace=3)
+        done = server.sessions.shutdown("bye", grace=3)
         self.assertNoResult(done)
         self.assertTrue(transport.disconnecting)
         self.assertFalse(transport.disconnected)
@@ -67,7 +67,7 @@ class ShutdownTests(SynchronousTestCase):
         server = Server()
         protocol = server.factory.buildProtocol(None)
         protocol.makeConnection(StringTransport())
-        done = server.factory.shutdown("bye", grace=3)
+        done = server.sessions.shutdown("bye", grace=3)
         protocol.connectionLost(None)
         self.successResultOf(done)
         self.assertEqual(server.clock.getDelayedCalls(), [])

@@ -1,0 +1,52 @@
+"""Fan-out: one run of events to many users, framed once per format."""
+
+from __future__ import annotations
+
+from twisted.trial.unittest import SynchronousTestCase
+
+from tests.fakes import RENDERED, CountingFormat, RecordingClient
+from twisted_chat.core import events
+from twisted_chat.core.users import User
+from twisted_chat.hub.fanout import broadcast, broadcast_runs
+
+
+class FanOutTests(SynchronousTestCase):
+    def test_broadcast_renders_once_per_format(self) -> None:
+        """A room of many members costs one render per distinct format, not per member."""
+        RENDERED.clear()
+        shared = CountingFormat()
+        users = [User(f"u{i}", RecordingClient(shared), 0) for i in range(50)]
+        broadcast(events.Message(1.0, "lobby", "u0", "hi"), users)
+        self.assertEqual(len(RENDERED), 1)
+        self.assertTrue(all(u.client.received == [b"<u0> hi\r\n"] for u in users))
+
+    def test_runs_to_one_audience_are_one_write(self) -> None:
+        """Lines in a row to the same members: rendered once each, one write per member."""
+        RENDERED.clear()
+        shared = CountingFormat()
+        users = [User(f"u{i}", RecordingClient(shared), 0) for i in range(20)]
+        others = users[:5]
+        lines = [events.Message(1.0, "lobby", "u0", text) for text in ("a", "b", "c")]
+        broadcast_runs([(lines[0], users), (lines[1], users), (lines[2], others),
+                        (lines[0], users)])
+        self.assertEqual(len(RENDERED), 4)
+        self.assertEqual(users[0].client.received,
+                         [b"<u0> a\r\n<u0> b\r\n", b"<u0> c\r\n", b"<u0> a\r\n"])
+        self.assertEqual(users[10].client.received, [b"<u0> a\r\n<u0> b\r\n", b"<u0> a\r\n"])
+
+    def test_broken_client_does_not_stop_a_run(self) -> None:
+        clients = [RecordingClient(), RecordingClient(broken=True), RecordingClient()]
+        users = [User(f"u{i}", client, 0) for i, client in enumerate(clients)]
+        lines = [events.Message(1.0, "lobby", "u0", text) for text in ("a", "b")]
+        broadcast_runs([(line, users) for line in lines])
+        self.assertEqual(clients[2].received, [b"<u0> a\r\n<u0> b\r\n"])
+        self.assertEqual(len(self.flushLoggedErrors(OSError)), 1)
+
+    def test_broken_client_does_not_stop_delivery(self) -> None:
+        """One recipient whose write fails costs the others nothing."""
+        clients = [RecordingClient(), RecordingClient(broken=True), RecordingClient()]
+        users = [User(f"u{i}", client, 0) for i, client in enumerate(clients)]
+        broadcast(events.Message(1.0, "lobby", "u0", "hi"), users)
+        self.assertEqual(clients[0].received, [b"<u0> hi\r\n"])
+        self.assertEqual(clients[2].received, [b"<u0> hi\r\n"])
+        self.assertEqual(len(self.flushLoggedErrors(OSError)), 1)

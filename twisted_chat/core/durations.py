@@ -1,0 +1,47 @@
+"""
+Spans of time for people, in the two ways the server words them.
+
+A wait or a limit that an error names ("Try again in 5 minutes.") is rounded
+up to a whole second, so it is never shorter than the real one and never reads
+as nothing.  A span the server reports (``whois``: connected, idle) is rounded
+down and cut to its two largest units, so a line stays short.  Both readings
+come from one split into units, so they cannot disagree about the arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: The units, largest first: short name, long name, length in seconds.
+_UNITS = (("d", "day", 86400), ("h", "hour", 3600), ("m", "minute", 60), ("s", "second", 1))
+
+#: The units a long reading uses: today's sentences say "60 minutes", not "1 hour".
+_LONG_UNITS = _UNITS[2:]
+
+
+def _split(seconds: int, units: tuple[tuple[str, str, int], ...]) -> list[tuple[int, str, str]]:
+    """``seconds`` as a count of each unit (the first takes all it can): count, short, long."""
+    parts = []
+    for short, long, size in units:
+        count, seconds = divmod(seconds, size)
+        parts.append((count, short, long))
+    return parts
+
+
+def duration(seconds: float, *, short: bool = False) -> str:
+    """
+    ``seconds`` for people.
+
+    Long (the default, for errors): ``1 second``, ``90 seconds``, ``5 minutes``,
+    in minutes only when they are whole, and at least ``1 second``.  Short (for
+    listings): ``45s``, ``3m 20s``, ``2h 5m``, ``3d 4h``, and ``0s`` for none.
+    """
+    if short:
+        parts = _split(int(max(seconds, 0)), _UNITS)
+        while len(parts) > 1 and parts[0][0] == 0:
+            parts.pop(0)
+        return " ".join(f"{count}{name}" for count, name, _ in parts[:2])
+    whole = max(1, math.ceil(seconds))
+    (minutes, _, minute), (rest, _, second) = _split(whole, _LONG_UNITS)
+    count, name = (minutes, minute) if rest == 0 else (whole, second)
+    return f"{count} {name}{'' if count == 1 else 's'}"

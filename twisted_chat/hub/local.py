@@ -1,0 +1,193 @@
+"""
+The hub of one process: what the chat decided goes out in that order, a line
+said only once it is stored, to those who were there when it was said.
+
+Everything passes through one :class:`~twisted_chat.hub.outbox.Outbox`: a
+line waiting to be stored holds a slot, and whatever is decided after it
+(a reply, a presence notice, a close) waits behind it.  When nothing waits,
+output goes at once, so a chat without a store pays nothing for the order.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from twisted_chat.core import errors, events
+from twisted_chat.core.logquota import LogQuota
+from twisted_chat.hub.fanout import broadcast, broadcast_runs
+from twisted_chat.hub.outbox import Outbox, Slot
+from twisted_chat.hub.recent import Recent
+from twisted_chat.interfaces import IClient, IHub
+
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
+    from twisted_chat.core.rooms import Room
+    from twisted_chat.core.users import User
+    from twisted_chat.interfaces import IStore
+
+#: A user with this many lines waiting to be stored is not read until half are.
+MAX_UNSTORED = 64
+
+_log = Logger()
+
+
+@implementer(IHub)
+class LocalHub:
+    """
+    ``store`` keeps the lines (None: nowhere, and they go at once);
+    ``replay`` is how many of a room's last lines a newcomer sees.
+    ``schedule`` runs a callable on the reactor's next pass: lines stored in
+    one pass then go out together (see :class:`Outbox`).
+    """
+
+    def __init__(self, *, store: IStore | None = None, replay: int = 0,
+                 clock: Callable[[], float] = time.time,
+                 schedule: Callable[[Callable[[], None]], object] | None = None,
+                 log: LogQuota | None = None) -> None:
+        self.store = store
+        self.replay_lines = replay if store is not None else 0
+        self.clock = clock
+        self.schedule = schedule
+        self.log = log if log is not None else LogQuota()
+        self.outbox = Outbox(batches={broadcast: broadcast_runs}, schedule=schedule, clock=clock)
+
+    # Output, in the order it was decided
+
+    def tell(self, client: IClient, event: events.Event) -> None:
+        self.outbox.call(client.send, event)
+
+    def after(self, action: Callable[[], object]) -> None:
+        self.outbox.call(action)
+
+    def announce(self, event: events.Event, users: Iterable[User]) -> None:
+        if self.outbox.busy:
+            # Who gets it is decided now, whoever is in the room when it goes.
+            self.outbox.call(broadcast, event, list(users))
+        else:
+            broadcast(event, users)
+
+    def expire(self) -> None:
+        self.outbox.expire()
+
+    # Lines said: stored, then delivered
+
+    def say(self, user: User, room: Room, event: events.Message | events.Emote) -> None:
+        if self.store is None:
+            self.announce(event, room.members)
+            return
+        slot = self.outbox.hold(self._stored_too_late, user)
+        user.unstored += 1
+        if user.unstored == MAX_UNSTORED:
+            user.client.pause_input()
+        said = room.said
+        room.said += 1
+        self.store.append(event, room.key).addCallbacks(
+            self._stored, self._not_stored,
+            callbackArgs=(slot, user, event, room, said, room.audience()),
+            errbackArgs=(slot, user))
+
+    def _stored(self, id: int, slot: Slot, user: User, event: events.Message | events.Emote,
+                room: Room, said: int, recipients: list[User]) -> None:
+        self._unstored(user)
+        if slot.expired:
+            # Its sender was told it was not stored, so it is not: nobody got it.
+            assert self.store is not None
+            self.store.forget(id).addErrback(self._forget_failed)
+            self.log.info("lines stored late", "A line of {name} was stored after its sender "
+                          "was told it could not be, and is forgotten", name=user.name)
+            return
+        if room.recent is not None:
+            room.recent.add(said, events.Line(id, event.time, event.kind, event.sender,
+                                              event.text))
+        # To everyone who was there when it was said: whatever they did since
+        # (left, moved) is told after it, in its place in the output.
+        self.outbox.release(slot, broadcast, replace(event, id=id), recipients)
+
+    def _not_stored(self, failure: Any, slot: Slot, user: User) -> None:
+        self._unstored(user)
+        self.outbox.release(slot, user.client.send, errors.NotStored().event(self.clock()))
+
+    def _stored_too_late(self, user: User) -> None:
+        """
+        A line the store has not taken in time: its sender is told, and the
+        rest goes on.  It still counts as waiting to be stored, so a sender
+        far ahead of a store that hangs is not read, however long it hangs.
+        """
+        user.client.send(errors.NotStored().event(self.clock()))
+
+    @staticmethod
+    def _unstored(user: User) -> None:
+        user.unstored -= 1
+        if user.unstored == MAX_UNSTORED // 2:
+            user.client.resume_input()
+
+    @staticmethod
+    def _forget_failed(failure: Any) -> None:
+        _log.failure("Could not forget a line stored late", failure)
+
+    # Lines read back
+
+    def recall(self, user: User, room: Room, reason: str,
+               lines: Deferred[list[events.Line]]) -> None:
+        """
+        An answer asked for is sent even if the user has left the room since
+        (it names its room), before whatever was asked after it, a /quit
+        included.  A read of the history's last lines is as quick as storing one.
+        """
+        unavailable = errors.HistoryUnavailable().event(self.clock())
+        slot = self.outbox.hold(user.client.send, unavailable)
+
+        def found(result: list[events.Line]) -> None:
+            self.outbox.release(slot, user.client.send, events.History(
+                self.clock(), room.name, reason, tuple(result)))
+
+        def failed(failure: Any) -> None:
+            self.outbox.release(slot, user.client.send, unavailable)
+
+        lines.addCallbacks(found, failed)
+
+    def replay(self, user: User, room: Room) -> None:
+        """Read from the store only the first time; kept in the room after."""
+        if not self.replay_lines:
+            return
+        if room.recent is None:
+            self._replay_read(user, room)
+        else:
+            # After the lines said before now are stored (or refused), those
+            # said since excluded: they reach the newcomer as they are stored.
+            self.outbox.call(self._replay_recent, user, room, room.said)
+
+    def _replay_read(self, user: User, room: Room) -> None:
+        """A replay that does not come in time is left out, as it is once they left the room."""
+        assert self.store is not None
+        slot = self.outbox.hold(None)
+
+        def found(lines: list[events.Line]) -> None:
+            # The store answers in order: lines stored after this read was
+            # asked for come to Recent.add after this, those before are here.
+            if room.recent is None:
+                room.recent = Recent(self.replay_lines, lines)
+            if user.room is not room or not lines:
+                self.outbox.release(slot)
+                return
+            self.outbox.release(slot, user.client.send, events.History(
+                self.clock(), room.name, "replay", tuple(lines)))
+
+        def failed(failure: Any) -> None:
+            self.outbox.release(slot, user.client.send,
+                                errors.HistoryUnavailable().event(self.clock()))
+
+        self.store.recent(room.key, self.replay_lines).addCallbacks(found, failed)
+
+    def _replay_recent(self, user: User, room: Room, said: int) -> None:
+        assert room.recent is not None
+        lines = room.recent.before(said)
+        if lines and user.room is room:
+            user.client.send(events.History(self.clock(), room.name, "replay", lines))

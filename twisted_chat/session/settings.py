@@ -1,0 +1,32 @@
+"""
+How a session's output is rendered: the user's choices and what the front end
+learnt (a telnet window's width), as one value the format is built from.
+
+States read and change these through :class:`~twisted_chat.interfaces.ISession`;
+no setting is any one front end's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from twisted_chat.core import charsets, formats, terminal
+from twisted_chat.interfaces import IFormat
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    format: str = "text"
+    encoding: str = charsets.DEFAULT
+    color: bool = False
+    #: The client's window width in columns (0: unknown, so no wrapping).
+    width: int = 0
+    #: The user chose the encoding: a line not in it is refused, never guessed over.
+    encoding_chosen: bool = False
+
+    def build(self, framing: Callable[[list[bytes]], Any] = formats.stream) -> IFormat:
+        """The (shared) format these settings make, framed for the front end."""
+        return formats.build(self.format, encoding=self.encoding, color=self.color,
+                             width=terminal.wrap_width(self.width), framing=framing)
