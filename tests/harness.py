@@ -95,24 +95,24 @@ class Server:
     """
 
     def __init__(self, maxLine: int = 1024, limits: Limits = UNLIMITED,
-                 memory: Transactions | None = None, searches: Transactions | None = None,
+                 db: Transactions | None = None, searches: Transactions | None = None,
                  searchTime: float = searching.SEARCH_TIME, **chat: Any) -> None:
         """
-        With ``memory``, the chat keeps history and accounts in it (SQLite, no
+        With ``db``, the chat keeps history and accounts in it (SQLite, no
         threads), and its search copy in ``searches`` (one made here if none).
         """
         self.clock = Clock()
         self.clock.advance(START)
-        self.transactions = memory
-        if memory is not None:
-            memory.clock = self.clock
+        self.transactions = db
+        if db is not None:
+            db.clock = self.clock
             #: The search copy's transactions: at once, unless the test says otherwise.
             self.searches = searches or Transactions(prepare=searching.prepare)
             self.searches.clock = self.clock
             searcher = Searcher(self.searches, searchTime=searchTime)
-            self.store = SqliteStore(memory, clock=self.clock.seconds, searcher=searcher)
+            self.store = SqliteStore(db, clock=self.clock.seconds, searcher=searcher)
             searcher.history, searcher.clock = self.store.lines, self.clock
-            cursor = memory.connection.cursor()
+            cursor = db.connection.cursor()
             replay = chat.pop("replay", 20)
             chat.setdefault("lasting", schema.rooms(cursor))
             chat["store"] = self.store

@@ -305,7 +305,7 @@ class AcrossConnectionsTests(SynchronousTestCase):
         A registered name's lasting rooms stay after it logs out, and count:
         it cannot make more across logins, nor register one made by another.
         """
-        server = Server(memory=Transactions(), limits=only(rooms_per_user=2))
+        server = Server(db=Transactions(), limits=only(rooms_per_user=2))
         keeper = server.login("keeper")
         keeper.send("/register oolong-42")
         for room in ["one", "two"]:
@@ -349,7 +349,7 @@ class LookalikeNameTests(SynchronousTestCase):
 
 
     def setUp(self) -> None:
-        self.server = Server(memory=Transactions())
+        self.server = Server(db=Transactions())
         self.alice = self.server.login("alice")
         self.il1 = self.server.login("Il1")
         self.client = self.server.connect()

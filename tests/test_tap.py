@@ -11,12 +11,18 @@ from ipaddress import ip_network
 from pathlib import Path
 
 from twisted.application.internet import StreamServerEndpointService
+from twisted.internet.protocol import ServerFactory
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import implementer
+from zope.interface.verify import verifyObject
 
 from twisted_chat.core.limits import DEFAULTS
+from twisted_chat.interfaces import IFrontEnd
 from twisted_chat.service import ChatService, StoreService
+from twisted_chat.session.sessions import Sessions
 from twisted_chat.tap import (
+    FRONT_ENDS,
     GC_THRESHOLDS,
     LIMIT_OPTIONS,
     Options,
@@ -24,6 +30,7 @@ from twisted_chat.tap import (
     raise_file_limit,
     with_backlog,
 )
+from twisted_chat.telnet.frontend import TELNET
 
 
 def parse(*args: str) -> Options:
@@ -193,3 +200,55 @@ class MakeServiceTests(SynchronousTestCase):
         raise_file_limit(1000)
         wanted = 1100 if hard == resource.RLIM_INFINITY else min(1100, hard)
         self.assertEqual(resource.getrlimit(resource.RLIMIT_NOFILE)[0], wanted)
+
+
+@implementer(IFrontEnd)
+class PretendWeb:
+    """A front end the tree does not have yet: what adding one takes."""
+
+    name = "web"
+    option = "web"
+    short = None
+    default = None
+    help = "Where to listen for browsers."
+
+    def __init__(self) -> None:
+        self.factories: list[ServerFactory] = []
+
+    def factory(self, sessions: Sessions, options: Options) -> ServerFactory:
+        made = ServerFactory()
+        made.sessions = sessions  # type: ignore[attr-defined]
+        self.factories.append(made)
+        return made
+
+
+class FrontEndTests(SynchronousTestCase):
+    def test_telnet_is_registered(self) -> None:
+        self.assertIn(TELNET, FRONT_ENDS)
+        self.assertTrue(verifyObject(IFrontEnd, TELNET))
+
+    def test_a_front_end_is_one_registry_entry(self) -> None:
+        """
+        A front end named in the registry gets its listener option, with the
+        same endpoint rules as --port, and listeners sharing the sessions;
+        without the option and with no default, it listens nowhere.
+        """
+        web = PretendWeb()
+        self.assertTrue(verifyObject(IFrontEnd, web))
+
+        class WithWeb(Options):
+            front_ends = (*FRONT_ENDS, web)
+
+        options = WithWeb()
+        options.parseOptions(["--web", "8080", "--db", ":memory:"])
+        self.assertEqual(options["web"], ["tcp:8080:backlog=1024"])
+        self.assertEqual(options["port"], ["tcp:6666:backlog=1024"])
+        _, chat, telnet, browser = list(makeService(options))
+        self.assertIs(browser.factory, web.factories[0])  # type: ignore[attr-defined]
+        self.assertIs(browser.factory.sessions, chat.sessions)  # type: ignore[attr-defined]
+        self.assertIs(telnet.factory.sessions, chat.sessions)  # type: ignore[attr-defined]
+        quiet = WithWeb()
+        quiet.parseOptions(["--db", ":memory:"])
+        self.assertEqual(quiet["web"], [])
+        self.assertRaises(UsageError, WithWeb().parseOptions, ["--web", "nonsense:1"])
+        self.assertNotIn("web", Options())

@@ -120,6 +120,14 @@ def _limit_option(option: str, text: str) -> list[Any]:
 
 
 class Options(usage.Options):
+    """
+    The options of ``twistd chat``; a subclass naming other ``front_ends`` gets
+    their listener options (``__init_subclass__``), and ``makeService`` their
+    listeners.
+    """
+
+    #: The front ends these options make listeners for.
+    front_ends: ClassVar[tuple[IFrontEnd, ...]] = FRONT_ENDS
     synopsis = "[options]"
     longdesc = (
         "A multi-user text chat server. Connect with telnet (telnet localhost 6666), "
@@ -146,9 +154,13 @@ class Options(usage.Options):
         *(_limit_option(option, text) for option, text in LIMIT_OPTIONS),
     ]
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _add_listener_options(cls)
+
     def __init__(self) -> None:
         super().__init__()
-        for front in FRONT_ENDS:
+        for front in self.front_ends:
             self[front.option] = []
         self["exempt"] = []
         self["flood-exempt"] = []
@@ -172,7 +184,7 @@ class Options(usage.Options):
     def postOptions(self) -> None:
         from twisted.internet import reactor
 
-        for front in FRONT_ENDS:
+        for front in self.front_ends:
             given = self[front.option] or ([front.default] if front.default else [])
             self[front.option] = [with_backlog(description) for description in given]
             for description in self[front.option]:
@@ -221,10 +233,16 @@ def _listener_option(front: IFrontEnd) -> Any:
     return opt
 
 
-for _front in FRONT_ENDS:
-    setattr(Options, f"opt_{_front.option.replace('-', '_')}", _listener_option(_front))
-    if _front.short:
-        setattr(Options, f"opt_{_front.short}", getattr(Options, f"opt_{_front.option}"))
+def _add_listener_options(options: type[Options]) -> None:
+    """``--OPTION DESCRIPTION`` (and its short form) for each of the class's front ends."""
+    for front in options.front_ends:
+        method = _listener_option(front)
+        setattr(options, f"opt_{front.option.replace('-', '_')}", method)
+        if front.short:
+            setattr(options, f"opt_{front.short}", method)
+
+
+_add_listener_options(Options)
 
 
 def raise_file_limit(connections: int) -> None:
@@ -280,7 +298,7 @@ def makeService(options: Options) -> IService:
     # and the goodbyes go before the database closes.
     StoreService(kept, hashing).setServiceParent(top)
     ChatService(sessions, reactor, signals=reactor).setServiceParent(top)
-    for front in FRONT_ENDS:
+    for front in options.front_ends:
         factory = front.factory(sessions, options)
         for description in options[front.option]:
             strports.service(description, factory).setServiceParent(top)

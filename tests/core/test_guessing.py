@@ -76,7 +76,7 @@ class LoginTests(SynchronousTestCase):
     """A wave of guessers at a registered name, and its owner, as they meet the server."""
 
     def setUp(self) -> None:
-        self.server = Server(memory=Transactions())
+        self.server = Server(db=Transactions())
         owner = self.server.connect(host="192.0.2.1")
         owner.send("login alice")
         owner.send("/register right-pass")
@@ -116,9 +116,9 @@ class LoginTests(SynchronousTestCase):
 
     def test_known_addresses_last_across_restarts(self) -> None:
         """The store keeps them: after a restart the owner is still let in."""
-        memory = self.server.transactions
-        assert memory is not None
-        self.server = Server(memory=memory)
+        db = self.server.transactions
+        assert db is not None
+        self.server = Server(db=db)
         for index in range(20):
             self.guess(f"10.0.0.{index}", f"wrong-{index}")
         owner = self.guess("192.0.2.1", "right-pass")
@@ -126,7 +126,7 @@ class LoginTests(SynchronousTestCase):
 
     def test_waiting_does_not_count_toward_the_login_timeout(self) -> None:
         """A guess checked 16 s late still gets its answer, though typed 50 s after connecting."""
-        server = Server(memory=Transactions(), limits=self.server.chat.limits.__class__(
+        server = Server(db=Transactions(), limits=self.server.chat.limits.__class__(
             login_timeout=60, flood_rate=0, max_per_ip=0, conn_rate=0))
         owner = server.connect(host="192.0.2.1")
         owner.send("login alice")
@@ -145,7 +145,7 @@ class LoginTests(SynchronousTestCase):
 
     def test_a_guess_buys_no_more_time_than_it_waits(self) -> None:
         """A guess checked at once leaves the login timeout where it was."""
-        server = Server(memory=Transactions(), limits=only(login_timeout=60))
+        server = Server(db=Transactions(), limits=only(login_timeout=60))
         owner = server.connect(host="192.0.2.1")
         owner.send("login alice")
         owner.send("/register right-pass")

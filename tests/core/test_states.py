@@ -161,8 +161,8 @@ class ChatTests(SynchronousTestCase):
         A line whose first word is a command that takes a password is a
         command whatever its shape: nobody reads it, and it is not stored.
         """
-        memory = Transactions()
-        server = Server(memory=memory)
+        db = Transactions()
+        server = Server(db=db)
         alice, bob = server.logins("alice", "bob")
         secrets = ["register hunter22", "Register hunter22 now", "password hunter22 new-one",
                    "password", "login alice hunter22", "login to the site with hunter22"]
@@ -171,7 +171,7 @@ class ChatTests(SynchronousTestCase):
             answer = alice.lines()
             self.assertTrue(answer and not answer[-1].startswith("<"), (line, answer))
         self.assertEqual(bob.lines(), [])
-        stored = memory.connection.execute("SELECT count(*) FROM messages").fetchone()[0]
+        stored = db.connection.execute("SELECT count(*) FROM messages").fetchone()[0]
         self.assertEqual(stored, 0)
         alice.send("//register is how you claim a name")
         self.assertEqual(bob.lines(), ["<alice> /register is how you claim a name"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.fakes import RENDERED, CountingFormat, RecordingClient
-from twisted_chat.core import events
+from twisted_chat.core import events, formats
 from twisted_chat.core.users import User
 from twisted_chat.hub.fanout import broadcast, broadcast_runs
 
@@ -50,3 +52,23 @@ class FanOutTests(SynchronousTestCase):
         self.assertEqual(clients[0].received, [b"<u0> hi\r\n"])
         self.assertEqual(clients[2].received, [b"<u0> hi\r\n"])
         self.assertEqual(len(self.flushLoggedErrors(OSError)), 1)
+
+    def test_message_front_end_gets_one_message_per_event(self) -> None:
+        """
+        The format decides the framing: a run of lines reaches a stream client
+        as one write, and a message client as one message per line; each
+        framing is made once and shared by every client of that format.
+        """
+        stream = formats.build("json")
+        message = formats.build("json", framing=formats.messages)
+        streamed = [User(f"s{i}", RecordingClient(stream), 0) for i in range(3)]
+        messaged = [User(f"m{i}", RecordingClient(message), 0) for i in range(3)]
+        users = streamed + messaged
+        lines = [events.Message(1.0, "lobby", "s0", text) for text in ("a", "b")]
+        broadcast_runs([(line, users) for line in lines])
+        (joined,) = streamed[0].client.received
+        self.assertEqual(joined.count(b"\r\n"), 2)
+        (framed,) = messaged[0].client.received
+        self.assertEqual([json.loads(piece)["text"] for piece in framed], ["a", "b"])
+        self.assertTrue(all(user.client.received[0] is joined for user in streamed))
+        self.assertTrue(all(user.client.received[0] is framed for user in messaged))

@@ -30,7 +30,7 @@ class DeliveryTests(SynchronousTestCase):
 
     def setUp(self) -> None:
         self.transactions = Transactions(immediate=False)
-        self.server = Server(memory=self.transactions)
+        self.server = Server(db=self.transactions)
         self.alice = self.server.login("alice")
         self.bob = self.server.login("bob")
         self.commit_all()
@@ -205,7 +205,7 @@ class DeliveryTests(SynchronousTestCase):
 class HistoryTests(SynchronousTestCase):
     def setUp(self) -> None:
         # Lines long enough for a count of more digits than int() reads.
-        self.server = Server(maxLine=8192, memory=Transactions(), replay=3)
+        self.server = Server(maxLine=8192, db=Transactions(), replay=3)
         self.alice = self.server.login("alice")
         for text in ("one", "two tea", "three", "four TEA", "five"):
             self.alice.send(text)
@@ -259,7 +259,7 @@ class HistoryTests(SynchronousTestCase):
                           "<alice> two tea", "<alice> four TEA", "* alice pours tea"])
 
     def test_searches_a_minute(self) -> None:
-        server = Server(memory=Transactions(), limits=only(search_rate=2))
+        server = Server(db=Transactions(), limits=only(search_rate=2))
         alice = server.login("alice")
         alice.send("/search tea")
         alice.send("/search tea")
@@ -269,7 +269,7 @@ class HistoryTests(SynchronousTestCase):
                                          "Try again in 1 minute."])
 
     def test_a_search_past_its_time_is_stopped(self) -> None:
-        server = Server(memory=Transactions(), searchTime=0.0005)
+        server = Server(db=Transactions(), searchTime=0.0005)
         alice = server.login("alice")
         messages = [events.Message(1.0, "lobby", "bob", f"line {n} abcdefghijklmnopqrstuvwxy")
                     for n in range(20_000)]
@@ -289,7 +289,7 @@ class HistoryTests(SynchronousTestCase):
         included; what alice does next waits for her answer.
         """
         searches = Transactions(immediate=False, prepare=searching.prepare)
-        server = Server(memory=Transactions(), searches=searches)
+        server = Server(db=Transactions(), searches=searches)
         alice, bob = server.logins("alice", "bob")
         alice.send("oolong")
         searches.finish()  # the copy of "oolong"
@@ -309,7 +309,7 @@ class HistoryTests(SynchronousTestCase):
     def test_two_searches_at_once_from_an_address(self) -> None:
         """The search thread's few places are not all one address's."""
         searches = Transactions(immediate=False, prepare=searching.prepare)
-        server = Server(memory=Transactions(), searches=searches)
+        server = Server(db=Transactions(), searches=searches)
         users = server.logins("ann", "bob", "cat")
         for user in users:
             user.send("/search tea")
@@ -327,7 +327,7 @@ class HistoryTests(SynchronousTestCase):
         history cannot be read, and what it typed meanwhile goes on.
         """
         searches = Transactions(immediate=False, prepare=searching.prepare)
-        server = Server(memory=Transactions(), searches=searches)
+        server = Server(db=Transactions(), searches=searches)
         alice = server.login("alice")
         alice.send("/search tea")
         alice.send("after my search")
@@ -374,7 +374,7 @@ class HistoryTests(SynchronousTestCase):
 class AccountTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.transactions = Transactions()
-        self.server = Server(memory=self.transactions)
+        self.server = Server(db=self.transactions)
         self.bob = self.server.login("bob")
         self.bob.send("/register oolong-42")
         self.bob.clear()
@@ -465,7 +465,7 @@ class LastingRoomTests(SynchronousTestCase):
         directory = tempfile.mkdtemp()
         self.addCleanup(shutil.rmtree, directory)
         self.path = Path(directory) / "chat.db"
-        self.server = Server(memory=Transactions(str(self.path)))
+        self.server = Server(db=Transactions(str(self.path)))
         self.bob = self.server.login("bob")
         self.bob.send("/register oolong-42")
         self.bob.send("/create games")
@@ -488,7 +488,7 @@ class LastingRoomTests(SynchronousTestCase):
         # A new server on the same file (the old one stopped, as it holds the
         # file alone): the room, its topic and its keeper are back.
         self.stop()
-        again = Server(memory=Transactions(str(self.path)))
+        again = Server(db=Transactions(str(self.path)))
         carol = again.login("carol")
         carol.send("/join games")
         lines = carol.lines()

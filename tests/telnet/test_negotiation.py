@@ -65,6 +65,25 @@ class OfferTests(SynchronousTestCase):
         server.login("alice").send("\u00ff")
         self.assertIn(b"<alice> \xff\xff\r\n", client.received())
 
+    def test_telnet_clients_share_one_framing(self) -> None:
+        """
+        0xFF is doubled once per format, not once per recipient: telnet
+        clients with the same settings share one format (so one framed
+        payload), and a raw client beside them gets its bytes as they are.
+        """
+        server = Server()
+        first, second = telnet_client(server), telnet_client(server)
+        raw = server.connect()
+        for name, client in (("tn1", first), ("tn2", second), ("raw", raw)):
+            client.send(f"login {name}\r\n/encoding latin-1".encode())
+            client.clear()
+        self.assertIs(first.protocol.session.format, second.protocol.session.format)
+        self.assertIsNot(first.protocol.session.format, raw.protocol.session.format)
+        server.login("alice").send("\u00ff")
+        self.assertIn(b"<alice> \xff\xff\r\n", first.received())
+        self.assertIn(b"<alice> \xff\xff\r\n", second.received())
+        self.assertIn(b"<alice> \xff\r\n", raw.received())
+
     def test_refuses_politely(self) -> None:
         """Options the server does not do are refused with WONT or DONT, and nothing breaks."""
         client = Server().connect()

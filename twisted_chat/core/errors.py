@@ -485,7 +485,7 @@ class ConnectingTooFast(ChatError):
         self._record(limit=limit, wait=wait)
 
 
-# Memory: history, registered names, lasting rooms.
+# Storage: history, registered names, lasting rooms.
 
 
 class NotStored(ChatError):

@@ -11,6 +11,17 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the chat needs from its store before the first user arrives."""
+
+    #: Every registered name as shown, by its key.
+    accounts: dict[str, str]
+    rooms: tuple[LastingRoom, ...]
+    #: Each registered name's addresses it logged in from, oldest first.
+    known: dict[str, list[str]]
+
+
+@dataclass(frozen=True, slots=True)
 class Account:
     """A registered name as shown, and its password's Argon2 hash (never the password)."""
 
@@ -25,14 +36,3 @@ class LastingRoom:
     name: str
     topic: str
     keeper: str
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """What the chat needs from its store before the first user arrives."""
-
-    #: Every registered name as shown, by its key.
-    accounts: dict[str, str]
-    rooms: tuple[LastingRoom, ...]
-    #: Each registered name's addresses it logged in from, oldest first.
-    known: dict[str, list[str]]

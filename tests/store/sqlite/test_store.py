@@ -17,7 +17,7 @@ from tests.harness import QUICK_HASHER, Transactions
 from twisted_chat.core import events
 from twisted_chat.core.errors import TooManyGuesses
 from twisted_chat.core.guessing import MAX_WAIT
-from twisted_chat.interfaces import IStore
+from twisted_chat.interfaces import IAccounts, IStore
 from twisted_chat.store.accounts import Accounts
 from twisted_chat.store.groupcommit import MAX_BATCH, MAX_BATCH_TEXT
 from twisted_chat.store.sqlite import searching
@@ -46,6 +46,11 @@ class StoreTests(SynchronousTestCase):
 
     def test_interface(self) -> None:
         self.assertTrue(verifyObject(IStore, self.store))
+
+    def test_accounts_interface(self) -> None:
+        accounts = Accounts(self.store, [], inThread=maybeDeferred, clock=Clock(),
+                            hasher=QUICK_HASHER)
+        self.assertTrue(verifyObject(IAccounts, accounts))
 
     def test_everything_in_call_order(self) -> None:
         self.store.append(self.line("one"), "lobby").addCallback(self.note("append"))
