@@ -24,8 +24,10 @@ from twisted.internet.testing import StringTransport
 
 from twisted_chat.core.chat import Chat
 from twisted_chat.core.limits import DEFAULTS, UNLIMITED, Limits
-from twisted_chat.telnet.factory import ChatFactory
-from twisted_chat.telnet.protocol import ChatProtocol
+from twisted_chat.hub.local import LocalHub
+from twisted_chat.session.sessions import Sessions
+from twisted_chat.telnet.factory import TelnetFactory
+from twisted_chat.telnet.protocol import TelnetProtocol
 
 #: Every limit at its default, but a bucket no sender can empty.
 ON = Limits(flood_burst=10**9, flood_rate=10**9, max_per_ip=0, conn_rate=0,
@@ -39,13 +41,14 @@ class Discard(StringTransport):
         pass
 
 
-def room(limits: Limits, members: int) -> list[ChatProtocol]:
+def room(limits: Limits, members: int) -> list[TelnetProtocol]:
     clock = Clock()
-    factory = ChatFactory(Chat(clock=clock.seconds, limits=limits), clock)
+    chat = Chat(LocalHub(clock=clock.seconds), clock=clock.seconds, limits=limits)
+    factory = TelnetFactory(Sessions(chat, clock))
     protocols = []
     for index in range(members):
         protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 10000 + index))
-        assert isinstance(protocol, ChatProtocol)
+        assert isinstance(protocol, TelnetProtocol)
         protocol.makeConnection(Discard())
         protocol.dataReceived(b"login user%d\r\n" % index)
         protocols.append(protocol)

@@ -94,9 +94,9 @@ class Server:
     the limits show each one, and no other test trips over them by accident.
     """
 
-    def __init__(self, maxLine: int = 1024, limits: Limits = UNLIMITED,
+    def __init__(self, max_line: int = 1024, limits: Limits = UNLIMITED,
                  db: Transactions | None = None, searches: Transactions | None = None,
-                 searchTime: float = searching.SEARCH_TIME, **chat: Any) -> None:
+                 search_time: float = searching.SEARCH_TIME, **chat: Any) -> None:
         """
         With ``db``, the chat keeps history and accounts in it (SQLite, no
         threads), and its search copy in ``searches`` (one made here if none).
@@ -109,7 +109,7 @@ class Server:
             #: The search copy's transactions: at once, unless the test says otherwise.
             self.searches = searches or Transactions(prepare=searching.prepare)
             self.searches.clock = self.clock
-            searcher = Searcher(self.searches, searchTime=searchTime)
+            searcher = Searcher(self.searches, search_time=search_time)
             self.store = SqliteStore(db, clock=self.clock.seconds, searcher=searcher)
             searcher.history, searcher.clock = self.store.lines, self.clock
             cursor = db.connection.cursor()
@@ -118,7 +118,7 @@ class Server:
             chat["store"] = self.store
             chat["accounts"] = Accounts(self.store, schema.account_names(cursor),
                                         known=schema.known_addresses(cursor),
-                                        inThread=maybeDeferred, clock=self.clock,
+                                        in_thread=maybeDeferred, clock=self.clock,
                                         hasher=QUICK_HASHER)
         else:
             replay = chat.pop("replay", 0)
@@ -126,7 +126,7 @@ class Server:
         self.hub = LocalHub(store=chat.get("store"), replay=replay, clock=self.clock.seconds,
                             schedule=partial(self.clock.callLater, 0), log=chat.get("log"))
         self.chat = Chat(self.hub, clock=self.clock.seconds, limits=limits, **chat)
-        self.sessions = Sessions(self.chat, self.clock, max_line=maxLine)
+        self.sessions = Sessions(self.chat, self.clock, max_line=max_line)
         self.factory = TelnetFactory(self.sessions)
         #: The timers of the running server: started by the tests that need them.
         self.service = ChatService(self.sessions, self.clock)

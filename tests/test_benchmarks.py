@@ -51,3 +51,13 @@ def test_capacity_holds_every_connection() -> None:
     for name, run in report["best"].items():
         assert (run["connections"], run["alive"]) == (60, 60), name
         assert run["rss_after_mb"] >= run["rss_before_mb"] > 0, name
+
+
+def test_in_process_benchmarks_still_run_on_this_tree() -> None:
+    """The benchmarks that build the server from its parts still fit them (run tiny)."""
+    for script, args in (("limits_cost.py", ["--rounds", "1", "--members", "3", "--lines", "20"]),
+                         ("telnet_input.py", ["--rounds", "1", "--reads", "50"])):
+        done = subprocess.run([sys.executable, str(LOADGEN.parent / script), *args],
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        assert json.loads(done.stdout.splitlines()[-1]), script

@@ -11,7 +11,7 @@ backend :class:`IStore`, and nothing in the rules changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from zope.interface import Attribute, Interface
@@ -136,8 +136,11 @@ class IHub(Interface):
     def tell(client: IClient, event: events.Event) -> None:
         """Send one user an event, after whatever was decided before it."""
 
-    def announce(event: events.Event, users: Iterable[User]) -> None:
-        """Send everyone in ``users`` (decided now) an event that is not kept."""
+    def announce(room: Room, event: events.Event, besides: User | None = None) -> None:
+        """
+        Send the room's members (as they are now), ``besides`` one of them, an
+        event that is not kept: presence, topics, owners.
+        """
 
     def after(action: Callable[[], object]) -> None:
         """Do something to a connection (close it) after the output decided before it."""

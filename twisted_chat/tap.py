@@ -282,7 +282,7 @@ def makeService(options: Options) -> IService:
     kept = store.SqliteStore.open(options["db"], reactor)
     hashing = ThreadPool(minthreads=0, maxthreads=2, name="argon2")
     accounts = Accounts(kept, snapshot.accounts, clock=reactor, known=snapshot.known,
-                        inThread=partial(deferToThreadPool, reactor,  # type: ignore[arg-type]
+                        in_thread=partial(deferToThreadPool, reactor,  # type: ignore[arg-type]
                                          hashing))
     log = LogQuota(options["log-rate"], reactor)
     hub = LocalHub(store=kept, replay=options["replay"], clock=reactor.seconds,

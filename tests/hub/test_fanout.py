@@ -60,7 +60,7 @@ class FanOutTests(SynchronousTestCase):
         framing is made once and shared by every client of that format.
         """
         stream = formats.build("json")
-        message = formats.build("json", framing=formats.messages)
+        message = formats.build("json", framing=formats.MESSAGES)
         streamed = [User(f"s{i}", RecordingClient(stream), 0) for i in range(3)]
         messaged = [User(f"m{i}", RecordingClient(message), 0) for i in range(3)]
         users = streamed + messaged

@@ -205,7 +205,7 @@ class DeliveryTests(SynchronousTestCase):
 class HistoryTests(SynchronousTestCase):
     def setUp(self) -> None:
         # Lines long enough for a count of more digits than int() reads.
-        self.server = Server(maxLine=8192, db=Transactions(), replay=3)
+        self.server = Server(max_line=8192, db=Transactions(), replay=3)
         self.alice = self.server.login("alice")
         for text in ("one", "two tea", "three", "four TEA", "five"):
             self.alice.send(text)
@@ -269,7 +269,7 @@ class HistoryTests(SynchronousTestCase):
                                          "Try again in 1 minute."])
 
     def test_a_search_past_its_time_is_stopped(self) -> None:
-        server = Server(db=Transactions(), searchTime=0.0005)
+        server = Server(db=Transactions(), search_time=0.0005)
         alice = server.login("alice")
         messages = [events.Message(1.0, "lobby", "bob", f"line {n} abcdefghijklmnopqrstuvwxy")
                     for n in range(20_000)]

@@ -54,6 +54,21 @@ class EchoLineTests(SynchronousTestCase):
         self.assertEqual(echo.feed("中文".encode("gbk")), "中文".encode("gbk"))
         self.assertEqual(echo.encoding, "gbk")
 
+    def test_whole_gbk_line_in_one_read_is_echoed_as_gbk(self) -> None:
+        """A pasted line, Enter and all: echoed in GBK, as the session will read it."""
+        echo = EchoLine(100)
+        self.assertEqual(echo.feed("你好\n".encode("gbk")), "你好\r\n".encode("gbk"))
+        self.assertEqual(echo.feed("再".encode("gbk")), "再".encode("gbk"))
+
+    def test_guess_gives_way_to_the_sessions_choice(self) -> None:
+        """The echo's guess holds only while the session's encoding is what it was."""
+        session = ["utf-8"]
+        echo = EchoLine(100, lambda: session[0])
+        echo.feed("中文\n".encode("gbk"))
+        self.assertEqual(echo.encoding, "gbk")
+        session[0] = "big5"
+        self.assertEqual(echo.encoding, "big5")
+
     def test_controls_echo_as_they_will_be_shown(self) -> None:
         echo = EchoLine(100)
         self.assertEqual(echo.feed(b"a\x07\x1b[A"), b"a^G")

@@ -27,7 +27,7 @@ chunks = st.lists(st.one_of(st.binary(max_size=64), st.sampled_from(PIECES)), ma
 
 def watched(stream: list[bytes]) -> tuple[Server, Client, Client, bytes]:
     """A sender sends ``stream`` read by read; a UTF-8 and a GBK watcher look on."""
-    server = Server(maxLine=64)
+    server = Server(max_line=64)
     watcher = server.login("watcher")
     chinese = server.login("chinese")
     chinese.send(b"/encoding gbk")

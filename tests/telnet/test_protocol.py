@@ -100,7 +100,7 @@ class LineEndingTests(SynchronousTestCase):
 class LineLimitTests(SynchronousTestCase):
     def test_exactly_the_limit(self) -> None:
         """The limit counts the line without its CRLF: a line of exactly the limit passes."""
-        server = Server(maxLine=64)
+        server = Server(max_line=64)
         alice = server.login("alice")
         text = "x" * 64
         alice.send(text, end=b"\r\n")
@@ -108,7 +108,7 @@ class LineLimitTests(SynchronousTestCase):
 
     def test_one_over_the_limit(self) -> None:
         """A line over the limit is refused with one error; the connection stays open."""
-        server = Server(maxLine=64)
+        server = Server(max_line=64)
         alice, bob = server.logins("alice", "bob")
         alice.send("x" * 65)
         self.assertEqual(alice.lines(),
@@ -118,7 +118,7 @@ class LineLimitTests(SynchronousTestCase):
 
     def test_next_line_in_same_read_works(self) -> None:
         """The lines after a long one, even in the same read, are read as usual."""
-        server = Server(maxLine=64)
+        server = Server(max_line=64)
         alice = server.login("alice")
         alice.protocol.dataReceived(b"y" * 500 + b"\r\nafter\r\n/look\r\n")
         lines = alice.lines()
@@ -131,7 +131,7 @@ class LineLimitTests(SynchronousTestCase):
         A long line arriving in many reads gets one error, and its tail is not
         taken for a new line.
         """
-        server = Server(maxLine=64)
+        server = Server(max_line=64)
         alice, bob = server.logins("alice", "bob")
         for _ in range(20):
             alice.protocol.dataReceived(b"z" * 50)
@@ -143,7 +143,7 @@ class LineLimitTests(SynchronousTestCase):
         self.assertEqual(bob.lines(), ["<alice> hello"])
 
     def test_long_line_before_login(self) -> None:
-        server = Server(maxLine=32)
+        server = Server(max_line=32)
         client = server.connect()
         client.clear()
         client.send("login " + "a" * 100)
@@ -194,7 +194,7 @@ class JsonOutputTests(SynchronousTestCase):
         self.assertEqual(kinds, ["help", "who", "error"])
 
     def test_bad_line_in_json(self) -> None:
-        server = Server(maxLine=16)
+        server = Server(max_line=16)
         alice = server.login("alice", fmt="json")
         alice.send("q" * 40)
         alice.send(b"\xff")

@@ -233,8 +233,8 @@ class Chat:
         self.log.info("renames", "{old} is now {name}", old=old, name=name)
         self.tell(user.client, events.Renamed(self.clock(), name, old))
         room = self.room_of(user)
-        self.hub.announce(events.Presence(self.clock(), "nick", room.name, name, old_name=old),
-                        self._others(room, user))
+        self.hub.announce(room, events.Presence(self.clock(), "nick", room.name, name,
+                                                old_name=old), besides=user)
 
     def set_topic(self, user: User, topic: str) -> None:
         room = self.room_of(user)
@@ -247,21 +247,17 @@ class Chat:
         room.topic = topic
         if room.keeper is not None:
             self._keep(room)
-        self.hub.announce(events.Topic(self.clock(), room.name, topic, setter=user.name),
-                        room.members)
+        self.hub.announce(room, events.Topic(self.clock(), room.name, topic, setter=user.name))
 
     # Talking
 
     def say(self, user: User, text: str) -> None:
         room = self.room_of(user)
-        self._said(user, room, events.Message(self.clock(), room.name, user.name, text))
+        self.hub.say(user, room, events.Message(self.clock(), room.name, user.name, text))
 
     def emote(self, user: User, text: str) -> None:
         room = self.room_of(user)
-        self._said(user, room, events.Emote(self.clock(), room.name, user.name, text))
-
-    def _said(self, user: User, room: Room, event: events.Message | events.Emote) -> None:
-        self.hub.say(user, room, event)
+        self.hub.say(user, room, events.Emote(self.clock(), room.name, user.name, text))
 
     def error(self, error: errors.ChatError) -> events.Error:
         """The event that tells a user of ``error``."""
@@ -300,9 +296,9 @@ class Chat:
                 continue
             arrived, departed = room.arrived, room.departed
             room.arrived, room.departed = [], []
-            self.hub.announce(events.Crowd(
+            self.hub.announce(room, events.Crowd(
                 self.clock(), room.name, len(arrived), len(departed),
-                tuple(arrived[:CROWD_NAMES]), tuple(departed[:CROWD_NAMES])), room.members)
+                tuple(arrived[:CROWD_NAMES]), tuple(departed[:CROWD_NAMES])))
 
     def who(self) -> events.Who:
         return events.Who(self.clock(), tuple(
@@ -427,6 +423,10 @@ class Chat:
 
     # Output, in the order it was decided
 
+    def stop(self) -> None:
+        """The server is stopping: everyone is told goodbye, and not of each other's going."""
+        self.stopping = True
+
     def tell(self, client: IClient, event: events.Event) -> None:
         """Send one user an event, after whatever the chat decided before it."""
         self.hub.tell(client, event)
@@ -479,10 +479,6 @@ class Chat:
 
     # The mechanics of presence
 
-    @staticmethod
-    def _others(room: Room, user: User) -> list[User]:
-        return [member for member in room.members if member is not user]
-
     def _move(self, user: User, room: Room) -> None:
         old = self.room_of(user)
         self._leave(user, "part", None, to_room=room.name)
@@ -492,15 +488,15 @@ class Chat:
         if self._crowded(room):
             room.arrived.append(user.name)
         else:
-            self.hub.announce(events.Presence(self.clock(), action, room.name, user.name,
-                                            from_room=from_room), room.members)
+            self.hub.announce(room, events.Presence(self.clock(), action, room.name, user.name,
+                                                    from_room=from_room))
         room.add(user)
         user.room = room
         if room.keeper is not None and room.keeper == user.account and room.owner is not user:
             room.owner = user
             if len(room.members) > 1:
-                self.hub.announce(events.Owner(self.clock(), room.name, user.name),
-                                self._others(room, user))
+                self.hub.announce(room, events.Owner(self.clock(), room.name, user.name),
+                                  besides=user)
         self.hub.tell(user.client, self.room_info(room))
         self.hub.replay(user, room)
 
@@ -514,16 +510,15 @@ class Chat:
         elif self._crowded(room):
             room.departed.append(user.name)
         else:
-            self.hub.announce(events.Presence(self.clock(), action, room.name, user.name,
-                                            to_room=to_room, reason=reason), room.members)
+            self.hub.announce(room, events.Presence(self.clock(), action, room.name, user.name,
+                                                    to_room=to_room, reason=reason))
         if not room.members and not room.lasting:
             self._remove_room(room)
             self.log.info("rooms gone", "Room {room} is empty and gone", room=room.name)
         elif room.owner is user:
             room.owner = next(iter(room.members), None)
             if room.owner is not None and not self.stopping:
-                self.hub.announce(events.Owner(self.clock(), room.name, room.owner.name),
-                                room.members)
+                self.hub.announce(room, events.Owner(self.clock(), room.name, room.owner.name))
 
 
 def _add_forms(index: dict[str, T], name: str, holder: T) -> None:

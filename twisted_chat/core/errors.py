@@ -1,7 +1,7 @@
 """
 Every mistake a user can make, one exception each: a code, a template, its arguments.
 
-A state or the model raises one of these; the state turns it into an error
+A state or the chat raises one of these; the state turns it into an error
 event (:meth:`ChatError.event`), so the user gets one line (text) or one object
 (JSON) and the session goes on.  The three parts are the contract with clients:
 

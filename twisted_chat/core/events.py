@@ -1,7 +1,7 @@
 """
 Everything the server says to a user, as plain data.
 
-States and the model build events; a format (``formats.py``) turns an event
+States and the chat build events; a format (``formats.py``) turns an event
 into bytes for one kind of client.  Nothing here knows about text layout or
 JSON, so a new front end only needs a new format.  ``kind`` is the JSON
 ``type`` field and the name of the text format's method for it.

@@ -223,17 +223,51 @@ def _wrapped(line: str, width: int) -> tuple[str, ...]:
     return tuple(terminal.wrap(line, width))
 
 
-def stream(pieces: list[bytes]) -> bytes:
-    """A stream front end's framing: a run of events is one write."""
-    return b"".join(pieces)
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """
+    A stream front end's framing: a run of events is one ``bytes``, one write,
+    passed through ``escape`` (telnet doubles 0xFF) once per format.
+    """
+
+    escape: Callable[[bytes], bytes] | None = None
+
+    def frame(self, pieces: list[bytes]) -> bytes:
+        data = b"".join(pieces)
+        return data if self.escape is None else self.escape(data)
+
+    @staticmethod
+    def size(payload: bytes) -> int:
+        return len(payload)
+
+    @staticmethod
+    def join(payloads: list[bytes]) -> bytes:
+        """Payloads held while the client was not reading, as one write."""
+        return b"".join(payloads)
 
 
-def messages(pieces: list[bytes]) -> tuple[bytes, ...]:
-    """A message front end's framing: one message per event."""
-    return tuple(pieces)
+@dataclass(frozen=True, slots=True)
+class Messages:
+    """
+    A message front end's framing: one text message per event, without its
+    line end (a WebSocket's frames; their formats keep UTF-8).
+    """
+
+    def frame(self, pieces: list[bytes]) -> tuple[str, ...]:
+        return tuple(piece.decode("utf-8", "replace").removesuffix(CRLF) for piece in pieces)
+
+    @staticmethod
+    def size(payload: tuple[str, ...]) -> int:
+        return sum(len(message) for message in payload)
+
+    @staticmethod
+    def join(payloads: list[tuple[str, ...]]) -> tuple[str, ...]:
+        return tuple(message for payload in payloads for message in payload)
 
 
-Framing = Callable[[list[bytes]], Any]
+Framing = Stream | Messages
+STREAM = Stream()
+MESSAGES = Messages()
 
 
 @implementer(IFormat)
@@ -249,11 +283,11 @@ class TextFormat:
     encoding: str = "utf-8"
     color: bool = False
     width: int = 0
-    framing: Framing = stream
+    framing: Framing = STREAM
     name = "text"
 
     def frame(self, run: Sequence[events.Event]) -> Any:
-        return self.framing([self.render(event) for event in run])
+        return self.framing.frame([self.render(event) for event in run])
 
     def render(self, event: events.Event) -> bytes:
         lines = text_lines(event)
@@ -270,11 +304,11 @@ class JsonFormat:
     """One JSON object per line: ``type`` is the event's kind, the rest its fields."""
 
     encoding: str = "utf-8"
-    framing: Framing = stream
+    framing: Framing = STREAM
     name = "json"
 
     def frame(self, run: Sequence[events.Event]) -> Any:
-        return self.framing([self.render(event) for event in run])
+        return self.framing.frame([self.render(event) for event in run])
 
     def render(self, event: events.Event) -> bytes:
         document = {"type": event.kind, **_fields(event)}
@@ -356,7 +390,7 @@ FORMATS = ("text", "json")
 
 @lru_cache(maxsize=4096)
 def build(name: str, *, encoding: str = "utf-8", color: bool = False, width: int = 0,
-          framing: Framing = stream) -> IFormat:
+          framing: Framing = STREAM) -> IFormat:
     """
     The format called ``name`` with a session's settings, framed as its front end
     needs (``framing``); JSON ignores colour and width.

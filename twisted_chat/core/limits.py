@@ -3,9 +3,8 @@ The limits that keep one user's abuse from costing anyone else a message.
 
 :class:`Limits` is every number in one place, with the defaults README.rst
 documents; ``twistd chat`` builds one from its options and hands it to the
-model and the factory.  :class:`Window` and :class:`Targets` count what a user
-did in the last minute.  Nothing here imports ``twisted.internet``: the model
-uses these too.
+chat and the sessions.  :class:`Window` and :class:`Targets` count what a user
+did in the last minute.
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """
-What a line means depends on the state the connection is in.
+What a line means depends on the state the session is in.
 
-As in the book, a connection is always in exactly one state: logging in, in a
+As in the book, a session is always in exactly one state: logging in, in a
 room, or logged out.  Each command is one method on the state where it makes
-sense; :mod:`twisted_chat.core.commands` finds them.  A state decides and reports;
-the model changes users and rooms; the connection does the I/O.
+sense; :mod:`twisted_chat.core.commands` finds them.  A state decides and
+reports; the :class:`~twisted_chat.core.chat.Chat` changes users and rooms;
+the session (:class:`~twisted_chat.interfaces.ISession`), whatever its front
+end, does the I/O.
 
 Dispatch rules: ``/word`` is always a command.  Before login nothing is chat,
 so a bare first word is a command too.  In a room a bare word is a command
@@ -84,14 +86,14 @@ class State:
         return result
 
     def enter(self) -> None:
-        """Called when the connection enters this state."""
+        """Called when the session enters this state."""
 
     def end(self, reason: str) -> None:
         """
         The session is over, for ``reason``: let go of what this state holds.
 
         Called when the connection is gone, whoever closed it, or when the
-        server cuts it (``kick``).
+        server cuts it (``kick``), whatever the front end.
         """
         self.session.become(LoggedOutState(self.session, self.chat))
 
@@ -102,7 +104,7 @@ class State:
         self.close()
 
     def close(self) -> None:
-        """Close the connection once what it was told so far has gone out."""
+        """Close the session once what it was told so far has gone out."""
         self.chat.later(self.session.close)
 
     def timed_out(self) -> None:

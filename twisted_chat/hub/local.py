@@ -66,7 +66,9 @@ class LocalHub:
     def after(self, action: Callable[[], object]) -> None:
         self.outbox.call(action)
 
-    def announce(self, event: events.Event, users: Iterable[User]) -> None:
+    def announce(self, room: Room, event: events.Event, besides: User | None = None) -> None:
+        users: Iterable[User] = room.members if besides is None else \
+            [member for member in room.members if member is not besides]
         if self.outbox.busy:
             # Who gets it is decided now, whoever is in the room when it goes.
             self.outbox.call(broadcast, event, list(users))
@@ -80,7 +82,7 @@ class LocalHub:
 
     def say(self, user: User, room: Room, event: events.Message | events.Emote) -> None:
         if self.store is None:
-            self.announce(event, room.members)
+            self.announce(room, event)
             return
         slot = self.outbox.hold(self._stored_too_late, user)
         user.unstored += 1

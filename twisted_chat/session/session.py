@@ -27,7 +27,6 @@ Everything else is here, so that a WebSocket front end gets it for free:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime, ITransport
@@ -60,7 +59,11 @@ class Session(TimeoutMixin):
     """
     ``parse`` takes input that passed the budget (the front end's own parser);
     ``prepare`` a decoded line before the state reads it (telnet applies the
-    editing keys); ``framing`` is how the front end wants a run of events.
+    editing keys); ``framing`` is how the front end wants a run of events
+    (:class:`~twisted_chat.core.formats.Stream` or
+    :class:`~twisted_chat.core.formats.Messages`), and what the send queue
+    counts.  ``transport`` is where output goes: a stream's transport, or a message
+    front end's adapter that sends each message as one.
     """
 
     state: IState
@@ -68,7 +71,7 @@ class Session(TimeoutMixin):
     def __init__(self, sessions: Sessions, transport: ITransport, address: IP | None, *,
                  parse: Callable[[bytes], None],
                  prepare: Callable[[str], str] = _as_is,
-                 framing: formats.Framing = formats.stream) -> None:
+                 framing: formats.Framing = formats.STREAM) -> None:
         self.sessions = sessions
         self.chat: Chat = sessions.chat
         self.clock: IReactorTime = sessions.clock
@@ -102,7 +105,8 @@ class Session(TimeoutMixin):
         self.closing = False
         self._close_timer: IDelayedCall | None = None
         self._lost_reason = "connection lost"
-        self.output = SendQueue(transport, limits.sendq, self._send_queue_exceeded)
+        self.output = SendQueue(transport, limits.sendq, self._send_queue_exceeded,
+                                size=framing.size, join=framing.join)
         self.state = LoginState(self, self.chat, self.chat.clock())
 
     def callLater(self, period: float, func: Callable[[], object]) -> IDelayedCall:
@@ -181,7 +185,7 @@ class Session(TimeoutMixin):
             pass
         guessed = None if self.settings.encoding_chosen else charsets.guess(line)
         if guessed is None:
-            self.state.fail(errors.BadEncoding(self.settings.encoding))
+            self.fail(errors.BadEncoding(self.settings.encoding))
             return None
         self.settle(encoding=guessed)
         self.send(events.Encoding(self.chat.clock(), guessed, guessed=True))
@@ -190,11 +194,11 @@ class Session(TimeoutMixin):
     # Limits
 
     def _flood_warning(self, waiting: int) -> None:
-        self.state.fail(errors.FloodWarning(waiting, self.throttle.queue))
+        self.fail(errors.FloodWarning(waiting, self.throttle.queue))
 
     def _excess_flood(self) -> None:
         self.chat.log.info("floods", "Excess flood from {peer}", peer=self.transport.getPeer())
-        self.state.kick(errors.ExcessFlood(self.throttle.queue), "excess flood")
+        self.kick(errors.ExcessFlood(self.throttle.queue), "excess flood")
 
     def _input_flood(self) -> None:
         assert self.budget is not None
@@ -206,7 +210,7 @@ class Session(TimeoutMixin):
         self.chat.log.info("floods", "Excess flood from {peer}: input far past "
                            "{rate} bytes a second", peer=self.transport.getPeer(),
                            rate=self.budget.rate)
-        self.state.kick(errors.InputFlood(self.budget.rate), "excess flood")
+        self.kick(errors.InputFlood(self.budget.rate), "excess flood")
 
     def _send_queue_exceeded(self) -> None:
         self.chat.log.info(
@@ -220,6 +224,20 @@ class Session(TimeoutMixin):
 
     def timeoutConnection(self) -> None:
         self.state.timed_out()
+
+    # What the front end reports
+
+    def fail(self, error: errors.ChatError) -> None:
+        """A mistake in what the client sent (a line too long): one error line, and on."""
+        self.state.fail(error)
+
+    def kick(self, error: errors.ChatError, reason: str) -> None:
+        """Input nobody should send: say why, end the session, close."""
+        self.state.kick(error, reason)
+
+    def notice(self, text: str) -> None:
+        """Tell the user something of the connection's own (an interrupt), at once."""
+        self.send(events.Notice(self.chat.clock(), text))
 
     # Events out: IClient
 
@@ -266,10 +284,21 @@ class Session(TimeoutMixin):
         self.settle(format=format, encoding=encoding, color=color,
                     encoding_chosen=True if encoding is not None else None)
 
-    def settle(self, **changes: Any) -> None:
-        """Change some settings (those not None) and rebuild the format from all of them."""
-        changed = {name: value for name, value in changes.items() if value is not None}
-        self.settings = replace(self.settings, **changed)
+    def settle(self, *, format: str | None = None, encoding: str | None = None,
+               color: bool | None = None, width: int | None = None,
+               encoding_chosen: bool | None = None) -> None:
+        """
+        Change some settings (those not None) and rebuild the format from all
+        of them: the user's choices, or what the front end learnt (a guessed
+        encoding, a window's width).
+        """
+        old = self.settings
+        self.settings = Settings(
+            format=old.format if format is None else format,
+            encoding=old.encoding if encoding is None else encoding,
+            color=old.color if color is None else color,
+            width=old.width if width is None else width,
+            encoding_chosen=old.encoding_chosen if encoding_chosen is None else encoding_chosen)
         self.format = self.settings.build(self._framing)
 
     def reframe(self, framing: formats.Framing) -> None:

@@ -13,14 +13,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred, succeed
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IAddress, IReactorTime
+from twisted.logger import Logger
 
-from twisted_chat.core import events
+from twisted_chat.core import errors, events
 from twisted_chat.core.chat import Chat
-from twisted_chat.session.admission import Admission
+from twisted_chat.core.limits import IP
+from twisted_chat.session.admission import Admission, peer_ip
 
 if TYPE_CHECKING:
     from twisted_chat.session.session import Session
+
+_log = Logger()
 
 #: The longest line a client may send by default, in bytes, not counting its end.
 DEFAULT_MAX_LINE = 1024
@@ -37,6 +41,21 @@ class Sessions:
         self.admission = Admission(chat.limits, clock.seconds)
         self.open: set[Session] = set()
         self._all_closed: list[Deferred[None]] = []
+
+    def admit(self, peer: IAddress | None) -> tuple[IP | None, errors.ChatError | None]:
+        """
+        The address a new connection from ``peer`` is counted under, and why
+        it is refused (None: it is counted in).  Refusals are logged a few at
+        a time: a storm of them does not flood the log.
+        """
+        ip = peer_ip(peer)
+        refusal = self.admission.admit(ip)
+        if refusal is not None:
+            unlogged = self.admission.log_refusal(ip)
+            if unlogged is not None:
+                _log.info("Refused {peer}: {why} ({unlogged} more from there unlogged in the "
+                          "last minute)", peer=peer, why=refusal.code, unlogged=unlogged)
+        return ip, refusal
 
     def opened(self, session: Session) -> None:
         # Not logged: a user's login is, with the address (one line, not two,
@@ -65,7 +84,7 @@ class Sessions:
         """
         notice = events.Notice(self.chat.clock(), message)
         # Everyone is leaving at once: nobody is told of the others' going.
-        self.chat.stopping = True
+        self.chat.stop()
         for session in list(self.open):
             session.send(notice)
             session.close()

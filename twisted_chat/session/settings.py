@@ -8,9 +8,7 @@ no setting is any one front end's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from twisted_chat.core import charsets, formats, terminal
 from twisted_chat.interfaces import IFormat
@@ -26,7 +24,7 @@ class Settings:
     #: The user chose the encoding: a line not in it is refused, never guessed over.
     encoding_chosen: bool = False
 
-    def build(self, framing: Callable[[list[bytes]], Any] = formats.stream) -> IFormat:
+    def build(self, framing: formats.Framing = formats.STREAM) -> IFormat:
         """The (shared) format these settings make, framed for the front end."""
         return formats.build(self.format, encoding=self.encoding, color=self.color,
                              width=terminal.wrap_width(self.width), framing=framing)

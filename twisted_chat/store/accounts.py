@@ -45,12 +45,12 @@ def check_password(password: str) -> str:
 @implementer(IAccounts)
 class Accounts:
     """
-    ``inThread(f, *args)`` runs ``f`` off the reactor's thread and returns a
+    ``in_thread(f, *args)`` runs ``f`` off the reactor's thread and returns a
     Deferred (``deferToThreadPool`` in the server); ``clock`` times the delays.
     """
 
     def __init__(self, store: IStore, registered: Mapping[str, str] | Iterable[str], *,
-                 inThread: Callable[..., Deferred[Any]], clock: IReactorTime,
+                 in_thread: Callable[..., Deferred[Any]], clock: IReactorTime,
                  hasher: PasswordHasher = HASHER,
                  known: Mapping[str, Iterable[str]] | None = None) -> None:
         """
@@ -65,7 +65,7 @@ class Accounts:
         self._forms: dict[str, str] = {}
         for key, name in shown.items():
             self._add_forms(key, name)
-        self._in_thread = inThread
+        self._in_thread = in_thread
         self._clock = clock
         self._hasher = hasher
         self.guesses = Guesses(clock.seconds)

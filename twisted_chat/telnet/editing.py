@@ -69,12 +69,17 @@ class EchoLine:
         self.pending = b""
         self.shown = ""
         self._session_encoding = encoding
-        #: What the line being typed looks like, when it is not in the session's encoding.
-        self._guessed: str | None = None
+        #: What the typing looked like when it was not in the session's encoding,
+        #: and the session's encoding then: the guess holds until that changes
+        #: (the session settles on the guess, or the user chooses).
+        self._guessed: tuple[str, str] | None = None
 
     @property
     def encoding(self) -> str:
-        return self._guessed or self._session_encoding()
+        session = self._session_encoding()
+        if self._guessed is not None and self._guessed[1] == session:
+            return self._guessed[0]
+        return session
 
     def feed(self, data: bytes) -> bytes:
         out: list[str] = []
@@ -83,8 +88,6 @@ class EchoLine:
             # Show the line as it was sent; the protocol acts on it; a new row.
             out += [self._update(line), "\r\n"]
             self.shown = ""
-            # The session decodes the whole line, and settles on the guess itself.
-            self._guessed = None
         if len(self.pending) > self.limit:
             # The protocol throws an overlong line away; so does the screen.
             self.pending = b""
@@ -109,7 +112,7 @@ class EchoLine:
     def _update(self, pending: bytes) -> str:
         text, encoding = self._decode(pending)
         if encoding != self.encoding:
-            self._guessed = encoding
+            self._guessed = (encoding, self._session_encoding())
         wanted = clean(edit(text))
         shown = self.shown
         common = 0

@@ -11,14 +11,10 @@ from __future__ import annotations
 
 from twisted.internet.interfaces import IAddress
 from twisted.internet.protocol import Protocol, ServerFactory
-from twisted.logger import Logger
 
 from twisted_chat.core.formats import build
-from twisted_chat.session.admission import peer_ip
 from twisted_chat.session.sessions import Sessions
 from twisted_chat.telnet.protocol import TelnetProtocol
-
-_log = Logger()
 
 
 class Refusal(Protocol):
@@ -39,13 +35,7 @@ class TelnetFactory(ServerFactory):
         self.sessions = sessions
 
     def buildProtocol(self, addr: IAddress | None) -> Protocol:
-        ip = peer_ip(addr)
-        admission = self.sessions.admission
-        refusal = admission.admit(ip)
+        ip, refusal = self.sessions.admit(addr)
         if refusal is not None:
-            unlogged = admission.log_refusal(ip)
-            if unlogged is not None:
-                _log.info("Refused {peer}: {why} ({unlogged} more from there unlogged in the "
-                          "last minute)", peer=addr, why=refusal.code, unlogged=unlogged)
-            return Refusal(build("text").render(self.sessions.chat.error(refusal)))
+            return Refusal(build("text").render(refusal.event(self.sessions.chat.clock())))
         return TelnetProtocol(self.sessions, ip)

@@ -69,6 +69,11 @@ MAX_NEGOTIATIONS = 8
 _REQUESTS = frozenset((telnet.DO, telnet.WILL))
 
 
+def double_iac(data: bytes) -> bytes:
+    """Text as a telnet client reads it: every 0xFF doubled, so that none starts a command."""
+    return data.replace(IAC, IAC + IAC) if IAC in data else data
+
+
 class TelnetUser(Protocol):
     """What the telnet layer tells the connection it serves."""
 
@@ -164,9 +169,7 @@ class TelnetLayer(telnet.Telnet):
 
     def escape(self, data: bytes) -> bytes:
         """Make outgoing text safe for telnet: a telnet client needs 0xFF doubled."""
-        if self.peer and IAC in data:
-            return data.replace(IAC, IAC + IAC)
-        return data
+        return double_iac(data) if self.peer else data
 
     # Bytes in
 

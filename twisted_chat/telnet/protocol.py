@@ -29,10 +29,11 @@ from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
 
-from twisted_chat.core import errors, events
+from twisted_chat.core import errors
+from twisted_chat.core.formats import Stream
 from twisted_chat.session.session import Session
 from twisted_chat.telnet.editing import EchoLine, edit
-from twisted_chat.telnet.negotiation import IAC, MAX_SUBNEGOTIATION, TelnetLayer
+from twisted_chat.telnet.negotiation import MAX_SUBNEGOTIATION, TelnetLayer, double_iac
 
 if TYPE_CHECKING:
     from twisted_chat.core.limits import IP
@@ -43,10 +44,8 @@ CTRL_C = b"\x03"
 _log = Logger()
 
 
-def telnet_stream(pieces: list[bytes]) -> bytes:
-    """The framing for a client that speaks telnet: one write, its 0xFF bytes doubled."""
-    data = b"".join(pieces)
-    return data.replace(IAC, IAC + IAC) if IAC in data else data
+#: The framing for a client that speaks telnet: one write, its 0xFF bytes doubled.
+TELNET_STREAM = Stream(escape=double_iac)
 
 
 class TelnetProtocol(LineReceiver):
@@ -98,7 +97,7 @@ class TelnetProtocol(LineReceiver):
         except Exception:
             # A byte sequence nobody foresaw: it costs the sender its connection, no more.
             _log.failure("Input from {peer} broke the connection", peer=self.transport.getPeer())
-            self.session.state.kick(errors.UnreadableInput(), "unreadable input")
+            self.session.kick(errors.UnreadableInput(), "unreadable input")
 
     def text_received(self, data: bytes) -> None:
         if self.echo is not None and CTRL_C in data:
@@ -130,7 +129,7 @@ class TelnetProtocol(LineReceiver):
 
     def lineLengthExceeded(self, line: bytes) -> None:
         if not self._discarding:
-            self.session.state.fail(errors.LineTooLong(self.sessions.max_line))
+            self.session.fail(errors.LineTooLong(self.sessions.max_line))
         _, ended, rest = line.partition(self.delimiter)
         self._discarding = not ended
         self._after_overlong = rest
@@ -138,7 +137,7 @@ class TelnetProtocol(LineReceiver):
     # What the telnet layer reports: TelnetUser
 
     def peer_speaks(self) -> None:
-        self.session.reframe(telnet_stream)
+        self.session.reframe(TELNET_STREAM)
 
     def echo_changed(self, on: bool) -> None:
         self.echo = EchoLine(self.sessions.max_line, self._encoding) if on else None
@@ -164,16 +163,14 @@ class TelnetProtocol(LineReceiver):
             if self.echo.shown:
                 self.session.write(b"^C\r\n")
             self.echo.clear()
-        self.session.send(events.Notice(
-            self.sessions.chat.clock(),
-            "Interrupted: the line you were typing was dropped. Type /quit to leave."))
+        self.session.notice(
+            "Interrupted: the line you were typing was dropped. Type /quit to leave.")
 
     def are_you_there(self) -> None:
-        chat = self.sessions.chat
-        self.session.send(events.Notice(chat.clock(), f"Yes, {chat.server_name} is here."))
+        self.session.notice(f"Yes, {self.sessions.chat.server_name} is here.")
 
     def subnegotiation_too_long(self) -> None:
-        self.session.state.fail(errors.SubnegotiationTooLong(MAX_SUBNEGOTIATION))
+        self.session.fail(errors.SubnegotiationTooLong(MAX_SUBNEGOTIATION))
 
     def send_telnet(self, data: bytes) -> None:
         self.session.write(data)

@@ -48,7 +48,7 @@ class StoreTests(SynchronousTestCase):
         self.assertTrue(verifyObject(IStore, self.store))
 
     def test_accounts_interface(self) -> None:
-        accounts = Accounts(self.store, [], inThread=maybeDeferred, clock=Clock(),
+        accounts = Accounts(self.store, [], in_thread=maybeDeferred, clock=Clock(),
                             hasher=QUICK_HASHER)
         self.assertTrue(verifyObject(IAccounts, accounts))
 
@@ -226,7 +226,7 @@ class AccountDelayTests(SynchronousTestCase):
         """
         clock = Clock()
         store = SqliteStore(Transactions())
-        accounts = Accounts(store, [], inThread=maybeDeferred, clock=clock, hasher=QUICK_HASHER)
+        accounts = Accounts(store, [], in_thread=maybeDeferred, clock=clock, hasher=QUICK_HASHER)
         accounts.register("bob", "bob", "right-one")
         waited = []
         for _ in range(6):

@@ -231,13 +231,13 @@ class Searcher:
 
     def __init__(self, run: Runner, *, close: Callable[[], None] = lambda: None,
                  guard: Callable[[], None] | None = None, indexBatch: int = INDEX_BATCH,
-                 searchTime: float = SEARCH_TIME, maxBacklog: int = MAX_BACKLOG) -> None:
+                 search_time: float = SEARCH_TIME, maxBacklog: int = MAX_BACKLOG) -> None:
         self._commit = GroupCommit(run, what="search index", batched={_copy: insert},
                                    weigh=_weigh, guard=guard)
         self.history: History | None = None
         self._close_connection = close
         self._index_batch = indexBatch
-        self._search_time = searchTime
+        self._search_time = search_time
         self._max_backlog = maxBacklog
         #: Lines copied since the index was last brought up to date.
         self._unindexed = 0
