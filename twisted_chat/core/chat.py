@@ -71,6 +71,11 @@ class Chat:
         (default: every one).
         """
         self.hub = hub
+        #: Send one user an event, after whatever the chat decided before it;
+        #: do something to a connection (close it) after the output decided
+        #: before it.  The hub's own, not a layer over them: every reply passes here.
+        self.tell: Callable[[IClient, events.Event], None] = hub.tell
+        self.later: Callable[[Callable[[], object]], None] = hub.after
         self.server_name = server_name
         self.limits = limits
         self.motd = motd
@@ -405,7 +410,7 @@ class Chat:
             found.addBoth(self._searched, address)
 
         def answer(lines: list[events.Line]) -> None:
-            self.hub.tell(user.client, events.History(self.clock(), room.name, "search",
+            self.tell(user.client, events.History(self.clock(), room.name, "search",
                                                       tuple(lines), query))
 
         return found.addCallbacks(answer, self._unavailable, errbackArgs=(user,))
@@ -419,21 +424,13 @@ class Chat:
     def _unavailable(self, failure: Any, user: User) -> None:
         """What the store could not answer: a bound it met (a search too slow) says so."""
         error = failure.value if failure.check(errors.ChatError) else errors.HistoryUnavailable()
-        self.hub.tell(user.client, self.error(error))
+        self.tell(user.client, self.error(error))
 
     # Output, in the order it was decided
 
     def stop(self) -> None:
         """The server is stopping: everyone is told goodbye, and not of each other's going."""
         self.stopping = True
-
-    def tell(self, client: IClient, event: events.Event) -> None:
-        """Send one user an event, after whatever the chat decided before it."""
-        self.hub.tell(client, event)
-
-    def later(self, action: Callable[[], object]) -> None:
-        """Do something to a connection (close it) after the output decided before it."""
-        self.hub.after(action)
 
     # Who and what exists, with the forms they look like
 
@@ -497,7 +494,7 @@ class Chat:
             if len(room.members) > 1:
                 self.hub.announce(room, events.Owner(self.clock(), room.name, user.name),
                                   besides=user)
-        self.hub.tell(user.client, self.room_info(room))
+        self.tell(user.client, self.room_info(room))
         self.hub.replay(user, room)
 
     def _leave(self, user: User, action: str, reason: str | None,

@@ -236,6 +236,10 @@ class Stream:
         data = b"".join(pieces)
         return data if self.escape is None else self.escape(data)
 
+    def one(self, piece: bytes) -> bytes:
+        """:meth:`frame` of one piece (most runs are one event)."""
+        return piece if self.escape is None else self.escape(piece)
+
     @staticmethod
     def size(payload: bytes) -> int:
         return len(payload)
@@ -256,6 +260,9 @@ class Messages:
     def frame(self, pieces: list[bytes]) -> tuple[str, ...]:
         return tuple(piece.decode("utf-8", "replace").removesuffix(CRLF) for piece in pieces)
 
+    def one(self, piece: bytes) -> tuple[str, ...]:
+        return (piece.decode("utf-8", "replace").removesuffix(CRLF),)
+
     @staticmethod
     def size(payload: tuple[str, ...]) -> int:
         return sum(len(message) for message in payload)
@@ -270,9 +277,24 @@ STREAM = Stream()
 MESSAGES = Messages()
 
 
+class _Framed:
+    """What both formats share: a run rendered event by event, then framed."""
+
+    __slots__ = ()
+    framing: Framing
+
+    def render(self, event: events.Event) -> bytes:
+        raise NotImplementedError
+
+    def frame(self, run: Sequence[events.Event]) -> Any:
+        if len(run) == 1:
+            return self.framing.one(self.render(run[0]))
+        return self.framing.frame([self.render(event) for event in run])
+
+
 @implementer(IFormat)
 @dataclass(frozen=True, slots=True)
-class TextFormat:
+class TextFormat(_Framed):
     """
     Lines for people at a terminal.
 
@@ -286,9 +308,6 @@ class TextFormat:
     framing: Framing = STREAM
     name = "text"
 
-    def frame(self, run: Sequence[events.Event]) -> Any:
-        return self.framing.frame([self.render(event) for event in run])
-
     def render(self, event: events.Event) -> bytes:
         lines = text_lines(event)
         if self.width:
@@ -300,15 +319,12 @@ class TextFormat:
 
 @implementer(IFormat)
 @dataclass(frozen=True, slots=True)
-class JsonFormat:
+class JsonFormat(_Framed):
     """One JSON object per line: ``type`` is the event's kind, the rest its fields."""
 
     encoding: str = "utf-8"
     framing: Framing = STREAM
     name = "json"
-
-    def frame(self, run: Sequence[events.Event]) -> Any:
-        return self.framing.frame([self.render(event) for event in run])
 
     def render(self, event: events.Event) -> bytes:
         document = {"type": event.kind, **_fields(event)}

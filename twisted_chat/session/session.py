@@ -38,7 +38,7 @@ from twisted_chat.core.states import LoginState
 from twisted_chat.interfaces import IFormat, ISession, IState
 from twisted_chat.session.budget import Budget, allowance
 from twisted_chat.session.sendqueue import SendQueue
-from twisted_chat.session.settings import Settings
+from twisted_chat.session.settings import DEFAULT, Settings
 from twisted_chat.session.throttle import Throttle
 
 if TYPE_CHECKING:
@@ -98,7 +98,7 @@ class Session(TimeoutMixin):
         #: Why reading from the client is paused ("store", "budget", "flood"); read when none.
         #: (Frozen: the empty one is shared, where an empty set costs 216 bytes.)
         self._pauses: frozenset[str] = frozenset()
-        self.settings = Settings()
+        self.settings = DEFAULT
         self.format: IFormat = self.settings.build(framing)
         #: What the front end puts around each delivery, if anything (telnet's echoed line).
         self.around: Callable[[Any], Any] | None = None
@@ -242,7 +242,13 @@ class Session(TimeoutMixin):
     # Events out: IClient
 
     def send(self, event: events.Event) -> None:
-        self.deliver(self.format.frame((event,)))
+        # deliver(), inline: every reply and notice comes this way.
+        if self.closing:
+            return
+        payload = self.format.frame((event,))
+        if self.around is not None:
+            payload = self.around(payload)
+        self.output.write(payload)
 
     def deliver(self, payload: Any) -> None:
         if self.closing:

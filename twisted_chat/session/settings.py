@@ -9,6 +9,7 @@ no setting is any one front end's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from twisted_chat.core import charsets, formats, terminal
 from twisted_chat.interfaces import IFormat
@@ -26,5 +27,15 @@ class Settings:
 
     def build(self, framing: formats.Framing = formats.STREAM) -> IFormat:
         """The (shared) format these settings make, framed for the front end."""
-        return formats.build(self.format, encoding=self.encoding, color=self.color,
-                             width=terminal.wrap_width(self.width), framing=framing)
+        return _build(self, framing)
+
+
+@lru_cache(maxsize=4096)
+def _build(settings: Settings, framing: formats.Framing) -> IFormat:
+    """Once per distinct settings: a login makes its session's format from a cache."""
+    return formats.build(settings.format, encoding=settings.encoding, color=settings.color,
+                         width=terminal.wrap_width(settings.width), framing=framing)
+
+
+#: A new session's settings, shared until it changes one.
+DEFAULT = Settings()
