@@ -57,6 +57,9 @@ def _as_is(text: str) -> str:
 @implementer(ISession)
 class Session(TimeoutMixin):
     """
+    One connection's session, whatever its front end: what a state may ask
+    (:class:`~twisted_chat.interfaces.ISession`) and what the hub delivers to.
+
     ``parse`` takes input that passed the budget (the front end's own parser);
     ``prepare`` a decoded line before the state reads it (telnet applies the
     editing keys); ``framing`` is how the front end wants a run of events
