@@ -18,11 +18,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "twisted_chat"
 
-#: What the chat's rules may never import, even for a type: front ends and backends.
-FRONT_ENDS_AND_BACKENDS = ("twisted_chat.telnet", "twisted_chat.web", "twisted_chat.gui",
-                           "twisted_chat.store.sqlite", "twisted_chat.store.postgresql",
-                           "twisted_chat.store.accounts", "twisted_chat.session",
-                           "twisted_chat.tap", "twisted_chat.service")
+#: What the chat's rules may never import, even for a type: front ends, sessions, the
+#: hub, backends, and what wires them together.
+FORBIDDEN = ("twisted_chat.telnet", "twisted_chat.web", "twisted_chat.gui",
+             "twisted_chat.store.sqlite", "twisted_chat.store.postgresql",
+             "twisted_chat.store.accounts", "twisted_chat.session", "twisted_chat.hub",
+             "twisted_chat.tap", "twisted_chat.service")
 
 
 def module_name(path: Path) -> str:
@@ -77,12 +78,12 @@ CORE = sorted((PACKAGE / "core").glob("*.py"))
 def test_core_imports_no_reactor_front_end_or_backend(path: Path) -> None:
     """
     A module of the rules imports nothing from twisted.internet when it runs
-    (a Deferred is only ever a type there), and no front end, session or
-    storage backend at all.
+    (a Deferred is only ever a type there), and no front end, session, hub
+    or storage backend at all.
     """
     running, typing = imports(path)
     assert [name for name in running if within(name, ("twisted.internet",))] == []
-    assert [name for name in running + typing if within(name, FRONT_ENDS_AND_BACKENDS)] == []
+    assert [name for name in running + typing if within(name, FORBIDDEN)] == []
 
 
 def test_the_import_reader_sees_what_it_must() -> None:

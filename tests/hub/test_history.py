@@ -6,9 +6,11 @@ says (``Transactions``) instead of on a thread.
 
 from __future__ import annotations
 
+import gc
 import shutil
 import sqlite3
 import tempfile
+import weakref
 from pathlib import Path
 
 from twisted.trial.unittest import SynchronousTestCase
@@ -93,10 +95,11 @@ class DeliveryTests(SynchronousTestCase):
         self.assertEqual(self.alice.lines(), [
             "! Your message could not be stored, so it was not sent. Try again."])
         alice = self.server.chat.find_user("alice")
-        self.assertEqual(alice.unstored, 1, "still waiting: a sender far ahead is not read")
+        self.assertEqual(self.server.hub.unstored(alice), 1,
+                         "still waiting: a sender far ahead is not read")
         self.commit_all()
         self.assertEqual(self.alice.lines() + self.bob.lines(), [])
-        self.assertEqual(alice.unstored, 0)
+        self.assertEqual(self.server.hub.unstored(alice), 0)
         stored = self.transactions.connection.execute("SELECT text FROM messages").fetchall()
         self.assertEqual(stored, [], "what its sender was told was not stored is not")
         self.alice.send("the store is back")
@@ -223,6 +226,15 @@ class HistoryTests(SynchronousTestCase):
         start = lines.index("= Last 3 lines in lobby:")
         self.assertEqual([line.split("] ", 1)[1] for line in lines[start + 1:start + 4]],
                          ["<alice> four TEA", "<alice> five", "* alice pours tea"])
+
+    def test_the_hub_lets_go_of_a_room_that_is_gone(self) -> None:
+        """What the hub keeps of a room's lines goes with the room: made and left, nothing stays."""
+        self.alice.send("/create games")
+        self.alice.send("a line in games")
+        room = weakref.ref(self.server.chat.find_room("games"))
+        self.alice.send("/leave")
+        gc.collect()
+        self.assertIsNone(room())
 
     def test_a_room_made_again_replays_its_past(self) -> None:
         """A room gone and made again is read from the store: its past is its name's."""

@@ -1,6 +1,4 @@
-"""
-A room and its members; what the hub keeps of it (its last lines) rides along.
-"""
+"""A room and its members, as the chat's rules see it."""
 
 from __future__ import annotations
 
@@ -10,7 +8,6 @@ from twisted_chat.core import names
 
 if TYPE_CHECKING:
     from twisted_chat.core.users import User
-    from twisted_chat.hub.recent import Recent
 
 
 class Room:
@@ -23,8 +20,9 @@ class Room:
     against its keeper's registered name while it lasts.
     """
 
-    __slots__ = ("_audience", "arrived", "departed", "keeper", "key", "made_by", "members", "name",
-                 "owner", "permanent", "recent", "said", "topic")
+    # __weakref__: the hub keeps what it knows of a room for as long as the room exists.
+    __slots__ = ("__weakref__", "_audience", "arrived", "departed", "keeper", "key", "made_by",
+                 "members", "name", "owner", "permanent", "topic")
 
     def __init__(self, name: str, *, topic: str = "", owner: User | None = None,
                  permanent: bool = False, keeper: str | None = None) -> None:
@@ -42,10 +40,6 @@ class Room:
         #: In a crowded room, who came and went since the last summary.
         self.arrived: list[str] = []
         self.departed: list[str] = []
-        #: How many lines have been said here: each line's place, for the hub's :class:`Recent`.
-        self.said = 0
-        #: Its last lines, once the hub has read them from the store (for a replay).
-        self.recent: Recent | None = None
 
     def audience(self) -> list[User]:
         """

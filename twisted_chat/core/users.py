@@ -25,7 +25,7 @@ class User:
     """
 
     __slots__ = ("account", "address", "client", "connected_at", "connection", "key",
-                 "last_active", "name", "room", "unstored")
+                 "last_active", "name", "room")
 
     def __init__(self, name: str, client: IClient, connected_at: float,
                  account: str | None = None, address: str | None = None) -> None:
@@ -35,9 +35,6 @@ class User:
         self.account = account
         #: The address the limits count the user under (None: exempt, or a local socket).
         self.address = address
-        #: Lines said and not yet stored (the hub counts them): past a limit,
-        #: their sender is not read.
-        self.unstored = 0
         self.client = client
         self.connected_at = connected_at
         self.last_active = connected_at

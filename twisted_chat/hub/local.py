@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from twisted.logger import Logger
 from zope.interface import implementer
@@ -38,6 +39,18 @@ MAX_UNSTORED = 64
 _log = Logger()
 
 
+class _RoomLines:
+    """What the hub knows of a room's lines, for as long as the room exists."""
+
+    __slots__ = ("recent", "said")
+
+    def __init__(self) -> None:
+        #: How many lines have been said there: each line's place, for :class:`Recent`.
+        self.said = 0
+        #: Its last lines, once read from the store (with the first replay).
+        self.recent: Recent | None = None
+
+
 @implementer(IHub)
 class LocalHub:
     """
@@ -57,6 +70,19 @@ class LocalHub:
         self.schedule = schedule
         self.log = log if log is not None else LogQuota()
         self.outbox = Outbox(batches={broadcast: broadcast_runs}, schedule=schedule, clock=clock)
+        self._rooms: WeakKeyDictionary[Room, _RoomLines] = WeakKeyDictionary()
+        #: Lines said and not yet stored, by sender: past a limit, the sender is not read.
+        self._unstored: dict[User, int] = {}
+
+    def unstored(self, user: User) -> int:
+        """How many of ``user``'s lines wait to be stored (or to be given up on)."""
+        return self._unstored.get(user, 0)
+
+    def _lines(self, room: Room) -> _RoomLines:
+        lines = self._rooms.get(room)
+        if lines is None:
+            lines = self._rooms[room] = _RoomLines()
+        return lines
 
     # Output, in the order it was decided
 
@@ -85,19 +111,20 @@ class LocalHub:
             self.announce(room, event)
             return
         slot = self.outbox.hold(self._stored_too_late, user)
-        user.unstored += 1
-        if user.unstored == MAX_UNSTORED:
+        unstored = self._unstored[user] = self._unstored.get(user, 0) + 1
+        if unstored == MAX_UNSTORED:
             user.client.pause_input()
-        said = room.said
-        room.said += 1
+        lines = self._lines(room)
+        said = lines.said
+        lines.said += 1
         self.store.append(event, room.key).addCallbacks(
             self._stored, self._not_stored,
-            callbackArgs=(slot, user, event, room, said, room.audience()),
+            callbackArgs=(slot, user, event, lines, said, room.audience()),
             errbackArgs=(slot, user))
 
     def _stored(self, id: int, slot: Slot, user: User, event: events.Message | events.Emote,
-                room: Room, said: int, recipients: list[User]) -> None:
-        self._unstored(user)
+                lines: _RoomLines, said: int, recipients: list[User]) -> None:
+        self._no_longer_waiting(user)
         if slot.expired:
             # Its sender was told it was not stored, so it is not: nobody got it.
             assert self.store is not None
@@ -105,15 +132,15 @@ class LocalHub:
             self.log.info("lines stored late", "A line of {name} was stored after its sender "
                           "was told it could not be, and is forgotten", name=user.name)
             return
-        if room.recent is not None:
-            room.recent.add(said, events.Line(id, event.time, event.kind, event.sender,
-                                              event.text))
+        if lines.recent is not None:
+            lines.recent.add(said, events.Line(id, event.time, event.kind, event.sender,
+                                               event.text))
         # To everyone who was there when it was said: whatever they did since
         # (left, moved) is told after it, in its place in the output.
         self.outbox.release(slot, broadcast, replace(event, id=id), recipients)
 
     def _not_stored(self, failure: Any, slot: Slot, user: User) -> None:
-        self._unstored(user)
+        self._no_longer_waiting(user)
         self.outbox.release(slot, user.client.send, errors.NotStored().event(self.clock()))
 
     def _stored_too_late(self, user: User) -> None:
@@ -124,10 +151,11 @@ class LocalHub:
         """
         user.client.send(errors.NotStored().event(self.clock()))
 
-    @staticmethod
-    def _unstored(user: User) -> None:
-        user.unstored -= 1
-        if user.unstored == MAX_UNSTORED // 2:
+    def _no_longer_waiting(self, user: User) -> None:
+        left = self._unstored.pop(user) - 1
+        if left:
+            self._unstored[user] = left
+        if left == MAX_UNSTORED // 2:
             user.client.resume_input()
 
     @staticmethod
@@ -159,14 +187,15 @@ class LocalHub:
         """Read from the store only the first time; kept in the room after."""
         if not self.replay_lines:
             return
-        if room.recent is None:
-            self._replay_read(user, room)
+        lines = self._lines(room)
+        if lines.recent is None:
+            self._replay_read(user, room, lines)
         else:
             # After the lines said before now are stored (or refused), those
             # said since excluded: they reach the newcomer as they are stored.
-            self.outbox.call(self._replay_recent, user, room, room.said)
+            self.outbox.call(self._replay_recent, user, room, lines.recent, lines.said)
 
-    def _replay_read(self, user: User, room: Room) -> None:
+    def _replay_read(self, user: User, room: Room, kept: _RoomLines) -> None:
         """A replay that does not come in time is left out, as it is once they left the room."""
         assert self.store is not None
         slot = self.outbox.hold(None)
@@ -174,8 +203,8 @@ class LocalHub:
         def found(lines: list[events.Line]) -> None:
             # The store answers in order: lines stored after this read was
             # asked for come to Recent.add after this, those before are here.
-            if room.recent is None:
-                room.recent = Recent(self.replay_lines, lines)
+            if kept.recent is None:
+                kept.recent = Recent(self.replay_lines, lines)
             if user.room is not room or not lines:
                 self.outbox.release(slot)
                 return
@@ -188,8 +217,7 @@ class LocalHub:
 
         self.store.recent(room.key, self.replay_lines).addCallbacks(found, failed)
 
-    def _replay_recent(self, user: User, room: Room, said: int) -> None:
-        assert room.recent is not None
-        lines = room.recent.before(said)
+    def _replay_recent(self, user: User, room: Room, recent: Recent, said: int) -> None:
+        lines = recent.before(said)
         if lines and user.room is room:
             user.client.send(events.History(self.clock(), room.name, "replay", lines))
