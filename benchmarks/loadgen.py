@@ -14,8 +14,9 @@ Two scenarios, each run on every contender in turn, alternating, in one run:
   addresses), hold them; the time to log them all in, the server's RSS
   before and after, RSS per connection, and whether all are still there.
 
-Contenders: ``twisted-chat`` (text and JSON formats; flood control off, the
-default storage on, in a temporary directory), ``bare`` (``bare.py``, a
+Contenders: ``twisted-chat`` (text and JSON formats over telnet; ``web``,
+every member a browser on the WebSocket; ``mixed``, every other member one;
+flood control off, the default storage on, in a temporary directory), ``bare`` (``bare.py``, a
 LineReceiver that writes every line to everyone) and, if it is installed
 (``apt-get install ngircd``), ngIRCd, a C IRC server, with its limits and
 penalties off (its members ``JOIN #lobby`` and ``PRIVMSG`` it; IRC does not
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import random
@@ -60,6 +62,7 @@ from functools import partial
 from pathlib import Path
 
 import uvloop
+from wsproto.frame_protocol import FrameProtocol
 
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent
@@ -87,6 +90,42 @@ class Contender:
     echoes: bool = True
     #: In the capacity scenario unless named with --only (ngIRCd's logins cost N²).
     capacity: bool = True
+    #: Which members are browsers, over the WebSocket: none, "all", or "half" (every other).
+    web: str = ""
+
+    def browser(self, index: int) -> bool:
+        return self.web == "all" or (self.web == "half" and index % 2 == 1)
+
+
+#: How a browser member logs in (it speaks JSON from the start), and the sign it is in.
+WEB_LOGIN = "login m{0}\r\n"
+WEB_READY = b'"type":"room"'
+#: Frames a browser's lines, masked as a browser does: the load generator's cost, not the server's.
+_CLIENT_FRAMES = FrameProtocol(client=True, extensions=[])
+
+
+def frame_lines(text: str) -> bytes:
+    """Each CRLF-ended line of ``text`` as one masked WebSocket text frame."""
+    return b"".join(bytes(_CLIENT_FRAMES.send_data(line, True))
+                    for line in text.split("\r\n") if line)
+
+
+def plain(text: str) -> bytes:
+    return text.encode()
+
+
+def upgrade_request(port: int) -> bytes:
+    """A browser's opening handshake on /ws, from the page's own origin."""
+    return (f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {base64.b64encode(os.urandom(16)).decode()}"
+            f"\r\nSec-WebSocket-Version: 13\r\nOrigin: http://127.0.0.1:{port}\r\n\r\n"
+            ).encode()
+
+
+def serves_web(twistd: str) -> bool:
+    """Whether a build of twisted-chat has the browser front end (``--web``)."""
+    found = subprocess.run([twistd, "chat", "--help"], capture_output=True, text=True)
+    return "--web" in found.stdout
 
 
 def contenders(workdir: str, coalesce: float | None = None,
@@ -106,12 +145,23 @@ def contenders(workdir: str, coalesce: float | None = None,
                 "--create-rate", "0", "--db", f"{workdir}/chat{build}.db"]
         if coalesce is not None:
             chat += ["--coalesce", str(coalesce)]
+        web = serves_web(twistd)
+        if web:
+            chat += ["--web", "tcp:0:interface=127.0.0.1"]
         suffix = f" {build}" if build else ""
         found += [
             Contender(f"chat text{suffix}", chat, "login m{0}\r\n", b"= Members", b" match "),
             Contender(f"chat json{suffix}", chat, "format json\r\nlogin m{0}\r\n",
                       b'"type":"room"', b'"reason":"search"'),
         ]
+        if web:
+            found += [
+                Contender(f"chat web{suffix}", chat, WEB_LOGIN, WEB_READY, b'"reason":"search"',
+                          web="all"),
+                # Half telnet (text), half browsers: the first member, who settles, is telnet.
+                Contender(f"chat mixed{suffix}", chat, "login m{0}\r\n", b"= Members",
+                          b" match ", web="half"),
+            ]
     if shutil.which("ngircd"):
         found.append(Contender(
             "ngircd", ["ngircd", "--nodaemon", "--config", ngircdConfig(workdir)],
@@ -164,6 +214,9 @@ class Server:
                 raise SystemExit(f"{contender.name} did not start:\n{self.log.read_text()}")
             time.sleep(0.05)
         self.port = int(found.group(1))
+        web = re.search(rb"ChatSite starting on (\d+)", self.log.read_bytes())
+        #: The browser front end's port, if the contender serves one.
+        self.web_port = int(web.group(1)) if web else 0
 
     def cpu(self) -> float:
         stat = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -181,21 +234,41 @@ class Server:
             self.process.kill()
 
 
-async def join(port: int, contender: Contender, index: int, source: str = "127.0.0.1",
-               room: str | None = None) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+@dataclass
+class Member:
+    """A connected member: its streams, how it frames what it sends, and how what it reads ends."""
+
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
+    encode: Callable[[str], bytes] = plain
+    #: The byte that ends each thing the server sends it: a line's LF, a JSON message's brace.
+    end: bytes = b"\n"
+
+
+async def join(server: Server, contender: Contender, index: int, source: str = "127.0.0.1",
+               room: str | None = None) -> Member:
     """A member, logged in, in the measured room or ``room``; what it read on the way is dropped."""
+    browser = contender.browser(index)
+    port = server.web_port if browser else server.port
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0),
                                                    limit=1 << 20)
+    member = Member(reader, writer)
+    login, ready = contender.login, contender.ready
+    if browser:
+        writer.write(upgrade_request(port))
+        await reader.readuntil(b"\r\n\r\n")
+        member.encode, member.end = frame_lines, b"}"
+        login, ready = WEB_LOGIN, WEB_READY
     enter = contender.lobby if room is None else contender.enter.format(room)
-    writer.write((contender.login.format(index) + enter).encode())
-    if contender.ready is not None:
+    writer.write(member.encode(login.format(index) + enter))
+    if ready is not None:
         seen = b""
-        while contender.ready not in seen:
+        while ready not in seen:
             chunk = await reader.read(1 << 16)
             if not chunk:
                 raise ConnectionError(f"member {index} was closed while logging in")
             seen = seen[-64:] + chunk
-    return reader, writer
+    return member
 
 
 @dataclass
@@ -210,19 +283,24 @@ class Tally:
     latencies: list[int] = field(default_factory=list)
 
 
-async def receive(reader: asyncio.StreamReader, tally: Tally, wanted: int,
+async def receive(member: Member, tally: Tally, wanted: int,
                   acknowledge: Callable[[int], None] | None) -> None:
-    """Read until ``wanted`` lines came; check each sender's order; acknowledge as told."""
+    """
+    Read until ``wanted`` lines came; check each sender's order; acknowledge
+    as told.  A browser's frames are read as they are: server frames are not
+    masked, so their text is in the bytes.
+    """
     following = [0] * tally.senders
     got = 0
     rest = b""
+    reader, end = member.reader, member.end
     while got < wanted:
         chunk = await reader.read(1 << 18)
         if not chunk:
             return
         now = time.perf_counter_ns()
         data = rest + chunk
-        cut = data.rfind(b"\n") + 1
+        cut = data.rfind(end) + 1
         rest = data[cut:]
         for sender, seq, sent in PAYLOAD.findall(data[:cut]):
             sender, seq = int(sender), int(seq)
@@ -241,20 +319,20 @@ async def receive(reader: asyncio.StreamReader, tally: Tally, wanted: int,
                 acknowledge(sender)
 
 
-async def send(writer: asyncio.StreamWriter, say: str, me: int, messages: int,
+async def send(member: Member, say: str, me: int, messages: int,
                window: asyncio.Semaphore) -> None:
+    writer, encode = member.writer, member.encode
     for seq in range(messages):
         await window.acquire()
-        writer.write(say.format(f"p:{me}:{seq}:{time.perf_counter_ns()}").encode())
+        writer.write(encode(say.format(f"p:{me}:{seq}:{time.perf_counter_ns()}")))
         if seq % 16 == 15:
             await writer.drain()
 
 
-async def settle(link: tuple[asyncio.StreamReader, asyncio.StreamWriter], searched: bytes,
-                 deadline: float) -> None:
+async def settle(member: Member, searched: bytes, deadline: float) -> None:
     """Ask for a search and wait for its answer: what storing the run cost is then all spent."""
-    reader, writer = link
-    writer.write(b"/search nothing-said-matches-this\r\n")
+    reader, writer = member.reader, member.writer
+    writer.write(member.encode("/search nothing-said-matches-this\r\n"))
     seen = b""
     async with asyncio.timeout(deadline):
         while searched not in seen:
@@ -278,10 +356,10 @@ async def populate(server: Server, contender: Contender, users: int,
 
     async def one(index: int) -> None:
         async with gate:
-            reader, writer = await join(server.port, contender, 10**6 + index,
-                                        f"127.0.{first + index // 5000}.1", f"r{index % rooms}")
-            writers.append(writer)
-            asyncio.get_running_loop().create_task(_discard(reader))
+            member = await join(server, contender, 10**6 + index,
+                                f"127.0.{first + index // 5000}.1", f"r{index % rooms}")
+            writers.append(member.writer)
+            asyncio.get_running_loop().create_task(_discard(member.reader))
 
     await asyncio.gather(*(one(index) for index in range(users)))
     return writers
@@ -296,12 +374,12 @@ async def fanout(server: Server, contender: Contender, members: int, senders: in
                  messages: int, window: int, deadline: float, idle: int = 0,
                  rooms: int = 1) -> dict[str, float]:
     crowd = await populate(server, contender, idle, rooms) if idle else []
-    links = [await join(server.port, contender, index) for index in range(members)]
+    links = [await join(server, contender, index) for index in range(members)]
     await asyncio.sleep(0.3)
-    for reader, _ in links:  # Presence and replay from the logins: not the traffic.
+    for link in links:  # Presence and replay from the logins: not the traffic.
         while True:
             try:
-                if not await asyncio.wait_for(reader.read(1 << 20), 0.01):
+                if not await asyncio.wait_for(link.reader.read(1 << 20), 0.01):
                     break
             except TimeoutError:
                 break
@@ -318,9 +396,9 @@ async def fanout(server: Server, contender: Contender, members: int, senders: in
         wanted[:senders] = [(senders - 1) * messages] * senders
         acknowledgers[senders] = lambda sender: windows[sender].release()
     cpu, began = server.cpu(), time.perf_counter()
-    readers = [asyncio.create_task(receive(reader, tally, wanted[index], acknowledgers[index]))
-               for index, (reader, _) in enumerate(links)]
-    writers = [asyncio.create_task(send(links[index][1], contender.say, index, messages,
+    readers = [asyncio.create_task(receive(link, tally, wanted[index], acknowledgers[index]))
+               for index, link in enumerate(links)]
+    writers = [asyncio.create_task(send(links[index], contender.say, index, messages,
                                         windows[index]))
                for index in range(senders)]
     _, pending = await asyncio.wait(readers + writers, timeout=deadline)
@@ -330,8 +408,8 @@ async def fanout(server: Server, contender: Contender, members: int, senders: in
     cpu = server.cpu() - cpu
     for task in pending:
         task.cancel()
-    for _, writer in links:
-        writer.close()
+    for link in links:
+        link.writer.close()
     for writer in crowd:
         writer.close()
     latencies = sorted(tally.latencies) or [0]
@@ -354,17 +432,20 @@ class Holder(asyncio.Protocol):
     must log members in faster than the server can, to measure the server.
     """
 
-    def __init__(self, login: bytes, ready: bytes | None, done: asyncio.Future[None]) -> None:
+    def __init__(self, login: bytes, ready: bytes | None, done: asyncio.Future[None],
+                 upgrade: bytes = b"") -> None:
+        """With ``upgrade`` (a browser) that handshake goes first, ``login`` after its answer."""
         self.login = login
         self.ready = ready
         self.done = done
+        self.upgrade = upgrade
         self.seen = b""
         self.transport: asyncio.Transport | None = None
         self.lost = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
-        self.transport.write(self.login)  # type: ignore[union-attr]
+        self.transport.write(self.upgrade or self.login)  # type: ignore[union-attr]
         if self.ready is None:
             self.done.set_result(None)
 
@@ -372,6 +453,11 @@ class Holder(asyncio.Protocol):
         if self.done.done():
             return
         self.seen = self.seen[-64:] + data
+        if self.upgrade:
+            if b"\r\n\r\n" not in self.seen:
+                return
+            self.upgrade, self.seen = b"", self.seen.partition(b"\r\n\r\n")[2]
+            self.transport.write(self.login)  # type: ignore[union-attr]
         if self.ready is not None and self.ready in self.seen:
             self.seen = b""
             self.done.set_result(None)
@@ -398,10 +484,16 @@ async def capacity(server: Server, contender: Contender, connections: int,
 
     async def one(index: int) -> None:
         async with gate:
-            login = (contender.login.format(index) + contender.lobby).encode()
-            holder = Holder(login, contender.ready, loop.create_future())
+            if contender.browser(index):
+                holder = Holder(frame_lines(WEB_LOGIN.format(index)), WEB_READY,
+                                loop.create_future(), upgrade_request(server.web_port))
+                port = server.web_port
+            else:
+                login = (contender.login.format(index) + contender.lobby).encode()
+                holder = Holder(login, contender.ready, loop.create_future())
+                port = server.port
             holders.append(holder)
-            await loop.create_connection(lambda: holder, "127.0.0.1", server.port,
+            await loop.create_connection(lambda: holder, "127.0.0.1", port,
                                          local_addr=(sources[index], 0))
             await holder.done
 

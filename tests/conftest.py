@@ -10,6 +10,7 @@ import select
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -28,8 +29,8 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., RunningServer]]:
     """Starts ``twistd -n chat`` with the given options; stops it after the test, pass or fail."""
     started: list[RunningServer] = []
 
-    def start(*args: str) -> RunningServer:
-        started.append(RunningServer(tmp_path, *args))
+    def start(*args: str, **kwargs: Any) -> RunningServer:
+        started.append(RunningServer(tmp_path, *args, **kwargs))
         return started[-1]
 
     yield start

@@ -17,6 +17,10 @@ from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransportWithDisconnection
+from wsproto import ConnectionType, WSConnection
+from wsproto.connection import ConnectionState
+from wsproto.events import AcceptConnection, CloseConnection, Ping, Pong, TextMessage
+from wsproto.events import Request as WSRequest
 
 from twisted_chat.core.chat import Chat
 from twisted_chat.core.limits import UNLIMITED, Limits
@@ -28,6 +32,8 @@ from twisted_chat.store.sqlite import schema, searching
 from twisted_chat.store.sqlite.searching import Searcher
 from twisted_chat.store.sqlite.store import SqliteStore
 from twisted_chat.telnet.factory import TelnetFactory
+from twisted_chat.web.origins import Origins
+from twisted_chat.web.site import make_site
 
 #: Argon2 at its cheapest: the tests check what is stored, not how hard it is to crack.
 QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
@@ -96,7 +102,8 @@ class Server:
 
     def __init__(self, max_line: int = 1024, limits: Limits = UNLIMITED,
                  db: Transactions | None = None, searches: Transactions | None = None,
-                 search_time: float = searching.SEARCH_TIME, **chat: Any) -> None:
+                 search_time: float = searching.SEARCH_TIME, origins: tuple[str, ...] = (),
+                 **chat: Any) -> None:
         """
         With ``db``, the chat keeps history and accounts in it (SQLite, no
         threads), and its search copy in ``searches`` (one made here if none).
@@ -128,6 +135,8 @@ class Server:
         self.chat = Chat(self.hub, clock=self.clock.seconds, limits=limits, **chat)
         self.sessions = Sessions(self.chat, self.clock, max_line=max_line)
         self.factory = TelnetFactory(self.sessions)
+        #: The web listener's factory: the page, and the WebSocket at /ws.
+        self.site = make_site(self.sessions, Origins(origins))
         #: The timers of the running server: started by the tests that need them.
         self.service = ChatService(self.sessions, self.clock)
         self._port = 40000
@@ -143,6 +152,19 @@ class Server:
         """A new connection, from ``host``."""
         self._port += 1
         return Client(self, self._port, host)
+
+    def connect_web(self, host: str = "127.0.0.1") -> HttpClient:
+        """A new connection to the web listener, from ``host``: HTTP until it upgrades."""
+        self._port += 1
+        return HttpClient(self, self._port, host)
+
+    def browser(self, name: str | None = None, host: str = "127.0.0.1") -> Browser:
+        """A WebSocket client, as the page is: connected, and logged in as ``name`` if given."""
+        browser = Browser(self.connect_web(host))
+        if name is not None:
+            browser.send(f"login {name}")
+        browser.clear()
+        return browser
 
     def logins(self, *names: str) -> list[Client]:
         """Clients logged in under ``names``, with everything they were told cleared."""
@@ -205,3 +227,112 @@ class Client:
     def drop(self) -> None:
         """The client goes away without saying goodbye."""
         self.transport.loseConnection()
+
+
+class HttpClient:
+    """A connection to the web listener, over a StringTransport."""
+
+    def __init__(self, server: Server, port: int, host: str = "127.0.0.1") -> None:
+        peer = IPv4Address("TCP", host, port)
+        self.server = server
+        self.protocol = server.site.buildProtocol(peer)
+        self.transport = StringTransportWithDisconnection(
+            peerAddress=peer, hostAddress=IPv4Address("TCP", "127.0.0.1", 8080))
+        self.transport.protocol = self.protocol
+        self.protocol.makeConnection(self.transport)
+
+    def send(self, data: bytes) -> None:
+        self.protocol.dataReceived(data)
+        self.server.clock.advance(0)
+
+    def received(self) -> bytes:
+        data = self.transport.value()
+        self.transport.clear()
+        return data
+
+    def get(self, path: str = "/", headers: dict[str, str] | None = None) -> bytes:
+        """Send a GET; what came back."""
+        lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1:8080"]
+        lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+        self.send(("\r\n".join(lines) + "\r\n\r\n").encode())
+        return self.received()
+
+    @property
+    def connected(self) -> bool:
+        return self.transport.connected
+
+
+class Browser:
+    """
+    A WebSocket client on an :class:`HttpClient`, framing as a browser does
+    (wsproto, masked) and reading the server's frames back as JSON events.
+    """
+
+    def __init__(self, http: HttpClient, origin: str | None = "http://127.0.0.1:8080") -> None:
+        self.http = http
+        self.ws = WSConnection(ConnectionType.CLIENT)
+        extra = [(b"origin", origin.encode())] if origin else []
+        http.send(self.ws.send(WSRequest("127.0.0.1:8080", "/ws", extra_headers=extra)))
+        self.messages: list[str] = []
+        self.closed_with: int | None = None
+        self.pings: list[bytes] = []
+        self.pongs: list[bytes] = []
+        self._partial = ""
+        self._read()
+        assert self.accepted, "the handshake was refused"
+
+    accepted = False
+
+    def send(self, text: str) -> None:
+        self.http.send(self.ws.send(TextMessage(text)))
+
+    def send_event(self, event: object) -> None:
+        self.http.send(self.ws.send(event))  # type: ignore[arg-type]
+
+    @property
+    def session(self) -> Any:
+        """The server's session for this browser."""
+        (found,) = [session for session in self.http.server.sessions.open
+                    if getattr(session.transport, "transport", None) is self.http.transport]
+        return found
+
+    def _read(self) -> None:
+        data = self.http.received()
+        if data:
+            self.ws.receive_data(data)
+            self._events()
+        if not self.http.connected and self.ws.state is not ConnectionState.CLOSED:
+            self.ws.receive_data(None)
+            self._events()
+
+    def _events(self) -> None:
+        for event in self.ws.events():
+            if isinstance(event, AcceptConnection):
+                self.accepted = True
+            elif isinstance(event, TextMessage):
+                self._partial += event.data
+                if event.message_finished:
+                    self.messages.append(self._partial)
+                    self._partial = ""
+            elif isinstance(event, Ping):
+                self.pings.append(event.payload)
+            elif isinstance(event, Pong):
+                self.pongs.append(event.payload)
+            elif isinstance(event, CloseConnection) and self.closed_with is None:
+                self.closed_with = event.code
+
+    def texts(self) -> list[str]:
+        """Every message since the last look."""
+        self._read()
+        messages, self.messages = self.messages, []
+        return messages
+
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(message) for message in self.texts()]
+
+    def clear(self) -> None:
+        self.texts()
+
+    @property
+    def connected(self) -> bool:
+        return self.http.connected

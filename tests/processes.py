@@ -14,26 +14,45 @@ import time
 from pathlib import Path
 from typing import Any
 
+from wsproto import ConnectionType, WSConnection
+from wsproto.connection import ConnectionState
+from wsproto.events import (
+    AcceptConnection,
+    CloseConnection,
+    Ping,
+    RejectConnection,
+    TextMessage,
+)
+from wsproto.events import Request as WSRequest
+
 TWISTD = str(Path(sys.executable).parent / "twistd")
 #: A deadline for things that should happen at once; only a hang ever reaches it.
 DEADLINE = 15.0
 
 
 class RunningServer:
-    """A ``twistd -n chat`` process, listening on a port it chose itself."""
+    """
+    A ``twistd -n chat`` process, listening on a port it chose itself; with
+    ``web``, serving the browser client too, on ``web_port`` if given (a
+    restart on the same port), else on one it chose.
+    """
 
-    def __init__(self, workdir: Path, *args: str) -> None:
+    def __init__(self, workdir: Path, *args: str, web: bool = False,
+                 web_port: int = 0) -> None:
         self.log_path = workdir / "twistd.log"
         self.log = self.log_path.open("w+b")
+        listen = ["--web", f"tcp:{web_port}:interface=127.0.0.1"] if web else ["--web", "none"]
         self.process = subprocess.Popen(
-            [TWISTD, "-n", "--pidfile=", "chat", "--port", "tcp:0:interface=127.0.0.1", *args],
+            [TWISTD, "-n", "--pidfile=", "chat", "--port", "tcp:0:interface=127.0.0.1",
+             *listen, *args],
             cwd=workdir, stdout=self.log, stderr=subprocess.STDOUT)
-        self.port = self._wait_for_port()
+        self.port = self._wait_for_port(rb"TelnetFactory starting on (\d+)")
+        self.web_port = self._wait_for_port(rb"ChatSite starting on (\d+)") if web else 0
 
-    def _wait_for_port(self) -> int:
+    def _wait_for_port(self, pattern: bytes) -> int:
         end = time.monotonic() + DEADLINE
         while time.monotonic() < end:
-            found = re.search(rb"TelnetFactory starting on (\d+)", self.log_path.read_bytes())
+            found = re.search(pattern, self.log_path.read_bytes())
             if found:
                 return int(found.group(1))
             if self.process.poll() is not None:
@@ -43,6 +62,13 @@ class RunningServer:
 
     def connect(self, source: str = "127.0.0.1", receive_buffer: int = 0) -> LineClient:
         return LineClient(self.port, source, receive_buffer)
+
+    def connect_web(self, source: str = "127.0.0.1", origin: str | None = None,
+                    receive_buffer: int = 0) -> WebClient:
+        """A WebSocket client on /ws, sending the page's own Origin unless told another."""
+        if origin is None:
+            origin = f"http://127.0.0.1:{self.web_port}"
+        return WebClient(self.web_port, source, origin, receive_buffer)
 
     def rss(self) -> int:
         """The server's resident memory, in bytes."""
@@ -152,3 +178,92 @@ def cut_off(client: LineClient) -> bool:
         return client.closed()
     except ConnectionResetError:
         return True
+
+
+class WebClient:
+    """A WebSocket client over a real socket (wsproto), as the page is: JSON events in."""
+
+    def __init__(self, port: int, source: str = "127.0.0.1", origin: str | None = None,
+                 receive_buffer: int = 0) -> None:
+        self.sock = socket.socket()
+        if receive_buffer:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+        self.sock.settimeout(DEADLINE)
+        self.sock.bind((source, 0))
+        self.sock.connect(("127.0.0.1", port))
+        self.ws = WSConnection(ConnectionType.CLIENT)
+        headers = [(b"origin", origin.encode())] if origin else []
+        self.sock.sendall(self.ws.send(WSRequest(f"127.0.0.1:{port}", "/ws",
+                                                 extra_headers=headers)))
+        self.messages: list[str] = []
+        self.closed_with: int | None = None
+        self.rejected: int | None = None
+        self._text = ""
+        self.accepted = False
+        while not self.accepted and self.rejected is None:
+            self._receive()
+
+    def send(self, text: str) -> None:
+        self.sock.sendall(self.ws.send(TextMessage(text)))
+
+    def send_raw(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def _receive(self) -> None:
+        data = self.sock.recv(65536)
+        if not data:
+            if self.closed_with is None:
+                self.closed_with = 1006
+            raise EOFError("connection closed")
+        self.ws.receive_data(data)
+        for event in self.ws.events():
+            if isinstance(event, AcceptConnection):
+                self.accepted = True
+            elif isinstance(event, RejectConnection):
+                self.rejected = event.status_code
+            elif isinstance(event, TextMessage):
+                self._text += event.data
+                if event.message_finished:
+                    self.messages.append(self._text)
+                    self._text = ""
+            elif isinstance(event, Ping):
+                self.sock.sendall(self.ws.send(event.response()))
+            elif isinstance(event, CloseConnection):
+                self.closed_with = event.code
+                if self.ws.state is not ConnectionState.CLOSED:
+                    self.sock.sendall(self.ws.send(event.response()))
+
+    def next(self) -> dict[str, Any]:
+        """The next JSON event."""
+        while not self.messages:
+            self._receive()
+        return json.loads(self.messages.pop(0))
+
+    def event(self, kind: str, text: str = "") -> dict[str, Any]:
+        """Read events up to the first of ``kind`` (whose text holds ``text``)."""
+        seen = []
+        while True:
+            try:
+                found = self.next()
+            except (EOFError, TimeoutError) as error:
+                raise AssertionError(f"never got {kind!r}; got {seen!r}") from error
+            seen.append(found)
+            if found["type"] == kind and text in found.get("text", ""):
+                return found
+
+    def login(self, name: str) -> WebClient:
+        self.event("notice", "Log in with")
+        self.send(f"login {name}")
+        self.event("room")
+        return self
+
+    def wait_closed(self) -> int | None:
+        """Read until the server closes; the close code it sent (1006: none)."""
+        try:
+            while True:
+                self._receive()
+        except (EOFError, ConnectionResetError):
+            return self.closed_with or 1006
+
+    def close(self) -> None:
+        self.sock.close()

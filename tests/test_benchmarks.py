@@ -27,7 +27,8 @@ def test_fanout_counts_every_line_for_every_contender() -> None:
     members, senders, messages = 6, 3, 40
     report = loadgen("fanout", "--members", str(members), "--senders", str(senders),
                      "--messages", str(messages), "--window", "5")
-    assert set(report["best"]) == {"bare", "chat text", "chat json", "ngircd"}
+    assert set(report["best"]) == {"bare", "chat text", "chat json", "chat web", "chat mixed",
+                                   "ngircd"}
     for name, run in report["best"].items():
         heard = senders * messages * members
         if name == "ngircd":  # IRC does not send a sender its own line.
@@ -47,7 +48,8 @@ def test_fanout_beside_idle_rooms() -> None:
 
 def test_capacity_holds_every_connection() -> None:
     report = loadgen("capacity", "--connections", "60")
-    assert set(report["best"]) == {"bare", "chat text", "chat json"}, "ngIRCd only on request"
+    assert set(report["best"]) == {"bare", "chat text", "chat json", "chat web", "chat mixed"}, \
+        "ngIRCd only on request"
     for name, run in report["best"].items():
         assert (run["connections"], run["alive"]) == (60, 60), name
         assert run["rss_after_mb"] >= run["rss_before_mb"] > 0, name

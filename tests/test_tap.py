@@ -31,6 +31,7 @@ from twisted_chat.tap import (
     with_backlog,
 )
 from twisted_chat.telnet.frontend import TELNET
+from twisted_chat.web.frontend import WEB
 
 
 def parse(*args: str) -> Options:
@@ -132,7 +133,7 @@ class MakeServiceTests(SynchronousTestCase):
     def test_services(self) -> None:
         """The store, the chat, then a listener per port, sharing one factory and the sessions."""
         service = makeService(parse("--port", "7000", "--port", "7001", "--main-room", "tea",
-                                    "--max-line", "300", "--db", ":memory:"))
+                                    "--max-line", "300", "--db", ":memory:", "--web", "none"))
         kept, chat, *listeners = list(service)
         self.assertIsInstance(kept, StoreService)
         self.assertIsInstance(chat, ChatService)
@@ -203,14 +204,15 @@ class MakeServiceTests(SynchronousTestCase):
 
 
 @implementer(IFrontEnd)
-class PretendWeb:
-    """A front end the tree does not have yet: what adding one takes."""
+class PretendGopher:
+    """A front end the tree does not have: what adding one takes."""
 
-    name = "web"
-    option = "web"
+    name = "gopher"
+    option = "gopher"
     short = None
     default = None
-    help = "Where to listen for browsers."
+    help = "Where to listen for gophers."
+    extra = (("gopher-motto", str.upper, "What gophers are told."),)
 
     def __init__(self) -> None:
         self.factories: list[ServerFactory] = []
@@ -233,22 +235,48 @@ class FrontEndTests(SynchronousTestCase):
         same endpoint rules as --port, and listeners sharing the sessions;
         without the option and with no default, it listens nowhere.
         """
-        web = PretendWeb()
-        self.assertTrue(verifyObject(IFrontEnd, web))
+        gopher = PretendGopher()
+        self.assertTrue(verifyObject(IFrontEnd, gopher))
 
-        class WithWeb(Options):
-            front_ends = (*FRONT_ENDS, web)
+        class WithGopher(Options):
+            front_ends = (*FRONT_ENDS, gopher)
 
-        options = WithWeb()
-        options.parseOptions(["--web", "8080", "--db", ":memory:"])
-        self.assertEqual(options["web"], ["tcp:8080:backlog=1024"])
+        options = WithGopher()
+        options.parseOptions(["--gopher", "7070", "--db", ":memory:", "--gopher-motto", "dig"])
+        self.assertEqual(options["gopher"], ["tcp:7070:backlog=1024"])
         self.assertEqual(options["port"], ["tcp:6666:backlog=1024"])
-        _, chat, telnet, browser = list(makeService(options))
-        self.assertIs(browser.factory, web.factories[0])  # type: ignore[attr-defined]
-        self.assertIs(browser.factory.sessions, chat.sessions)  # type: ignore[attr-defined]
+        self.assertEqual(options["gopher-motto"], ["DIG"])
+        _, chat, telnet, browser, burrow = list(makeService(options))
+        self.assertIs(burrow.factory, gopher.factories[0])  # type: ignore[attr-defined]
+        self.assertIs(burrow.factory.sessions, chat.sessions)  # type: ignore[attr-defined]
         self.assertIs(telnet.factory.sessions, chat.sessions)  # type: ignore[attr-defined]
-        quiet = WithWeb()
+        self.assertIs(browser.factory.chat_sessions, chat.sessions)  # type: ignore[attr-defined]
+        quiet = WithGopher()
         quiet.parseOptions(["--db", ":memory:"])
-        self.assertEqual(quiet["web"], [])
-        self.assertRaises(UsageError, WithWeb().parseOptions, ["--web", "nonsense:1"])
-        self.assertNotIn("web", Options())
+        self.assertEqual(quiet["gopher"], [])
+        self.assertRaises(UsageError, WithGopher().parseOptions, ["--gopher", "nonsense:1"])
+        self.assertNotIn("gopher", Options())
+
+    def test_web_by_default_beside_telnet(self) -> None:
+        """
+        The browser client is served on 8080 unless told otherwise; ``none``
+        turns a front end off, and both off is refused.
+        """
+        self.assertIn(WEB, FRONT_ENDS)
+        self.assertTrue(verifyObject(IFrontEnd, WEB))
+        self.assertEqual(parse()["web"], ["tcp:8080:backlog=1024"])
+        self.assertEqual(parse("--web", "9090", "--web", "tcp6:9091")["web"],
+                         ["tcp:9090:backlog=1024", "tcp6:9091:backlog=1024"])
+        self.assertEqual(parse("--web", "none")["web"], [])
+        self.assertEqual(parse("--port", "none")["port"], [])
+        self.assertRaises(UsageError, parse, "--web", "none", "--web", "9090")
+        self.assertRaises(UsageError, parse, "--web", "none", "--port", "none")
+
+    def test_web_origins(self) -> None:
+        """--web-origin takes origins, in the form browsers send; anything else is refused."""
+        self.assertEqual(parse("--web-origin", "HTTPS://School.example.org:443",
+                               "--web-origin", "http://10.0.0.5:8080")["web-origin"],
+                         ["https://school.example.org", "http://10.0.0.5:8080"])
+        for bad in ("school.example.org", "https://x.org/chat", "ftp://x.org", "null"):
+            with self.subTest(bad=bad):
+                self.assertRaises(UsageError, parse, "--web-origin", bad)

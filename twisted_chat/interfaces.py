@@ -38,11 +38,11 @@ class IFormat(Interface):
     def render(event: events.Event) -> bytes:
         """One event as one message: for the text and JSON formats, lines ending in CRLF."""
 
-    def frame(run: Sequence[events.Event]) -> Any:
+    def frame(run: Sequence[events.Event]) -> bytes:
         """
-        What a client is handed for a run of events: one ``bytes`` for a
-        stream front end (joined, and escaped for its transport), or one
-        message per event for a message front end.
+        The bytes a client is handed for a run of events: for a stream front
+        end joined and escaped for its transport, for a message front end one
+        message per event (a WebSocket frame each).
         """
 
 
@@ -56,7 +56,7 @@ class IClient(Interface):
     def send(event: events.Event) -> None:
         """Frame ``event`` alone in this client's format and deliver it."""
 
-    def deliver(payload: Any) -> None:
+    def deliver(payload: bytes) -> None:
         """Send what ``format.frame`` made, shared with every recipient of the same format."""
 
     def pause_input() -> None:
@@ -227,7 +227,7 @@ class IAccounts(Interface):
 
 class IFrontEnd(Interface):
     """
-    One way in (telnet, later the browser): the option that says where it
+    One way in (telnet, the browser): the option that says where it
     listens, and the factory of its connections.  :mod:`twisted_chat.tap`
     keeps the registry, as ``twisted.words`` does with ``IProtocolPlugin``.
     """
@@ -238,6 +238,9 @@ class IFrontEnd(Interface):
     default = Attribute("The endpoint description listened on when the option is not given, "
                         "or None for no listener unless asked.")
     help = Attribute("The option's help text.")
+    extra = Attribute("The front end's other options, each repeatable: (option, parse, help), "
+                      "where parse checks one value and raises ValueError for a bad one; "
+                      "options[option] is the list of parsed values.")
 
     def factory(sessions: Any, options: Any) -> Any:
         """The IProtocolFactory for this front end's listeners, sharing ``sessions``."""

@@ -37,10 +37,14 @@ from twisted_chat.session.sessions import DEFAULT_MAX_LINE, Sessions
 from twisted_chat.store.accounts import Accounts
 from twisted_chat.store.sqlite import schema, store
 from twisted_chat.telnet.frontend import TELNET
+from twisted_chat.web.frontend import WEB
 
 #: The ways in, each with its listener option.  A new front end is one package
 #: and one entry here.
-FRONT_ENDS: tuple[IFrontEnd, ...] = (TELNET,)
+FRONT_ENDS: tuple[IFrontEnd, ...] = (TELNET, WEB)
+
+#: The listener description that means "no listener for this front end".
+NONE = "none"
 
 #: Connections the kernel may hold for accept(): Twisted's default, 50, drops
 #: the SYNs of a burst of arrivals, which then wait a second to try again
@@ -131,7 +135,8 @@ class Options(usage.Options):
     synopsis = "[options]"
     longdesc = (
         "A multi-user text chat server. Connect with telnet (telnet localhost 6666), "
-        "netcat, or any program that speaks lines of UTF-8."
+        "netcat, or any program that speaks lines of UTF-8, or open the browser client "
+        "(http://localhost:8080/)."
     )
     optParameters: ClassVar[list[list[Any]]] = [
         ["main-room", None, "lobby", "The room everyone enters at login; it always exists."],
@@ -162,6 +167,8 @@ class Options(usage.Options):
         super().__init__()
         for front in self.front_ends:
             self[front.option] = []
+            for option, _, _ in front.extra:
+                self[option] = []
         self["exempt"] = []
         self["flood-exempt"] = []
 
@@ -186,6 +193,11 @@ class Options(usage.Options):
 
         for front in self.front_ends:
             given = self[front.option] or ([front.default] if front.default else [])
+            if NONE in given:
+                if given != [NONE]:
+                    raise usage.UsageError(f"--{front.option} none cannot go with other "
+                                           f"--{front.option} listeners")
+                given = []
             self[front.option] = [with_backlog(description) for description in given]
             for description in self[front.option]:
                 try:
@@ -193,6 +205,8 @@ class Options(usage.Options):
                 except (ValueError, TypeError, KeyError) as error:
                     raise usage.UsageError(
                         f"Bad --{front.option} {description!r}: {error}") from None
+        if not any(self[front.option] for front in self.front_ends):
+            raise usage.UsageError("Every listener is off (none): nobody could connect")
         if not 0 <= self["replay"] <= MAX_HISTORY:
             # Each room keeps this many lines in memory (twisted_chat.hub.recent).
             raise usage.UsageError(f"--replay must be from 0 to {MAX_HISTORY} lines")
@@ -233,13 +247,29 @@ def _listener_option(front: IFrontEnd) -> Any:
     return opt
 
 
+def _extra_option(option: str, parse: Any, text: str) -> Any:
+    def opt(self: Options, value: str) -> None:
+        try:
+            self[option].append(parse(value))
+        except ValueError as error:
+            raise usage.UsageError(f"--{option}: {error}") from None
+
+    opt.__doc__ = text
+    return opt
+
+
 def _add_listener_options(options: type[Options]) -> None:
-    """``--OPTION DESCRIPTION`` (and its short form) for each of the class's front ends."""
+    """
+    ``--OPTION DESCRIPTION`` (and its short form) for each of the class's front
+    ends, and each front end's own further options.
+    """
     for front in options.front_ends:
         method = _listener_option(front)
         setattr(options, f"opt_{front.option.replace('-', '_')}", method)
         if front.short:
             setattr(options, f"opt_{front.short}", method)
+        for option, parse, text in front.extra:
+            setattr(options, f"opt_{option.replace('-', '_')}", _extra_option(option, parse, text))
 
 
 _add_listener_options(Options)

@@ -60,7 +60,7 @@ class FanOutTests(SynchronousTestCase):
         framing is made once and shared by every client of that format.
         """
         stream = formats.build("json")
-        message = formats.build("json", framing=formats.MESSAGES)
+        message = formats.build("json", framing=formats.Messages(lambda piece: b"<%s>" % piece))
         streamed = [User(f"s{i}", RecordingClient(stream), 0) for i in range(3)]
         messaged = [User(f"m{i}", RecordingClient(message), 0) for i in range(3)]
         users = streamed + messaged
@@ -69,6 +69,7 @@ class FanOutTests(SynchronousTestCase):
         (joined,) = streamed[0].client.received
         self.assertEqual(joined.count(b"\r\n"), 2)
         (framed,) = messaged[0].client.received
-        self.assertEqual([json.loads(piece)["text"] for piece in framed], ["a", "b"])
+        pieces = framed.removeprefix(b"<").removesuffix(b">").split(b"><")
+        self.assertEqual([json.loads(piece)["text"] for piece in pieces], ["a", "b"])
         self.assertTrue(all(user.client.received[0] is joined for user in streamed))
         self.assertTrue(all(user.client.received[0] is framed for user in messaged))

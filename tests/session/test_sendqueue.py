@@ -10,7 +10,6 @@ from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.harness import Server
-from twisted_chat.core.formats import MESSAGES
 from twisted_chat.core.limits import Limits
 from twisted_chat.session.sendqueue import SendQueue
 
@@ -25,37 +24,7 @@ class Queue:
         self.overflows += 1
 
 
-class MessageTransport(StringTransport):
-    """A message front end's side of a transport: it keeps each payload whole."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.payloads: list[tuple[str, ...]] = []
-
-    def write(self, data: tuple[str, ...]) -> None:  # type: ignore[override]
-        self.payloads.append(data)
-
-
 class SendQueueTests(SynchronousTestCase):
-    def test_messages_are_counted_and_joined_as_messages(self) -> None:
-        """
-        For a message front end the queue counts what its framing says, and
-        what waited while paused goes out as one payload of every message, in order.
-        """
-        transport = MessageTransport()
-        overflows: list[None] = []
-        queue = SendQueue(transport, 10, lambda: overflows.append(None),
-                          size=MESSAGES.size, join=MESSAGES.join)
-        queue.pauseProducing()
-        queue.write(("abc",))
-        queue.write(("de", "fgh"))
-        self.assertEqual((queue.unsent, transport.payloads), (8, []))
-        queue.resumeProducing()
-        self.assertEqual(transport.payloads, [("abc", "de", "fgh")])
-        queue.pauseProducing()
-        queue.write(("0123456789",))
-        self.assertEqual(overflows, [None])
-
     def test_registered_as_streaming_producer(self) -> None:
         queue = Queue()
         self.assertIs(queue.transport.producer, queue.queue)

@@ -302,6 +302,14 @@ class UnknownEncoding(ChatError):
         self._record(name=name, choices=choices)
 
 
+class EncodingFixed(ChatError):
+    code = "encoding-fixed"
+    template = "This connection's encoding is {encoding}, and cannot be changed."
+
+    def __init__(self, encoding: str) -> None:
+        self._record(encoding=encoding)
+
+
 class BadSwitch(ChatError):
     code = "usage"
     template = "Usage: /{command} on  or  /{command} off"
@@ -412,6 +420,32 @@ class InputFlood(ChatError):
 
     def __init__(self, rate: float) -> None:
         self._record(rate=rate)
+
+
+class BinaryMessage(ChatError):
+    code = "binary-message"
+    template = "Only text messages are read here, one command line each; a binary one was ignored."
+
+    def __init__(self) -> None:
+        self._record()
+
+
+class NotUtf8(ChatError):
+    code = "bad-encoding"
+    template = ("That message was not valid UTF-8, as WebSocket text must be; "
+                "closing the connection.")
+
+    def __init__(self) -> None:
+        self._record()
+
+
+class BadFrame(ChatError):
+    code = "bad-frame"
+    template = ("That was not a WebSocket frame this server can read ({reason}); "
+                "closing the connection.")
+
+    def __init__(self, reason: str) -> None:
+        self._record(reason=reason)
 
 
 class NotHttp(ChatError):

@@ -240,41 +240,29 @@ class Stream:
         """:meth:`frame` of one piece (most runs are one event)."""
         return piece if self.escape is None else self.escape(piece)
 
-    @staticmethod
-    def size(payload: bytes) -> int:
-        return len(payload)
-
-    @staticmethod
-    def join(payloads: list[bytes]) -> bytes:
-        """Payloads held while the client was not reading, as one write."""
-        return b"".join(payloads)
-
 
 @dataclass(frozen=True, slots=True)
 class Messages:
     """
-    A message front end's framing: one text message per event, without its
-    line end (a WebSocket's frames; their formats keep UTF-8).
+    A message front end's framing: each event one message, without its line
+    end, made by ``wrap`` (a WebSocket's text frame) once per format and
+    written as bytes like a stream's, so every recipient gets the same bytes.
+    The front end keeps such a session in UTF-8, which its messages are.
     """
 
-    def frame(self, pieces: list[bytes]) -> tuple[str, ...]:
-        return tuple(piece.decode("utf-8", "replace").removesuffix(CRLF) for piece in pieces)
+    wrap: Callable[[bytes], bytes]
 
-    def one(self, piece: bytes) -> tuple[str, ...]:
-        return (piece.decode("utf-8", "replace").removesuffix(CRLF),)
+    def frame(self, pieces: list[bytes]) -> bytes:
+        wrap = self.wrap
+        return b"".join(wrap(piece.removesuffix(b"\r\n")) for piece in pieces)
 
-    @staticmethod
-    def size(payload: tuple[str, ...]) -> int:
-        return sum(len(message) for message in payload)
-
-    @staticmethod
-    def join(payloads: list[tuple[str, ...]]) -> tuple[str, ...]:
-        return tuple(message for payload in payloads for message in payload)
+    def one(self, piece: bytes) -> bytes:
+        return self.wrap(piece.removesuffix(b"\r\n"))
 
 
+#: How a front end frames a run of events: :class:`Stream` or :class:`Messages`.
 Framing = Stream | Messages
 STREAM = Stream()
-MESSAGES = Messages()
 
 
 class _Framed:
@@ -286,7 +274,7 @@ class _Framed:
     def render(self, event: events.Event) -> bytes:
         raise NotImplementedError
 
-    def frame(self, run: Sequence[events.Event]) -> Any:
+    def frame(self, run: Sequence[events.Event]) -> bytes:
         if len(run) == 1:
             return self.framing.one(self.render(run[0]))
         return self.framing.frame([self.render(event) for event in run])

@@ -225,6 +225,9 @@ class State:
         chosen = charsets.lookup(name)
         if chosen is None:
             raise errors.UnknownEncoding(name, ", ".join(charsets.ENCODINGS))
+        settings = self.session.settings
+        if settings.encoding_fixed and chosen != settings.encoding:
+            raise errors.EncodingFixed(settings.encoding)
         self.session.configure(encoding=chosen)
         self.reply(events.Encoding(self.chat.clock(), chosen))
 

@@ -16,7 +16,6 @@ reach its room, and nobody else's delivery waits for it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from twisted.internet.interfaces import IPushProducer, ITransport
 from zope.interface import implementer
@@ -33,19 +32,10 @@ class SendQueue:
     slowly, empties the transport before each resume and is never cut.
     """
 
-    __slots__ = ("_flushed", "_full", "_held", "_join", "_measure", "_size", "_transport",
-                 "limit", "overflow")
+    __slots__ = ("_flushed", "_full", "_held", "_size", "_transport", "limit", "overflow")
 
-    def __init__(self, transport: ITransport, limit: int, overflow: Callable[[], None], *,
-                 size: Callable[[Any], int] = len,
-                 join: Callable[[list[Any]], Any] = b"".join) -> None:
-        """
-        ``size`` is what a write counts, ``join`` makes the writes held while
-        paused one: bytes for a stream, a message front end's own otherwise.
-        """
+    def __init__(self, transport: ITransport, limit: int, overflow: Callable[[], None]) -> None:
         self._transport = transport
-        self._measure = size
-        self._join = join
         self.limit = limit
         self.overflow = overflow
         self._held: list[bytes] | None = None
@@ -65,7 +55,7 @@ class SendQueue:
                 self._transport.write(data)
             return
         self._held.append(data)
-        self._size += self._measure(data)
+        self._size += len(data)
         if self.limit and self._size > self.limit:
             # From here on nothing more is kept: the connection is being cut.
             self._full = True
@@ -86,9 +76,9 @@ class SendQueue:
     def resumeProducing(self) -> None:
         if self._held is None:
             return
-        data = self._join(self._held)
+        data = b"".join(self._held)
         self._held = None
-        self._flushed = self._measure(data)
+        self._flushed = len(data)
         if data:
             # This may pause us again at once, which starts a new count.
             self._transport.write(data)

@@ -27,6 +27,7 @@ Everything else is here, so that a WebSocket front end gets it for free:
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.interfaces import IDelayedCall, IReactorTime, ITransport
@@ -64,9 +65,9 @@ class Session(TimeoutMixin):
     ``prepare`` a decoded line before the state reads it (telnet applies the
     editing keys); ``framing`` is how the front end wants a run of events
     (:class:`~twisted_chat.core.formats.Stream` or
-    :class:`~twisted_chat.core.formats.Messages`), and what the send queue
-    counts.  ``transport`` is where output goes: a stream's transport, or a message
-    front end's adapter that sends each message as one.
+    :class:`~twisted_chat.core.formats.Messages`); ``settings`` how a new
+    session renders (a WebSocket's starts in JSON, its encoding fixed).
+    ``transport`` takes the bytes, and pauses reading.
     """
 
     state: IState
@@ -74,7 +75,8 @@ class Session(TimeoutMixin):
     def __init__(self, sessions: Sessions, transport: ITransport, address: IP | None, *,
                  parse: Callable[[bytes], None],
                  prepare: Callable[[str], str] = _as_is,
-                 framing: formats.Framing = formats.STREAM) -> None:
+                 framing: formats.Framing = formats.STREAM,
+                 settings: Settings = DEFAULT) -> None:
         self.sessions = sessions
         self.chat: Chat = sessions.chat
         self.clock: IReactorTime = sessions.clock
@@ -101,15 +103,14 @@ class Session(TimeoutMixin):
         #: Why reading from the client is paused ("store", "budget", "flood"); read when none.
         #: (Frozen: the empty one is shared, where an empty set costs 216 bytes.)
         self._pauses: frozenset[str] = frozenset()
-        self.settings = DEFAULT
+        self.settings = settings
         self.format: IFormat = self.settings.build(framing)
         #: What the front end puts around each delivery, if anything (telnet's echoed line).
-        self.around: Callable[[Any], Any] | None = None
+        self.around: Callable[[bytes], bytes] | None = None
         self.closing = False
         self._close_timer: IDelayedCall | None = None
         self._lost_reason = "connection lost"
-        self.output = SendQueue(transport, limits.sendq, self._send_queue_exceeded,
-                                size=framing.size, join=framing.join)
+        self.output = SendQueue(transport, limits.sendq, self._send_queue_exceeded)
         self.state = LoginState(self, self.chat, self.chat.clock())
 
     def callLater(self, period: float, func: Callable[[], object]) -> IDelayedCall:
@@ -253,13 +254,20 @@ class Session(TimeoutMixin):
             payload = self.around(payload)
         self.output.write(payload)
 
-    def deliver(self, payload: Any) -> None:
+    def deliver(self, payload: bytes) -> None:
         if self.closing:
             # The goodbye was the last line: what others do meanwhile is not for us.
             return
         if self.around is not None:
             payload = self.around(payload)
         self.output.write(payload)
+
+    def cut(self, reason: str) -> None:
+        """End the connection now, for ``reason``: the client is gone (it stopped answering)."""
+        self._lost_reason = reason
+        self.closing = True
+        self.throttle.stop()
+        self.transport.abortConnection()  # type: ignore[attr-defined]
 
     def write(self, data: bytes) -> None:
         """Bytes of the front end's own (telnet's answers, echo), queued as output is."""
@@ -301,13 +309,10 @@ class Session(TimeoutMixin):
         of them: the user's choices, or what the front end learnt (a guessed
         encoding, a window's width).
         """
-        old = self.settings
-        self.settings = Settings(
-            format=old.format if format is None else format,
-            encoding=old.encoding if encoding is None else encoding,
-            color=old.color if color is None else color,
-            width=old.width if width is None else width,
-            encoding_chosen=old.encoding_chosen if encoding_chosen is None else encoding_chosen)
+        changes: dict[str, Any] = {"format": format, "encoding": encoding, "color": color,
+                                   "width": width, "encoding_chosen": encoding_chosen}
+        self.settings = replace(
+            self.settings, **{key: value for key, value in changes.items() if value is not None})
         self.format = self.settings.build(self._framing)
 
     def reframe(self, framing: formats.Framing) -> None:

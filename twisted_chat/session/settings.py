@@ -24,6 +24,9 @@ class Settings:
     width: int = 0
     #: The user chose the encoding: a line not in it is refused, never guessed over.
     encoding_chosen: bool = False
+    #: The front end's messages are in this encoding, which nobody may change
+    #: (a WebSocket's text is UTF-8).
+    encoding_fixed: bool = False
 
     def build(self, framing: formats.Framing = formats.STREAM) -> IFormat:
         """The (shared) format these settings make, framed for the front end."""

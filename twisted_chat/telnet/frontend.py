@@ -20,7 +20,9 @@ class TelnetFrontEnd:
     default = "tcp:6666"
     help = ("Where to listen for telnet and raw line clients: a port number (6666) or an "
             "endpoint description such as tcp:6666:interface=127.0.0.1 or "
-            "ssl:6697:privateKey=key.pem. Repeat to listen on several. [default: 6666]")
+            "ssl:6697:privateKey=key.pem. Repeat to listen on several; none for no telnet "
+            "port. [default: 6666]")
+    extra = ()
 
     def factory(self, sessions: Sessions, options: Any) -> IProtocolFactory:
         return TelnetFactory(sessions)

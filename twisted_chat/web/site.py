@@ -1,0 +1,150 @@
+"""
+The web listener: the page at ``/``, its files beside it, the WebSocket at
+``/ws``, and the bounds that keep a web port as safe as the telnet one.
+
+- **The door.**  Every connection is counted by the connection limits every
+  front end shares (``--max-per-ip``, ``--conn-rate``, ``--max-connections``)
+  as it arrives, before a byte of HTTP is read; one over a limit gets a
+  ``503`` that says why.  A connection that becomes a WebSocket keeps its
+  place: its session gives it back.
+- **Slow requests.**  A connection that is not a WebSocket is idle for at
+  most :data:`HTTP_IDLE` seconds and lives at most :data:`HTTP_LIFETIME`,
+  however slowly it trickles a request in.
+- **The page's headers.**  A Content-Security-Policy allows the page's own
+  scripts, styles and WebSocket and nothing else, so that even a mistake in
+  the page could not run what a user wrote; the page may not be framed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from twisted.internet.interfaces import IAddress, IDelayedCall
+from twisted.internet.protocol import Protocol, connectionDone
+from twisted.python.failure import Failure
+from twisted.web import http, server, static
+from twisted.web.resource import NoResource, Resource
+
+from twisted_chat.core.formats import build
+from twisted_chat.web.origins import Origins
+from twisted_chat.web.socket import WebSocketResource
+
+if TYPE_CHECKING:
+    from twisted_chat.core.limits import IP
+    from twisted_chat.session.sessions import Sessions
+
+#: Seconds an HTTP connection may sit idle between requests.
+HTTP_IDLE = 15.0
+#: Seconds an HTTP connection that never became a WebSocket may stay open at all.
+HTTP_LIFETIME = 60.0
+
+#: Everything the page may load, and from where: its own files and its own WebSocket.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+_HEADERS = {
+    b"content-security-policy": CONTENT_SECURITY_POLICY.encode("ascii"),
+    b"x-content-type-options": b"nosniff",
+    b"referrer-policy": b"no-referrer",
+    b"x-frame-options": b"DENY",
+    # A new version of the page reaches everyone at their next load.
+    b"cache-control": b"no-cache",
+}
+
+
+#: The page's own types, each saying it is UTF-8.
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+}
+
+
+class PageFiles(static.File):
+    """The page's files, each with the page's headers; no directory is ever listed."""
+
+    contentTypes: ClassVar[dict[str, str]] = {**static.File.contentTypes, **_TYPES}
+
+    def render(self, request: server.Request) -> Any:
+        for name, value in _HEADERS.items():
+            request.setHeader(name, value)
+        return super().render(request)
+
+    def directoryListing(self) -> Resource:
+        return NoResource()
+
+
+class ChatChannel(http.HTTPChannel):
+    """An HTTP connection, counted at the door, bounded until it becomes a WebSocket."""
+
+    #: The address the door counted this connection under (set by the site).
+    ip: IP | None = None
+    site: ChatSite
+
+    def connectionMade(self) -> None:
+        super().connectionMade()
+        self._deadline: IDelayedCall | None = self.callLater(
+            HTTP_LIFETIME, self.transport.abortConnection)  # type: ignore[union-attr]
+
+    def upgrade(self, protocol: Any) -> None:
+        """From now on the connection is ``protocol``'s, and its session's place at the door."""
+        if self._deadline is not None and self._deadline.active():
+            self._deadline.cancel()
+        self._deadline = None
+        self._protocolUpgradeForWebsockets(protocol)
+
+    def connectionLost(self, reason: Failure = connectionDone) -> None:
+        # Only while still HTTP: the upgrade puts the WebSocket's own in this one's place.
+        if self._deadline is not None and self._deadline.active():
+            self._deadline.cancel()
+        self.site.chat_sessions.admission.release(self.ip)
+        super().connectionLost(reason)
+
+
+class Refusal(Protocol):
+    """A connection over a limit: a 503 that says why, then the close."""
+
+    def __init__(self, text: str) -> None:
+        self.body = (text.strip() + "\n").encode("utf-8")
+
+    def connectionMade(self) -> None:
+        self.transport.write(  # type: ignore[union-attr]
+            b"HTTP/1.1 503 Service Unavailable\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\n"
+            b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(self.body) + self.body)
+        self.transport.loseConnection()  # type: ignore[union-attr]
+
+
+class ChatSite(server.Site):
+    """The web listener's factory, sharing the chat's sessions and their door."""
+
+    protocol = ChatChannel  # type: ignore[assignment]
+
+    def __init__(self, sessions: Sessions, root: Resource) -> None:
+        super().__init__(root, timeout=HTTP_IDLE, reactor=sessions.clock)
+        #: The chat's sessions (``sessions`` is twisted.web's, of cookies).
+        self.chat_sessions = sessions
+
+    def buildProtocol(self, addr: IAddress) -> Protocol:  # type: ignore[override]
+        ip, refusal = self.chat_sessions.admit(addr)
+        if refusal is not None:
+            return Refusal(build("text").render(
+                refusal.event(self.chat_sessions.chat.clock())).decode("utf-8"))
+        channel = super().buildProtocol(addr)
+        channel.ip = ip  # type: ignore[union-attr]
+        return channel  # type: ignore[return-value]
+
+
+#: The page's files: HTML, CSS and JavaScript written for it, shipped in the package.
+PAGE = Path(__file__).parent / "page"
+
+
+def make_site(sessions: Sessions, origins: Origins) -> ChatSite:
+    """The web listener's factory: the page at ``/``, the WebSocket at ``/ws``."""
+    root = PageFiles(str(PAGE), defaultType="application/octet-stream")
+    root.indexNames = ["index.html"]
+    root.putChild(b"ws", WebSocketResource(sessions, origins))
+    return ChatSite(sessions, root)

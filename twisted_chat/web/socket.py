@@ -1,0 +1,276 @@
+"""
+The chat's WebSocket: one text message in is one command line, one message
+out is one JSON event, and a :class:`~twisted_chat.session.session.Session`
+does the rest, as it does for telnet.
+
+The handshake and the frames are wsproto's, the library under
+``twisted.web.websocket``; this module drives it itself because that wrapper
+hides what a bounded server needs (FIELD-NOTES, "The browser"): it buffers a
+message of any size whole before handing it over, never times out a dead peer
+and cannot pause a slow reader.  Here:
+
+- **Size.**  A message is counted as its pieces arrive; past ``--max-line``
+  bytes it gets one error and the rest of it is thrown away, and the
+  connection goes on, as a telnet line too long does.
+- **Liveness.**  A peer that has sent nothing for a while is pinged; one that
+  answers nothing for another while is cut ("ping timeout").
+- **Flow.**  What arrives passes the session's input budget before wsproto
+  sees it; output goes through the session's send queue, which hears the
+  socket's back-pressure through the request (``request.registerProducer``).
+- **Frames once.**  Server frames are unmasked, so a broadcast's frame is
+  built once per format (:data:`WEBSOCKET`) and the same bytes go to every
+  browser in the room.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
+
+from twisted.internet.interfaces import IDelayedCall, IPushProducer, ITCPTransport, ITransport
+from twisted.logger import Logger
+from twisted.python.failure import Failure
+from twisted.web.resource import Resource
+from twisted.web.server import NOT_DONE_YET, Request
+from wsproto import ConnectionType
+from wsproto.connection import Connection, ConnectionState
+from wsproto.events import (
+    AcceptConnection,
+    BytesMessage,
+    CloseConnection,
+    Event,
+    Ping,
+    TextMessage,
+)
+from wsproto.frame_protocol import CloseReason, FrameProtocol
+from wsproto.handshake import H11Handshake
+from wsproto.utilities import RemoteProtocolError
+from zope.interface import implementer
+
+from twisted_chat.core import errors, formats
+from twisted_chat.session.session import Session
+from twisted_chat.session.settings import Settings
+from twisted_chat.web.origins import Origins, own_origin
+
+if TYPE_CHECKING:
+    from twisted_chat.core.limits import IP
+    from twisted_chat.session.sessions import Sessions
+    from twisted_chat.web.site import ChatChannel
+
+_log = Logger()
+
+#: Seconds of silence from a browser before it is pinged, and again before it is cut.
+PING_INTERVAL = 30.0
+
+#: A browser's session: JSON from the first line, in UTF-8, which WebSocket text is.
+WEB_SETTINGS = Settings(format="json", encoding="utf-8", encoding_chosen=True,
+                        encoding_fixed=True)
+
+#: Builds server frames; unmasked, so with no extension the same bytes suit every peer.
+_FRAMES = FrameProtocol(client=False, extensions=[])
+
+
+def text_frame(message: bytes) -> bytes:
+    """One WebSocket text frame holding ``message`` (UTF-8)."""
+    return bytes(_FRAMES.send_data(message.decode("utf-8"), True))
+
+
+#: The framing of every WebSocket session: each event one text frame.
+WEBSOCKET = formats.Messages(wrap=text_frame)
+
+
+class WebSocketResource(Resource):
+    """
+    ``/ws``: checks a handshake's ``Origin``, completes it, and hands the
+    connection to a :class:`WebSocketConnection`.  (Connection limits were
+    counted when the connection was made: :mod:`twisted_chat.web.site`.)
+    """
+
+    isLeaf = True
+
+    def __init__(self, sessions: Sessions, origins: Origins) -> None:
+        super().__init__()
+        self.sessions = sessions
+        self.origins = origins
+
+    def render_GET(self, request: Request) -> bytes | int:
+        request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+        own = own_origin(request.isSecure(), request.getHeader(b"host"))
+        sent = request.getHeader(b"origin")
+        if not self.origins.allows(sent.decode("latin-1") if sent is not None else None, own):
+            request.setResponseCode(403)
+            return b"Pages from other sites may not connect to this chat.\n"
+        handshake = H11Handshake(ConnectionType.SERVER)
+        headers = [(name, value) for name, values in request.requestHeaders.getAllRawHeaders()
+                   for value in values]
+        try:
+            handshake.initiate_upgrade_connection(headers, request.path)
+        except RemoteProtocolError:
+            request.setResponseCode(400)
+            return b"A WebSocket handshake is expected here; the page is at /.\n"
+        accept = handshake.send(AcceptConnection())
+        connection = handshake.connection
+        assert connection is not None
+        channel = cast("ChatChannel", request.channel)
+        channel.transport.write(accept)  # type: ignore[union-attr]
+        channel.upgrade(WebSocketConnection(self.sessions, request, connection, channel.ip))
+        return NOT_DONE_YET
+
+    def render_HEAD(self, request: Request) -> bytes:
+        request.setResponseCode(405)
+        return b""
+
+
+@implementer(ITransport)
+class WebSocketConnection:
+    """
+    One browser's connection after the handshake: the channel's protocol
+    (bytes in) and its session's transport (bytes out, pausing).
+    """
+
+    transport: ITransport
+
+    def __init__(self, sessions: Sessions, request: Request, connection: Connection,
+                 address: IP | None) -> None:
+        self.sessions = sessions
+        self.request = request
+        self.connection = connection
+        self.address = address
+        self._message: list[str] = []
+        self._size = 0
+        self._discarding = False
+        self._heard = True
+        self._pinged = False
+        self._pinger: IDelayedCall | None = None
+        #: Set when the peer sent what cannot be read: nothing more of it is.
+        self._broken = False
+        #: The code the close frame will carry.
+        self._close_code: int = CloseReason.NORMAL_CLOSURE
+        self._on_event: dict[type[Event], Callable[[Any], None]] = {
+            TextMessage: self._text, BytesMessage: self._bytes, Ping: self._ping_received,
+            CloseConnection: self._close_received,
+        }
+
+    # IProtocol, as the HTTP channel's upgrade calls it
+
+    def makeConnection(self, transport: ITransport) -> None:
+        self.transport = transport
+        if ITCPTransport.providedBy(transport):
+            transport.setTcpKeepAlive(True)
+            transport.setTcpNoDelay(True)
+        self.session = Session(self.sessions, self, self.address, parse=self._parse,
+                               framing=WEBSOCKET, settings=WEB_SETTINGS)
+        self._pinger = self.sessions.clock.callLater(PING_INTERVAL, self._check_alive)
+        self.session.start()
+
+    def dataReceived(self, data: bytes) -> None:
+        self._heard = True
+        self.session.receive(data)
+
+    def connectionLost(self, reason: Failure) -> None:
+        if self._pinger is not None and self._pinger.active():
+            self._pinger.cancel()
+        self.session.lost()
+
+    # Bytes in, past the budget
+
+    def _parse(self, data: bytes) -> None:
+        if self._broken or self.connection.state is not ConnectionState.OPEN:
+            return  # Closing: what comes now is the close handshake's, or late.
+        try:
+            self.connection.receive_data(data)
+            for event in self.connection.events():
+                handle = self._on_event.get(type(event))
+                if handle is not None:
+                    handle(event)  # A pong needs nothing: it was heard.
+        except Exception:
+            _log.failure("Input from {peer} broke the connection", peer=self.getPeer())
+            self._broken = True
+            self._close_code = CloseReason.INTERNAL_ERROR
+            self.session.kick(errors.UnreadableInput(), "unreadable input")
+
+    def _text(self, event: TextMessage) -> None:
+        if not self._discarding:
+            self._size += len(event.data.encode("utf-8"))
+            if self._size > self.sessions.max_line:
+                self.session.fail(errors.LineTooLong(self.sessions.max_line))
+                self._discarding = True
+                self._message.clear()
+            else:
+                self._message.append(event.data)
+        if event.message_finished:
+            if not self._discarding:
+                self.session.submit("".join(self._message).encode("utf-8"))
+            self._message.clear()
+            self._size = 0
+            self._discarding = False
+
+    def _bytes(self, event: BytesMessage) -> None:
+        if event.message_finished:
+            self.session.fail(errors.BinaryMessage())
+
+    def _ping_received(self, event: Ping) -> None:
+        self.transport.write(self.connection.send(event.response()))
+
+    def _close_received(self, event: CloseConnection) -> None:
+        if self.connection.state is ConnectionState.OPEN:
+            # Not the peer's close: wsproto found a frame it cannot accept.
+            self._broken = True
+            self._close_code = event.code
+            if event.code == CloseReason.INVALID_FRAME_PAYLOAD_DATA:
+                self.session.kick(errors.NotUtf8(), "invalid UTF-8")
+            else:
+                self.session.kick(errors.BadFrame(event.reason or "unreadable"), "bad frame")
+            return
+        if self.connection.state is not ConnectionState.CLOSED:
+            self.transport.write(self.connection.send(event.response()))
+        self.transport.loseConnection()
+
+    def _check_alive(self) -> None:
+        """Every :data:`PING_INTERVAL`: ping a peer gone quiet, cut one that stayed so."""
+        if self._heard:
+            self._heard = self._pinged = False
+        elif self._pinged:
+            self._pinger = None
+            self.session.cut("ping timeout")
+            return
+        else:
+            self._pinged = True
+            self.transport.write(self.connection.send(Ping(b"twisted-chat")))
+        self._pinger = self.sessions.clock.callLater(PING_INTERVAL, self._check_alive)
+
+    # The session's transport: bytes out, and what pauses reading
+
+    def write(self, data: bytes) -> None:
+        self.transport.write(data)
+
+    def writeSequence(self, data: Iterable[bytes]) -> None:
+        self.transport.writeSequence(data)
+
+    def registerProducer(self, producer: IPushProducer, streaming: bool) -> None:
+        # The channel is the socket's producer still; it passes pauses on to the request's.
+        self.request.registerProducer(producer, streaming)
+
+    def unregisterProducer(self) -> None:
+        self.request.unregisterProducer()
+
+    def pauseProducing(self) -> None:
+        self.transport.pauseProducing()  # type: ignore[attr-defined]
+
+    def resumeProducing(self) -> None:
+        self.transport.resumeProducing()  # type: ignore[attr-defined]
+
+    def loseConnection(self) -> None:
+        """Close as WebSocket peers do: a close frame, then the socket."""
+        if self.connection.state is ConnectionState.OPEN:
+            self.transport.write(self.connection.send(CloseConnection(self._close_code)))
+        self.transport.loseConnection()
+
+    def abortConnection(self) -> None:
+        self.transport.abortConnection()  # type: ignore[attr-defined]
+
+    def getPeer(self) -> Any:
+        return self.transport.getPeer()
+
+    def getHost(self) -> Any:
+        return self.transport.getHost()
