@@ -18,7 +18,7 @@ The web listener: the page at ``/``, its files beside it, the WebSocket at
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from twisted.internet.interfaces import IAddress, IDelayedCall
 from twisted.internet.protocol import Protocol, connectionDone
@@ -66,7 +66,7 @@ _TYPES = {
 class PageFiles(static.File):
     """The page's files, each with the page's headers; no directory is ever listed."""
 
-    contentTypes: ClassVar[dict[str, str]] = {**static.File.contentTypes, **_TYPES}
+    contentTypes = {**static.File.contentTypes, **_TYPES}  # noqa: RUF012 (File's own, per class)
 
     def render(self, request: server.Request) -> Any:
         for name, value in _HEADERS.items():
