@@ -137,6 +137,7 @@ class Server:
         self.factory = TelnetFactory(self.sessions)
         #: The web listener's factory: the page, and the WebSocket at /ws.
         self.site = make_site(self.sessions, Origins(origins))
+        self.site.doStart()  # As listening does: its pings begin.
         #: The timers of the running server: started by the tests that need them.
         self.service = ChatService(self.sessions, self.clock)
         self._port = 40000

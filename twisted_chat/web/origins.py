@@ -9,9 +9,13 @@ and are no browser's victims, so a handshake without one is let in.
 
 from __future__ import annotations
 
+import re
+
 from hyperlink import URL
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: A host as browsers send it in Origin: a DNS name (IDNs in punycode), IPv4, or [IPv6].
+_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\]")
 
 
 def origin(text: str) -> str:
@@ -30,6 +34,8 @@ def origin(text: str) -> str:
     host = url.host.lower()
     if ":" in host:
         host = f"[{host}]"
+    if not _HOST.fullmatch(host):
+        raise ValueError(f"{text!r} has no host name or address a browser would send")
     port = "" if url.port in (None, _DEFAULT_PORTS[scheme]) else f":{url.port}"
     return f"{scheme}://{host}{port}"
 

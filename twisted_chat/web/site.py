@@ -28,7 +28,7 @@ from twisted.web.resource import NoResource, Resource
 
 from twisted_chat.core.formats import build
 from twisted_chat.web.origins import Origins
-from twisted_chat.web.socket import WebSocketResource
+from twisted_chat.web.socket import Pinger, WebSocketResource
 
 if TYPE_CHECKING:
     from twisted_chat.core.limits import IP
@@ -123,10 +123,19 @@ class ChatSite(server.Site):
 
     protocol = ChatChannel  # type: ignore[assignment]
 
-    def __init__(self, sessions: Sessions, root: Resource) -> None:
+    def __init__(self, sessions: Sessions, root: Resource, pinger: Pinger) -> None:
         super().__init__(root, timeout=HTTP_IDLE, reactor=sessions.clock)
         #: The chat's sessions (``sessions`` is twisted.web's, of cookies).
         self.chat_sessions = sessions
+        self.pinger = pinger
+
+    def startFactory(self) -> None:
+        super().startFactory()
+        self.pinger.start()
+
+    def stopFactory(self) -> None:
+        self.pinger.stop()
+        super().stopFactory()
 
     def buildProtocol(self, addr: IAddress) -> Protocol:  # type: ignore[override]
         ip, refusal = self.chat_sessions.admit(addr)
@@ -146,5 +155,6 @@ def make_site(sessions: Sessions, origins: Origins) -> ChatSite:
     """The web listener's factory: the page at ``/``, the WebSocket at ``/ws``."""
     root = PageFiles(str(PAGE), defaultType="application/octet-stream")
     root.indexNames = ["index.html"]
-    root.putChild(b"ws", WebSocketResource(sessions, origins))
-    return ChatSite(sessions, root)
+    pinger = Pinger(sessions.clock)
+    root.putChild(b"ws", WebSocketResource(sessions, origins, pinger))
+    return ChatSite(sessions, root, pinger)

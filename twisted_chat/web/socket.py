@@ -3,8 +3,9 @@ The chat's WebSocket: one text message in is one command line, one message
 out is one JSON event, and a :class:`~twisted_chat.session.session.Session`
 does the rest, as it does for telnet.
 
-The handshake and the frames are wsproto's, the library under
-``twisted.web.websocket``; this module drives it itself because that wrapper
+The frames are wsproto's, the library under ``twisted.web.websocket``; this
+module drives it itself, after a handshake of its own
+(:mod:`~twisted_chat.web.handshake`), because that wrapper
 hides what a bounded server needs (FIELD-NOTES, "The browser"): it buffers a
 message of any size whole before handing it over, never times out a dead peer
 and cannot pause a slow reader.  Here:
@@ -12,8 +13,10 @@ and cannot pause a slow reader.  Here:
 - **Size.**  A message is counted as its pieces arrive; past ``--max-line``
   bytes it gets one error and the rest of it is thrown away, and the
   connection goes on, as a telnet line too long does.
-- **Liveness.**  A peer that has sent nothing for a while is pinged; one that
-  answers nothing for another while is cut ("ping timeout").
+- **Liveness.**  A peer that has sent nothing for one to two
+  :data:`PING_INTERVAL` is pinged; one that answers nothing for another is
+  cut ("ping timeout").  One :class:`Pinger` pass does it for every
+  connection, rather than a timer each.
 - **Flow.**  What arrives passes the session's input budget before wsproto
   sees it; output goes through the session's send queue, which hears the
   socket's back-pressure through the request (``request.registerProducer``).
@@ -27,7 +30,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, cast
 
-from twisted.internet.interfaces import IDelayedCall, IPushProducer, ITCPTransport, ITransport
+from twisted.internet.interfaces import IPushProducer, IReactorTime, ITCPTransport, ITransport
+from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
@@ -35,7 +39,6 @@ from twisted.web.server import NOT_DONE_YET, Request
 from wsproto import ConnectionType
 from wsproto.connection import Connection, ConnectionState
 from wsproto.events import (
-    AcceptConnection,
     BytesMessage,
     CloseConnection,
     Event,
@@ -43,13 +46,12 @@ from wsproto.events import (
     TextMessage,
 )
 from wsproto.frame_protocol import CloseReason, FrameProtocol
-from wsproto.handshake import H11Handshake
-from wsproto.utilities import RemoteProtocolError
 from zope.interface import implementer
 
 from twisted_chat.core import errors, formats
 from twisted_chat.session.session import Session
 from twisted_chat.session.settings import Settings
+from twisted_chat.web.handshake import NotAHandshake, upgrade_response
 from twisted_chat.web.origins import Origins, own_origin
 
 if TYPE_CHECKING:
@@ -88,10 +90,11 @@ class WebSocketResource(Resource):
 
     isLeaf = True
 
-    def __init__(self, sessions: Sessions, origins: Origins) -> None:
+    def __init__(self, sessions: Sessions, origins: Origins, pinger: Pinger) -> None:
         super().__init__()
         self.sessions = sessions
         self.origins = origins
+        self.pinger = pinger
 
     def render_GET(self, request: Request) -> bytes | int:
         request.setHeader(b"content-type", b"text/plain; charset=utf-8")
@@ -100,20 +103,17 @@ class WebSocketResource(Resource):
         if not self.origins.allows(sent.decode("latin-1") if sent is not None else None, own):
             request.setResponseCode(403)
             return b"Pages from other sites may not connect to this chat.\n"
-        handshake = H11Handshake(ConnectionType.SERVER)
-        headers = [(name, value) for name, values in request.requestHeaders.getAllRawHeaders()
-                   for value in values]
         try:
-            handshake.initiate_upgrade_connection(headers, request.path)
-        except RemoteProtocolError:
+            accept = upgrade_response(request.requestHeaders)
+        except NotAHandshake as error:
             request.setResponseCode(400)
-            return b"A WebSocket handshake is expected here; the page is at /.\n"
-        accept = handshake.send(AcceptConnection())
-        connection = handshake.connection
-        assert connection is not None
+            return f"A WebSocket handshake is expected here ({error}); the page is at /.\n" \
+                .encode()
+        connection = Connection(ConnectionType.SERVER)
         channel = cast("ChatChannel", request.channel)
         channel.transport.write(accept)  # type: ignore[union-attr]
-        channel.upgrade(WebSocketConnection(self.sessions, request, connection, channel.ip))
+        channel.upgrade(WebSocketConnection(self.sessions, request, connection, channel.ip,
+                                            self.pinger))
         return NOT_DONE_YET
 
     def render_HEAD(self, request: Request) -> bytes:
@@ -131,25 +131,21 @@ class WebSocketConnection:
     transport: ITransport
 
     def __init__(self, sessions: Sessions, request: Request, connection: Connection,
-                 address: IP | None) -> None:
+                 address: IP | None, pinger: Pinger) -> None:
         self.sessions = sessions
         self.request = request
         self.connection = connection
         self.address = address
+        self.pinger = pinger
         self._message: list[str] = []
         self._size = 0
         self._discarding = False
         self._heard = True
         self._pinged = False
-        self._pinger: IDelayedCall | None = None
         #: Set when the peer sent what cannot be read: nothing more of it is.
         self._broken = False
         #: The code the close frame will carry.
         self._close_code: int = CloseReason.NORMAL_CLOSURE
-        self._on_event: dict[type[Event], Callable[[Any], None]] = {
-            TextMessage: self._text, BytesMessage: self._bytes, Ping: self._ping_received,
-            CloseConnection: self._close_received,
-        }
 
     # IProtocol, as the HTTP channel's upgrade calls it
 
@@ -160,7 +156,7 @@ class WebSocketConnection:
             transport.setTcpNoDelay(True)
         self.session = Session(self.sessions, self, self.address, parse=self._parse,
                                framing=WEBSOCKET, settings=WEB_SETTINGS)
-        self._pinger = self.sessions.clock.callLater(PING_INTERVAL, self._check_alive)
+        self.pinger.connections.add(self)
         self.session.start()
 
     def dataReceived(self, data: bytes) -> None:
@@ -168,8 +164,7 @@ class WebSocketConnection:
         self.session.receive(data)
 
     def connectionLost(self, reason: Failure) -> None:
-        if self._pinger is not None and self._pinger.active():
-            self._pinger.cancel()
+        self.pinger.connections.discard(self)
         self.session.lost()
 
     # Bytes in, past the budget
@@ -180,9 +175,9 @@ class WebSocketConnection:
         try:
             self.connection.receive_data(data)
             for event in self.connection.events():
-                handle = self._on_event.get(type(event))
+                handle = _ON_EVENT.get(type(event))
                 if handle is not None:
-                    handle(event)  # A pong needs nothing: it was heard.
+                    handle(self, event)  # A pong needs nothing: it was heard.
         except Exception:
             _log.failure("Input from {peer} broke the connection", peer=self.getPeer())
             self._broken = True
@@ -226,18 +221,15 @@ class WebSocketConnection:
             self.transport.write(self.connection.send(event.response()))
         self.transport.loseConnection()
 
-    def _check_alive(self) -> None:
+    def check_alive(self) -> None:
         """Every :data:`PING_INTERVAL`: ping a peer gone quiet, cut one that stayed so."""
         if self._heard:
             self._heard = self._pinged = False
         elif self._pinged:
-            self._pinger = None
             self.session.cut("ping timeout")
-            return
         else:
             self._pinged = True
             self.transport.write(self.connection.send(Ping(b"twisted-chat")))
-        self._pinger = self.sessions.clock.callLater(PING_INTERVAL, self._check_alive)
 
     # The session's transport: bytes out, and what pauses reading
 
@@ -274,3 +266,37 @@ class WebSocketConnection:
 
     def getHost(self) -> Any:
         return self.transport.getHost()
+
+
+#: What each kind of wsproto event is handed to.
+_ON_EVENT: dict[type[Event], Callable[[WebSocketConnection, Any], None]] = {
+    TextMessage: WebSocketConnection._text,
+    BytesMessage: WebSocketConnection._bytes,
+    Ping: WebSocketConnection._ping_received,
+    CloseConnection: WebSocketConnection._close_received,
+}
+
+
+class Pinger:
+    """
+    Every :data:`PING_INTERVAL`, one pass over every open WebSocket: one
+    timer for all of them, where a timer each would cost every connection
+    memory and the reactor a call.
+    """
+
+    def __init__(self, clock: IReactorTime) -> None:
+        self.connections: set[WebSocketConnection] = set()
+        self._loop = LoopingCall(self.check)
+        self._loop.clock = clock
+
+    def start(self) -> None:
+        if not self._loop.running:
+            self._loop.start(PING_INTERVAL, now=False)
+
+    def stop(self) -> None:
+        if self._loop.running:
+            self._loop.stop()
+
+    def check(self) -> None:
+        for connection in list(self.connections):
+            connection.check_alive()
