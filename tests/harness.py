@@ -137,7 +137,6 @@ class Server:
         self.factory = TelnetFactory(self.sessions)
         #: The web listener's factory: the page, and the WebSocket at /ws.
         self.site = make_site(self.sessions, Origins(origins))
-        self.site.doStart()  # As listening does: its pings begin.
         #: The timers of the running server: started by the tests that need them.
         self.service = ChatService(self.sessions, self.clock)
         self._port = 40000
@@ -156,6 +155,8 @@ class Server:
 
     def connect_web(self, host: str = "127.0.0.1") -> HttpClient:
         """A new connection to the web listener, from ``host``: HTTP until it upgrades."""
+        if not self.site.numPorts:
+            self.site.doStart()  # As listening does: its pings begin.
         self._port += 1
         return HttpClient(self, self._port, host)
 

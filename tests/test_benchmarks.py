@@ -58,7 +58,9 @@ def test_capacity_holds_every_connection() -> None:
 def test_in_process_benchmarks_still_run_on_this_tree() -> None:
     """The benchmarks that build the server from its parts still fit them (run tiny)."""
     for script, args in (("limits_cost.py", ["--rounds", "1", "--members", "3", "--lines", "20"]),
-                         ("telnet_input.py", ["--rounds", "1", "--reads", "50"])):
+                         ("telnet_input.py", ["--rounds", "1", "--reads", "50"]),
+                         ("websocket_frames.py", ["--rounds", "1", "--members", "5",
+                                                  "--lines", "5"])):
         done = subprocess.run([sys.executable, str(LOADGEN.parent / script), *args],
                               capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr

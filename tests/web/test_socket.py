@@ -255,6 +255,27 @@ class DoorTests(SynchronousTestCase):
         self.assertFalse(refused.connected)
         self.assertFalse(server.connect().connected)
 
+    def test_arrivals_are_sessions(self) -> None:
+        """
+        --conn-rate counts chat sessions, telnet's and browsers' together, not
+        the page's files: the one over it is told why over its WebSocket, and
+        closed with 1013 (try again later).
+        """
+        server = limited(conn_rate=3)
+        for _ in range(5):
+            server.connect_web().get("/nothing")  # The page's files, however many.
+        server.connect()
+        server.browser("alice")
+        server.browser("bob")
+        late = Browser(server.connect_web())
+        (refused,) = late.events()
+        self.assertEqual(refused["code"], "connecting-too-fast")
+        self.assertEqual(late.closed_with, 1013)
+        self.assertFalse(late.connected)
+        self.assertEqual(len(server.sessions.open), 3)
+        # The page's connections stay open (until idle), and are counted; the late one is not.
+        self.assertEqual(server.sessions.admission.total, 3 + 5)
+
     def test_slow_request_cut(self) -> None:
         """A request trickled in a byte at a time is cut however often bytes come."""
         server = Server()

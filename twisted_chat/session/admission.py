@@ -54,8 +54,14 @@ class Admission:
         #: Per address: when a refusal was last logged, and how many since went unlogged.
         self._refusals: dict[str | None, tuple[float, int]] = {}
 
-    def admit(self, ip: IP | None) -> errors.ChatError | None:
-        """Count a new connection from ``ip``, or return why it is refused."""
+    def admit(self, ip: IP | None, arrival: bool = True) -> errors.ChatError | None:
+        """
+        Count a new connection from ``ip``, or return why it is refused.
+
+        Without ``arrival`` it is not yet counted against ``--conn-rate``: a
+        web connection is an arrival only when it becomes a chat session
+        (:meth:`arrive`), so that the page's own files cost nothing of it.
+        """
         limits = self.limits
         if limits.max_connections and self.total >= limits.max_connections:
             return errors.ServerFull(limits.max_connections)
@@ -63,17 +69,31 @@ class Admission:
         if key is not None:
             if limits.max_per_ip and self._open.get(key, 0) >= limits.max_per_ip:
                 return errors.TooManyFromAddress(limits.max_per_ip)
-            if limits.conn_rate:
-                arrivals = self._arrivals.get(key)
-                if arrivals is None:
-                    arrivals = self._arrivals[key] = Window(limits.conn_rate)
-                now = self.clock()
-                wait = arrivals.wait(now)
-                if wait:
-                    return errors.ConnectingTooFast(limits.conn_rate, wait)
-                arrivals.record(now)
+            if arrival:
+                refusal = self._arrive(key)
+                if refusal is not None:
+                    return refusal
             self._open[key] = self._open.get(key, 0) + 1
         self.total += 1
+        return None
+
+    def arrive(self, ip: IP | None) -> errors.ChatError | None:
+        """Count a connection already admitted against ``--conn-rate``, or say why not."""
+        key = self._counted(ip)
+        return None if key is None else self._arrive(key)
+
+    def _arrive(self, key: str) -> errors.ChatError | None:
+        limits = self.limits
+        if not limits.conn_rate:
+            return None
+        arrivals = self._arrivals.get(key)
+        if arrivals is None:
+            arrivals = self._arrivals[key] = Window(limits.conn_rate)
+        now = self.clock()
+        wait = arrivals.wait(now)
+        if wait:
+            return errors.ConnectingTooFast(limits.conn_rate, wait)
+        arrivals.record(now)
         return None
 
     def release(self, ip: IP | None) -> None:

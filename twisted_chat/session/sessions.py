@@ -42,20 +42,29 @@ class Sessions:
         self.open: set[Session] = set()
         self._all_closed: list[Deferred[None]] = []
 
-    def admit(self, peer: IAddress | None) -> tuple[IP | None, errors.ChatError | None]:
+    def admit(self, peer: IAddress | None,
+              arrival: bool = True) -> tuple[IP | None, errors.ChatError | None]:
         """
         The address a new connection from ``peer`` is counted under, and why
         it is refused (None: it is counted in).  Refusals are logged a few at
-        a time: a storm of them does not flood the log.
+        a time: a storm of them does not flood the log.  Without ``arrival``
+        it counts against ``--conn-rate`` only when it arrives (:meth:`arrive`).
         """
         ip = peer_ip(peer)
-        refusal = self.admission.admit(ip)
+        return ip, self._logged(peer, ip, self.admission.admit(ip, arrival))
+
+    def arrive(self, peer: IAddress | None, ip: IP | None) -> errors.ChatError | None:
+        """A connection admitted without ``arrival`` now opens a session: why not, if not."""
+        return self._logged(peer, ip, self.admission.arrive(ip))
+
+    def _logged(self, peer: IAddress | None, ip: IP | None,
+                refusal: errors.ChatError | None) -> errors.ChatError | None:
         if refusal is not None:
             unlogged = self.admission.log_refusal(ip)
             if unlogged is not None:
                 _log.info("Refused {peer}: {why} ({unlogged} more from there unlogged in the "
                           "last minute)", peer=peer, why=refusal.code, unlogged=unlogged)
-        return ip, refusal
+        return refusal
 
     def opened(self, session: Session) -> None:
         # Not logged: a user's login is, with the address (one line, not two,

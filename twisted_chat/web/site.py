@@ -3,10 +3,10 @@ The web listener: the page at ``/``, its files beside it, the WebSocket at
 ``/ws``, and the bounds that keep a web port as safe as the telnet one.
 
 - **The door.**  Every connection is counted by the connection limits every
-  front end shares (``--max-per-ip``, ``--conn-rate``, ``--max-connections``)
-  as it arrives, before a byte of HTTP is read; one over a limit gets a
-  ``503`` that says why.  A connection that becomes a WebSocket keeps its
-  place: its session gives it back.
+  front end shares (``--max-per-ip``, ``--max-connections``) as it arrives,
+  before a byte of HTTP is read; one over a limit gets a ``503`` that says
+  why.  A connection that becomes a WebSocket keeps its place (its session
+  gives it back), and only then counts against ``--conn-rate``.
 - **Slow requests.**  A connection that is not a WebSocket is idle for at
   most :data:`HTTP_IDLE` seconds and lives at most :data:`HTTP_LIFETIME`,
   however slowly it trickles a request in.
@@ -138,7 +138,9 @@ class ChatSite(server.Site):
         super().stopFactory()
 
     def buildProtocol(self, addr: IAddress) -> Protocol:  # type: ignore[override]
-        ip, refusal = self.chat_sessions.admit(addr)
+        # Counted against --conn-rate only if it becomes a chat session (the page's
+        # own files cost a browser two or three connections).
+        ip, refusal = self.chat_sessions.admit(addr, arrival=False)
         if refusal is not None:
             return Refusal(build("text").render(
                 refusal.event(self.chat_sessions.chat.clock())).decode("utf-8"))

@@ -111,9 +111,12 @@ class WebSocketResource(Resource):
                 .encode()
         connection = Connection(ConnectionType.SERVER)
         channel = cast("ChatChannel", request.channel)
+        # Refused for arriving too often, it is told so over the WebSocket, where
+        # a page can read why (a refused handshake tells a page nothing).
+        refusal = self.sessions.arrive(request.getClientAddress(), channel.ip)
         channel.transport.write(accept)  # type: ignore[union-attr]
         channel.upgrade(WebSocketConnection(self.sessions, request, connection, channel.ip,
-                                            self.pinger))
+                                            self.pinger, refusal))
         return NOT_DONE_YET
 
     def render_HEAD(self, request: Request) -> bytes:
@@ -131,13 +134,17 @@ class WebSocketConnection:
     transport: ITransport
 
     def __init__(self, sessions: Sessions, request: Request, connection: Connection,
-                 address: IP | None, pinger: Pinger) -> None:
+                 address: IP | None, pinger: Pinger,
+                 refusal: errors.ChatError | None = None) -> None:
+        """With ``refusal``, the connection is told why it is refused, and closed: no session."""
         self.sessions = sessions
+        self.refusal = refusal
         self.request = request
         self.connection = connection
         self.address = address
         self.pinger = pinger
-        self._message: list[str] = []
+        #: The pieces of the message coming in, UTF-8, and their size.
+        self._message: list[bytes] = []
         self._size = 0
         self._discarding = False
         self._heard = True
@@ -151,6 +158,14 @@ class WebSocketConnection:
 
     def makeConnection(self, transport: ITransport) -> None:
         self.transport = transport
+        # Every delivery comes this way: the socket's own write, no call of ours between.
+        self.write = transport.write  # type: ignore[method-assign]
+        if self.refusal is not None:
+            event = self.refusal.event(self.sessions.chat.clock())
+            transport.write(WEB_SETTINGS.build(WEBSOCKET).frame((event,)))
+            transport.write(self.connection.send(CloseConnection(CloseReason.TRY_AGAIN_LATER)))
+            transport.loseConnection()
+            return
         if ITCPTransport.providedBy(transport):
             transport.setTcpKeepAlive(True)
             transport.setTcpNoDelay(True)
@@ -160,10 +175,14 @@ class WebSocketConnection:
         self.session.start()
 
     def dataReceived(self, data: bytes) -> None:
-        self._heard = True
-        self.session.receive(data)
+        if self.refusal is None:
+            self._heard = True
+            self.session.receive(data)
 
     def connectionLost(self, reason: Failure) -> None:
+        if self.refusal is not None:
+            self.sessions.admission.release(self.address)
+            return
         self.pinger.connections.discard(self)
         self.session.lost()
 
@@ -186,17 +205,19 @@ class WebSocketConnection:
 
     def _text(self, event: TextMessage) -> None:
         if not self._discarding:
-            self._size += len(event.data.encode("utf-8"))
+            piece = event.data.encode("utf-8")
+            self._size += len(piece)
             if self._size > self.sessions.max_line:
                 self.session.fail(errors.LineTooLong(self.sessions.max_line))
                 self._discarding = True
                 self._message.clear()
             else:
-                self._message.append(event.data)
+                self._message.append(piece)
         if event.message_finished:
             if not self._discarding:
-                self.session.submit("".join(self._message).encode("utf-8"))
-            self._message.clear()
+                message = self._message
+                self.session.submit(message[0] if len(message) == 1 else b"".join(message))
+            self._message = []
             self._size = 0
             self._discarding = False
 
