@@ -16,6 +16,7 @@ Two scenarios, each run on every contender in turn, alternating, in one run:
 
 Contenders: ``twisted-chat`` (text and JSON formats over telnet; ``web``,
 every member a browser on the WebSocket; ``mixed``, every other member one;
+``readers``, every member but the senders one;
 flood control off, the default storage on, in a temporary directory), ``bare`` (``bare.py``, a
 LineReceiver that writes every line to everyone) and, if it is installed
 (``apt-get install ngircd``), ngIRCd, a C IRC server, with its limits and
@@ -90,11 +91,13 @@ class Contender:
     echoes: bool = True
     #: In the capacity scenario unless named with --only (ngIRCd's logins cost N²).
     capacity: bool = True
-    #: Which members are browsers, over the WebSocket: none, "all", or "half" (every other).
+    #: Which members are browsers, over the WebSocket: none, "all", "half" (every
+    #: other member, senders too), or "readers" (every member but the senders).
     web: str = ""
 
-    def browser(self, index: int) -> bool:
-        return self.web == "all" or (self.web == "half" and index % 2 == 1)
+    def browser(self, index: int, senders: int = 0) -> bool:
+        return (self.web == "all" or (self.web == "half" and index % 2 == 1)
+                or (self.web == "readers" and index >= senders))
 
 
 #: How a browser member logs in (it speaks JSON from the start), and the sign it is in.
@@ -161,6 +164,9 @@ def contenders(workdir: str, coalesce: float | None = None,
                 # Half telnet (text), half browsers: the first member, who settles, is telnet.
                 Contender(f"chat mixed{suffix}", chat, "login m{0}\r\n", b"= Members",
                           b" match ", web="half"),
+                # Telnet senders, every other member a browser: what a browser costs to reach.
+                Contender(f"chat readers{suffix}", chat, "login m{0}\r\n", b"= Members",
+                          b" match ", web="readers", capacity=False),
             ]
     if shutil.which("ngircd"):
         found.append(Contender(
@@ -246,9 +252,9 @@ class Member:
 
 
 async def join(server: Server, contender: Contender, index: int, source: str = "127.0.0.1",
-               room: str | None = None) -> Member:
+               room: str | None = None, senders: int = 0) -> Member:
     """A member, logged in, in the measured room or ``room``; what it read on the way is dropped."""
-    browser = contender.browser(index)
+    browser = contender.browser(index, senders)
     port = server.web_port if browser else server.port
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0),
                                                    limit=1 << 20)
@@ -374,7 +380,7 @@ async def fanout(server: Server, contender: Contender, members: int, senders: in
                  messages: int, window: int, deadline: float, idle: int = 0,
                  rooms: int = 1) -> dict[str, float]:
     crowd = await populate(server, contender, idle, rooms) if idle else []
-    links = [await join(server, contender, index) for index in range(members)]
+    links = [await join(server, contender, index, senders=senders) for index in range(members)]
     await asyncio.sleep(0.3)
     for link in links:  # Presence and replay from the logins: not the traffic.
         while True:
