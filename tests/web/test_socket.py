@@ -216,6 +216,23 @@ class BoundsTests(SynchronousTestCase):
         self.assertFalse(browser.connected)
 
 
+class BudgetTests(SynchronousTestCase):
+    def test_masked_bytes_are_no_telnet_commands(self) -> None:
+        """
+        A browser's bytes pass the input budget as plain bytes: a mask that
+        turns every byte of a frame into 0xFF (an IAC to telnet, 64 bytes of
+        budget each) is still one line, not a flood.
+        """
+        server = Server(limits=only(flood_rate=5, flood_burst=10, flood_queue=20,
+                                    input_rate=16 * 1024, input_burst=8 * 1024))
+        alice, tom = server.browser("alice"), server.login("tom")
+        payload = bytes(0x79 ^ 0x86 for _ in range(1000))  # "y" * 1000, masked: 0xFF each
+        assert set(payload) == {0xFF}
+        alice.http.send(b"\x81\xfe" + (1000).to_bytes(2, "big") + b"\x86" * 4 + payload)
+        self.assertEqual(tom.lines(), ["<alice> " + "y" * 1000])
+        self.assertTrue(alice.connected)
+
+
 class DoorTests(SynchronousTestCase):
     def test_no_listing(self) -> None:
         """Nothing but the page's files is served: no listing, no path out of the folder."""

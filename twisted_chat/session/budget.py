@@ -51,17 +51,28 @@ def allowance(limits: Limits, max_line: int) -> tuple[float, int]:
 
 
 def cost(data: bytes) -> int:
-    """What ``data`` counts as, in bytes, as one read."""
+    """What ``data`` from a telnet client counts as, in bytes, as one read."""
     commands = data.count(IAC) + data.count(CTRL_C)
     return max(len(data) + (COMMAND_COST - 1) * commands, READ_COST)
+
+
+def plain_cost(data: bytes) -> int:
+    """
+    What ``data`` counts as where no byte is a command: a WebSocket's, whose
+    masked frames hold any byte (a mask can make every fourth one 0xFF).
+    """
+    return max(len(data), READ_COST)
 
 
 class Budget:
     """A token bucket over the bytes one connection sends, each read weighed by :func:`cost`."""
 
-    __slots__ = ("_clock", "_stamp", "_tokens", "burst", "rate", "waiting")
+    __slots__ = ("_clock", "_cost", "_stamp", "_tokens", "burst", "rate", "waiting")
 
-    def __init__(self, *, rate: float, burst: int, clock: Callable[[], float]) -> None:
+    def __init__(self, *, rate: float, burst: int, clock: Callable[[], float],
+                 weigh: Callable[[bytes], int] = cost) -> None:
+        """``weigh`` is what a read counts as: :func:`cost` for telnet, or :func:`plain_cost`."""
+        self._cost = weigh
         self.rate = rate
         self.burst = burst
         self._clock = clock
@@ -77,6 +88,7 @@ class Budget:
         fits, and everything when none does.
         """
         tokens = self._refill()
+        cost = self._cost
         if cost(data) <= tokens:
             self._tokens -= cost(data)
             return data, b""
@@ -94,11 +106,11 @@ class Budget:
 
     def flooding(self, waiting: bytes) -> bool:
         """Whether what waits is far past the budget: more than a whole burst."""
-        return cost(waiting) > self.burst
+        return self._cost(waiting) > self.burst
 
     def wait(self, waiting: bytes) -> float:
         """Seconds until the budget has room for ``waiting``."""
-        return max(cost(waiting) - self._refill(), 0.0) / self.rate
+        return max(self._cost(waiting) - self._refill(), 0.0) / self.rate
 
     def _refill(self) -> float:
         now = self._clock()

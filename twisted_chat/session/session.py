@@ -38,6 +38,7 @@ from twisted_chat.core import charsets, errors, events, formats
 from twisted_chat.core.states import LoginState
 from twisted_chat.interfaces import IFormat, ISession, IState
 from twisted_chat.session.budget import Budget, allowance
+from twisted_chat.session.budget import cost as budget_cost
 from twisted_chat.session.sendqueue import SendQueue
 from twisted_chat.session.settings import DEFAULT, Settings
 from twisted_chat.session.throttle import Throttle
@@ -66,7 +67,8 @@ class Session(TimeoutMixin):
     editing keys); ``framing`` is how the front end wants a run of events
     (:class:`~twisted_chat.core.formats.Stream` or
     :class:`~twisted_chat.core.formats.Messages`); ``settings`` how a new
-    session renders (a WebSocket's starts in JSON, its encoding fixed).
+    session renders (a WebSocket's starts in JSON, its encoding fixed);
+    ``weigh`` what a read costs of the input budget (telnet commands count more).
     ``transport`` takes the bytes, and pauses reading.
     """
 
@@ -76,7 +78,8 @@ class Session(TimeoutMixin):
                  parse: Callable[[bytes], None],
                  prepare: Callable[[str], str] = _as_is,
                  framing: formats.Framing = formats.STREAM,
-                 settings: Settings = DEFAULT) -> None:
+                 settings: Settings = DEFAULT,
+                 weigh: Callable[[bytes], int] = budget_cost) -> None:
         self.sessions = sessions
         self.chat: Chat = sessions.chat
         self.clock: IReactorTime = sessions.clock
@@ -97,7 +100,7 @@ class Session(TimeoutMixin):
         self.budget: Budget | None = None
         if limits.flood_rate and limits.input_rate and not trusted:
             rate, burst = allowance(limits, self.max_line)
-            self.budget = Budget(rate=rate, burst=burst, clock=self.clock.seconds)
+            self.budget = Budget(rate=rate, burst=burst, clock=self.clock.seconds, weigh=weigh)
         #: When the input over the budget (budget.waiting) is read.
         self._held_call: IDelayedCall | None = None
         #: Why reading from the client is paused ("store", "budget", "flood"); read when none.

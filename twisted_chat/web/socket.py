@@ -49,6 +49,7 @@ from wsproto.frame_protocol import CloseReason, FrameProtocol
 from zope.interface import implementer
 
 from twisted_chat.core import errors, formats
+from twisted_chat.session.budget import plain_cost
 from twisted_chat.session.session import Session
 from twisted_chat.session.settings import Settings
 from twisted_chat.web.handshake import NotAHandshake, upgrade_response
@@ -170,7 +171,7 @@ class WebSocketConnection:
             transport.setTcpKeepAlive(True)
             transport.setTcpNoDelay(True)
         self.session = Session(self.sessions, self, self.address, parse=self._parse,
-                               framing=WEBSOCKET, settings=WEB_SETTINGS)
+                               framing=WEBSOCKET, settings=WEB_SETTINGS, weigh=plain_cost)
         self.pinger.connections.add(self)
         self.session.start()
 
