@@ -29,12 +29,13 @@ def get(server: RunningServer, path: str) -> http.client.HTTPResponse:
 def test_page_and_its_files(start_server: Start) -> None:
     """The page, its script and its style, each with the policy and its own type."""
     server = start_server("--db", ":memory:", web=True)
-    for path, kind in (("/", "text/html"), ("/chat.js", "text/javascript"),
-                       ("/chat.css", "text/css")):
+    for path, kind in (("/", "text/html; charset=utf-8"),
+                       ("/chat.js", "text/javascript; charset=utf-8"),
+                       ("/chat.css", "text/css; charset=utf-8"), ("/favicon.svg", "image/svg+xml")):
         response = get(server, path)
         body = response.read()
         assert response.status == 200, path
-        assert response.getheader("Content-Type") == f"{kind}; charset=utf-8", path
+        assert response.getheader("Content-Type") == kind, path
         assert response.getheader("Content-Security-Policy") == CONTENT_SECURITY_POLICY
         assert response.getheader("X-Content-Type-Options") == "nosniff"
         assert body, path
