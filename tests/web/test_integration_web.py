@@ -147,3 +147,24 @@ def test_browser_that_stops_reading(start_server: Start) -> None:
     assert time.monotonic() - began < DEADLINE
     assert stalled.wait_closed() == 1006  # Aborted: no close frame gets through a full buffer.
     assert "is not reading: more than 262144 bytes unsent" in server.log_text()
+
+
+def test_many_ranges_get_the_whole_file(start_server: Start) -> None:
+    """A request for many ranges gets the whole (small) file: Twisted's multi-range answer broke."""
+    server = start_server("--db", ":memory:", web=True)
+    connection = http.client.HTTPConnection("127.0.0.1", server.web_port, timeout=DEADLINE)
+    connection.request("GET", "/chat.css", headers={
+        "Range": "bytes=" + ",".join(f"{start}-{start + 1}" for start in range(0, 4000, 4))})
+    response = connection.getresponse()
+    assert response.status == 200
+    assert len(response.read()) == int(response.getheader("Content-Length"))
+    assert "Traceback" not in server.log_text()
+
+
+def test_shutdown_says_going_away(start_server: Start) -> None:
+    """On SIGTERM a browser is told, then closed with 1001 (going away), and may come back."""
+    server = start_server("--db", ":memory:", web=True)
+    alice = server.connect_web().login("alice")
+    assert server.terminate() == 0
+    assert "shutting down" in alice.event("notice")["text"]
+    assert alice.wait_closed() == 1001

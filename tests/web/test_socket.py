@@ -6,13 +6,14 @@ line per message in, one JSON event per message out, and bounded as telnet is.
 from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
-from wsproto.events import BytesMessage, Ping
+from wsproto.events import BytesMessage, CloseConnection, Ping
 from wsproto.frame_protocol import FrameProtocol, Opcode
 
 from tests.harness import Browser, HttpClient, Server, limited, only
 from twisted_chat.core import errors
+from twisted_chat.session.admission import PAGE_CONNECTIONS
 from twisted_chat.session.session import CLOSE_GRACE
-from twisted_chat.web.site import HTTP_IDLE, HTTP_LIFETIME
+from twisted_chat.web.site import HTTP_IDLE, HTTP_LIFETIME, MAX_REQUESTS
 from twisted_chat.web.socket import PING_INTERVAL, WEBSOCKET
 
 
@@ -231,6 +232,107 @@ class BudgetTests(SynchronousTestCase):
         alice.http.send(b"\x81\xfe" + (1000).to_bytes(2, "big") + b"\x86" * 4 + payload)
         self.assertEqual(tom.lines(), ["<alice> " + "y" * 1000])
         self.assertTrue(alice.connected)
+
+
+class AttackTests(SynchronousTestCase):
+    """Each shaped like an attack that once worked (README, "Security")."""
+
+    def test_pings_from_a_client_that_never_reads(self) -> None:
+        """
+        The answers to pings are output like any other, counted by the send
+        queue: a client that pings and never reads is cut, not buffered for.
+        And only the last ping of a read is answered.
+        """
+        server = Server(limits=only(sendq=4096))
+        mallory, tom = server.browser("mallory"), server.login("tom")
+        mallory.http.send(b"".join(
+            mallory.ws.send(Ping(b"p%d" % index)) for index in range(10)))
+        mallory.texts()
+        self.assertEqual(mallory.pongs, [b"p9"])
+        mallory.http.transport.producer.pauseProducing()  # It stops reading.
+        for _ in range(100):
+            mallory.send_event(Ping(b"x" * 120))
+        self.assertFalse(mallory.connected)
+        self.assertIn("*** mallory has left (send queue exceeded)", tom.lines())
+
+    def test_tiny_frames_cost_more_than_their_bytes(self) -> None:
+        """
+        Empty frames cost the budget as telnet commands do, not their six
+        bytes: a stream of them is soon held back (not read, not parsed),
+        where at the byte rate it was parsed at 2,500 frames a second.
+        """
+        server = Server(limits=only(flood_rate=5, flood_burst=10, flood_queue=20,
+                                    input_rate=16 * 1024, input_burst=64 * 1024))
+        mallory, tom = server.browser("mallory"), server.login("tom")
+        empty = mallory.ws.send(Ping(b""))
+        for _ in range(10):
+            mallory.http.send(empty * 500)  # 3 KB a read; 30 KB in all, within the bytes
+        mallory.texts()
+        # Each read parsed answers its last ping: two were, the rest wait their turn.
+        self.assertLessEqual(len(mallory.pongs), 3)
+        self.assertEqual(mallory.http.transport.producerState, "paused")
+        tom.send("/who")
+        self.assertEqual(tom.lines()[0], "= Online (2):")
+
+    def test_close_then_silence(self) -> None:
+        """
+        A client that sends Close and then stops reading gets nothing more,
+        is cut after the close grace, and the pings of everyone else go on.
+        """
+        server = Server()
+        mallory, quiet = server.browser("mallory"), server.browser("quiet")
+        tom = server.login("tom")
+        transport = mallory.http.transport
+        transport.producer.pauseProducing()
+        # Its socket's close waits behind what it does not read.
+        transport.loseConnection = lambda: None  # type: ignore[method-assign]
+        mallory.send_event(CloseConnection(1000))
+        tom.send("after the close")
+        self.assertNotIn(b"after the close", transport.value())
+        server.clock.advance(CLOSE_GRACE)
+        self.assertTrue(transport.disconnected, "aborted")
+        for _ in range(3):
+            server.clock.advance(PING_INTERVAL)
+        self.assertFalse(quiet.connected, "the quiet one was pinged and cut as usual")
+        self.assertIn("*** quiet has left (ping timeout)", tom.lines())
+
+    def test_request_body_refused(self) -> None:
+        """A request with a body is refused at its headers: nothing here takes one."""
+        for headers in (b"Content-Length: 2000000000", b"Transfer-Encoding: chunked"):
+            with self.subTest(headers=headers):
+                http = Server().connect_web()
+                http.send(b"POST /ws HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n" + headers +
+                          b"\r\n\r\n" + b"x" * 60000)
+                response = http.received()
+                self.assertTrue(response.startswith(b"HTTP/1.1 413 "), response[:80])
+                self.assertFalse(http.connected)
+
+    def test_requests_per_connection(self) -> None:
+        """One HTTP connection serves MAX_REQUESTS requests, then closes."""
+        http = Server().connect_web()
+        http.send(b"GET /nothing HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n" * (MAX_REQUESTS + 5))
+        self.assertEqual(http.received().count(b"HTTP/1.1 404"), MAX_REQUESTS)
+        self.assertFalse(http.connected)
+
+    def test_web_connections_have_a_rate(self) -> None:
+        """Web connections that are no session yet have a rate too: 5 times --conn-rate."""
+        server = limited(conn_rate=2)
+        for _ in range(2 * PAGE_CONNECTIONS):
+            http = server.connect_web()
+            self.assertTrue(http.connected)
+            http.transport.loseConnection()
+        refused = server.connect_web()
+        self.assertIn(b"503", refused.received())
+        self.assertFalse(refused.connected)
+
+    def test_frame_trouble_in_our_words(self) -> None:
+        """A broken frame's error says what was wrong without wsproto's internals."""
+        server = Server()
+        mallory = server.browser("mallory")
+        mallory.http.send(masked_frames(("a", False)) + masked_frames(("b", True)))
+        (error,) = mallory.events()
+        self.assertEqual(error["code"], "bad-frame")
+        self.assertEqual(error["args"], {"reason": "a protocol error"})
 
 
 class DoorTests(SynchronousTestCase):

@@ -42,6 +42,11 @@ def _parse(host: str) -> IP | None:
     return ip
 
 
+#: Web connections a minute from one address, sessions or not, per --conn-rate
+#: session: a page load opens two or three, a connection serves 50 requests.
+PAGE_CONNECTIONS = 5
+
+
 class Admission:
     """Counts open connections and recent arrivals, and refuses those over a limit."""
 
@@ -51,6 +56,8 @@ class Admission:
         self.total = 0
         self._open: dict[str, int] = {}
         self._arrivals: dict[str, Window] = {}
+        #: Arrivals of web connections, sessions or not (PAGE_CONNECTIONS times --conn-rate).
+        self._pages: dict[str, Window] = {}
         #: Per address: when a refusal was last logged, and how many since went unlogged.
         self._refusals: dict[str | None, tuple[float, int]] = {}
 
@@ -60,7 +67,9 @@ class Admission:
 
         Without ``arrival`` it is not yet counted against ``--conn-rate``: a
         web connection is an arrival only when it becomes a chat session
-        (:meth:`arrive`), so that the page's own files cost nothing of it.
+        (:meth:`arrive`), so that the page's own files (two or three
+        connections a load) cost nothing of it.  Such connections have a
+        rate of their own, :data:`PAGE_CONNECTIONS` times as many.
         """
         limits = self.limits
         if limits.max_connections and self.total >= limits.max_connections:
@@ -69,10 +78,10 @@ class Admission:
         if key is not None:
             if limits.max_per_ip and self._open.get(key, 0) >= limits.max_per_ip:
                 return errors.TooManyFromAddress(limits.max_per_ip)
-            if arrival:
-                refusal = self._arrive(key)
-                if refusal is not None:
-                    return refusal
+            refusal = self._arrive(key) if arrival else self._arrive(key, self._pages,
+                                                                     PAGE_CONNECTIONS)
+            if refusal is not None:
+                return refusal
             self._open[key] = self._open.get(key, 0) + 1
         self.total += 1
         return None
@@ -82,17 +91,20 @@ class Admission:
         key = self._counted(ip)
         return None if key is None else self._arrive(key)
 
-    def _arrive(self, key: str) -> errors.ChatError | None:
+    def _arrive(self, key: str, windows: dict[str, Window] | None = None,
+                times: int = 1) -> errors.ChatError | None:
         limits = self.limits
         if not limits.conn_rate:
             return None
-        arrivals = self._arrivals.get(key)
+        windows = self._arrivals if windows is None else windows
+        limit = limits.conn_rate * times
+        arrivals = windows.get(key)
         if arrivals is None:
-            arrivals = self._arrivals[key] = Window(limits.conn_rate)
+            arrivals = windows[key] = Window(limit)
         now = self.clock()
         wait = arrivals.wait(now)
         if wait:
-            return errors.ConnectingTooFast(limits.conn_rate, wait)
+            return errors.ConnectingTooFast(limit, wait)
         arrivals.record(now)
         return None
 
@@ -127,13 +139,14 @@ class Admission:
     @property
     def remembered(self) -> int:
         """How many addresses the arrival counts are kept for."""
-        return len(self._arrivals)
+        return len(self._arrivals) + len(self._pages)
 
     def sweep(self) -> None:
         """Forget addresses with no arrival in the last minute, so the table stays small."""
         now = self.clock()
-        for key in [key for key, window in self._arrivals.items() if window.idle(now)]:
-            del self._arrivals[key]
+        for windows in (self._arrivals, self._pages):
+            for key in [key for key, window in windows.items() if window.idle(now)]:
+                del windows[key]
         for quiet in [key for key, (logged, _) in self._refusals.items()
                       if now - logged >= MINUTE]:
             del self._refusals[quiet]

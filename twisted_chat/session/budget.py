@@ -104,6 +104,16 @@ class Budget:
             self._tokens -= cost(data[:low])
         return data[:low], data[low:]
 
+    def charge(self, amount: int) -> bool:
+        """
+        Charge ``amount`` more for what was read (a front end learns of the
+        cost only once it has parsed it: a WebSocket's frames); whether the
+        debt is now far past the budget, more than a whole burst.
+        """
+        self._refill()
+        self._tokens -= amount
+        return self._tokens < -self.burst
+
     def flooding(self, waiting: bytes) -> bool:
         """Whether what waits is far past the budget: more than a whole burst."""
         return self._cost(waiting) > self.burst

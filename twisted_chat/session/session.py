@@ -155,6 +155,11 @@ class Session(TimeoutMixin):
         if data:
             self._parse(data)
 
+    def charge(self, amount: int) -> None:
+        """What was read costs ``amount`` more of the budget than its bytes; cut a flood."""
+        if self.budget is not None and not self.closing and self.budget.charge(amount):
+            self._input_flood()
+
     def _hold(self, held: bytes) -> None:
         """Keep input over the budget until it fits, not reading meanwhile; or cut a flood."""
         assert self.budget is not None

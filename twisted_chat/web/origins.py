@@ -14,6 +14,8 @@ import re
 from hyperlink import URL
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+#: Longer than any origin a browser sends (a host name is at most 253): not parsed at all.
+MAX_LENGTH = 300
 #: A host as browsers send it in Origin: a DNS name (IDNs in punycode), IPv4, or [IPv6].
 _HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\]")
 
@@ -23,6 +25,8 @@ def origin(text: str) -> str:
     ``scheme://host[:port]``, lower-case, without a default port: the form in
     which two origins compare equal.  Raises ValueError for anything else.
     """
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"{text[:40]!r}... is too long for an origin")
     try:
         url = URL.from_text(text.strip())
     except Exception as error:  # hyperlink raises its own and ValueError's kin

@@ -9,7 +9,11 @@ The web listener: the page at ``/``, its files beside it, the WebSocket at
   gives it back), and only then counts against ``--conn-rate``.
 - **Slow requests.**  A connection that is not a WebSocket is idle for at
   most :data:`HTTP_IDLE` seconds and lives at most :data:`HTTP_LIFETIME`,
-  however slowly it trickles a request in.
+  however slowly it trickles a request in, and serves at most
+  :data:`MAX_REQUESTS`.  A request with a body is refused (``413``) as soon
+  as its headers say so: nothing here takes one, and Twisted would write a
+  large one to a temporary file.  The access log goes through the chat's
+  ``--log-rate``, so a flood of requests cannot flood it.
 - **The page's headers.**  A Content-Security-Policy allows the page's own
   scripts, styles and WebSocket and nothing else, so that even a mistake in
   the page could not run what a user wrote; the page may not be framed.
@@ -38,6 +42,9 @@ if TYPE_CHECKING:
 HTTP_IDLE = 15.0
 #: Seconds an HTTP connection that never became a WebSocket may stay open at all.
 HTTP_LIFETIME = 60.0
+
+#: Requests one HTTP connection may make; then it is closed after its answer.
+MAX_REQUESTS = 50
 
 #: Everything the page may load, and from where: its own files and its own WebSocket.
 CONTENT_SECURITY_POLICY = (
@@ -72,10 +79,43 @@ class PageFiles(static.File):
     def render(self, request: server.Request) -> Any:
         for name, value in _HEADERS.items():
             request.setHeader(name, value)
+        # The files are small, and Twisted's multi-range answer is broken (a
+        # traceback and a hung connection for many ranges): always all of it.
+        request.requestHeaders.removeHeader(b"range")
         return super().render(request)
 
     def directoryListing(self) -> Resource:
         return NoResource()
+
+
+class ChatRequest(server.Request):
+    """A request of the page or the WebSocket: neither takes a body."""
+
+    def gotLength(self, length: int | None) -> None:
+        if length == 0:
+            super().gotLength(length)
+            return
+        # The rest of this read is all that is still read, and is thrown away.
+        self.content = _Discard()
+        transport = self.channel.transport
+        assert transport is not None
+        transport.write(b"HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; "
+                        b"charset=utf-8\r\nContent-Length: 34\r\nConnection: close\r\n\r\n"
+                        b"Nothing here takes a request body\n")
+        transport.loseConnection()
+
+
+class _Discard:
+    """Where the end of a refused body goes."""
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
 
 
 class ChatChannel(http.HTTPChannel):
@@ -84,6 +124,13 @@ class ChatChannel(http.HTTPChannel):
     #: The address the door counted this connection under (set by the site).
     ip: IP | None = None
     site: ChatSite
+    requests_made = 0
+
+    def allHeadersReceived(self) -> None:
+        super().allHeadersReceived()
+        self.requests_made += 1
+        if self.requests_made >= MAX_REQUESTS:
+            self.persistent = False  # Closed once this one is answered.
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -123,12 +170,18 @@ class ChatSite(server.Site):
     """The web listener's factory, sharing the chat's sessions and their door."""
 
     protocol = ChatChannel  # type: ignore[assignment]
+    requestFactory = ChatRequest
 
     def __init__(self, sessions: Sessions, root: Resource, pinger: Pinger) -> None:
         super().__init__(root, timeout=HTTP_IDLE, reactor=sessions.clock)
         #: The chat's sessions (``sessions`` is twisted.web's, of cookies).
         self.chat_sessions = sessions
         self.pinger = pinger
+
+    def log(self, request: server.Request) -> None:  # type: ignore[override]
+        """The access log, in the chat's log and under its rate (``--log-rate``)."""
+        self.chat_sessions.chat.log.info(
+            "web requests", "{line}", line=self._logFormatter(self._logDateTime, request))
 
     def startFactory(self) -> None:
         super().startFactory()
