@@ -15,7 +15,7 @@ from wsproto.events import BytesMessage
 
 from tests.processes import DEADLINE, RunningServer
 from tests.test_integration_limits import LINE, Collector
-from twisted_chat.web.site import CONTENT_SECURITY_POLICY
+from twisted_chat.web.site import CONTENT_SECURITY_POLICY, HTTP_IDLE
 
 Start = Callable[..., RunningServer]
 
@@ -97,7 +97,7 @@ def test_half_and_junk_handshakes(start_server: Start) -> None:
     junk = socket.create_connection(("127.0.0.1", server.web_port), timeout=DEADLINE)
     junk.sendall(b"\x16\x03\x01\x02\x00" + bytes(range(256)) * 4 + b"\r\n\r\n")
     assert b"400" in junk.recv(4096).split(b"\r\n", 1)[0]
-    half = socket.create_connection(("127.0.0.1", server.web_port), timeout=DEADLINE)
+    half = socket.create_connection(("127.0.0.1", server.web_port), timeout=HTTP_IDLE + DEADLINE)
     half.sendall(b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n")
     assert half.recv(4096) == b""  # Cut when it stays idle (15 s), never a session.
     tom.send("still fine")
