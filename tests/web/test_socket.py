@@ -13,6 +13,7 @@ from tests.harness import Browser, HttpClient, Server, limited, only
 from twisted_chat.core import errors
 from twisted_chat.session.admission import PAGE_CONNECTIONS
 from twisted_chat.session.session import CLOSE_GRACE
+from twisted_chat.web import socket
 from twisted_chat.web.site import HTTP_IDLE, HTTP_LIFETIME, MAX_REQUESTS
 from twisted_chat.web.socket import PING_INTERVAL, WEBSOCKET
 
@@ -274,6 +275,26 @@ class AttackTests(SynchronousTestCase):
         tom.send("/who")
         self.assertEqual(tom.lines()[0], "= Online (2):")
 
+    def test_a_burst_of_empty_frames_stops_at_the_budget(self) -> None:
+        """
+        A whole burst of empty frames in one read (10,000) is parsed only as
+        far as the budget goes, about burst / FRAME_COST frames, then cut:
+        twenty such connections at once once stalled everyone for 2 s.
+        """
+        handled: list[object] = []
+        ping = socket._ON_EVENT[Ping]
+        self.patch(socket, "_ON_EVENT", {**socket._ON_EVENT, Ping: lambda connection, event: (
+            handled.append(event), ping(connection, event))})
+        server = Server(limits=only(flood_rate=5, flood_burst=10, flood_queue=20,
+                                    input_rate=16 * 1024, input_burst=64 * 1024))
+        mallory, tom = server.browser("mallory"), server.login("tom")
+        empty = mallory.ws.send(Ping(b""))
+        burst = 64 * 1024
+        mallory.http.send(empty * (burst // len(empty)))
+        self.assertFalse(mallory.connected)
+        self.assertLess(len(handled), burst // socket.FRAME_COST + 2 * socket.FRAMES_A_CHARGE)
+        self.assertEqual(tom.lines(), ["*** mallory has left (excess flood)"])
+
     def test_close_then_silence(self) -> None:
         """
         A client that sends Close and then stops reading gets nothing more,
@@ -298,13 +319,15 @@ class AttackTests(SynchronousTestCase):
 
     def test_request_body_refused(self) -> None:
         """A request with a body is refused at its headers: nothing here takes one."""
-        for headers in (b"Content-Length: 2000000000", b"Transfer-Encoding: chunked"):
+        for headers in (b"Content-Length: 2000000000", b"Transfer-Encoding: chunked",
+                        b"Content-Length: 10\r\nExpect: 100-continue"):
             with self.subTest(headers=headers):
                 http = Server().connect_web()
                 http.send(b"POST /ws HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n" + headers +
                           b"\r\n\r\n" + b"x" * 60000)
                 response = http.received()
                 self.assertTrue(response.startswith(b"HTTP/1.1 413 "), response[:80])
+                self.assertNotIn(b"100 Continue", response)
                 self.assertFalse(http.connected)
 
     def test_requests_per_connection(self) -> None:
@@ -316,8 +339,8 @@ class AttackTests(SynchronousTestCase):
 
     def test_web_connections_have_a_rate(self) -> None:
         """Web connections that are no session yet have a rate too: 5 times --conn-rate."""
-        server = limited(conn_rate=2)
-        for _ in range(2 * PAGE_CONNECTIONS):
+        server = limited(conn_rate=30)
+        for _ in range(30 * PAGE_CONNECTIONS):
             http = server.connect_web()
             self.assertTrue(http.connected)
             http.transport.loseConnection()

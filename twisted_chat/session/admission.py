@@ -45,6 +45,8 @@ def _parse(host: str) -> IP | None:
 #: Web connections a minute from one address, sessions or not, per --conn-rate
 #: session: a page load opens two or three, a connection serves 50 requests.
 PAGE_CONNECTIONS = 5
+#: And never fewer than this many a minute, however low --conn-rate is set.
+MIN_PAGE_CONNECTIONS = 100
 
 
 class Admission:
@@ -78,8 +80,7 @@ class Admission:
         if key is not None:
             if limits.max_per_ip and self._open.get(key, 0) >= limits.max_per_ip:
                 return errors.TooManyFromAddress(limits.max_per_ip)
-            refusal = self._arrive(key) if arrival else self._arrive(key, self._pages,
-                                                                     PAGE_CONNECTIONS)
+            refusal = self._arrive(key) if arrival else self._arrive(key, self._pages, pages=True)
             if refusal is not None:
                 return refusal
             self._open[key] = self._open.get(key, 0) + 1
@@ -92,12 +93,13 @@ class Admission:
         return None if key is None else self._arrive(key)
 
     def _arrive(self, key: str, windows: dict[str, Window] | None = None,
-                times: int = 1) -> errors.ChatError | None:
+                pages: bool = False) -> errors.ChatError | None:
         limits = self.limits
         if not limits.conn_rate:
             return None
         windows = self._arrivals if windows is None else windows
-        limit = limits.conn_rate * times
+        limit = max(limits.conn_rate * PAGE_CONNECTIONS, MIN_PAGE_CONNECTIONS) if pages \
+            else limits.conn_rate
         arrivals = windows.get(key)
         if arrivals is None:
             arrivals = windows[key] = Window(limit)

@@ -155,10 +155,17 @@ class Session(TimeoutMixin):
         if data:
             self._parse(data)
 
-    def charge(self, amount: int) -> None:
-        """What was read costs ``amount`` more of the budget than its bytes; cut a flood."""
-        if self.budget is not None and not self.closing and self.budget.charge(amount):
+    def charge(self, amount: int) -> bool:
+        """
+        What was read costs ``amount`` more of the budget than its bytes; cut
+        a flood.  Whether the rest of what was read should still be handled.
+        """
+        if self.closing or "flood" in self._pauses:
+            return False
+        if self.budget is not None and self.budget.charge(amount):
             self._input_flood()
+            return False
+        return True
 
     def _hold(self, held: bytes) -> None:
         """Keep input over the budget until it fits, not reading meanwhile; or cut a flood."""

@@ -91,12 +91,16 @@ class PageFiles(static.File):
 class ChatRequest(server.Request):
     """A request of the page or the WebSocket: neither takes a body."""
 
+    refused = False
+
     def gotLength(self, length: int | None) -> None:
         if length == 0:
             super().gotLength(length)
             return
         # The rest of this read is all that is still read, and is thrown away.
-        self.content = _Discard()
+        self.refused = True
+        super().gotLength(0)
+        self.requestHeaders.removeHeader(b"expect")  # No "100 Continue" after the refusal.
         transport = self.channel.transport
         assert transport is not None
         transport.write(b"HTTP/1.1 413 Content Too Large\r\nContent-Type: text/plain; "
@@ -104,18 +108,13 @@ class ChatRequest(server.Request):
                         b"Nothing here takes a request body\n")
         transport.loseConnection()
 
+    def handleContentChunk(self, data: bytes) -> None:
+        if not self.refused:
+            super().handleContentChunk(data)
 
-class _Discard:
-    """Where the end of a refused body goes."""
-
-    def write(self, data: bytes) -> None:
-        pass
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return 0
-
-    def close(self) -> None:
-        pass
+    def requestReceived(self, command: bytes, path: bytes, version: bytes) -> None:
+        if not self.refused:  # A refused one was answered, and is closing.
+            super().requestReceived(command, path, version)
 
 
 class ChatChannel(http.HTTPChannel):
@@ -143,6 +142,9 @@ class ChatChannel(http.HTTPChannel):
             self._deadline.cancel()
         self._deadline = None
         self._protocolUpgradeForWebsockets(protocol)
+        # A client that sent more than 16 KB before the answer found this channel
+        # not reading (it holds back what comes behind a request): read again.
+        self.transport.resumeProducing()  # type: ignore[union-attr]
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         # Only while still HTTP: the upgrade puts the WebSocket's own in this one's place.

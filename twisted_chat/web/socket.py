@@ -69,6 +69,9 @@ PING_INTERVAL = 30.0
 #: about 12 µs a frame, so a stream of empty ones (6 bytes each) read at the
 #: byte rate held a core with 40 connections.  As a telnet command does.
 FRAME_COST = 64
+#: Frames parsed between charges: a read of a burst of empty frames (10,000)
+#: stops at the budget's end, not after all of them.
+FRAMES_A_CHARGE = 32
 
 #: A browser's session: JSON from the first line, in UTF-8, which WebSocket text is.
 WEB_SETTINGS = Settings(format="json", encoding="utf-8", encoding_chosen=True,
@@ -203,8 +206,14 @@ class WebSocketConnection:
             self.connection.receive_data(data)
             frames = 0
             self._ping = None
+            # wsproto parses a frame at each step: the budget is charged as it goes.
             for event in self.connection.events():
                 frames += 1
+                if frames == FRAMES_A_CHARGE:
+                    frames = 0
+                    if not self.session.charge(FRAMES_A_CHARGE * FRAME_COST):
+                        self._broken = True  # Cut for flooding: the rest is not read.
+                        return
                 handle = _ON_EVENT.get(type(event))
                 if handle is not None:
                     handle(self, event)  # A pong needs nothing: it was heard.
