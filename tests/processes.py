@@ -11,8 +11,9 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from wsproto import ConnectionType, WSConnection
 from wsproto.connection import ConnectionState
@@ -25,9 +26,24 @@ from wsproto.events import (
 )
 from wsproto.events import Request as WSRequest
 
+T = TypeVar("T")
+
 TWISTD = str(Path(sys.executable).parent / "twistd")
 #: A deadline for things that should happen at once; only a hang ever reaches it.
 DEADLINE = 15.0
+
+
+def read_until(read: Callable[[], T], done: Callable[[T], bool], wanted: str) -> list[T]:
+    """Read until ``done`` says so, returning all that was read; fail saying what never came."""
+    seen: list[T] = []
+    while True:
+        try:
+            item = read()
+        except (EOFError, TimeoutError) as error:
+            raise AssertionError(f"never got {wanted!r}; got {seen!r}") from error
+        seen.append(item)
+        if done(item):
+            return seen
 
 
 class RunningServer:
@@ -134,15 +150,7 @@ class LineClient:
 
     def expect(self, wanted: str) -> list[str]:
         """Read lines up to and including the first that contains ``wanted``."""
-        seen = []
-        while True:
-            try:
-                line = self.readline()
-            except (EOFError, TimeoutError) as error:
-                raise AssertionError(f"never got {wanted!r}; got {seen!r}") from error
-            seen.append(line)
-            if wanted in line:
-                return seen
+        return read_until(self.readline, lambda line: wanted in line, wanted)
 
     def event(self, kind: str) -> dict[str, Any]:
         """In JSON mode: read objects up to the first of ``kind``."""
@@ -241,15 +249,8 @@ class WebClient:
 
     def event(self, kind: str, text: str = "") -> dict[str, Any]:
         """Read events up to the first of ``kind`` (whose text holds ``text``)."""
-        seen = []
-        while True:
-            try:
-                found = self.next()
-            except (EOFError, TimeoutError) as error:
-                raise AssertionError(f"never got {kind!r}; got {seen!r}") from error
-            seen.append(found)
-            if found["type"] == kind and text in found.get("text", ""):
-                return found
+        return read_until(self.next, lambda found: found["type"] == kind
+                          and text in found.get("text", ""), kind)[-1]
 
     def login(self, name: str) -> WebClient:
         self.event("notice", "Log in with")

@@ -610,9 +610,14 @@ class Relay:
     def __init__(self, page: Page) -> None:
         self.sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
         self.events: list[dict[str, Any]] = []
+        #: While set, every new WebSocket fails at once, as with no network.
+        self.unreachable = False
         page.route_web_socket("**/ws", self._through)
 
     def _through(self, page_side: WebSocketRoute) -> None:
+        if self.unreachable:
+            page_side.close(code=1011)
+            return
         server_side = page_side.connect_to_server()
 
         def heard(message: str | bytes) -> None:
@@ -621,6 +626,8 @@ class Relay:
             page_side.send(message)
 
         server_side.on_message(heard)
+        # Each side's own close reaches the other, as it would; a test's close of
+        # the page's side alone reaches nothing: a half-dead connection.
         page_side.on_close(lambda code, reason: server_side.close(code=code, reason=reason))
         server_side.on_close(lambda code, reason: page_side.close(code=code, reason=reason))
         self.sockets.append((page_side, server_side))
@@ -761,17 +768,8 @@ def test_reconnect_waits_for_its_old_connection_to_go(
     room.
     """
     nina = people(watch=False)
-    sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
-
-    def through(page_side: WebSocketRoute) -> None:
-        server_side = page_side.connect_to_server()
-        # Each side's own close reaches the other, as it would; the test's
-        # close of the page's side below reaches nothing: a half-dead connection.
-        page_side.on_close(lambda code, reason: server_side.close(code=code, reason=reason))
-        server_side.on_close(lambda code, reason: page_side.close(code=code, reason=reason))
-        sockets.append((page_side, server_side))
-
-    nina.page.route_web_socket("**/ws", through)
+    relay = Relay(nina.page)
+    sockets = relay.sockets
     nina.enter("nina")
     nina.say("/create den")
     expect(nina.room()).to_have_text("den")
@@ -806,19 +804,8 @@ def test_a_refused_password_on_reconnect_goes_back_to_the_login_view(
     the server's goodbye, and no reconnecting.
     """
     paul = people(watch=False)
-    sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
-    unreachable = [False]
-
-    def through(page_side: WebSocketRoute) -> None:
-        if unreachable[0]:
-            page_side.close(code=1011)
-            return
-        server_side = page_side.connect_to_server()
-        page_side.on_close(lambda code, reason: server_side.close(code=code, reason=reason))
-        server_side.on_close(lambda code, reason: page_side.close(code=code, reason=reason))
-        sockets.append((page_side, server_side))
-
-    paul.page.route_web_socket("**/ws", through)
+    relay = Relay(paul.page)
+    sockets = relay.sockets
     paul.enter("paul")
     paul.say("/register paul-pw-1")
     paul.sees("notice", "paul is registered")
@@ -831,7 +818,7 @@ def test_a_refused_password_on_reconnect_goes_back_to_the_login_view(
     friend.expect("= Members (2)")
 
     # The network goes: both ends see the connection end, and the page cannot get back yet.
-    unreachable[0] = True
+    relay.unreachable = True
     page_side, server_side = sockets[-1]
     server_side.close()
     page_side.close(code=1006)
@@ -848,7 +835,7 @@ def test_a_refused_password_on_reconnect_goes_back_to_the_login_view(
     elsewhere.expect("Goodbye")
     elsewhere.close()
 
-    unreachable[0] = False
+    relay.unreachable = False
     error = paul.page.locator("#login-error")
     expect(error).to_have_text("Wrong password for 'paul'.", timeout=RECONNECT_WAIT)
     expect(paul.page.locator("#login-view")).to_be_visible()
