@@ -46,6 +46,18 @@ def read_until(read: Callable[[], T], done: Callable[[T], bool], wanted: str) ->
             return seen
 
 
+def connected(port: int, source: str, receive_buffer: int = 0) -> socket.socket:
+    """A socket from ``source`` to the server's ``port``, with a small receive window if asked."""
+    sock = socket.socket()
+    if receive_buffer:
+        # Before connecting, so that the window the server sees is small from the start.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    sock.settimeout(DEADLINE)
+    sock.bind((source, 0))
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
 class RunningServer:
     """
     A ``twistd -n chat`` process, listening on a port it chose itself; with
@@ -110,13 +122,7 @@ class LineClient:
     """A client over a real socket that reads CRLF lines, like netcat."""
 
     def __init__(self, port: int, source: str = "127.0.0.1", receive_buffer: int = 0) -> None:
-        self.sock = socket.socket()
-        if receive_buffer:
-            # Before connecting, so that the window the server sees is small from the start.
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        self.sock.settimeout(DEADLINE)
-        self.sock.bind((source, 0))
-        self.sock.connect(("127.0.0.1", port))
+        self.sock = connected(port, source, receive_buffer)
         self.pending = b""
         #: How much one read takes, and how long to wait before each: a slow reader.
         self.chunk = 65536
@@ -193,12 +199,7 @@ class WebClient:
 
     def __init__(self, port: int, source: str = "127.0.0.1", origin: str | None = None,
                  receive_buffer: int = 0) -> None:
-        self.sock = socket.socket()
-        if receive_buffer:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
-        self.sock.settimeout(DEADLINE)
-        self.sock.bind((source, 0))
-        self.sock.connect(("127.0.0.1", port))
+        self.sock = connected(port, source, receive_buffer)
         self.ws = WSConnection(ConnectionType.CLIENT)
         headers = [(b"origin", origin.encode())] if origin else []
         self.sock.sendall(self.ws.send(WSRequest(f"127.0.0.1:{port}", "/ws",
