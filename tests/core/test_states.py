@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.harness import Server, Transactions
+from tests.harness import Server, Transactions, only
 from twisted_chat.core.commands import SECRET_WORDS
 from twisted_chat.core.states import LoginState, RoomState
 
@@ -444,6 +444,16 @@ class NickTests(SynchronousTestCase):
     def test_nick_change_case(self) -> None:
         self.alice.send("/nick ALICE")
         self.assertEqual(self.bob.lines(), ["*** alice is now known as ALICE"])
+
+    def test_nick_to_own_name(self) -> None:
+        """Your own name again changes nothing: one line says so, and no rename counts."""
+        server = Server(limits=only(nick_rate=1))
+        alice, bob = server.logins("alice", "bob")
+        alice.send("/nick alice")
+        self.assertEqual(alice.lines(), ["! You are already alice."])
+        self.assertEqual(bob.lines(), [])
+        alice.send("/nick alicia")
+        self.assertEqual(alice.lines(), ["*** You are now known as alicia"])
 
     def test_nick_errors(self) -> None:
         self.alice.send("/nick Bob")

@@ -252,6 +252,14 @@ class HistoryTests(SynchronousTestCase):
             "= History of lobby, 2 lines:", "<alice> five", "* alice pours tea"])
         self.assertEqual(len(self.listing("/history")), 7)
 
+    def test_history_of_no_lines(self) -> None:
+        """/history 0 asks for nothing: the usage, not "nothing has been said"."""
+        for zero in ("0", "000"):
+            with self.subTest(zero=zero):
+                self.alice.send(f"/history {zero}")
+                self.assertEqual(self.alice.lines(), [
+                    "! Usage: /history [N] (N is a number of lines, such as 50)"])
+
     def test_search(self) -> None:
         self.assertEqual(self.listing("/search tea"), [
             "= 3 lines in lobby matching tea:", "<alice> two tea", "<alice> four TEA",

@@ -226,6 +226,9 @@ class Chat:
 
     def rename(self, user: User, raw_name: str) -> None:
         name = self.check_free(raw_name, user)
+        if name == user.name:
+            # Nothing would change: nobody is told, and no rename is counted.
+            raise errors.AlreadyNamed(name)
         new_key = names.key(name)
         if self.registered(new_key) and user.account != new_key:
             raise errors.NameRegistered(name)

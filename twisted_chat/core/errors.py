@@ -574,6 +574,14 @@ class SearchBusy(ChatError):
         self._record()
 
 
+class AlreadyNamed(ChatError):
+    code = "already-named"
+    template = "You are already {name}."
+
+    def __init__(self, name: str) -> None:
+        self._record(name=name)
+
+
 class NotANumber(ChatError):
     code = "usage"
     template = "Usage: /{usage} (N is a number of lines, such as 50)"

@@ -475,8 +475,8 @@ class RoomState(State):
             self.chat.history(self.user, DEFAULT_HISTORY)
             return
         # ASCII digits only: str.isdigit() also passes "²", which int() refuses.
-        if not (count.isascii() and count.isdigit()):
-            raise errors.NotANumber("history [N]")
+        if not (count.isascii() and count.isdigit()) or not count.strip("0"):
+            raise errors.NotANumber("history [N]")  # 0 lines is no history to ask for
         # More digits than any count shown: int() of thousands of them would refuse too.
         self.chat.history(self.user, int(count) if len(count) <= 6 else MAX_HISTORY)
 
