@@ -242,6 +242,10 @@ class WebClient:
                 if self.ws.state is not ConnectionState.CLOSED:
                     self.sock.sendall(self.ws.send(event.response()))
 
+    def next_frame(self) -> None:
+        """Read what comes next, as it comes."""
+        self._receive()
+
     def next(self) -> dict[str, Any]:
         """The next JSON event."""
         while not self.messages:

@@ -168,3 +168,34 @@ def test_shutdown_says_going_away(start_server: Start) -> None:
     assert server.terminate() == 0
     assert "shutting down" in alice.event("notice")["text"]
     assert alice.wait_closed() == 1001
+
+
+def test_a_browser_behind_closes_cleanly(start_server: Start) -> None:
+    """
+    A browser far behind in its reading that types /quit, then reads it all,
+    gets every line, the goodbye and the close frame: not a reset when the
+    close grace runs out.
+    """
+    # No send-queue limit: the server holds all of it, so the socket is paused at /quit.
+    server = start_server("--flood-rate", "0", "--sendq", "0", "--db", ":memory:", web=True)
+    slow = server.connect_web(receive_buffer=4096).login("slow")
+    flooder = server.connect().login("flooder")
+    slow.event("presence")
+    reader = Collector(flooder, "<flooder> 9999 ")
+    flooder.sock.sendall(b"".join(b"%d %s\r\n" % (index, b"x" * 500) for index in range(10_000)))
+    reader.result()  # All said: what slow was sent waits, unread (5 MB).
+    slow.send("/quit")
+    texts = []
+    while True:
+        event = slow.next()
+        if event["type"] == "chat":
+            texts.append(event["text"].split()[0])
+        if event["type"] == "goodbye":
+            break
+    assert texts == [str(index) for index in range(10_000)]
+    # The close frame, then the server's FIN once all is read: cut at the close
+    # grace instead, the socket would end in a reset.
+    while slow.closed_with is None:
+        slow.next_frame()
+    assert slow.closed_with == 1000
+    assert slow.sock.recv(65536) == b""

@@ -1,18 +1,18 @@
 """
 Fan-out: one run of events to many users, framed once per format.
 
-A format frames a run (:meth:`~twisted_chat.interfaces.IFormat.frame`): a
-stream front end's format joins it into one ``bytes``, a message front end's
-gives one message per event.  Every recipient of the same format is handed
-the same object, and one recipient whose client raises must not cost the
-others their copy.
+A format frames a run (:meth:`~twisted_chat.interfaces.IFormat.frame`) into
+one ``bytes``: a stream front end's joins the events, a message front end's
+makes one message (a WebSocket frame) of each.  Every recipient of the same
+format is handed the same bytes, and one recipient whose client raises must
+not cost the others their copy.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from twisted.logger import Logger
 
@@ -42,7 +42,7 @@ def broadcast_runs(deliveries: list[tuple[events.Event, list[User]]]) -> None:
 
 def deliver(run: Sequence[events.Event], users: Iterable[User]) -> None:
     """The events of ``run``, in order, to each of ``users``."""
-    framed: dict[int, Any] = {}
+    framed: dict[int, bytes] = {}
     for user in users:
         client = user.client
         fmt = client.format

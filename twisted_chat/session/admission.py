@@ -80,7 +80,7 @@ class Admission:
         if key is not None:
             if limits.max_per_ip and self._open.get(key, 0) >= limits.max_per_ip:
                 return errors.TooManyFromAddress(limits.max_per_ip)
-            refusal = self._arrive(key) if arrival else self._arrive(key, self._pages, pages=True)
+            refusal = self._arrive(key, pages=not arrival)
             if refusal is not None:
                 return refusal
             self._open[key] = self._open.get(key, 0) + 1
@@ -92,14 +92,16 @@ class Admission:
         key = self._counted(ip)
         return None if key is None else self._arrive(key)
 
-    def _arrive(self, key: str, windows: dict[str, Window] | None = None,
-                pages: bool = False) -> errors.ChatError | None:
+    def _arrive(self, key: str, pages: bool = False) -> errors.ChatError | None:
+        """Count an arrival from ``key``: a session's, or with ``pages`` a web connection's."""
         limits = self.limits
         if not limits.conn_rate:
             return None
-        windows = self._arrivals if windows is None else windows
-        limit = max(limits.conn_rate * PAGE_CONNECTIONS, MIN_PAGE_CONNECTIONS) if pages \
-            else limits.conn_rate
+        if pages:
+            windows = self._pages
+            limit = max(limits.conn_rate * PAGE_CONNECTIONS, MIN_PAGE_CONNECTIONS)
+        else:
+            windows, limit = self._arrivals, limits.conn_rate
         arrivals = windows.get(key)
         if arrivals is None:
             arrivals = windows[key] = Window(limit)

@@ -235,9 +235,7 @@ class Session(TimeoutMixin):
         self.chat.log.info(
             "connections not reading", "{peer} is not reading: more than {limit} bytes unsent; "
             "cutting it off", peer=self.transport.getPeer(), limit=self.output.limit)
-        self._lost_reason = "send queue exceeded"
-        self.closing = True
-        self.throttle.stop()
+        self._cut("send queue exceeded")
         # Not at once: this runs in the middle of a broadcast to the room.
         self.callLater(0, self.transport.abortConnection)  # type: ignore[attr-defined]
 
@@ -279,10 +277,14 @@ class Session(TimeoutMixin):
 
     def cut(self, reason: str) -> None:
         """End the connection now, for ``reason``: the client is gone (it stopped answering)."""
+        if not self.closing:
+            self._cut(reason)
+            self.transport.abortConnection()  # type: ignore[attr-defined]
+
+    def _cut(self, reason: str) -> None:
         self._lost_reason = reason
         self.closing = True
         self.throttle.stop()
-        self.transport.abortConnection()  # type: ignore[attr-defined]
 
     def write(self, data: bytes) -> None:
         """Bytes of the front end's own (telnet's answers, echo), queued as output is."""

@@ -141,10 +141,12 @@ class ChatChannel(http.HTTPChannel):
         if self._deadline is not None and self._deadline.active():
             self._deadline.cancel()
         self._deadline = None
-        self._protocolUpgradeForWebsockets(protocol)
         # A client that sent more than 16 KB before the answer found this channel
         # not reading (it holds back what comes behind a request): read again.
+        # What it sent before the answer stays behind with the channel, unread: a
+        # client must wait for the 101 (RFC 6455, 4.1), and browsers do.
         self.transport.resumeProducing()  # type: ignore[union-attr]
+        self._protocolUpgradeForWebsockets(protocol)
 
     def connectionLost(self, reason: Failure = connectionDone) -> None:
         # Only while still HTTP: the upgrade puts the WebSocket's own in this one's place.
@@ -183,7 +185,9 @@ class ChatSite(server.Site):
     def log(self, request: server.Request) -> None:  # type: ignore[override]
         """The access log, in the chat's log and under its rate (``--log-rate``)."""
         self.chat_sessions.chat.log.info(
-            "web requests", "{line}", line=self._logFormatter(self._logDateTime, request))
+            "web requests", "{client} {method} {uri} {code}",
+            client=request.getClientAddress(), method=request.method, uri=request.uri,
+            code=request.code)
 
     def startFactory(self) -> None:
         super().startFactory()

@@ -264,9 +264,9 @@ class WebSocketConnection:
                 self.session.kick(errors.BadFrame(_FRAME_TROUBLE.get(event.code, "unreadable")),
                                   "bad frame")
             return
-        if self.connection.state is not ConnectionState.CLOSED:
-            self.transport.write(self.connection.send(event.response()))
-        # The session closes as any does: nothing more delivered, cut if not read in time.
+        # The session closes as any does: what it holds goes first, then the answer
+        # to the close (loseConnection), nothing after; cut if not read in time.
+        self._close_code = event.code
         self.session.close()
 
     def check_alive(self) -> None:
@@ -282,6 +282,8 @@ class WebSocketConnection:
     # The session's transport: bytes out, and what pauses reading
 
     def write(self, data: bytes) -> None:
+        # Replaced by the socket's own write at makeConnection (the speed of every
+        # delivery); here for the interface, and for use before it.
         self.transport.write(data)
 
     def writeSequence(self, data: Iterable[bytes]) -> None:
@@ -301,12 +303,18 @@ class WebSocketConnection:
         self.transport.resumeProducing()  # type: ignore[attr-defined]
 
     def loseConnection(self) -> None:
-        """Close as WebSocket peers do: a close frame, then the socket."""
+        """
+        Close as WebSocket peers do: a close frame (or the answer to the
+        peer's), then the socket, once what it was sent is read.
+        """
         code = self._close_code
         if code == CloseReason.NORMAL_CLOSURE and self.sessions.chat.stopping:
             code = CloseReason.GOING_AWAY
-        if self.connection.state is ConnectionState.OPEN:
+        if self.connection.state in (ConnectionState.OPEN, ConnectionState.REMOTE_CLOSING):
             self.transport.write(self.connection.send(CloseConnection(code)))
+        # The HTTP channel is still the socket's producer: while it is, a socket
+        # whose buffer is full would resume it rather than close once drained.
+        self.transport.unregisterProducer()  # type: ignore[attr-defined]
         self.transport.loseConnection()
 
     def abortConnection(self) -> None:
