@@ -68,6 +68,21 @@ class OptionsTests(SynchronousTestCase):
         for bad in ["nonsense:1", "tcp:notaport"]:
             self.assertRaises(UsageError, parse, "--port", bad)
 
+    def test_bad_values_in_our_words(self) -> None:
+        """A bad value's error names the option and quotes what was typed, nothing else."""
+        for args, said in (
+                (("--port", "tcp:abc"), "Bad --port 'tcp:abc': "),
+                (("--web", "tcp:abc"), "Bad --web 'tcp:abc': "),
+                (("--coalesce", "abc"), "--coalesce takes a number, not 'abc'"),
+                (("--max-line", "1.5"), "--max-line takes a whole number, not '1.5'"),
+                (("--replay", "x"), "--replay takes a whole number, not 'x'"),
+                (("--sendq", "lots"), "--sendq takes a whole number, not 'lots'")):
+            with self.subTest(args=args):
+                with self.assertRaises(UsageError) as caught:
+                    parse(*args)
+                self.assertTrue(str(caught.exception).startswith(said), str(caught.exception))
+                self.assertNotIn("backlog", str(caught.exception))
+
     def test_max_line(self) -> None:
         self.assertEqual(parse("--max-line", "4096")["max-line"], 4096)
         self.assertRaises(UsageError, parse, "--max-line", "4")

@@ -118,9 +118,22 @@ def _network(option: str, network: str) -> IPv4Network | IPv6Network:
         raise usage.UsageError(f"--{option}: {error}") from None
 
 
+def typed(option: str, kind: type[int] | type[float]) -> Any:
+    """``kind`` for option values, refusing a bad one in words that name the option."""
+    wanted = "a whole number" if kind is int else "a number"
+
+    def coerce(value: str) -> int | float:
+        try:
+            return kind(value)
+        except ValueError:
+            raise ValueError(f"--{option} takes {wanted}, not {value!r}") from None
+
+    return coerce
+
+
 def _limit_option(option: str, text: str) -> list[Any]:
     default = getattr(DEFAULTS, option.replace("-", "_"))
-    return [option, None, default, text, type(default)]
+    return [option, None, default, text, typed(option, type(default))]
 
 
 class Options(usage.Options):
@@ -142,22 +155,31 @@ class Options(usage.Options):
         ["main-room", None, "lobby", "The room everyone enters at login; it always exists."],
         ["main-topic", None, "", "The topic of the main room."],
         ["max-line", None, DEFAULT_MAX_LINE,
-         "The longest line a client may send, in bytes, not counting the line ending.", int],
+         "The longest line a client may send, in bytes, not counting the line ending.",
+         typed("max-line", int)],
         ["server-name", None, "twisted-chat", "The name the welcome banner shows."],
         ["motd", None, None, "A file whose text every user sees after logging in."],
         ["db", None, "twisted-chat.db",
          "The SQLite file that keeps history, registered names and lasting rooms; "
          ":memory: keeps them only while the server runs."],
         ["replay", None, 20, "Lines of a room's history shown on entering it; 0 for none.",
-         int],
+         typed("replay", int)],
         ["coalesce", None, 1.0,
          "Milliseconds a stored line waits for others, to go out in one write with them; "
-         "0 sends at the next pass of the reactor.", float],
+         "0 sends at the next pass of the reactor.", typed("coalesce", float)],
         ["log-rate", None, DEFAULT_LOG_RATE,
          "Log lines a second about users coming and going; past it they are counted, "
-         "and one line a second says how many. 0 for no limit.", int],
+         "and one line a second says how many. 0 for no limit.", typed("log-rate", int)],
         *(_limit_option(option, text) for option, text in LIMIT_OPTIONS),
     ]
+
+    def parseOptions(self, options: list[str] | None = None) -> None:
+        try:
+            super().parseOptions(options)
+        except usage.UsageError as error:
+            # Our own words name the option; Twisted's prefix says nothing more.
+            raise usage.UsageError(
+                str(error).removeprefix("Parameter type enforcement failed: ")) from None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -198,13 +220,14 @@ class Options(usage.Options):
                     raise usage.UsageError(f"--{front.option} none cannot go with other "
                                            f"--{front.option} listeners")
                 given = []
-            self[front.option] = [with_backlog(description) for description in given]
-            for description in self[front.option]:
+            for description in given:
                 try:
+                    # As typed: the error quotes what the user wrote, not our backlog.
                     endpoints.serverFromString(reactor, description)
                 except (ValueError, TypeError, KeyError) as error:
                     raise usage.UsageError(
                         f"Bad --{front.option} {description!r}: {error}") from None
+            self[front.option] = [with_backlog(description) for description in given]
         if not any(self[front.option] for front in self.front_ends):
             raise usage.UsageError("Every listener is off (none): nobody could connect")
         if not 0 <= self["replay"] <= MAX_HISTORY:
