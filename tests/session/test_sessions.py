@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from twisted.internet.testing import StringTransport
+from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.harness import Server
+from twisted_chat.core.logquota import LogQuota
 from twisted_chat.service import SHUTDOWN_NOTICE
 
 
@@ -22,6 +24,16 @@ class ShutdownTests(SynchronousTestCase):
         self.assertFalse(alice.connected or stranger.connected)
         self.assertIsNone(self.successResultOf(done))
         self.assertEqual(server.chat.users(), [])
+
+    def test_logged_as_a_stop(self) -> None:
+        """The log says why everyone went: the server stopped, not their connections."""
+        server = Server(log=LogQuota())
+        server.logins("alice", "bob")
+        with capturedLogs() as logged:
+            server.service.stopService()
+        drops = [formatEvent(event) for event in logged if "dropped" in formatEvent(event)]
+        self.assertEqual(sorted(drops), ["alice dropped: the server stopped",
+                                         "bob dropped: the server stopped"])
 
     def test_goodbye_is_the_last_line(self) -> None:
         """Nobody reads of the others' going after the server's goodbye."""

@@ -184,6 +184,8 @@ class Chat:
 
     def drop(self, user: User, reason: str = "connection lost") -> None:
         """The user's connection went away without a goodbye, for ``reason``."""
+        if self.stopping:
+            reason = "the server stopped"  # Everyone's connection goes: that is why.
         self._leave(user, "drop", reason)
         self._remove_user(user)
         self.log.info("drops", "{name} dropped: {reason}", name=user.name, reason=reason)
