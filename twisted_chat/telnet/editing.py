@@ -15,13 +15,12 @@ sequences (``ESC [ A``); they are dropped, not taken as text.
 
 from __future__ import annotations
 
-import codecs
 import re
 from collections.abc import Callable
 
-from twisted_chat.core import charsets
 from twisted_chat.core.sanitise import clean
 from twisted_chat.core.terminal import width
+from twisted_chat.telnet.typed import TypedLine
 
 ERASE_CHAR = "\b\x7f"
 ERASE_LINE = "\x15"
@@ -68,18 +67,11 @@ class EchoLine:
         self.limit = limit
         self.pending = b""
         self.shown = ""
-        self._session_encoding = encoding
-        #: What the typing looked like when it was not in the session's encoding,
-        #: and the session's encoding then: the guess holds until that changes
-        #: (the session settles on the guess, or the user chooses).
-        self._guessed: tuple[str, str] | None = None
+        self.typed = TypedLine(encoding)
 
     @property
     def encoding(self) -> str:
-        session = self._session_encoding()
-        if self._guessed is not None and self._guessed[1] == session:
-            return self._guessed[0]
-        return session
+        return self.typed.encoding
 
     def feed(self, data: bytes) -> bytes:
         out: list[str] = []
@@ -110,10 +102,7 @@ class EchoLine:
         self.shown = ""
 
     def _update(self, pending: bytes) -> str:
-        text, encoding = self._decode(pending)
-        if encoding != self.encoding:
-            self._guessed = (encoding, self._session_encoding())
-        wanted = clean(edit(text))
+        wanted = clean(edit(self.typed.decode(pending)))
         shown = self.shown
         common = 0
         for old, new in zip(shown, wanted, strict=False):
@@ -123,19 +112,3 @@ class EchoLine:
         gone = width(shown[common:])
         self.shown = wanted
         return "\b" * gone + " " * gone + "\b" * gone + wanted[common:]
-
-    def _decode(self, pending: bytes) -> tuple[str, str]:
-        """Decode what has arrived, leaving out a character still arriving."""
-        encoding = self.encoding
-        try:
-            return _decoder(encoding).decode(pending), encoding
-        except UnicodeDecodeError:
-            guessed = charsets.guess(pending, final=False)
-            encoding = guessed or encoding
-            decoder = _decoder(encoding, "replace")
-            return decoder.decode(pending), encoding
-
-
-def _decoder(encoding: str, errors: str = "strict") -> codecs.IncrementalDecoder:
-    return codecs.getincrementaldecoder(encoding)(errors)
-
