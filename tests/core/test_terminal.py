@@ -23,6 +23,8 @@ def quadratic_wrap(line: str, columns: int) -> list[str]:
         for index, char in enumerate(rest):
             used += terminal.char_width(char)
             if used > limit:
+                if char == " ":
+                    space = index  # the word before it ends at the last column
                 break
             cut = index + 1
             if char == " " and used > limit // 2:
@@ -67,6 +69,13 @@ class WrapTests(SynchronousTestCase):
         self.assertEqual(rows[0], "<bob> " + "中" * 7)
         self.assertTrue(all(terminal.width(row) <= 20 for row in rows))
         self.assertEqual("".join(row.strip() for row in rows).count("中"), 30)
+
+    def test_a_word_ending_at_the_last_column_stays_on_its_row(self) -> None:
+        """19 usable columns in a window of 20: a word ending at the 19th is not moved down."""
+        self.assertEqual(terminal.wrap("a" * 10 + " " + "b" * 8 + " cc dd", 20),
+                         ["a" * 10 + " " + "b" * 8, "  cc dd"])
+        self.assertEqual(terminal.wrap(" ".join(["中" * 4, "文" * 5, "字"]), 20),
+                         ["中" * 4 + " " + "文" * 5, "  字"])
 
     def test_a_word_longer_than_the_window(self) -> None:
         rows = terminal.wrap("x" * 50, 21)

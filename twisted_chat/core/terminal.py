@@ -81,7 +81,8 @@ def wrap(line: str, columns: int) -> list[str]:
         if cut >= end:
             rows.append(prefix + line[start:])
             return rows
-        space = line.rfind(" ", max(low, start), cut)
+        # A space just past the row counts: the word before it ends at the last column.
+        space = line.rfind(" ", max(low, start), cut + 1)
         if space > start:
             rows.append((prefix + line[start:space]).rstrip())
             start = space + 1
