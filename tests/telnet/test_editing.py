@@ -77,8 +77,14 @@ class EchoLineTests(SynchronousTestCase):
         echo = EchoLine(100)
         self.assertEqual(echo.hide(), b"")
         echo.feed("ab中".encode())
-        self.assertEqual(echo.hide(), b"\r    \r")
+        self.assertEqual(echo.hide(), b"\r\x1b[J")
         self.assertEqual(echo.show(), "ab中".encode())
+
+    def test_hide_goes_up_to_the_first_row_of_a_wrapped_line(self) -> None:
+        echo = EchoLine(1000, columns=lambda: 30)
+        echo.feed(b"x" * 70)
+        self.assertEqual(echo.hide(), b"\r\x1b[2A\x1b[J")
+        self.assertEqual(echo.show(), b"x" * 70)
 
     def test_overlong_line_is_forgotten(self) -> None:
         echo = EchoLine(4)

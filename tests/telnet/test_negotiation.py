@@ -285,7 +285,45 @@ class EchoTests(SynchronousTestCase):
         client.protocol.dataReceived("半行".encode())
         client.clear()
         alice.send("hi")
-        self.assertEqual(client.received(), "\r    \r<alice> hi\r\n半行".encode())
+        self.assertEqual(client.received(), "\r\x1b[J<alice> hi\r\n半行".encode())
+
+    def test_ctrl_l_redraws_and_is_not_text(self) -> None:
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login typist\r\n")
+        watcher.lines()
+        client.clear()
+        client.protocol.dataReceived(b"half")
+        client.clear()
+        client.protocol.dataReceived(b"\x0c")
+        self.assertEqual(client.received(), b"\x1b[H\x1b[2Jhalf")
+        client.protocol.dataReceived(b" done\r")
+        server.clock.advance(0)
+        self.assertEqual(watcher.lines(), ["<typist> half done"])
+
+    def test_ctrl_d_within_a_line_is_ignored(self) -> None:
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login typist\r\n")
+        watcher.lines()
+        client.protocol.dataReceived(b"ab\x04cd\r")
+        server.clock.advance(0)
+        self.assertEqual(watcher.lines(), ["<typist> abcd"])
+        self.assertTrue(client.connected)
+
+    def test_ctrl_d_on_an_empty_line_leaves(self) -> None:
+        """As it ends a shell: the user is logged out and the connection closed."""
+        server = Server()
+        (watcher,) = server.logins("watcher")
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login typist\r\n")
+        watcher.lines()
+        client.protocol.dataReceived(b"\x04")
+        server.clock.advance(0)
+        self.assertEqual(watcher.lines(), ["*** typist has logged out"])
+        self.assertFalse(client.connected)
 
     def test_window_size_wraps_lines(self) -> None:
         server = Server()

@@ -112,7 +112,7 @@ class LineLimitTests(SynchronousTestCase):
         alice, bob = server.logins("alice", "bob")
         alice.send("x" * 65)
         self.assertEqual(alice.lines(),
-                         ["! Line too long (the limit is 64 bytes); it was ignored."])
+                         ["! Line too long (the limit is 64 bytes); ignored up to the next Enter."])
         self.assertTrue(alice.connected)
         self.assertEqual(bob.lines(), [])
 
@@ -122,7 +122,8 @@ class LineLimitTests(SynchronousTestCase):
         alice = server.login("alice")
         alice.protocol.dataReceived(b"y" * 500 + b"\r\nafter\r\n/look\r\n")
         lines = alice.lines()
-        self.assertEqual(lines[0], "! Line too long (the limit is 64 bytes); it was ignored.")
+        self.assertEqual(lines[0],
+                         "! Line too long (the limit is 64 bytes); ignored up to the next Enter.")
         self.assertEqual(lines[1], "<alice> after")
         self.assertEqual(lines[2], "= Room lobby")
 
@@ -137,7 +138,7 @@ class LineLimitTests(SynchronousTestCase):
             alice.protocol.dataReceived(b"z" * 50)
         alice.protocol.dataReceived(b"/nick mallory\r\nhello\r\n")
         self.assertEqual(alice.lines(), [
-            "! Line too long (the limit is 64 bytes); it was ignored.",
+            "! Line too long (the limit is 64 bytes); ignored up to the next Enter.",
             "<alice> hello",
         ])
         self.assertEqual(bob.lines(), ["<alice> hello"])
@@ -149,7 +150,8 @@ class LineLimitTests(SynchronousTestCase):
         client.send("login " + "a" * 100)
         client.send("login alice")
         lines = client.lines()
-        self.assertEqual(lines[0], "! Line too long (the limit is 32 bytes); it was ignored.")
+        self.assertEqual(lines[0],
+                         "! Line too long (the limit is 32 bytes); ignored up to the next Enter.")
         self.assertEqual(lines[1], "*** You are alice. Type /help for the commands.")
 
 

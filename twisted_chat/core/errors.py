@@ -115,7 +115,7 @@ class Usage(ChatError):
 
 class LineTooLong(ChatError):
     code = "line-too-long"
-    template = "Line too long (the limit is {limit} bytes); it was ignored."
+    template = "Line too long (the limit is {limit} bytes); ignored up to the next Enter."
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)

@@ -21,6 +21,8 @@ ending in LF.  Then:
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from twisted.internet.error import ConnectionDone
@@ -40,9 +42,18 @@ if TYPE_CHECKING:
     from twisted_chat.session.sessions import Sessions
 
 CTRL_C = b"\x03"
+CTRL_D = b"\x04"
+CTRL_L = b"\x0c"
 
 _log = Logger()
 
+
+_KEYS = re.compile(b"(" + b"|".join(map(re.escape, (CTRL_C, CTRL_D, CTRL_L))) + b")")
+_KEY_ACTIONS: dict[bytes, Callable[[TelnetProtocol], None]] = {
+    CTRL_C: lambda protocol: protocol.interrupted(),
+    CTRL_D: lambda protocol: protocol.end_of_input(),
+    CTRL_L: lambda protocol: protocol.redraw(),
+}
 
 #: The framing for a client that speaks telnet: one write, its 0xFF bytes doubled.
 TELNET_STREAM = Stream(escape=double_iac)
@@ -100,13 +111,16 @@ class TelnetProtocol(LineReceiver):
             self.session.kick(errors.UnreadableInput(), "unreadable input")
 
     def text_received(self, data: bytes) -> None:
-        if self.echo is not None and CTRL_C in data:
-            # In character mode Ctrl-C arrives as itself: it means what IAC IP means.
-            *pieces, last = data.split(CTRL_C)
-            for piece in pieces:
-                self._text(piece)
-                self.interrupted()
-            data = last
+        if self.echo is not None and _KEYS.search(data):
+            # In character mode these keys arrive as themselves: each acts
+            # where it was typed (the line editor drops them from the text).
+            for piece in _KEYS.split(data):
+                key = _KEY_ACTIONS.get(piece)
+                if key is not None:
+                    key(self)
+                elif piece:
+                    self._text(piece)
+            return
         self._text(data)
 
     def _text(self, data: bytes) -> None:
@@ -140,11 +154,15 @@ class TelnetProtocol(LineReceiver):
         self.session.reframe(TELNET_STREAM)
 
     def echo_changed(self, on: bool) -> None:
-        self.echo = EchoLine(self.sessions.max_line, self._encoding) if on else None
+        self.echo = (EchoLine(self.sessions.max_line, self._encoding, self._columns)
+                     if on else None)
         self.session.around = self._around_echo if on else None
 
     def _encoding(self) -> str:
         return self.session.settings.encoding
+
+    def _columns(self) -> int:
+        return self.session.settings.width
 
     def _around_echo(self, payload: bytes) -> bytes:
         """Lift the half-typed line out of the way of output, and put it back after."""
@@ -165,6 +183,16 @@ class TelnetProtocol(LineReceiver):
             self.echo.clear()
         self.session.notice(
             "Interrupted: the line you were typing was dropped. Type /quit to leave.")
+
+    def end_of_input(self) -> None:
+        """Ctrl-D: on an empty line it leaves, as it ends a shell; within a line it is ignored."""
+        if self.echo is not None and not self.echo.shown:
+            self.session.submit(b"/quit")
+
+    def redraw(self) -> None:
+        """Ctrl-L: a clean screen with the half-typed line at its top, as in a shell."""
+        if self.echo is not None:
+            self.session.write(self.telnet.escape(self.echo.redraw()))
 
     def are_you_there(self) -> None:
         self.session.notice(f"Yes, {self.sessions.chat.server_name} is here.")
