@@ -27,11 +27,17 @@ def test_three_users_chat_across_rooms(server: RunningServer) -> None:
     assert carol.expect("[bob ->") == ["[bob -> 小明] psst"]
     bob.expect("[bob -> 小明] psst")
 
+    # A multi-room tutorial's bare line is chat, with a hint to its sender alone.
     alice.send("create games")
+    assert alice.expect("*** Sent")[-2:] == [
+        "<alice> create games", "*** Sent as chat. For the command, type: /create games"]
+    bob.expect("<alice> create games")
+    carol.expect("<alice> create games")
+    alice.send("/create games")
     assert alice.expect("= Members")[-3:] == [
         "= Room games, owned by alice", "= Topic: (none)", "= Members (1): alice"]
     bob.expect("*** alice has left for games")
-    bob.send("select games")
+    bob.send("/select games")
     alice.expect("*** bob has joined games (from lobby)")
     bob.send("only games hears this")
     alice.expect("<bob> only games hears this")
@@ -47,7 +53,7 @@ def test_three_users_chat_across_rooms(server: RunningServer) -> None:
 
     bob.close()
     alice.expect("*** bob has left (connection lost)")
-    alice.send("logout see you")
+    alice.send("/logout see you")
     alice.expect("*** Goodbye, alice.")
     assert alice.closed()
     carol.send("/whois alice")

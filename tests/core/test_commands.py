@@ -31,6 +31,14 @@ class Sample:
     def do_help(self, name: str | None = None) -> None:
         """Help."""
 
+    @command("color [on|off]", bare={"on|off": lambda word: word in ("on", "off")})
+    def do_color(self, switch: str | None = None) -> None:
+        """Colour."""
+
+    @command("say TEXT...", bare={"TEXT": lambda text: True})
+    def do_say(self, text: str) -> None:
+        """Say."""
+
 
 TABLE = commands_of(Sample)
 
@@ -73,3 +81,26 @@ class TableTests(SynchronousTestCase):
     def test_split(self) -> None:
         self.assertEqual(split("  join   games  "), ("join", "games"))
         self.assertEqual(split(""), ("", ""))
+
+
+class BareTests(SynchronousTestCase):
+    """Without a slash, only arguments a parameter's ``bare`` check accepts make a command."""
+
+    def test_no_arguments(self) -> None:
+        self.assertTrue(TABLE["look"].bare(""))
+        self.assertFalse(TABLE["look"].bare("around"))
+
+    def test_parameter_without_a_check_is_never_bare(self) -> None:
+        self.assertFalse(TABLE["join"].bare("games"))
+        self.assertFalse(TABLE["topic"].bare("chess"))
+        self.assertTrue(TABLE["topic"].bare(""))
+
+    def test_checked_word(self) -> None:
+        self.assertTrue(TABLE["color"].bare(""))
+        self.assertTrue(TABLE["color"].bare("on"))
+        self.assertFalse(TABLE["color"].bare("blue"))
+        self.assertFalse(TABLE["color"].bare("on off"))
+
+    def test_checked_text(self) -> None:
+        self.assertTrue(TABLE["say"].bare("create fun"))
+        self.assertFalse(TABLE["say"].bare(""))

@@ -19,6 +19,8 @@ SAMPLES: list[tuple[events.Event, str]] = [
     (events.Emote(T, "lobby", "alice", "waves"), "* alice waves"),
     (events.Private(T, "alice", "bob", "psst"), "[alice -> bob] psst"),
     (events.Notice(T, "Welcome"), "*** Welcome"),
+    (events.SentAsChat(T, "/create fun"),
+     "*** Sent as chat. For the command, type: /create fun"),
     (events.Presence(T, "login", "lobby", "alice"), "*** alice has logged in"),
     (events.Presence(T, "join", "games", "alice", from_room="lobby"),
      "*** alice has joined games (from lobby)"),

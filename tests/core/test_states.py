@@ -249,6 +249,174 @@ class ChatTests(SynchronousTestCase):
         self.assertEqual(self.alice.lines(), ["! Usage: /look", "! Usage: /join ROOM"])
 
 
+class BareLineTests(SynchronousTestCase):
+    """
+    In a room a line without a slash is a command only when it could not be
+    chat (issue 18, item 12): a book's word alone, a setting word with one of
+    its values, help with a command's name, say TEXT, a password's command.
+    """
+
+    def setUp(self) -> None:
+        self.server = Server()
+        self.alice, self.bob = self.server.logins("alice", "bob")
+
+    def assertChat(self, *lines: str) -> None:
+        """Each line reaches bob as alice's chat, and alice is still here."""
+        for line in lines:
+            self.alice.send(line)
+            self.assertEqual(self.bob.lines(), [f"<alice> {line}"], line)
+            self.assertTrue(self.alice.connected, line)
+            self.alice.clear()
+
+    def assertCommand(self, line: str, first: str) -> None:
+        """The line answers alice with ``first``; bob reads nothing."""
+        self.alice.send(line)
+        self.assertEqual(self.alice.lines()[:1], [first], line)
+        self.assertEqual(self.bob.lines(), [], line)
+        self.alice.clear()
+
+    def test_book_words_alone_are_commands(self) -> None:
+        self.assertCommand("look", "= Room lobby")
+        self.assertCommand("WHO", "= Online (2):")
+        self.assertCommand("list", "= Rooms (1):")
+        self.assertCommand("h", "= Commands (type /help COMMAND for one in detail):")
+        self.assertCommand("help", "= Commands (type /help COMMAND for one in detail):")
+
+    def test_quit_and_logout_alone_leave(self) -> None:
+        alice, bob = self.alice, self.bob
+        alice.send("quit")
+        self.assertFalse(alice.connected)
+        self.assertEqual(bob.lines(), ["*** alice has logged out"])
+        carol = self.server.login("carol")
+        bob.clear()
+        carol.send("Logout")
+        self.assertFalse(carol.connected)
+        self.assertEqual(bob.lines(), ["*** carol has logged out"])
+
+    def test_book_words_with_free_text_are_chat(self) -> None:
+        """A goodbye message, or any text after a book's word, is chat: quit MESSAGE stays."""
+        self.assertChat("quit joking around", "logout see you", "quit bye", "look at this",
+                        "who is there", "list of things", "help me please")
+
+    def test_slash_quit_and_logout_take_a_goodbye(self) -> None:
+        self.alice.send("/quit joking around")
+        self.assertFalse(self.alice.connected)
+        self.assertEqual(self.bob.lines(), ["*** alice has logged out (joking around)"])
+        carol = self.server.login("carol")
+        self.bob.clear()
+        carol.send("/logout see you")
+        self.assertEqual(self.bob.lines(), ["*** carol has logged out (see you)"])
+
+    def test_setting_words_alone_or_with_a_value_are_commands(self) -> None:
+        """format, color and encoding work bare, as README's table shows them."""
+        self.assertCommand("format", "*** Output format: text")
+        self.assertCommand("color", "*** Colour is off")
+        self.assertCommand("encoding", "*** Encoding: utf-8")
+        self.assertCommand("color on", "\x1b[33m***\x1b[0m Colour is on")
+        self.assertCommand("colour OFF", "*** Colour is off")
+        self.assertCommand("encoding gbk", "*** Encoding: gbk")
+        self.assertCommand("charset utf-8", "*** Encoding: utf-8")
+        self.alice.send("format json")
+        self.assertEqual([(event["type"], event["format"]) for event in self.alice.events()],
+                         [("format", "json")])
+        self.assertCommand("format TEXT", "*** Output format: text")
+
+    def test_setting_words_with_other_words_are_chat(self) -> None:
+        """A word that is not the setting's value makes a sentence: 'format strings' is chat."""
+        self.assertChat("format strings", "color blue", "encoding klingon", "format json please",
+                        "color on off", "charset is what")
+        self.alice.send("/format")
+        self.assertEqual(self.alice.lines(), ["*** Output format: text"])
+
+    def test_help_with_a_command_name_is_a_command(self) -> None:
+        self.assertCommand("h look", "= /look")
+        self.assertCommand("help JOIN", "= /join ROOM")
+        self.assertCommand("h select", "= /join ROOM")
+        self.assertCommand("help /look", "= /look")
+        self.assertCommand("help /me", "= /me ACTION...")
+        self.assertCommand("help login", "! /login is not available now. Type /help for what is.")
+
+    def test_help_with_other_words_is_chat(self) -> None:
+        """'h ok' is chat, not an unknown command; 'help me' is a plea, not a question on /me."""
+        self.assertChat("h ok", "help me", "h me", "help us", "help look here")
+
+    def test_say(self) -> None:
+        self.alice.send("say create fun")
+        self.assertEqual(self.bob.lines(), ["<alice> create fun"])
+        self.assertEqual(self.alice.lines(), ["<alice> create fun"])
+
+    def test_other_commands_take_the_slash(self) -> None:
+        """Room commands and the rest are chat without their slash, and do nothing."""
+        self.assertChat("create fun", "join us", "select games", "nick bob2", "msg bob hi",
+                        "me waves", "topic of the day", "leave", "whois bob", "history")
+        self.alice.send("/list")
+        self.assertEqual(self.alice.lines(), ["= Rooms (1):", "=   lobby (2)"])
+        self.assertEqual(self.alice.protocol.session.state.user.name, "alice")
+
+    def test_room_command_shape_gets_a_hint(self) -> None:
+        """
+        'create fun' as a multi-room tutorial types it is chat, and its sender
+        alone is told, in one line after the chat, how to run the command.
+        """
+        for line, command in [("create fun", "/create fun"), ("join us", "/join us"),
+                              ("Select Games", "/select Games")]:
+            self.alice.send(line)
+            self.assertEqual(self.alice.lines(), [
+                f"<alice> {line}", f"*** Sent as chat. For the command, type: {command}"])
+            self.assertEqual(self.bob.lines(), [f"<alice> {line}"])
+
+    def test_no_hint_for_other_chat(self) -> None:
+        """Not the shape ('create a room'), not bare ('//create fun'), or said: no hint."""
+        for line, said in [("create a room", "create a room"), ("create", "create"),
+                           ("//create fun", "/create fun"), ("/say join us", "join us"),
+                           ("say join us", "join us"), ("quit joking around",
+                                                         "quit joking around")]:
+            self.alice.send(line)
+            self.assertEqual(self.alice.lines(), [f"<alice> {said}"], line)
+
+    def test_hint_for_a_program_has_its_type(self) -> None:
+        """A JSON client gets the hint as its own event type, with the command to type."""
+        bot = self.server.login("bot", fmt="json")
+        self.bob.clear()
+        bot.send("join us")
+        hint = bot.events()[-1]
+        self.assertEqual(hint, {"type": "as-chat", "time": self.server.clock.seconds(),
+                                "command": "/join us"})
+        self.assertEqual(self.bob.lines(), ["<bot> join us"])
+
+    def test_password_words_are_never_chat_nor_hinted(self) -> None:
+        """login, register and password stay commands whatever follows, as before."""
+        for line in ["register for the event please", "password", "Login as you like"]:
+            self.alice.send(line)
+            answer = self.alice.lines()
+            self.assertEqual(len(answer), 1, line)
+            self.assertTrue(answer[0].startswith("! "), (line, answer))
+        self.assertEqual(self.bob.lines(), [])
+
+    def test_help_say_states_the_rule(self) -> None:
+        """The help for say spells out which lines without a slash are commands."""
+        self.alice.send("/help say")
+        text = "\n".join(self.alice.lines())
+        for example in ["look, who, list, logout, quit, help or h alone", "help look",
+                        "help me is chat", "format json, color on, encoding gbk", "say TEXT",
+                        "login, register or password", "quit joking around", "/create fun"]:
+            self.assertIn(example, text)
+
+    def test_before_login_every_bare_word_is_a_command(self) -> None:
+        """Nothing is chat before login: 'quit now please' leaves, 'create fun' wants a login."""
+        client = self.server.connect()
+        client.clear()
+        client.send("create fun")
+        client.send("help me")
+        client.send("format strings")
+        self.assertEqual(client.lines(), [
+            "! Please log in first: login NAME", "! Please log in first: login NAME",
+            "! Unknown format 'strings'; use one of: text, json."])
+        client.send("quit now please")
+        self.assertEqual(client.lines(), ["*** Goodbye."])
+        self.assertFalse(client.connected)
+
+
 class ListingTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.server = Server(main_topic="Welcome all")
@@ -315,14 +483,14 @@ class RoomTests(SynchronousTestCase):
 
     def test_create(self) -> None:
         """create makes a room, moves you in, makes you its owner; the old room is told."""
-        self.alice.send("create games")
+        self.alice.send("/create games")
         self.assertEqual(self.alice.lines(), [
             "= Room games, owned by alice", "= Topic: (none)", "= Members (1): alice"])
         self.assertEqual(self.bob.lines(), ["*** alice has left for games"])
 
     def test_create_existing(self) -> None:
-        self.alice.send("create games")
-        self.bob.send("create GAMES")
+        self.alice.send("/create games")
+        self.bob.send("/create GAMES")
         self.assertEqual(self.bob.lines()[-1],
                          "! The room 'GAMES' exists already. Enter it with /join GAMES.")
 
@@ -339,33 +507,33 @@ class RoomTests(SynchronousTestCase):
 
     def test_join_and_select(self) -> None:
         """join and select move you; both rooms are told; only the new room hears you."""
-        self.alice.send("create games")
+        self.alice.send("/create games")
         quiet(self.alice, self.bob, self.carol)
-        self.bob.send("join Games")
+        self.bob.send("/join Games")
         self.assertEqual(self.alice.lines(), ["*** bob has joined games (from lobby)"])
         self.assertEqual(self.carol.lines(), ["*** bob has left for games"])
         self.assertEqual(self.bob.lines()[-1], "= Members (2): alice, bob")
-        self.carol.send("select games")
+        self.carol.send("/select games")
         quiet(self.alice, self.bob, self.carol)
         self.bob.send("hi")
         self.assertEqual(self.carol.lines(), ["<bob> hi"])
 
     def test_join_errors(self) -> None:
-        self.alice.send("join nowhere")
-        self.alice.send("join lobby")
+        self.alice.send("/join nowhere")
+        self.alice.send("/join lobby")
         self.assertEqual(self.alice.lines(), [
             "! There is no room 'nowhere'. Make it with /create nowhere.",
             "! You are in lobby already.",
         ])
 
     def test_chat_stays_in_room(self) -> None:
-        self.alice.send("create games")
+        self.alice.send("/create games")
         quiet(self.bob, self.carol)
         self.alice.send("only games hears this")
         self.assertEqual(self.bob.lines(), [])
 
     def test_leave_and_part(self) -> None:
-        self.alice.send("create games")
+        self.alice.send("/create games")
         self.alice.send("/leave")
         lines = self.alice.lines()
         self.assertEqual(lines[-3], "= Room lobby")
@@ -374,23 +542,23 @@ class RoomTests(SynchronousTestCase):
         self.assertEqual(self.alice.lines(), ["! You are in lobby already."])
 
     def test_empty_room_disappears(self) -> None:
-        self.alice.send("create games")
+        self.alice.send("/create games")
         self.alice.send("/leave")
         self.alice.send("list")
         self.assertNotIn("games", "\n".join(self.alice.lines()[-2:]))
-        self.bob.send("join games")
+        self.bob.send("/join games")
         self.assertEqual(self.bob.lines()[-1],
                          "! There is no room 'games'. Make it with /create games.")
 
     def test_main_room_stays_when_empty(self) -> None:
         for client in (self.alice, self.bob, self.carol):
-            client.send("create " + "room" + client.protocol.session.state.user.name)
-        self.alice.send("join lobby")
+            client.send("/create " + "room" + client.protocol.session.state.user.name)
+        self.alice.send("/join lobby")
         self.assertEqual(self.alice.lines()[-1], "= Members (1): alice")
 
     def test_owner_passes_on_when_owner_leaves(self) -> None:
-        self.alice.send("create games")
-        self.bob.send("join games")
+        self.alice.send("/create games")
+        self.bob.send("/join games")
         quiet(self.bob)
         self.alice.send("/leave")
         self.assertEqual(self.bob.lines(), ["*** alice has left for lobby",
@@ -400,8 +568,8 @@ class RoomTests(SynchronousTestCase):
 
     def test_topic(self) -> None:
         """The owner sets the topic and the room is told; others may only read it."""
-        self.alice.send("create games")
-        self.bob.send("join games")
+        self.alice.send("/create games")
+        self.bob.send("/join games")
         quiet(self.alice, self.bob)
         self.alice.send("/topic Go, chess and 象棋")
         self.assertEqual(self.bob.lines(), ["*** alice set the topic of games: Go, chess and 象棋"])
@@ -417,7 +585,7 @@ class RoomTests(SynchronousTestCase):
         self.assertEqual(self.alice.lines(), ["! The topic of lobby is set by the server."])
 
     def test_topic_too_long(self) -> None:
-        self.alice.send("create games")
+        self.alice.send("/create games")
         self.alice.clear()
         self.alice.send("/topic " + "t" * 301)
         self.assertEqual(self.alice.lines(), ["! The topic is too long: at most 300 characters."])
@@ -476,7 +644,7 @@ class LeavingTests(SynchronousTestCase):
 
     def test_logout_with_message(self) -> None:
         """The room is told, a goodbye is sent, then the connection closes."""
-        self.alice.send("logout see you")
+        self.alice.send("/logout see you")
         self.assertEqual(self.bob.lines(), ["*** alice has logged out (see you)"])
         self.assertEqual(self.alice.lines(), ["*** Goodbye, alice."])
         self.assertFalse(self.alice.connected)

@@ -169,11 +169,11 @@ class MembersTests(SessionTestCase):
     def test_member_leaves_for_a_new_room(self) -> None:
         """A room the list does not know yet is fetched; counts follow the moves."""
         bob = self.server.login("bob")
-        bob.send("create games")
+        bob.send("/create games")
         self.sync()
         self.assertEqual(self.view.members, ["alice"])
         self.assertEqual(self.view.rooms, [("games", 1), ("lobby", 1)])
-        bob.send("join lobby")
+        bob.send("/join lobby")
         self.sync()
         self.assertEqual(self.view.members, ["alice", "bob"])
         self.assertEqual(self.view.rooms, [("lobby", 2)])
@@ -188,7 +188,7 @@ class MembersTests(SessionTestCase):
 
     def test_entering_a_room(self) -> None:
         bob = self.server.login("bob")
-        bob.send("create games")
+        bob.send("/create games")
         self.alice.type("/join games")
         self.assertEqual((self.view.room, self.view.members, self.view.owner),
                          ("games", ["alice", "bob"], "bob"))
@@ -201,7 +201,7 @@ class MembersTests(SessionTestCase):
         self.assertEqual(self.view.owner, "alice")
         self.alice.type("/topic Oolong only")
         self.assertEqual(self.view.topic, "Oolong only")
-        bob.send("join tea")
+        bob.send("/join tea")
         self.alice.type("/join lobby")
         self.alice.type("/join tea")
         self.assertEqual(self.view.owner, "bob")
@@ -307,7 +307,7 @@ class ConnectionTests(SessionTestCase):
     def test_lost_and_back_in_the_same_room(self) -> None:
         """After a reconnect the user is taken back to the room they were in."""
         bob = self.server.login("bob")
-        bob.send("create games")
+        bob.send("/create games")
         self.alice.type("/join games")
         self.alice.drop()
         self.assertEqual(self.view.lost, "The server closed the connection.")

@@ -257,7 +257,7 @@ def test_rooms_members_and_buttons(server: RunningServer, gui: Callable[..., Gui
     window = gui()
     chat = window.log_in("alice")
     bob = server.connect().login("bob")
-    bob.send("create games")
+    bob.send("/create games")
     window.pump(lambda: "games" in chat.room_names, "games in the room list")
 
     window.double_click(chat.rooms, chat.room_names.index("games"))
@@ -289,7 +289,7 @@ def test_lost_and_reconnect(server: RunningServer, gui: Callable[..., Gui]) -> N
     window = gui()
     chat = window.log_in("alice")
     bob = server.connect().login("bob")
-    bob.send("create games")
+    bob.send("/create games")
     window.type(chat.entry, "/join games")
     window.pump(lambda: window.root.title().startswith("games"), "alice in games")
 

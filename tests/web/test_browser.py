@@ -229,7 +229,7 @@ def test_two_browsers_and_telnet_chat_in_one_room(
     list follows who comes; Up and Down walk back through what was sent.
     """
     music = telnet("sam")
-    music.send("create music")
+    music.send("/create music")
     music.send("/topic Bach this week")
     music.expect("set the topic of music")
     alice = people().enter("alice")
@@ -321,7 +321,7 @@ def test_rooms_list_joins_on_click_and_by_command(
     """
     carol = people().enter("carol")
     owner = telnet("tom")
-    owner.send("create games")
+    owner.send("/create games")
     owner.expect("= Members (1): tom")
     owner.send("/topic Go and chess")
     owner.expect("set the topic of games")
@@ -572,7 +572,7 @@ def test_narrow_screen(quiet_server: RunningServer, people: Callable[..., Person
     expect(entry).to_be_in_viewport()
     box = entry.bounding_box()
     assert box is not None and box["y"] + box["height"] <= 740
-    kim.send("create phones")
+    kim.send("/create phones")
     kim.expect("= Members (1): kim")
 
     panel = jack.page.locator("#side")
@@ -774,7 +774,7 @@ def test_reconnect_waits_for_its_old_connection_to_go(
     nina.say("/create den")
     expect(nina.room()).to_have_text("den")
     friend = telnet("olga")
-    friend.send("join den")
+    friend.send("/join den")
     friend.expect("= Members (2)")
 
     old_page_side, old_server_side = sockets[-1]
@@ -814,7 +814,7 @@ def test_a_refused_password_on_reconnect_goes_back_to_the_login_view(
     paul.say("a line before the break")
     paul.sees("chat.own", "a line before the break")
     friend = telnet("quinn")
-    friend.send("join porch")
+    friend.send("/join porch")
     friend.expect("= Members (2)")
 
     # The network goes: both ends see the connection end, and the page cannot get back yet.

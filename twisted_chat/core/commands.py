@@ -5,8 +5,13 @@ A command is a method on a state, marked with :func:`command` and a usage
 string such as ``msg NAME TEXT...``.  The usage is the whole grammar: each
 upper-case word takes one word of the line, ``TEXT...`` takes the rest of
 the line, and brackets make a parameter optional.  So the usage shown by
-``help`` is the same thing the parser enforces, and a bare ``join games``
-counts as a command only because it has exactly the shape ``join ROOM``.
+``help`` is the same thing the parser enforces.
+
+A line without a slash, in a room, is chat unless it could not be: one of
+the book's words whose every argument passes that parameter's ``bare``
+check (a setting's value, a command's name; ``say``'s text).  A parameter
+without a check is never given bare, so ``quit joking around`` and
+``create fun`` are chat, while ``format json`` and ``help look`` are commands.
 """
 
 from __future__ import annotations
@@ -19,11 +24,20 @@ from twisted_chat.core.events import CommandHelp
 
 Method = TypeVar("Method", bound=Callable[..., Any])
 
-#: The words of the book and the multi-room tutorials, which work without a slash.
+#: The words that work without a slash in a room (the book's, and the settings),
+#: each only in the shapes its parameters' ``bare`` checks allow: :meth:`Command.bare`.
 BOOK_WORDS = frozenset(
-    {"login", "logout", "say", "look", "who", "list", "create", "select", "join", "h", "help",
-     "quit"}
+    {"say", "look", "who", "list", "logout", "quit", "h", "help",
+     "format", "color", "colour", "encoding", "charset"}
 )
+
+#: Command names that, after ``help`` without a slash, make a plea rather
+#: than a question about the command: ``help me`` is chat, ``help /me`` is not.
+PLEAS = frozenset({"me"})
+
+#: The multi-room tutorials' words, which take a slash here: a line without one
+#: that has their shape (``create fun``) is chat, and its sender is told so.
+ROOM_WORDS = frozenset({"create", "select", "join"})
 
 
 #: The commands that take a password: a line that starts with one of these
@@ -32,11 +46,17 @@ BOOK_WORDS = frozenset(
 SECRET_WORDS = frozenset({"login", "register", "password"})
 
 
+#: Whether a word (or, for ``TEXT...``, the rest of the line) may be given without a slash.
+Check = Callable[[str], bool]
+
+
 @dataclass(frozen=True, slots=True)
 class Param:
     name: str
     optional: bool
     rest: bool
+    #: What this parameter accepts in a line without a slash; None: nothing, so such a line is chat.
+    bare: Check | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +88,18 @@ class Command:
             args.append(word)
         return None if rest else tuple(args)
 
+    def bare(self, rest: str) -> bool:
+        """
+        Whether ``rest``, after this command's word without a slash, makes the
+        line this command rather than chat: it has the command's shape, and
+        each argument passes its parameter's ``bare`` check.
+        """
+        args = self.bind(rest)
+        if args is None:
+            return False
+        return all(param.bare is not None and param.bare(arg)
+                   for param, arg in zip(self.params, args, strict=False))
+
     def help(self) -> CommandHelp:
         return CommandHelp(self.name, self.usage, self.summary, self.aliases, self.details)
 
@@ -80,17 +112,24 @@ def split(line: str) -> tuple[str, str]:
     return parts[0], parts[1].strip() if len(parts) > 1 else ""
 
 
-def _param(word: str) -> Param:
+def _param(word: str, bare: dict[str, Check]) -> Param:
     optional = word.startswith("[") and word.endswith("]")
     word = word.strip("[]")
-    return Param(word.removesuffix("..."), optional, word.endswith("..."))
+    name = word.removesuffix("...")
+    return Param(name, optional, word.endswith("..."), bare.get(name))
 
 
-def command(usage: str, *aliases: str) -> Callable[[Method], Method]:
-    """Mark a state's method as the command ``usage`` describes."""
+def command(usage: str, *aliases: str,
+            bare: dict[str, Check] | None = None) -> Callable[[Method], Method]:
+    """
+    Mark a state's method as the command ``usage`` describes.
+
+    ``bare`` maps a parameter's name to what it accepts in a line without a
+    slash (see :meth:`Command.bare`).
+    """
 
     def mark(method: Method) -> Method:
-        method.command_spec = (usage, aliases)  # type: ignore[attr-defined]
+        method.command_spec = (usage, aliases, bare or {})  # type: ignore[attr-defined]
         return method
 
     return mark
@@ -105,11 +144,11 @@ def commands_of(cls: type) -> dict[str, Command]:
         spec = getattr(getattr(cls, attribute), "command_spec", None)
         if spec is None:
             continue
-        usage, aliases = spec
+        usage, aliases, bare = spec
         name, *words = usage.split()
         doc = (getattr(cls, attribute).__doc__ or "").strip()
         summary, _, details = doc.partition("\n")
-        found = Command(name, usage, aliases, attribute, tuple(_param(w) for w in words),
+        found = Command(name, usage, aliases, attribute, tuple(_param(w, bare) for w in words),
                         summary.strip(), _dedent(details))
         for word in (name, *aliases):
             table[word] = found

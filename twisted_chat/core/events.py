@@ -82,6 +82,17 @@ class Notice(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class SentAsChat(Event):
+    """
+    To its sender only: a line without a slash shaped like a room command
+    (``create fun``) went to the room as chat; ``command`` would have run it.
+    """
+
+    kind: ClassVar[str] = "as-chat"
+    command: str
+
+
+@dataclass(frozen=True, slots=True)
 class Presence(Event):
     """
     Someone's arrival or departure as seen by one room.

@@ -158,6 +158,7 @@ _TEXT: dict[str, Callable] = {
     "emote": lambda e: [f"* {e.sender} {e.text}"],
     "private": lambda e: [f"[{e.sender} -> {e.target}] {e.text}"],
     "notice": lambda e: [f"*** {line}" for line in e.text.splitlines() or [""]],
+    "as-chat": lambda e: [f"*** Sent as chat. For the command, type: {e.command}"],
     "presence": _presence,
     "owner": lambda e: [f"*** {e.name} now owns {e.room}"],
     "crowd": _crowd,

@@ -9,10 +9,13 @@ the session (:class:`~twisted_chat.interfaces.ISession`), whatever its front
 end, does the I/O.
 
 Dispatch rules: ``/word`` is always a command.  Before login nothing is chat,
-so a bare first word is a command too.  In a room a bare word is a command
-only if it is one of the book's words and the line has exactly that command's
-shape, or a command that takes a password (whatever the shape: a password is
-never chat); any other line is chat.  ``//text`` sends ``/text`` as chat.
+so a bare first word is a command too.  In a room a line without a slash is a
+command only when it cannot be chat: one of the book's words alone (``look``,
+``quit``), a setting word with one of its values (``format json``), ``help``
+with a command's name, ``say TEXT``; or a command that takes a password
+(whatever the shape: a password is never chat).  Any other line is chat
+(``quit joking around``, ``create fun``), and ``//text`` sends ``/text`` as
+chat.  A chat line shaped like a room command earns its sender a hint.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from twisted_chat.core import charsets, errors, events, names
 from twisted_chat.core.chat import DEFAULT_HISTORY, MAX_HISTORY, Chat
 from twisted_chat.core.commands import (
     BOOK_WORDS,
+    PLEAS,
+    ROOM_WORDS,
     SECRET_WORDS,
     Command,
     command,
@@ -53,6 +58,19 @@ CHECK_TIME = 5.0
 
 #: What a browser (or curl) sends first: this is not a chat client.
 HTTP_REQUEST = re.compile(r"[A-Z]+ \S+ HTTP/\d(\.\d)?")
+
+
+#: What ``color`` takes.
+SWITCH = {"on": True, "off": False}
+
+
+def is_command_name(word: str) -> bool:
+    """
+    Whether ``word``, after ``help`` without a slash, asks about a command:
+    ``help look`` and ``help /me`` do, but ``help me`` is a plea (chat).
+    """
+    name = word.lstrip("/").lower()
+    return name in KNOWN and (word.startswith("/") or name not in PLEAS)
 
 
 @implementer(IState)
@@ -153,7 +171,7 @@ class State:
             return False
         if self.bare_words is None or name in SECRET_WORDS:
             return True
-        return name in self.bare_words and known.bind(rest) is not None
+        return name in self.bare_words and known.bare(rest)
 
     def run(self, found: Command, rest: str) -> None:
         args = found.bind(rest)
@@ -177,7 +195,7 @@ class State:
 
     # Commands open in every state
 
-    @command("help [COMMAND]", "h", "?")
+    @command("help [COMMAND]", "h", "?", bare={"COMMAND": is_command_name})
     def do_help(self, name: str | None = None) -> None:
         """List the commands you can use now, or explain one.
 
@@ -195,7 +213,7 @@ class State:
             self.unavailable(word)
         self.reply(events.Help(now, (found.help(),), detailed=True))
 
-    @command("format [NAME]")
+    @command("format [NAME]", bare={"NAME": lambda name: name.lower() in FORMATS})
     def do_format(self, name: str | None = None) -> None:
         """Show or set your output format: text (for people) or json (for programs).
 
@@ -209,7 +227,8 @@ class State:
             self.session.configure(format=chosen)
         self.reply(events.FormatChanged(self.chat.clock(), self.session.format.name))
 
-    @command("encoding [NAME]", "charset")
+    @command("encoding [NAME]", "charset",
+             bare={"NAME": lambda name: charsets.lookup(name) is not None})
     def do_encoding(self, name: str | None = None) -> None:
         """Show or set the character encoding your terminal uses.
 
@@ -231,14 +250,14 @@ class State:
         self.session.configure(encoding=chosen)
         self.reply(events.Encoding(self.chat.clock(), chosen))
 
-    @command("color [on|off]", "colour")
+    @command("color [on|off]", "colour", bare={"on|off": lambda switch: switch.lower() in SWITCH})
     def do_color(self, switch: str | None = None) -> None:
         """Show or switch colour for the line markers (text format; off by default).
 
         Only the markers (<name>, ***, !) are coloured, never what people wrote.
         """
         if switch is not None:
-            on = {"on": True, "off": False}.get(switch.lower())
+            on = SWITCH.get(switch.lower())
             if on is None:
                 raise errors.BadSwitch("color")
             self.session.configure(color=on)
@@ -402,10 +421,33 @@ class RoomState(State):
 
     def text(self, line: str) -> None:
         self.chat.say(self.user, line)
+        self._hint(line)
 
-    @command("say TEXT...")
+    def _hint(self, line: str) -> None:
+        """
+        A line said that has a room command's shape (``create fun``, from a
+        multi-room tutorial): tell its sender alone how to run the command.
+        """
+        word, rest = split(line)
+        word = word.lower()
+        if word in ROOM_WORDS and self.commands[word].bind(rest) is not None:
+            self.reply(events.SentAsChat(self.chat.clock(), f"/{word} {rest}"))
+
+    @command("say TEXT...", bare={"TEXT": lambda text: True})
     def do_say(self, text: str) -> None:
-        """Say something to everyone in the room (plain text does the same)."""
+        """Say something to everyone in the room; most lines without a slash do too (/help say).
+
+        Without a slash, a line is a command only when it could not be chat:
+        look, who, list, logout, quit, help or h alone;
+        help or h with a command's name (help look; help me is chat, help /me is not);
+        format, color or encoding alone or with one of its values
+        (format json, color on, encoding gbk);
+        say TEXT; and login, register or password, whatever follows (a password is never chat).
+        Anything else is chat, quit joking around and create fun too:
+        type the slash for the rest (/quit bye, /create fun).
+        (The browser and desktop clients send every line without a slash as chat,
+        except a password's.)
+        """
         self.chat.say(self.user, text)
 
     @command("me ACTION...")
