@@ -23,36 +23,28 @@ from twisted.internet import tksupport
 from twisted.logger import capturedLogs
 from zope.interface.verify import verifyObject
 
+from tests.certificates import make_ca, make_server
 from tests.processes import DEADLINE, LineClient, RunningServer
 from twisted_chat.gui.app import App
 from twisted_chat.gui.present import Row
 from twisted_chat.gui.session import IChatView
+from twisted_chat.gui.trust import Trust, load_ca, parse_fingerprint
 from twisted_chat.gui.windows import MAX_LOG_LINES, ChatWindow
 
 reactor: Any = _reactor
-pytestmark = pytest.mark.usefixtures("display")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def resolver_threads() -> Iterator[None]:
-    """
-    The reactor is pumped here, never run, so the thread pool that resolves
-    host names (``HostnameEndpoint``) is started and stopped by hand.
-    """
-    pool = reactor.getThreadPool()
-    pool.start()
-    yield
-    pool.stop()
+pytestmark = pytest.mark.usefixtures("display", "resolver_threads")
 
 
 class Gui:
     """The client's application in a Tk root of its own, on the global reactor."""
 
-    def __init__(self, server: str, name: str = "", timeout: float = 10.0) -> None:
+    def __init__(self, server: str, name: str = "", timeout: float = 10.0,
+                 trust: Trust | None = None) -> None:
         self.root = tk.Tk(className="twisted-chat")
         tksupport.install(self.root)
         self.quits = 0
-        self.app = App(self.root, reactor, server, name, quit=self._quit, timeout=timeout)
+        self.app = App(self.root, reactor, server, name, quit=self._quit, timeout=timeout,
+                       trust=trust)
         self.pump(lambda: self.root.winfo_ismapped(), "the login window shows")
 
     def _quit(self) -> None:
@@ -116,8 +108,8 @@ def gui(server: RunningServer) -> Iterator[Callable[..., Gui]]:
     opened: list[Gui] = []
 
     def open_gui(address: str = f"127.0.0.1:{server.port}", name: str = "",
-                 timeout: float = 10.0) -> Gui:
-        opened.append(Gui(address, name, timeout))
+                 timeout: float = 10.0, trust: Trust | None = None) -> Gui:
+        opened.append(Gui(address, name, timeout, trust))
         return opened[-1]
 
     yield open_gui
@@ -149,6 +141,8 @@ def free_port() -> int:
 def test_login_window_to_chat_window(server: RunningServer, gui: Callable[..., Gui]) -> None:
     """Enter in the name field logs in; the chat window shows the room, its topic, its members."""
     window = gui()
+    assert str(window.app.login_window.security["text"]) == (
+        "Not encrypted: the password crosses the network as typed (see --tls).")
     chat = window.log_in("小明")
     assert verifyObject(IChatView, chat)
     assert window.root.title() == "lobby — 小明 — twisted-chat"
@@ -204,14 +198,52 @@ def test_registered_name_and_history(server: RunningServer, gui: Callable[..., G
     window = gui()
     window.type(window.app.login_window.name_entry, "bob")
     window.pump(lambda: "registered" in window.login_message(), "the password-required message")
-    assert window.login_message() == (
-        "The name 'bob' is registered. Log in with: login bob PASSWORD")
+    assert window.login_message() == ("The name 'bob' is registered: type its password in the "
+                                      "Password field, then press Login.")
+    assert window.root.focus_get() is window.app.login_window.password_entry
     window.type(window.app.login_window.password_entry, "oolong-42")
     window.pump(lambda: window.app.chat_window is not None, "bob logged in")
     chat = window.chat
     window.pump(lambda: "<bob> tea is served" in chat.log_text(), "the replay")
     assert "= Last 1 line in lobby:" in chat.log_text()
     assert "history" in chat.log.tag_names("end-2c")
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[RunningServer, Path, str]]:
+    """A second server, on an ``ssl:`` port: it, its CA's certificate, its fingerprint."""
+    workdir = tmp_path / "tls"
+    workdir.mkdir()
+    ca, key = make_ca(workdir)
+    issued = make_server(workdir, ca, key)
+    running = RunningServer(workdir, listen=issued.listen())
+    yield running, ca.cert, issued.fingerprint
+    running.terminate()
+
+
+def test_tls_refused(tls_server: tuple[RunningServer, Path, str],
+                     gui: Callable[..., Gui]) -> None:
+    """The login window says the connection is encrypted; a certificate that fails is one line."""
+    tls, _, fingerprint = tls_server
+    pinned = gui(address=f"localhost:{tls.port}",
+                 trust=Trust(fingerprint=parse_fingerprint("00" * 32)))
+    assert str(pinned.app.login_window.security["text"]) == (
+        "Encrypted (TLS), its certificate pinned by fingerprint.")
+    pinned.type(pinned.app.login_window.name_entry, "alice")
+    pinned.pump(lambda: "fingerprint is" in pinned.login_message(), "the refusal")
+    assert pinned.login_message() == (
+        f"The server's certificate fingerprint is {fingerprint}, not the "
+        f"{':'.join(['00'] * 32)} you gave.")
+    assert pinned.app.chat_window is None
+
+
+def test_over_tls(tls_server: tuple[RunningServer, Path, str], gui: Callable[..., Gui]) -> None:
+    tls, ca, _ = tls_server
+    window = gui(address=f"localhost:{tls.port}", trust=Trust(ca=load_ca(str(ca))))
+    assert str(window.app.login_window.security["text"]) == (
+        "Encrypted (TLS), its certificate checked against the CA given.")
+    chat = window.log_in("alice")
+    assert chat.member_names == ["alice"]
 
 
 def test_refused_then_the_right_address(server: RunningServer, gui: Callable[..., Gui]) -> None:
