@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import tkinter as tk
+import tkinter.font as tkfont
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from tkinter import ttk
@@ -346,6 +347,63 @@ def test_lost_and_reconnect(server: RunningServer, gui: Callable[..., Gui]) -> N
     assert chat.reconnect_button.instate(["!disabled"])
 
 
+def on_screen(chat: ChatWindow, index: str) -> bool:
+    """Whether the log's line at ``index`` is wholly in view, where a person would read it."""
+    chat.update()
+    line = chat.log.dlineinfo(index)  # What is in view of it: a sliver, at the bottom edge.
+    full = tkfont.Font(font=chat.log["font"]).metrics("linespace")
+    return line is not None and line[3] >= full
+
+
+def last_line_shows(chat: ChatWindow) -> bool:
+    """Whether the log's newest line is wholly in view."""
+    return on_screen(chat, "end-1c linestart -1 lines")
+
+
+def shows(chat: ChatWindow, text: str) -> bool:
+    """Whether ``text`` is in the log and wholly in view."""
+    found = chat.log.search(text, "1.0")
+    return bool(found) and on_screen(chat, found)
+
+
+def test_log_follows_after_a_reconnect(tmp_path: Path, gui: Callable[..., Gui]) -> None:
+    """
+    The server stops (the lost bar shrinks the log), starts again on its port,
+    Reconnect: lines that come after still scroll into view.
+    """
+    workdir = tmp_path / "restarted"
+    workdir.mkdir()
+    servers = [RunningServer(workdir, "--flood-rate", "0")]
+    try:
+        window = gui(address=f"127.0.0.1:{servers[0].port}")
+        chat = window.log_in("alice")
+        bob = servers[0].connect().login("bob")
+        for number in range(60):
+            bob.send(f"before {number}")
+        window.pump(lambda: "<bob> before 59" in chat.log_text(), "bob's lines")
+        assert shows(chat, "<bob> before 59")
+        bob.close()
+        servers[0].terminate()
+        window.pump(lambda: chat.lost_bar.winfo_ismapped(), "the lost bar")
+        assert shows(chat, "The server is shutting down")
+        assert last_line_shows(chat), chat.log_text().splitlines()[-3:]
+
+        servers.append(RunningServer(workdir, "--flood-rate", "0",
+                                     listen=f"tcp:{servers[0].port}:interface=127.0.0.1"))
+        chat.reconnect_button.invoke()
+        window.pump(lambda: not chat.lost_bar.winfo_ismapped(), "reconnected")
+        carol = servers[1].connect().login("carol")
+        for number in range(60):
+            carol.send(f"after {number}")
+        window.pump(lambda: "<carol> after 59" in chat.log_text(), "carol's lines")
+        assert shows(chat, "<carol> after 59")
+        assert last_line_shows(chat)
+        carol.close()
+    finally:
+        for running in servers:
+            running.terminate()
+
+
 def test_close_says_goodbye(server: RunningServer, gui: Callable[..., Gui]) -> None:
     window = gui()
     chat = window.log_in("alice")
@@ -369,6 +427,30 @@ def test_log_keeps_its_last_lines(display: str) -> None:
         assert len(text) == MAX_LOG_LINES
         assert text[0] == "12:00  <bob> line 50"
         assert text[-1] == f"12:00  <bob> line {MAX_LOG_LINES + 49}"
+    finally:
+        root.destroy()
+
+
+def test_log_stays_where_the_user_scrolled(display: str) -> None:
+    """Scrolled up to read: new lines do not pull the log away; scrolled back down, it follows."""
+    root = tk.Tk()
+    try:
+        root.geometry("960x600")
+        chat = ChatWindow(root, on_reconnect=lambda: None, onClose=lambda: None)
+        chat.pack(fill="both", expand=True)
+        chat.show_rows([Row("12:00", "chat", "<bob>", f"line {number}") for number in range(100)])
+        assert shows(chat, "line 99")
+        for _ in range(40):
+            chat.log.event_generate("<Button-4>")  # The wheel, up (X11).
+        root.update()
+        assert shows(chat, "line 1")
+        chat.show_rows([Row("12:01", "chat", "<bob>", "line 100")])
+        assert shows(chat, "line 1") and not shows(chat, "line 100")
+        for _ in range(80):
+            chat.log.event_generate("<Button-5>")
+        root.update()
+        chat.show_rows([Row("12:02", "chat", "<bob>", f"more {number}") for number in range(50)])
+        assert last_line_shows(chat)
     finally:
         root.destroy()
 

@@ -163,10 +163,20 @@ class ChatWindow(ttk.Frame):
         frame = ttk.Frame(master)
         self.log = tk.Text(frame, wrap="word", state="disabled", width=72, height=24,
                            padx=6, pady=4, borderwidth=1, relief="solid", takefocus=0)
-        scroll = ttk.Scrollbar(frame, command=self.log.yview)
+        scroll = ttk.Scrollbar(frame, command=self._scroll)
         self.log.configure(yscrollcommand=scroll.set)
         scroll.pack(side="right", fill="y")
         self.log.pack(side="left", fill="both", expand=True)
+        #: Whether the log keeps its newest line in view.  Only the user changes
+        #: that, by scrolling away from the end (or back to it): a resize (the
+        #: lost-connection bar coming and going) hides the end, but it is no
+        #: reason to stop following.
+        self.following = True
+        for sequence in ("<MouseWheel>", "<Button-4>", "<Button-5>", "<KeyPress>",
+                         "<B1-Motion>", "<ButtonRelease-1>"):
+            # After idle: once the Text's own binding has scrolled.
+            self.log.bind(sequence, lambda event: self.after_idle(self._user_scrolled), add="+")
+        self.log.bind("<Configure>", self._resized, add="+")
         for name, options in STYLES.items():
             self.log.tag_configure(name, **options)
         self.bold = tkfont.nametofont("TkTextFont").copy()
@@ -196,6 +206,18 @@ class ChatWindow(ttk.Frame):
         return frame
 
     # What the user does
+
+    def _scroll(self, *args: str) -> None:
+        """The scrollbar moved the log."""
+        self.log.yview(*args)
+        self._user_scrolled()
+
+    def _user_scrolled(self) -> None:
+        self.following = self.log.yview()[1] >= 0.999
+
+    def _resized(self, event: object) -> None:
+        if self.following:
+            self.log.see("end")
 
     def send_input(self, event: object = None) -> str:
         text = self.input.get()
@@ -243,7 +265,6 @@ class ChatWindow(ttk.Frame):
     # What the session shows (IChatView)
 
     def show_rows(self, rows: Sequence[Row]) -> None:
-        atEnd = self.log.yview()[1] >= 0.999
         self.log.configure(state="normal")
         for row in rows:
             tags = ("row", "mention") if row.mention else ("row",)
@@ -256,13 +277,14 @@ class ChatWindow(ttk.Frame):
         if excess > 0:
             self.log.delete("1.0", f"{excess + 1}.0")
         self.log.configure(state="disabled")
-        if atEnd:
+        if self.following:
             self.log.see("end")
 
     def clear_log(self) -> None:
         self.log.configure(state="normal")
         self.log.delete("1.0", "end")
         self.log.configure(state="disabled")
+        self.following = True
 
     def log_text(self) -> str:
         """The log as plain text, one row a line."""
