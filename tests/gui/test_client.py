@@ -134,11 +134,20 @@ class LoginTests(ClientTestCase):
         self.assertEqual(outcome[0].value.message,
                          "Too many connections from your address (at most 20 at once).")
 
-    def test_closed_without_a_word(self) -> None:
+    def test_closed_before_answering(self) -> None:
         outcome = self.login()
+        self.receive(OFFER)
         self.lose(ConnectionLost())
         self.assertEqual(outcome[0].value.message,
                          "The server closed the connection before answering.")
+
+    def test_closed_without_a_word(self) -> None:
+        """Not even a banner: what a TLS port does to plain TCP."""
+        outcome = self.login()
+        self.lose(ConnectionLost())
+        self.assertEqual(outcome[0].value.message,
+                         "The server closed the connection without a word "
+                         "(if its port is an ssl: one, connect with --tls).")
 
     def test_no_answer(self) -> None:
         """A server that says nothing is given up on, and the connection closed."""

@@ -170,6 +170,13 @@ def test_tls_to_a_plain_port(server: RunningServer) -> None:
     assert message.endswith("(is the server's port an ssl: one?)."), message
 
 
+def test_plain_to_a_tls_port(tls_server: RunningServer) -> None:
+    """Without --tls, the ssl: port says nothing: the client says what that may mean."""
+    outcome = settle(connect(reactor, f"localhost:{tls_server.port}", "alice", 5.0))
+    assert refused(outcome) == ("The server closed the connection without a word "
+                                "(if its port is an ssl: one, connect with --tls).")
+
+
 def test_a_silent_tls_server() -> None:
     """A port that accepts and never answers the handshake: given up on, in time."""
     with socket.socket() as silent:

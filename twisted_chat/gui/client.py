@@ -136,6 +136,8 @@ class ChatClient(LineReceiver):
         self._lost_waiters: list[Deferred[None]] = []
         self._ready: Deferred[ChatClient] = Deferred(lambda _: self._abort())
         self._up = False
+        #: Whether the server sent anything at all: a TLS port says nothing to plain TCP.
+        self._heard = False
 
     def connectionMade(self) -> None:
         if ITCPTransport.providedBy(self.transport):
@@ -217,6 +219,7 @@ class ChatClient(LineReceiver):
     # Bytes in
 
     def dataReceived(self, data: bytes) -> None:
+        self._heard = True
         self.telnet.dataReceived(data)
 
     def text_received(self, data: bytes) -> None:
@@ -275,6 +278,9 @@ class ChatClient(LineReceiver):
             self._ready.errback(reason or Failure(neterror.ConnectionDone()))
         if self._logging_in is not None:
             said = self.text[-1].removeprefix("! ") if self.text else ""
+            if not self._heard and not self.tls:
+                said = ("The server closed the connection without a word "
+                        "(if its port is an ssl: one, connect with --tls).")
             self._login_answered(Failure(LoginFailed(
                 said or "The server closed the connection before answering.")))
         self._lost = "The server closed the connection." if reason is None or reason.check(
