@@ -5,6 +5,7 @@ a CA file that is not one, and the options that go together.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from twisted.python import usage
@@ -51,9 +52,9 @@ class OptionsTests(SynchronousTestCase):
                          Trust(fingerprint=DIGITS))
 
     def test_ca(self) -> None:
-        directory = Path(self.mktemp())
-        directory.mkdir(parents=True)
-        ca, _ = make_ca(directory)
+        scratch = tempfile.TemporaryDirectory()
+        self.addCleanup(scratch.cleanup)
+        ca, _ = make_ca(Path(scratch.name))
         trust = self.parse("--tls", "--ca", str(ca.cert))["trust"]
         self.assertEqual(trust, Trust(ca=load_ca(str(ca.cert))))
 
