@@ -8,6 +8,7 @@ import json
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -46,8 +47,12 @@ def read_until(read: Callable[[], T], done: Callable[[T], bool], wanted: str) ->
             return seen
 
 
-def connected(port: int, source: str, receive_buffer: int = 0) -> socket.socket:
-    """A socket from ``source`` to the server's ``port``, with a small receive window if asked."""
+def connected(port: int, source: str, receive_buffer: int = 0,
+              tls: ssl.SSLContext | None = None) -> socket.socket:
+    """
+    A socket from ``source`` to the server's ``port``, with a small receive
+    window if asked; with ``tls``, wrapped in it (the server named ``localhost``).
+    """
     sock = socket.socket()
     if receive_buffer:
         # Before connecting, so that the window the server sees is small from the start.
@@ -55,6 +60,8 @@ def connected(port: int, source: str, receive_buffer: int = 0) -> socket.socket:
     sock.settimeout(DEADLINE)
     sock.bind((source, 0))
     sock.connect(("127.0.0.1", port))
+    if tls is not None:
+        return tls.wrap_socket(sock, server_hostname="localhost")
     return sock
 
 
@@ -62,20 +69,25 @@ class RunningServer:
     """
     A ``twistd -n chat`` process, listening on a port it chose itself; with
     ``web``, serving the browser client too, on ``web_port`` if given (a
-    restart on the same port), else on one it chose.
+    restart on the same port), else on one it chose.  ``listen`` and
+    ``web_listen`` give the listeners' endpoint descriptions instead (such as
+    ``ssl:0:interface=127.0.0.1:privateKey=...``: port 0 is still read from the log).
     """
 
     def __init__(self, workdir: Path, *args: str, web: bool = False,
-                 web_port: int = 0) -> None:
+                 web_port: int = 0, listen: str = "tcp:0:interface=127.0.0.1",
+                 web_listen: str = "") -> None:
         self.log_path = workdir / "twistd.log"
         self.log = self.log_path.open("w+b")
-        listen = ["--web", f"tcp:{web_port}:interface=127.0.0.1"] if web else ["--web", "none"]
+        web = web or bool(web_listen)
+        web_listen = web_listen or f"tcp:{web_port}:interface=127.0.0.1"
+        serve = ["--web", web_listen] if web else ["--web", "none"]
         self.process = subprocess.Popen(
-            [TWISTD, "-n", "--pidfile=", "chat", "--port", "tcp:0:interface=127.0.0.1",
-             *listen, *args],
+            [TWISTD, "-n", "--pidfile=", "chat", "--port", listen, *serve, *args],
             cwd=workdir, stdout=self.log, stderr=subprocess.STDOUT)
-        self.port = self._wait_for_port(rb"TelnetFactory starting on (\d+)")
-        self.web_port = self._wait_for_port(rb"ChatSite starting on (\d+)") if web else 0
+        self.port = self._wait_for_port(rb"TelnetFactory (?:\(TLS\) )?starting on (\d+)")
+        self.web_port = self._wait_for_port(
+            rb"ChatSite (?:\(TLS\) )?starting on (\d+)") if web else 0
 
     def _wait_for_port(self, pattern: bytes) -> int:
         end = time.monotonic() + DEADLINE
@@ -88,15 +100,16 @@ class RunningServer:
             time.sleep(0.05)
         raise AssertionError("twistd did not start:\n" + self.log_path.read_text())
 
-    def connect(self, source: str = "127.0.0.1", receive_buffer: int = 0) -> LineClient:
-        return LineClient(self.port, source, receive_buffer)
+    def connect(self, source: str = "127.0.0.1", receive_buffer: int = 0,
+                tls: ssl.SSLContext | None = None) -> LineClient:
+        return LineClient(self.port, source, receive_buffer, tls)
 
     def connect_web(self, source: str = "127.0.0.1", origin: str | None = None,
-                    receive_buffer: int = 0) -> WebClient:
+                    receive_buffer: int = 0, tls: ssl.SSLContext | None = None) -> WebClient:
         """A WebSocket client on /ws, sending the page's own Origin unless told another."""
         if origin is None:
-            origin = f"http://127.0.0.1:{self.web_port}"
-        return WebClient(self.web_port, source, origin, receive_buffer)
+            origin = f"{'https' if tls else 'http'}://127.0.0.1:{self.web_port}"
+        return WebClient(self.web_port, source, origin, receive_buffer, tls)
 
     def rss(self) -> int:
         """The server's resident memory, in bytes."""
@@ -121,8 +134,9 @@ class RunningServer:
 class LineClient:
     """A client over a real socket that reads CRLF lines, like netcat."""
 
-    def __init__(self, port: int, source: str = "127.0.0.1", receive_buffer: int = 0) -> None:
-        self.sock = connected(port, source, receive_buffer)
+    def __init__(self, port: int, source: str = "127.0.0.1", receive_buffer: int = 0,
+                 tls: ssl.SSLContext | None = None) -> None:
+        self.sock = connected(port, source, receive_buffer, tls)
         self.pending = b""
         #: How much one read takes, and how long to wait before each: a slow reader.
         self.chunk = 65536
@@ -198,8 +212,8 @@ class WebClient:
     """A WebSocket client over a real socket (wsproto), as the page is: JSON events in."""
 
     def __init__(self, port: int, source: str = "127.0.0.1", origin: str | None = None,
-                 receive_buffer: int = 0) -> None:
-        self.sock = connected(port, source, receive_buffer)
+                 receive_buffer: int = 0, tls: ssl.SSLContext | None = None) -> None:
+        self.sock = connected(port, source, receive_buffer, tls)
         self.ws = WSConnection(ConnectionType.CLIENT)
         headers = [(b"origin", origin.encode())] if origin else []
         self.sock.sendall(self.ws.send(WSRequest(f"127.0.0.1:{port}", "/ws",

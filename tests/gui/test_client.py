@@ -123,6 +123,7 @@ class LoginTests(ClientTestCase):
         [failure] = outcome
         self.assertIsInstance(failure.value, LoginFailed)
         self.assertEqual(failure.value.message, "The name 'bob' is taken; choose another.")
+        self.assertEqual(failure.value.code, "name-taken")
         self.assertTrue(self.transport.disconnecting)
 
     def test_refusal_line(self) -> None:
@@ -133,11 +134,20 @@ class LoginTests(ClientTestCase):
         self.assertEqual(outcome[0].value.message,
                          "Too many connections from your address (at most 20 at once).")
 
-    def test_closed_without_a_word(self) -> None:
+    def test_closed_before_answering(self) -> None:
         outcome = self.login()
+        self.receive(OFFER)
         self.lose(ConnectionLost())
         self.assertEqual(outcome[0].value.message,
                          "The server closed the connection before answering.")
+
+    def test_closed_without_a_word(self) -> None:
+        """Not even a banner: what a TLS port does to plain TCP."""
+        outcome = self.login()
+        self.lose(ConnectionLost())
+        self.assertEqual(outcome[0].value.message,
+                         "The server closed the connection without a word "
+                         "(if its port is an ssl: one, connect with --tls).")
 
     def test_no_answer(self) -> None:
         """A server that says nothing is given up on, and the connection closed."""
@@ -207,6 +217,37 @@ class ReadingTests(ClientTestCase):
         self.assertEqual(fired, [None])
         self.client.when_lost().addCallback(fired.append)
         self.assertEqual(fired, [None, None])
+
+
+class TLSTests(SynchronousTestCase):
+    """Over TLS, not a byte before the handshake (and its certificate check) is done."""
+
+    def setUp(self) -> None:
+        self.transport = StringTransport()
+        self.client = ChatClient(tls=True)
+        self.client.makeConnection(self.transport)
+        self.ready: list[Any] = []
+        self.client.when_ready().addBoth(self.ready.append)
+
+    def test_silent_until_the_handshake(self) -> None:
+        self.assertEqual(self.transport.value(), b"")
+        self.assertEqual(self.ready, [])
+        self.client.handshakeCompleted()
+        self.assertEqual(self.transport.value(), b"format json\r\n")
+        self.assertEqual(self.ready, [self.client])
+
+    def test_lost_in_the_handshake(self) -> None:
+        self.client.connectionLost(Failure(ConnectionLost("certificate verify failed")))
+        self.assertEqual(self.transport.value(), b"")
+        [failure] = self.ready
+        self.assertIsInstance(failure.value, ConnectionLost)
+
+    def test_plain_is_ready_at_once(self) -> None:
+        client = ChatClient()
+        client.makeConnection(StringTransport())
+        ready: list[Any] = []
+        client.when_ready().addBoth(ready.append)
+        self.assertEqual(ready, [client])
 
 
 class AddressTests(SynchronousTestCase):

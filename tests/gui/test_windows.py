@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import tkinter as tk
+import tkinter.font as tkfont
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from tkinter import ttk
@@ -23,36 +24,28 @@ from twisted.internet import tksupport
 from twisted.logger import capturedLogs
 from zope.interface.verify import verifyObject
 
+from tests.certificates import make_ca, make_server
 from tests.processes import DEADLINE, LineClient, RunningServer
 from twisted_chat.gui.app import App
 from twisted_chat.gui.present import Row
 from twisted_chat.gui.session import IChatView
+from twisted_chat.gui.trust import Trust, load_ca, parse_fingerprint
 from twisted_chat.gui.windows import MAX_LOG_LINES, ChatWindow
 
 reactor: Any = _reactor
-pytestmark = pytest.mark.usefixtures("display")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def resolver_threads() -> Iterator[None]:
-    """
-    The reactor is pumped here, never run, so the thread pool that resolves
-    host names (``HostnameEndpoint``) is started and stopped by hand.
-    """
-    pool = reactor.getThreadPool()
-    pool.start()
-    yield
-    pool.stop()
+pytestmark = pytest.mark.usefixtures("display", "resolver_threads")
 
 
 class Gui:
     """The client's application in a Tk root of its own, on the global reactor."""
 
-    def __init__(self, server: str, name: str = "", timeout: float = 10.0) -> None:
+    def __init__(self, server: str, name: str = "", timeout: float = 10.0,
+                 trust: Trust | None = None) -> None:
         self.root = tk.Tk(className="twisted-chat")
         tksupport.install(self.root)
         self.quits = 0
-        self.app = App(self.root, reactor, server, name, quit=self._quit, timeout=timeout)
+        self.app = App(self.root, reactor, server, name, quit=self._quit, timeout=timeout,
+                       trust=trust)
         self.pump(lambda: self.root.winfo_ismapped(), "the login window shows")
 
     def _quit(self) -> None:
@@ -116,8 +109,8 @@ def gui(server: RunningServer) -> Iterator[Callable[..., Gui]]:
     opened: list[Gui] = []
 
     def open_gui(address: str = f"127.0.0.1:{server.port}", name: str = "",
-                 timeout: float = 10.0) -> Gui:
-        opened.append(Gui(address, name, timeout))
+                 timeout: float = 10.0, trust: Trust | None = None) -> Gui:
+        opened.append(Gui(address, name, timeout, trust))
         return opened[-1]
 
     yield open_gui
@@ -149,6 +142,8 @@ def free_port() -> int:
 def test_login_window_to_chat_window(server: RunningServer, gui: Callable[..., Gui]) -> None:
     """Enter in the name field logs in; the chat window shows the room, its topic, its members."""
     window = gui()
+    assert str(window.app.login_window.security["text"]) == (
+        "Not encrypted: the password crosses the network as typed (see --tls).")
     chat = window.log_in("小明")
     assert verifyObject(IChatView, chat)
     assert window.root.title() == "lobby — 小明 — twisted-chat"
@@ -204,14 +199,52 @@ def test_registered_name_and_history(server: RunningServer, gui: Callable[..., G
     window = gui()
     window.type(window.app.login_window.name_entry, "bob")
     window.pump(lambda: "registered" in window.login_message(), "the password-required message")
-    assert window.login_message() == (
-        "The name 'bob' is registered. Log in with: login bob PASSWORD")
+    assert window.login_message() == ("The name 'bob' is registered: type its password in the "
+                                      "Password field, then press Login.")
+    assert window.root.focus_get() is window.app.login_window.password_entry
     window.type(window.app.login_window.password_entry, "oolong-42")
     window.pump(lambda: window.app.chat_window is not None, "bob logged in")
     chat = window.chat
     window.pump(lambda: "<bob> tea is served" in chat.log_text(), "the replay")
     assert "= Last 1 line in lobby:" in chat.log_text()
     assert "history" in chat.log.tag_names("end-2c")
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[RunningServer, Path, str]]:
+    """A second server, on an ``ssl:`` port: it, its CA's certificate, its fingerprint."""
+    workdir = tmp_path / "tls"
+    workdir.mkdir()
+    ca, key = make_ca(workdir)
+    issued = make_server(workdir, ca, key)
+    running = RunningServer(workdir, listen=issued.listen())
+    yield running, ca.cert, issued.fingerprint
+    running.terminate()
+
+
+def test_tls_refused(tls_server: tuple[RunningServer, Path, str],
+                     gui: Callable[..., Gui]) -> None:
+    """The login window says the connection is encrypted; a certificate that fails is one line."""
+    tls, _, fingerprint = tls_server
+    pinned = gui(address=f"localhost:{tls.port}",
+                 trust=Trust(fingerprint=parse_fingerprint("00" * 32)))
+    assert str(pinned.app.login_window.security["text"]) == (
+        "Encrypted (TLS), its certificate pinned by fingerprint.")
+    pinned.type(pinned.app.login_window.name_entry, "alice")
+    pinned.pump(lambda: "fingerprint is" in pinned.login_message(), "the refusal")
+    assert pinned.login_message() == (
+        f"The server's certificate fingerprint is {fingerprint}, not the "
+        f"{':'.join(['00'] * 32)} you gave.")
+    assert pinned.app.chat_window is None
+
+
+def test_over_tls(tls_server: tuple[RunningServer, Path, str], gui: Callable[..., Gui]) -> None:
+    tls, ca, _ = tls_server
+    window = gui(address=f"localhost:{tls.port}", trust=Trust(ca=load_ca(str(ca))))
+    assert str(window.app.login_window.security["text"]) == (
+        "Encrypted (TLS), its certificate checked against the CA given.")
+    chat = window.log_in("alice")
+    assert chat.member_names == ["alice"]
 
 
 def test_refused_then_the_right_address(server: RunningServer, gui: Callable[..., Gui]) -> None:
@@ -314,6 +347,63 @@ def test_lost_and_reconnect(server: RunningServer, gui: Callable[..., Gui]) -> N
     assert chat.reconnect_button.instate(["!disabled"])
 
 
+def on_screen(chat: ChatWindow, index: str) -> bool:
+    """Whether the log's line at ``index`` is wholly in view, where a person would read it."""
+    chat.update()
+    line = chat.log.dlineinfo(index)  # What is in view of it: a sliver, at the bottom edge.
+    full = tkfont.Font(font=chat.log["font"]).metrics("linespace")
+    return line is not None and line[3] >= full
+
+
+def last_line_shows(chat: ChatWindow) -> bool:
+    """Whether the log's newest line is wholly in view."""
+    return on_screen(chat, "end-1c linestart -1 lines")
+
+
+def shows(chat: ChatWindow, text: str) -> bool:
+    """Whether ``text`` is in the log and wholly in view."""
+    found = chat.log.search(text, "1.0")
+    return bool(found) and on_screen(chat, found)
+
+
+def test_log_follows_after_a_reconnect(tmp_path: Path, gui: Callable[..., Gui]) -> None:
+    """
+    The server stops (the lost bar shrinks the log), starts again on its port,
+    Reconnect: lines that come after still scroll into view.
+    """
+    workdir = tmp_path / "restarted"
+    workdir.mkdir()
+    servers = [RunningServer(workdir, "--flood-rate", "0")]
+    try:
+        window = gui(address=f"127.0.0.1:{servers[0].port}")
+        chat = window.log_in("alice")
+        bob = servers[0].connect().login("bob")
+        for number in range(60):
+            bob.send(f"before {number}")
+        window.pump(lambda: "<bob> before 59" in chat.log_text(), "bob's lines")
+        assert shows(chat, "<bob> before 59")
+        bob.close()
+        servers[0].terminate()
+        window.pump(lambda: chat.lost_bar.winfo_ismapped(), "the lost bar")
+        assert shows(chat, "The server is shutting down")
+        assert last_line_shows(chat), chat.log_text().splitlines()[-3:]
+
+        servers.append(RunningServer(workdir, "--flood-rate", "0",
+                                     listen=f"tcp:{servers[0].port}:interface=127.0.0.1"))
+        chat.reconnect_button.invoke()
+        window.pump(lambda: not chat.lost_bar.winfo_ismapped(), "reconnected")
+        carol = servers[1].connect().login("carol")
+        for number in range(60):
+            carol.send(f"after {number}")
+        window.pump(lambda: "<carol> after 59" in chat.log_text(), "carol's lines")
+        assert shows(chat, "<carol> after 59")
+        assert last_line_shows(chat)
+        carol.close()
+    finally:
+        for running in servers:
+            running.terminate()
+
+
 def test_close_says_goodbye(server: RunningServer, gui: Callable[..., Gui]) -> None:
     window = gui()
     chat = window.log_in("alice")
@@ -337,6 +427,30 @@ def test_log_keeps_its_last_lines(display: str) -> None:
         assert len(text) == MAX_LOG_LINES
         assert text[0] == "12:00  <bob> line 50"
         assert text[-1] == f"12:00  <bob> line {MAX_LOG_LINES + 49}"
+    finally:
+        root.destroy()
+
+
+def test_log_stays_where_the_user_scrolled(display: str) -> None:
+    """Scrolled up to read: new lines do not pull the log away; scrolled back down, it follows."""
+    root = tk.Tk()
+    try:
+        root.geometry("960x600")
+        chat = ChatWindow(root, on_reconnect=lambda: None, onClose=lambda: None)
+        chat.pack(fill="both", expand=True)
+        chat.show_rows([Row("12:00", "chat", "<bob>", f"line {number}") for number in range(100)])
+        assert shows(chat, "line 99")
+        for _ in range(40):
+            chat.log.event_generate("<Button-4>")  # The wheel, up (X11).
+        root.update()
+        assert shows(chat, "line 1")
+        chat.show_rows([Row("12:01", "chat", "<bob>", "line 100")])
+        assert shows(chat, "line 1") and not shows(chat, "line 100")
+        for _ in range(80):
+            chat.log.event_generate("<Button-5>")
+        root.update()
+        chat.show_rows([Row("12:02", "chat", "<bob>", f"more {number}") for number in range(50)])
+        assert last_line_shows(chat)
     finally:
         root.destroy()
 

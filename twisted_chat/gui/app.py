@@ -27,6 +27,7 @@ from twisted.python import usage
 from twisted.python.failure import Failure
 
 from twisted_chat.gui.client import TIMEOUT, ChatClient, LoginFailed, connect
+from twisted_chat.gui.trust import Trust, load_ca, parse_fingerprint
 from twisted_chat.gui.windows import ChatWindow, LoginWindow
 
 #: Milliseconds between the reactor's turns at Tk: quick enough that typing never
@@ -40,27 +41,57 @@ _log = Logger()
 
 
 class Options(usage.Options):
-    synopsis = "[--server HOST:PORT] [--name NAME]"
+    synopsis = "[--server HOST:PORT] [--name NAME] [--tls [--ca FILE | --fingerprint SHA256]]"
     longdesc = ("The twisted-chat desktop client. With --name it logs in at once; "
                 "otherwise it opens the login window.")
+    optFlags: ClassVar[list[list[str | None]]] = [
+        ["tls", None, "Connect over TLS (the server's ssl: port), its certificate checked "
+                      "against the system's trusted CAs and the host name."],
+    ]
     optParameters: ClassVar[list[list[str | None]]] = [
         ["server", "s", "localhost:6666", "The server's address, as host:port."],
         ["name", "n", None, "Log in with this name at once, without the login window."],
+        ["ca", None, None, "With --tls: trust this CA (a PEM file) instead of the system's."],
+        ["fingerprint", None, None,
+         "With --tls: accept only the certificate with this SHA-256 fingerprint "
+         "(64 hex digits, colons optional), for a self-signed one."],
     ]
+
+    def postOptions(self) -> None:
+        self["trust"] = None
+        if self["ca"] and self["fingerprint"]:
+            raise usage.UsageError("give --ca or --fingerprint, not both")
+        if (self["ca"] or self["fingerprint"]) and not self["tls"]:
+            raise usage.UsageError("--ca and --fingerprint go with --tls")
+        try:
+            if self["fingerprint"]:
+                self["trust"] = Trust(fingerprint=parse_fingerprint(self["fingerprint"]))
+            elif self["ca"]:
+                self["trust"] = Trust(ca=load_ca(self["ca"]))
+            elif self["tls"]:
+                self["trust"] = Trust()
+        except ValueError as error:
+            option = "--fingerprint" if self["fingerprint"] else "--ca"
+            raise usage.UsageError(f"{option}: {error}") from None
 
 
 class App:
     """What happens on Login, Reconnect and Close, and which window shows."""
 
     def __init__(self, root: tk.Tk, reactor: Any, server: str, name: str,
-                 quit: Callable[[], object], timeout: float = TIMEOUT) -> None:
+                 quit: Callable[[], object], timeout: float = TIMEOUT,
+                 trust: Trust | None = None) -> None:
         self.root = root
         self.reactor = reactor
         self.quit = quit
         #: Seconds to connect, and as many for the server to answer the login.
         self.timeout = timeout
         self.server = server
-        self.login_window = LoginWindow(root, server, name, self.log_in)
+        #: Over TLS, what the server's certificate must be; None: plain TCP.
+        self.trust = trust
+        security = f"Encrypted (TLS), {trust.describe()}." if trust is not None else \
+            "Not encrypted: the password crosses the network as typed (see --tls)."
+        self.login_window = LoginWindow(root, server, name, self.log_in, security)
         self.chat_window: ChatWindow | None = None
         self.client: ChatClient | None = None
         self.attempt: Deferred[ChatClient] | None = None
@@ -74,7 +105,8 @@ class App:
 
     def log_in(self, server: str, name: str, password: str = "") -> Deferred[ChatClient]:
         """Connect to ``server`` as ``name`` from the login window."""
-        self.login_window.busy(f"Connecting to {server} ...")
+        over = " over TLS" if self.trust is not None else ""
+        self.login_window.busy(f"Connecting to {server}{over} ...")
         # Kept for Reconnect, in this process only.
         self.login_name, self.password = name, password
         attempt = self._connect(server, name)
@@ -92,7 +124,7 @@ class App:
             self.password = ""  # Renamed since: the password was for the other name.
         attempt = self._connect(self.server, name)
         attempt.addCallback(self._reconnected, window)
-        attempt.addErrback(self._failed, lambda text: window.show_lost(
+        attempt.addErrback(self._failed, lambda text, code="": window.show_lost(
             f"Could not reconnect: {text}"))
         return attempt
 
@@ -117,7 +149,8 @@ class App:
     # Inside
 
     def _connect(self, server: str, name: str) -> Deferred[ChatClient]:
-        attempt = self.attempt = connect(self.reactor, server, name, self.timeout, self.password)
+        attempt = self.attempt = connect(self.reactor, server, name, self.timeout,
+                                         self.password, self.trust)
         attempt.addBoth(self._settled)
         return attempt
 
@@ -140,11 +173,12 @@ class App:
         window.session.attach(client)
         return client
 
-    def _failed(self, failure: Failure, show: Callable[[str], object]) -> None:
+    def _failed(self, failure: Failure, show: Callable[..., object]) -> None:
+        """A login that did not happen: ``show(text, code)`` says why."""
         if self.closing or failure.check(CancelledError):
             return  # Closed while connecting: nobody is waiting for the answer.
-        if failure.check(LoginFailed):
-            show(failure.value.message)  # type: ignore[union-attr]
+        if isinstance(failure.value, LoginFailed):
+            show(failure.value.message, failure.value.code)
         elif failure.check(Exception):
             _log.failure("Connecting failed", failure)
             show(f"Could not connect: {failure.getErrorMessage()}")
@@ -171,7 +205,8 @@ def main(argv: list[str] | None = None) -> None:
     globalLogBeginner.beginLoggingTo([FilteringLogObserver(
         textFileLogObserver(sys.stderr), [LogLevelFilterPredicate(LogLevel.warn)])])
     tksupport.install(root, ms=TK_INTERVAL)
-    app = App(root, reactor, options["server"], options["name"] or "", reactor.stop)
+    app = App(root, reactor, options["server"], options["name"] or "", reactor.stop,
+              trust=options["trust"])
     if options["name"]:
         app.log_in(options["server"], options["name"])
     reactor.run()  # type: ignore[attr-defined]

@@ -8,27 +8,39 @@ a raw one (no echo, no doubled 0xFF).  It sends ``format json`` at once and
 turns each JSON line into an event from :mod:`twisted_chat.core.events`; text lines
 before the switch (the banner, or a refusal) are kept, never parsed for events.
 
-:func:`connect` opens a connection and logs in.  Its Deferred fires with the
-client once the server said yes, or fails with :class:`LoginFailed` carrying
-words for the login window: the server's own where it gave some.
+:func:`connect` opens a connection (over TLS if given a
+:class:`~twisted_chat.gui.trust.Trust`) and logs in.  Its Deferred fires with
+the client once the server said yes, or fails with :class:`LoginFailed`
+carrying words for the login window: the server's own where it gave some.
+Over TLS the client writes nothing until the handshake is done, so a
+certificate that fails the check never sees a byte, the password least of all.
 """
 
 from __future__ import annotations
 
 import codecs
+from functools import partial
 from typing import Any, Protocol
 
 from twisted.internet import error as neterror
 from twisted.internet.defer import CancelledError, Deferred, fail, succeed
-from twisted.internet.endpoints import HostnameEndpoint
-from twisted.internet.interfaces import IProtocol, IReactorTime, ITCPTransport, ITransport
+from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
+from twisted.internet.interfaces import (
+    IHandshakeListener,
+    IProtocol,
+    IReactorTime,
+    ITCPTransport,
+    ITransport,
+)
 from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.protocols.basic import LineReceiver
 from twisted.python.failure import Failure
+from zope.interface import implementer
 
 from twisted_chat.core import events
 from twisted_chat.core.formats import read_json
+from twisted_chat.gui.trust import Trust, refusal
 from twisted_chat.telnet.negotiation import TelnetLayer
 
 #: Seconds to wait for the connection, then as long again for the login's answer.
@@ -41,9 +53,11 @@ _log = Logger()
 class LoginFailed(Exception):
     """Why a login did not happen, in words for the person at the login window."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)
         self.message = message
+        #: The server's error code, if it refused with one (``password-required``).
+        self.code = code
 
 
 class Listener(Protocol):
@@ -99,15 +113,17 @@ class _Unnegotiated(TelnetLayer):
         pass
 
 
+@implementer(IHandshakeListener)
 class ChatClient(LineReceiver):
-    """One connection to a twisted-chat server, in JSON."""
+    """One connection to a twisted-chat server, in JSON; ``tls``: once its handshake is done."""
 
     delimiter = b"\n"
     transport: ITransport
     #: A listing of every room on a full server is long, but not this long.
     MAX_LENGTH = 4 * 1024 * 1024
 
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
+        self.tls = tls
         self.telnet = _Unnegotiated(self)
         self.encoding = "utf-8"
         #: Text lines before the switch to JSON: the banner, or why we were refused.
@@ -118,13 +134,38 @@ class ChatClient(LineReceiver):
         self._held: list[events.Event] = []
         self._lost: str | None = None
         self._lost_waiters: list[Deferred[None]] = []
+        self._ready: Deferred[ChatClient] = Deferred(lambda _: self._abort())
+        self._up = False
+        #: Whether the server sent anything at all: a TLS port says nothing to plain TCP.
+        self._heard = False
 
     def connectionMade(self) -> None:
         if ITCPTransport.providedBy(self.transport):
             # A server that vanished without a word is noticed, in time.
             self.transport.setTcpKeepAlive(True)
         self.telnet.makeConnection(self.transport)
+        if not self.tls:
+            self._begin()
+
+    def handshakeCompleted(self) -> None:
+        """TLS is up and the server's certificate passed: now we may speak."""
+        self._begin()
+
+    def _begin(self) -> None:
+        self._up = True
         self.send("format json")
+        if not self._ready.called:
+            self._ready.callback(self)
+
+    def when_ready(self) -> Deferred[ChatClient]:
+        """
+        Fires with this client once it may send (TLS: the handshake done), or
+        fails with why the connection went first; cancelling drops the connection.
+        """
+        return self._ready
+
+    def _abort(self) -> None:
+        self.transport.abortConnection()  # type: ignore[attr-defined]
 
     def send(self, line: str) -> None:
         """Send one command line."""
@@ -178,6 +219,7 @@ class ChatClient(LineReceiver):
     # Bytes in
 
     def dataReceived(self, data: bytes) -> None:
+        self._heard = True
         self.telnet.dataReceived(data)
 
     def text_received(self, data: bytes) -> None:
@@ -212,7 +254,7 @@ class ChatClient(LineReceiver):
                 self.name = event.name
                 self._login_answered(self)
             elif isinstance(event, events.Error):
-                self._login_answered(Failure(LoginFailed(event.text)))
+                self._login_answered(Failure(LoginFailed(event.text, event.code)))
                 self.close()
         elif self.listener is not None:
             self.listener.event_received(event)
@@ -232,8 +274,13 @@ class ChatClient(LineReceiver):
         self.close()
 
     def connectionLost(self, reason: Failure | None = None) -> None:
+        if not self._ready.called:
+            self._ready.errback(reason or Failure(neterror.ConnectionDone()))
         if self._logging_in is not None:
             said = self.text[-1].removeprefix("! ") if self.text else ""
+            if not self._heard and not self.tls:
+                said = ("The server closed the connection without a word "
+                        "(if its port is an ssl: one, connect with --tls).")
             self._login_answered(Failure(LoginFailed(
                 said or "The server closed the connection before answering.")))
         self._lost = "The server closed the connection." if reason is None or reason.check(
@@ -269,11 +316,13 @@ class ChatClient(LineReceiver):
 
 
 def connect(reactor: Any, address: str, name: str, timeout: float = TIMEOUT,
-            password: str = "") -> Deferred[ChatClient]:
+            password: str = "", trust: Trust | None = None) -> Deferred[ChatClient]:
     """
     Connect to ``address`` and log in as ``name``; fails with :class:`LoginFailed`.
 
-    ``reactor`` connects TCP and keeps time.  Cancelling gives up, connected or not.
+    ``reactor`` connects TCP and keeps time.  With ``trust``, the connection is
+    TLS and the server's certificate must pass it.  Cancelling gives up,
+    connected or not.
     """
     try:
         host, port = parse_address(address)
@@ -281,14 +330,41 @@ def connect(reactor: Any, address: str, name: str, timeout: float = TIMEOUT,
     except LoginFailed as failed:
         return fail(failed)
     endpoint = HostnameEndpoint(reactor, host, port, timeout=timeout)
-    connecting = endpoint.connect(Factory.forProtocol(ChatClient))
+    factory = Factory.forProtocol(partial(ChatClient, tls=trust is not None))
+    if trust is not None:
+        endpoint = wrapClientTLS(trust.creator(host), endpoint)  # type: ignore[assignment]
+    connecting = endpoint.connect(factory)
     connecting.addErrback(_not_connected, address, timeout)
-    return connecting.addCallback(_log_in, name, reactor, timeout, password)
+    up: Deferred[ChatClient] = connecting.addCallback(_up, reactor, timeout, host)
+    return up.addCallback(_log_in, name, reactor, timeout, password)
 
 
-def _log_in(client: IProtocol, name: str, clock: IReactorTime, timeout: float,
-           password: str) -> Deferred[ChatClient]:
+def _up(client: IProtocol, clock: IReactorTime, timeout: float, host: str
+        ) -> Deferred[ChatClient]:
+    """Connected: wait until the client may speak (over TLS, the checked handshake)."""
     assert isinstance(client, ChatClient)
+    ready = client.when_ready()
+    ready.addTimeout(timeout, clock, onTimeoutCancel=_no_handshake)
+    return ready.addErrback(_not_secured, host)
+
+
+def _no_handshake(result: object, timeout: float) -> object:
+    if isinstance(result, Failure) and result.check(CancelledError):
+        return Failure(LoginFailed(
+            f"The server did not finish the TLS handshake in {timeout:g} seconds. "
+            "Is its port an ssl: one?"))
+    return result
+
+
+def _not_secured(failure: Failure, host: str) -> Failure:
+    if failure.check(LoginFailed, CancelledError):
+        return failure
+    return Failure(LoginFailed(refusal(failure, host) or
+                               "The server closed the connection before answering."))
+
+
+def _log_in(client: ChatClient, name: str, clock: IReactorTime, timeout: float,
+           password: str) -> Deferred[ChatClient]:
     return client.login(name, clock, timeout, password)
 
 

@@ -41,11 +41,25 @@ STYLES: dict[str, dict[str, str]] = {
 }
 
 
+#: The server's refusals about the password, which name its field in telnet's words
+#: (``login NAME PASSWORD``): the login window's own words for them, about its
+#: Password field (None: the server's words do).
+PASSWORD_REFUSALS: dict[str, str | None] = {
+    "password-required": "The name '{name}' is registered: type its password in the "
+                         "Password field, then press Login.",
+    "not-registered": "The name '{name}' is not registered: leave the Password field empty.",
+    "wrong-password": None,
+}
+
+
 class LoginWindow(ttk.Frame):
-    """Server address, name, password (for a registered name), Login; what went wrong."""
+    """
+    Server address, name, password (for a registered name), Login; what went
+    wrong; and whether the connection is encrypted (``security``).
+    """
 
     def __init__(self, master: tk.Misc, address: str, name: str,
-                 on_login: Callable[[str, str, str], object]) -> None:
+                 on_login: Callable[[str, str, str], object], security: str = "") -> None:
         super().__init__(master, padding=16)
         self.on_login = on_login
         self.address = tk.StringVar(self, address)
@@ -62,10 +76,13 @@ class LoginWindow(ttk.Frame):
         self.password_entry.grid(row=2, column=1, sticky="ew", pady=4)
         ttk.Label(self, text="Only for a registered name.", foreground="#6b6b6b").grid(
             row=3, column=1, sticky="w")
+        self.security = ttk.Label(self, text=security, foreground="#6b6b6b", wraplength=320,
+                                  justify="left")
+        self.security.grid(row=4, column=0, columnspan=2, sticky="w", pady=(8, 0))
         self.message = ttk.Label(self, foreground="#c62828", wraplength=320, justify="left")
-        self.message.grid(row=4, column=0, columnspan=2, sticky="w", pady=(8, 0))
+        self.message.grid(row=5, column=0, columnspan=2, sticky="w", pady=(8, 0))
         self.button = ttk.Button(self, text="Login", command=self.submit)
-        self.button.grid(row=5, column=1, sticky="e", pady=(8, 0))
+        self.button.grid(row=6, column=1, sticky="e", pady=(8, 0))
         self.columnconfigure(1, weight=1)
         for entry in (self.address_entry, self.name_entry, self.password_entry):
             entry.bind("<Return>", self.submit)
@@ -83,12 +100,21 @@ class LoginWindow(ttk.Frame):
         self.message.configure(text=text, foreground="#444444")
         self.button.state(["disabled"])
 
-    def failed(self, text: str) -> None:
-        """The login failed: say why, and let the user correct and retry."""
+    def failed(self, text: str, code: str = "") -> None:
+        """
+        The login failed: say why (the server's error ``code`` if it gave one),
+        and put the cursor where the user can correct it: the Password field
+        if that was what was wrong, else the name.
+        """
+        entry = self.name_entry
+        if code in PASSWORD_REFUSALS:
+            entry = self.password_entry
+            own = PASSWORD_REFUSALS[code]
+            text = text if own is None else own.format(name=self.name.get().strip())
         self.message.configure(text=text, foreground="#c62828")
         self.button.state(["!disabled"])
-        self.name_entry.focus_set()
-        self.name_entry.select_range(0, "end")
+        entry.focus_set()
+        entry.select_range(0, "end")
 
 
 @implementer(IChatView)
@@ -137,10 +163,20 @@ class ChatWindow(ttk.Frame):
         frame = ttk.Frame(master)
         self.log = tk.Text(frame, wrap="word", state="disabled", width=72, height=24,
                            padx=6, pady=4, borderwidth=1, relief="solid", takefocus=0)
-        scroll = ttk.Scrollbar(frame, command=self.log.yview)
+        scroll = ttk.Scrollbar(frame, command=self._scroll)
         self.log.configure(yscrollcommand=scroll.set)
         scroll.pack(side="right", fill="y")
         self.log.pack(side="left", fill="both", expand=True)
+        #: Whether the log keeps its newest line in view.  Only the user changes
+        #: that, by scrolling away from the end (or back to it): a resize (the
+        #: lost-connection bar coming and going) hides the end, but it is no
+        #: reason to stop following.
+        self.following = True
+        for sequence in ("<MouseWheel>", "<Button-4>", "<Button-5>", "<KeyPress>",
+                         "<B1-Motion>", "<ButtonRelease-1>"):
+            # After idle: once the Text's own binding has scrolled.
+            self.log.bind(sequence, lambda event: self.after_idle(self._user_scrolled), add="+")
+        self.log.bind("<Configure>", self._resized, add="+")
         for name, options in STYLES.items():
             self.log.tag_configure(name, **options)
         self.bold = tkfont.nametofont("TkTextFont").copy()
@@ -170,6 +206,18 @@ class ChatWindow(ttk.Frame):
         return frame
 
     # What the user does
+
+    def _scroll(self, *args: str) -> None:
+        """The scrollbar moved the log."""
+        self.log.yview(*args)
+        self._user_scrolled()
+
+    def _user_scrolled(self) -> None:
+        self.following = self.log.yview()[1] >= 0.999
+
+    def _resized(self, event: object) -> None:
+        if self.following:
+            self.log.see("end")
 
     def send_input(self, event: object = None) -> str:
         text = self.input.get()
@@ -217,7 +265,6 @@ class ChatWindow(ttk.Frame):
     # What the session shows (IChatView)
 
     def show_rows(self, rows: Sequence[Row]) -> None:
-        atEnd = self.log.yview()[1] >= 0.999
         self.log.configure(state="normal")
         for row in rows:
             tags = ("row", "mention") if row.mention else ("row",)
@@ -230,13 +277,14 @@ class ChatWindow(ttk.Frame):
         if excess > 0:
             self.log.delete("1.0", f"{excess + 1}.0")
         self.log.configure(state="disabled")
-        if atEnd:
+        if self.following:
             self.log.see("end")
 
     def clear_log(self) -> None:
         self.log.configure(state="normal")
         self.log.delete("1.0", "end")
         self.log.configure(state="disabled")
+        self.following = True
 
     def log_text(self) -> str:
         """The log as plain text, one row a line."""
