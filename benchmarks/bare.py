@@ -31,7 +31,7 @@ class Member(LineReceiver):
 
 factory = protocol.ServerFactory.forProtocol(Member)
 factory.members = set()
-# The same accept queue as twistd chat's (tap.BACKLOG): not server work, but
+# The same accept queue as twistd chat's (listeners.BACKLOG): not server work, but
 # with Twisted's 50 a burst of arrivals waits on dropped SYNs.
 port = reactor.listenTCP(int(sys.argv[1]), factory, interface="127.0.0.1", backlog=1024)
 print(f"listening on {port.getHost().port}", flush=True)

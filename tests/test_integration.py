@@ -109,11 +109,13 @@ def test_sigterm_tells_everyone_and_exits_cleanly(server: RunningServer) -> None
 
 
 def test_port_in_use_stops_startup(server: RunningServer, tmp_path: Path) -> None:
-    """A port that cannot be bound stops twistd at start-up with an error."""
+    """A port a running server holds stops a second twistd at start-up, in one line."""
     second = tmp_path / "second"
     second.mkdir()
+    typed = f"tcp:{server.port}:interface=127.0.0.1"
     result = subprocess.run(
-        [TWISTD, "-n", "--pidfile=", "chat", "--port", f"tcp:{server.port}:interface=127.0.0.1"],
+        [TWISTD, "-n", "--pidfile=", "chat", "--port", typed, "--web", "none"],
         cwd=second, capture_output=True, text=True, timeout=30)
-    assert result.returncode != 0
-    assert "Address already in use" in result.stdout + result.stderr
+    assert result.returncode == 1
+    assert result.stdout + result.stderr == (
+        f"twistd chat: --port {typed!r}: port {server.port} on 127.0.0.1 is already in use\n")

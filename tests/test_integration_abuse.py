@@ -355,7 +355,8 @@ def test_the_database_gone_while_running(start_server: Start, tmp_path: Path) ->
 def test_a_second_server_on_the_same_file_stops(start_server: Start, tmp_path: Path) -> None:
     """The file is one server's: a second on it says why and exits; the first goes on."""
     server = start_server()
-    second = subprocess.run([TWISTD, "-n", "--pidfile=", "chat", "--port", "tcp:0"],
+    second = subprocess.run([TWISTD, "-n", "--pidfile=", "chat", "--port", "tcp:0",
+                             "--web", "none"],
                             cwd=tmp_path, capture_output=True, text=True, timeout=DEADLINE * 2)
     assert second.returncode != 0
     assert "twisted-chat.db: database is locked (the server holds its file alone" in \

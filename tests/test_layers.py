@@ -23,7 +23,7 @@ PACKAGE = ROOT / "twisted_chat"
 FORBIDDEN = ("twisted_chat.telnet", "twisted_chat.web", "twisted_chat.gui",
              "twisted_chat.store.sqlite", "twisted_chat.store.postgresql",
              "twisted_chat.store.accounts", "twisted_chat.session", "twisted_chat.hub",
-             "twisted_chat.tap", "twisted_chat.service")
+             "twisted_chat.tap", "twisted_chat.service", "twisted_chat.listeners")
 
 
 def module_name(path: Path) -> str:

@@ -6,19 +6,21 @@ import gc
 import os
 import resource
 import shutil
+import socket
 import tempfile
 from ipaddress import ip_network
 from pathlib import Path
 
-from twisted.application.internet import StreamServerEndpointService
 from twisted.internet.protocol import ServerFactory
 from twisted.python.usage import UsageError
+from twisted.scripts.twistd import ServerOptions
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from twisted_chat.core.limits import DEFAULTS
 from twisted_chat.interfaces import IFrontEnd
+from twisted_chat.listeners import Listener, Listeners, TCPAddress, UNIXAddress, with_backlog
 from twisted_chat.service import ChatService, StoreService
 from twisted_chat.session.sessions import Sessions
 from twisted_chat.tap import (
@@ -28,16 +30,28 @@ from twisted_chat.tap import (
     Options,
     makeService,
     raise_file_limit,
-    with_backlog,
 )
 from twisted_chat.telnet.frontend import TELNET
 from twisted_chat.web.frontend import WEB
+
+#: Listeners on ports the system picks, so that makeService's check of every
+#: address never meets another program's port.
+LOOPBACK = ("--port", "tcp:0:interface=127.0.0.1", "--web", "none")
 
 
 def parse(*args: str) -> Options:
     options = Options()
     options.parseOptions(list(args))
     return options
+
+
+def refusal(*args: str) -> str:
+    """What parsing ``args`` is refused with."""
+    try:
+        parse(*args)
+    except UsageError as error:
+        return str(error)
+    raise AssertionError(f"{args} were accepted")
 
 
 class OptionsTests(SynchronousTestCase):
@@ -71,8 +85,8 @@ class OptionsTests(SynchronousTestCase):
     def test_bad_values_in_our_words(self) -> None:
         """A bad value's error names the option and quotes what was typed, nothing else."""
         for args, said in (
-                (("--port", "tcp:abc"), "Bad --port 'tcp:abc': "),
-                (("--web", "tcp:abc"), "Bad --web 'tcp:abc': "),
+                (("--port", "tcp:abc"), "--port 'tcp:abc': "),
+                (("--web", "tcp:abc"), "--web 'tcp:abc': "),
                 (("--coalesce", "abc"), "--coalesce takes a number, not 'abc'"),
                 (("--max-line", "1.5"), "--max-line takes a whole number, not '1.5'"),
                 (("--replay", "x"), "--replay takes a whole number, not 'x'"),
@@ -82,6 +96,72 @@ class OptionsTests(SynchronousTestCase):
                     parse(*args)
                 self.assertTrue(str(caught.exception).startswith(said), str(caught.exception))
                 self.assertNotIn("backlog", str(caught.exception))
+
+    def test_listeners_keep_what_was_typed(self) -> None:
+        """Each listener: its option, the value as typed, what is listened on, and where."""
+        self.assertEqual(parse("--port", "7000", "--web", "unix:/tmp/chat.sock")["listeners"], [
+            Listener("port", "7000", "tcp:7000:backlog=1024", TCPAddress(7000)),
+            Listener("web", "unix:/tmp/chat.sock", "unix:/tmp/chat.sock:backlog=1024",
+                     UNIXAddress("/tmp/chat.sock", lockfile=True))])
+        self.assertEqual(parse("--port", "tcp6:7000:interface=\\:\\:1")["listeners"][0].address,
+                         TCPAddress(7000, "::1"))
+
+    def test_the_same_address_twice_is_refused(self) -> None:
+        """
+        Two listeners on one address, however spelt, in one option or two,
+        are refused while parsing, naming both as typed: the second could
+        never listen.  So is one interface's port inside another listener's
+        every-address port.
+        """
+        for args, said in (
+                (("--port", "7000", "--port", "tcp:7000"),
+                 "--port 'tcp:7000': port 7000 is already taken by --port '7000'"),
+                (("--port", "6666", "--web", "6666"),
+                 "--web '6666': port 6666 is already taken by --port '6666'"),
+                (("--port", "tcp:port=7000", "--web", "tcp:7000:backlog=5"),
+                 "--web 'tcp:7000:backlog=5': port 7000 is already taken by "
+                 "--port 'tcp:port=7000'"),
+                (("--port", "tcp:7000:interface=127.0.0.1", "--web", "7000"),
+                 "--web '7000': port 7000 is already taken by "
+                 "--port 'tcp:7000:interface=127.0.0.1' (port 7000 on 127.0.0.1)"),
+                (("--port", "tcp6:7000", "--web", "tcp:7000:interface=127.0.0.1"),
+                 "--web 'tcp:7000:interface=127.0.0.1': port 7000 on 127.0.0.1 is already "
+                 "taken by --port 'tcp6:7000' (port 7000)"),
+                (("--port", "unix:/tmp/chat.sock", "--web", "unix:/tmp/../tmp/chat.sock"),
+                 "--web 'unix:/tmp/../tmp/chat.sock': socket /tmp/../tmp/chat.sock is already "
+                 "taken by --port 'unix:/tmp/chat.sock' (socket /tmp/chat.sock)")):
+            with self.subTest(args=args):
+                self.assertEqual(refusal(*args), said)
+
+    def test_different_addresses_may_share_a_port(self) -> None:
+        """Other interfaces, other families, or ports the system picks: no collision."""
+        for args in (("--port", "tcp:7000:interface=127.0.0.1",
+                      "--web", "tcp:7000:interface=127.0.0.2"),
+                     ("--port", "7000", "--web", "tcp6:7000:interface=\\:\\:1"),
+                     ("--port", "tcp:0", "--web", "tcp:0"),
+                     ("--port", "7000", "--web", "7001")):
+            with self.subTest(args=args):
+                self.assertEqual(len(parse(*args)["listeners"]), 2)
+
+    def test_port_out_of_range(self) -> None:
+        for typed, port in (("99999", 99999), ("tcp:-1", -1), ("tcp:port=65536", 65536)):
+            with self.subTest(typed=typed):
+                self.assertEqual(refusal("--port", typed),
+                                 f"--port {typed!r}: port {port} is out of range (0-65535)")
+
+    def test_one_line_under_twistd(self) -> None:
+        """
+        As twistd's subcommand, a bad value stops twistd with one line (not
+        twistd's help first); Options alone still raise UsageError, above.
+        """
+        for args, said in ((["--coalesce", "abc"], "--coalesce takes a number, not 'abc'"),
+                           (["--port", "99999"], "--port '99999': port 99999 is out of range "
+                                                 "(0-65535)"),
+                           (["--nonsense"], "option --nonsense not recognized")):
+            with self.subTest(args=args):
+                stopped = self.assertRaises(SystemExit, ServerOptions().parseOptions,
+                                            ["chat", *args])
+                self.assertEqual(stopped.code, f"twistd chat: {said}")
 
     def test_max_line(self) -> None:
         self.assertEqual(parse("--max-line", "4096")["max-line"], 4096)
@@ -141,22 +221,22 @@ class MakeServiceTests(SynchronousTestCase):
     def test_collector_tuned_for_many_connections(self) -> None:
         """Start-up's objects are frozen out of collections, which run less often."""
         gc.unfreeze()
-        makeService(parse("--db", ":memory:"))
+        makeService(parse(*LOOPBACK, "--db", ":memory:"))
         self.assertEqual(gc.get_threshold(), GC_THRESHOLDS)
         self.assertGreater(gc.get_freeze_count(), 0)
 
     def test_services(self) -> None:
-        """The store, the chat, then a listener per port, sharing one factory and the sessions."""
-        service = makeService(parse("--port", "7000", "--port", "7001", "--main-room", "tea",
-                                    "--max-line", "300", "--db", ":memory:", "--web", "none"))
-        kept, chat, *listeners = list(service)
+        """The store, the chat, then the listeners, sharing one factory and the sessions."""
+        service = makeService(parse(*LOOPBACK, "--port", "tcp:0:interface=127.0.0.1",
+                                    "--main-room", "tea", "--max-line", "300", "--db", ":memory:"))
+        kept, chat, listeners = list(service)
         self.assertIsInstance(kept, StoreService)
         self.assertIsInstance(chat, ChatService)
-        self.assertEqual(len(listeners), 2)
-        for listener in listeners:
-            self.assertIsInstance(listener, StreamServerEndpointService)
-            self.assertIs(listener.factory, listeners[0].factory)
-            self.assertIs(listener.factory.sessions, chat.sessions)
+        self.assertIsInstance(listeners, Listeners)
+        self.assertEqual(len(listeners.planned), 2)  # type: ignore[attr-defined]
+        for planned in listeners.planned:  # type: ignore[attr-defined]
+            self.assertIs(planned.factory, listeners.planned[0].factory)  # type: ignore[attr-defined]
+            self.assertIs(planned.factory.sessions, chat.sessions)
         sessions = chat.sessions
         self.assertIs(sessions.chat.store, kept.store)
         self.assertIs(sessions.chat.hub.store, kept.store)
@@ -164,7 +244,7 @@ class MakeServiceTests(SynchronousTestCase):
         self.assertEqual(sessions.chat.main.name, "tea")
 
     def test_limits_reach_the_chat_and_the_factory(self) -> None:
-        service = makeService(parse("--max-rooms", "7", "--max-connections", "50",
+        service = makeService(parse(*LOOPBACK, "--max-rooms", "7", "--max-connections", "50",
                                     "--db", ":memory:"))
         sessions = list(service)[1].sessions
         self.assertEqual(sessions.chat.limits.max_rooms, 7)
@@ -174,7 +254,7 @@ class MakeServiceTests(SynchronousTestCase):
         """--db names the file: created and migrated at start-up; --replay reaches the chat."""
         path = Path(tempfile.mkdtemp())
         self.addCleanup(shutil.rmtree, path)
-        service = makeService(parse("--db", str(path / "chat.db"), "--replay", "5"))
+        service = makeService(parse(*LOOPBACK, "--db", str(path / "chat.db"), "--replay", "5"))
         self.assertTrue((path / "chat.db").exists())
         self.assertEqual(list(service)[1].sessions.chat.hub.replay_lines, 5)
         self.assertEqual(parse("--replay", "200")["replay"], 200)
@@ -188,7 +268,7 @@ class MakeServiceTests(SynchronousTestCase):
         self.assertEqual(parse()["coalesce"], 1.0)
         for bad in ("-1", "101", "soon"):
             self.assertRaises(UsageError, parse, "--coalesce", bad)
-        service = makeService(parse("--coalesce", "5", "--db", ":memory:"))
+        service = makeService(parse(*LOOPBACK, "--coalesce", "5", "--db", ":memory:"))
         schedule = list(service)[1].sessions.chat.hub.schedule
         self.assertEqual((schedule.func, schedule.args), (reactor.callLater, (0.005,)))
 
@@ -199,14 +279,32 @@ class MakeServiceTests(SynchronousTestCase):
         self.assertEqual(parse()["log-rate"], 20)
         for bad in ("-1", "many"):
             self.assertRaises(UsageError, parse, "--log-rate", bad)
-        log = list(makeService(parse("--log-rate", "7", "--db", ":memory:")))[1].sessions.chat.log
+        log = list(makeService(parse(*LOOPBACK, "--log-rate", "7",
+                                     "--db", ":memory:")))[1].sessions.chat.log
         self.assertEqual((log.rate, log.clock), (7, reactor))
 
     def test_unusable_database_stops_the_start(self) -> None:
         path = Path(tempfile.mkdtemp())
         self.addCleanup(shutil.rmtree, path)
-        error = self.assertRaises(SystemExit, makeService, parse("--db", str(path)))
-        self.assertIn(f"--db {path}:", str(error))
+        error = self.assertRaises(SystemExit, makeService, parse(*LOOPBACK, "--db", str(path)))
+        self.assertIn(f"twistd chat: --db {path}:", str(error))
+
+    def test_port_in_use_stops_the_start_before_anything(self) -> None:
+        """
+        A port another program listens on stops the start in one line, before
+        the database is touched and before any listener is made.
+        """
+        path = Path(tempfile.mkdtemp())
+        self.addCleanup(shutil.rmtree, path)
+        taken = socket.create_server(("127.0.0.1", 0))
+        self.addCleanup(taken.close)
+        port = taken.getsockname()[1]
+        typed = f"tcp:{port}:interface=127.0.0.1"
+        stopped = self.assertRaises(SystemExit, makeService, parse(
+            "--port", "tcp:0:interface=127.0.0.1", "--web", typed, "--db", str(path / "chat.db")))
+        self.assertEqual(stopped.code, f"twistd chat: --web {typed!r}: port {port} on 127.0.0.1 "
+                                       "is already in use")
+        self.assertFalse((path / "chat.db").exists())
 
     def test_file_limit_raised_for_max_connections(self) -> None:
         """Each connection is a file: the soft limit rises toward --max-connections."""
@@ -261,11 +359,18 @@ class FrontEndTests(SynchronousTestCase):
         self.assertEqual(options["gopher"], ["tcp:7070:backlog=1024"])
         self.assertEqual(options["port"], ["tcp:6666:backlog=1024"])
         self.assertEqual(options["gopher-motto"], ["DIG"])
-        _, chat, telnet, browser, burrow = list(makeService(options))
-        self.assertIs(burrow.factory, gopher.factories[0])  # type: ignore[attr-defined]
-        self.assertIs(burrow.factory.sessions, chat.sessions)  # type: ignore[attr-defined]
-        self.assertIs(telnet.factory.sessions, chat.sessions)  # type: ignore[attr-defined]
-        self.assertIs(browser.factory.chat_sessions, chat.sessions)  # type: ignore[attr-defined]
+        self.assertRaises(UsageError, WithGopher().parseOptions, ["--gopher", "6666"])
+        options = WithGopher()
+        local = "tcp:0:interface=127.0.0.1"
+        options.parseOptions(["--port", local, "--web", local, "--gopher", local,
+                              "--db", ":memory:"])
+        _, chat, listeners = list(makeService(options))
+        telnet, browser, burrow = (
+            planned.factory for planned in listeners.planned)  # type: ignore[attr-defined]
+        self.assertIs(burrow, gopher.factories[0])
+        self.assertIs(burrow.sessions, chat.sessions)
+        self.assertIs(telnet.sessions, chat.sessions)
+        self.assertIs(browser.chat_sessions, chat.sessions)
         quiet = WithGopher()
         quiet.parseOptions(["--db", ":memory:"])
         self.assertEqual(quiet["gopher"], [])

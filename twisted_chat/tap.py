@@ -3,9 +3,13 @@
 
 Every front end in :data:`FRONT_ENDS` adds its own listener option (telnet:
 ``--port``); every listener is an endpoint description, so TLS and UNIX
-sockets need no code of ours, and a port that cannot be bound stops twistd at
-start-up.  Every limit of :class:`~twisted_chat.core.limits.Limits` is an
-option of the same name, with the same default.
+sockets need no code of ours (:mod:`twisted_chat.listeners`).  Every limit of
+:class:`~twisted_chat.core.limits.Limits` is an option of the same name, with
+the same default.
+
+Under twistd, whatever stops the start (a bad value, a port that cannot be
+bound, a database that cannot be opened) is one line on stderr, and exit
+status 1, before anything listens.
 """
 
 from __future__ import annotations
@@ -16,11 +20,9 @@ import sqlite3
 import sys
 from functools import partial
 from ipaddress import IPv4Network, IPv6Network, ip_network
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
-from twisted.application import strports
 from twisted.application.service import IService, MultiService
-from twisted.internet import endpoints
 from twisted.internet.threads import deferToThreadPool
 from twisted.logger import Logger
 from twisted.python import usage
@@ -32,6 +34,7 @@ from twisted_chat.core.limits import DEFAULTS, Limits
 from twisted_chat.core.logquota import DEFAULT_LOG_RATE, LogQuota
 from twisted_chat.hub.local import LocalHub
 from twisted_chat.interfaces import IFrontEnd
+from twisted_chat.listeners import Listener, ListenerError, Listeners, check, refuse_collisions
 from twisted_chat.service import ChatService, StoreService
 from twisted_chat.session.sessions import DEFAULT_MAX_LINE, Sessions
 from twisted_chat.store.accounts import Accounts
@@ -45,14 +48,6 @@ FRONT_ENDS: tuple[IFrontEnd, ...] = (TELNET, WEB)
 
 #: The listener description that means "no listener for this front end".
 NONE = "none"
-
-#: Connections the kernel may hold for accept(): Twisted's default, 50, drops
-#: the SYNs of a burst of arrivals, which then wait a second to try again
-#: (a class logging in at once; ``loadgen.py capacity``).  Linux caps it at
-#: net.core.somaxconn (4096 on current kernels).
-BACKLOG = 1024
-#: The endpoint types that take a ``backlog`` argument.
-_LISTENERS = ("tcp:", "tcp6:", "ssl:", "unix:")
 
 #: Below this a telnet client's opening negotiation and a pasted line would not fit.
 MIN_INPUT_BURST = 4096
@@ -99,16 +94,9 @@ LIMIT_OPTIONS = [
 ]
 
 
-def endpoint_description(port: str) -> str:
-    """Bare digits mean a TCP port; anything else is an endpoint description."""
-    return f"tcp:{port}" if port.isdigit() else port
-
-
-def with_backlog(description: str) -> str:
-    """A listener's description, with :data:`BACKLOG` unless it says its own."""
-    if description.startswith(_LISTENERS) and "backlog=" not in description:
-        return f"{description}:backlog={BACKLOG}"
-    return description
+def refuse(message: str) -> NoReturn:
+    """Stop twistd with ``message`` as one line on stderr, and exit status 1."""
+    sys.exit(f"twistd chat: {message}")
 
 
 def _network(option: str, network: str) -> IPv4Network | IPv6Network:
@@ -174,12 +162,19 @@ class Options(usage.Options):
     ]
 
     def parseOptions(self, options: list[str] | None = None) -> None:
+        """
+        A UsageError for a bad value; but as twistd's subcommand (``parent``
+        set), one line and exit status 1: twistd would print all of
+        ``--help`` before the error.
+        """
         try:
             super().parseOptions(options)
         except usage.UsageError as error:
             # Our own words name the option; Twisted's prefix says nothing more.
-            raise usage.UsageError(
-                str(error).removeprefix("Parameter type enforcement failed: ")) from None
+            message = str(error).removeprefix("Parameter type enforcement failed: ")
+            if self.parent is not None:
+                refuse(message)
+            raise usage.UsageError(message) from None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -211,8 +206,7 @@ class Options(usage.Options):
     )
 
     def postOptions(self) -> None:
-        from twisted.internet import reactor
-
+        listeners: list[Listener] = []
         for front in self.front_ends:
             given = self[front.option] or ([front.default] if front.default else [])
             if NONE in given:
@@ -220,16 +214,19 @@ class Options(usage.Options):
                     raise usage.UsageError(f"--{front.option} none cannot go with other "
                                            f"--{front.option} listeners")
                 given = []
-            for description in given:
-                try:
-                    # As typed: the error quotes what the user wrote, not our backlog.
-                    endpoints.serverFromString(reactor, description)
-                except (ValueError, TypeError, KeyError) as error:
-                    raise usage.UsageError(
-                        f"Bad --{front.option} {description!r}: {error}") from None
-            self[front.option] = [with_backlog(description) for description in given]
-        if not any(self[front.option] for front in self.front_ends):
+            try:
+                planned = [Listener.parse(front.option, typed) for typed in given]
+            except ListenerError as error:
+                raise usage.UsageError(str(error)) from None
+            self[front.option] = [listener.description for listener in planned]
+            listeners += planned
+        if not listeners:
             raise usage.UsageError("Every listener is off (none): nobody could connect")
+        try:
+            refuse_collisions(listeners)
+        except ListenerError as error:
+            raise usage.UsageError(str(error)) from None
+        self["listeners"] = listeners
         if not 0 <= self["replay"] <= MAX_HISTORY:
             # Each room keeps this many lines in memory (twisted_chat.hub.recent).
             raise usage.UsageError(f"--replay must be from 0 to {MAX_HISTORY} lines")
@@ -264,7 +261,7 @@ class Options(usage.Options):
 
 def _listener_option(front: IFrontEnd) -> Any:
     def opt(self: Options, description: str) -> None:
-        self[front.option].append(endpoint_description(description))
+        self[front.option].append(description)
 
     opt.__doc__ = front.help
     return opt
@@ -324,6 +321,11 @@ def tune_garbage_collector() -> None:
 def makeService(options: Options) -> IService:
     from twisted.internet import reactor
 
+    try:
+        # First of all: a port in use stops the start before the database is touched.
+        check(options["listeners"])
+    except ListenerError as error:
+        refuse(str(error))
     limits: Limits = options["limits"]
     raise_file_limit(limits.max_connections)
     try:
@@ -331,7 +333,7 @@ def makeService(options: Options) -> IService:
     except (sqlite3.Error, schema.SchemaTooNew, OSError) as error:
         held = " (the server holds its file alone: is another one running on it?)" \
             if "locked" in str(error) else ""
-        sys.exit(f"--db {options['db']}: {error}{held}")
+        refuse(f"--db {options['db']}: {error}{held}")
     kept = store.SqliteStore.open(options["db"], reactor)
     hashing = ThreadPool(minthreads=0, maxthreads=2, name="argon2")
     accounts = Accounts(kept, snapshot.accounts, clock=reactor, known=snapshot.known,
@@ -351,8 +353,7 @@ def makeService(options: Options) -> IService:
     # and the goodbyes go before the database closes.
     StoreService(kept, hashing).setServiceParent(top)
     ChatService(sessions, reactor, signals=reactor).setServiceParent(top)
-    for front in options.front_ends:
-        factory = front.factory(sessions, options)
-        for description in options[front.option]:
-            strports.service(description, factory).setServiceParent(top)
+    factories = {front.option: front.factory(sessions, options) for front in options.front_ends}
+    Listeners(reactor, [(listener, factories[listener.option])
+                        for listener in options["listeners"]]).setServiceParent(top)
     return top
