@@ -206,27 +206,10 @@ class Options(usage.Options):
     )
 
     def postOptions(self) -> None:
-        listeners: list[Listener] = []
-        for front in self.front_ends:
-            given = self[front.option] or ([front.default] if front.default else [])
-            if NONE in given:
-                if given != [NONE]:
-                    raise usage.UsageError(f"--{front.option} none cannot go with other "
-                                           f"--{front.option} listeners")
-                given = []
-            try:
-                planned = [Listener.parse(front.option, typed) for typed in given]
-            except ListenerError as error:
-                raise usage.UsageError(str(error)) from None
-            self[front.option] = [listener.description for listener in planned]
-            listeners += planned
-        if not listeners:
-            raise usage.UsageError("Every listener is off (none): nobody could connect")
         try:
-            refuse_collisions(listeners)
+            self["listeners"] = self._listeners()
         except ListenerError as error:
             raise usage.UsageError(str(error)) from None
-        self["listeners"] = listeners
         if not 0 <= self["replay"] <= MAX_HISTORY:
             # Each room keeps this many lines in memory (twisted_chat.hub.recent).
             raise usage.UsageError(f"--replay must be from 0 to {MAX_HISTORY} lines")
@@ -257,6 +240,24 @@ class Options(usage.Options):
                     self["motd-text"] = motd.read().strip()
             except (OSError, UnicodeDecodeError) as error:
                 raise usage.UsageError(f"--motd: {error}") from None
+
+    def _listeners(self) -> list[Listener]:
+        """Every front end's listeners, as given or by default, none of them colliding."""
+        listeners: list[Listener] = []
+        for front in self.front_ends:
+            given = self[front.option] or ([front.default] if front.default else [])
+            if NONE in given:
+                if given != [NONE]:
+                    raise usage.UsageError(f"--{front.option} none cannot go with other "
+                                           f"--{front.option} listeners")
+                given = []
+            planned = [Listener.parse(front.option, typed) for typed in given]
+            self[front.option] = [listener.description for listener in planned]
+            listeners += planned
+        if not listeners:
+            raise usage.UsageError("Every listener is off (none): nobody could connect")
+        refuse_collisions(listeners)
+        return listeners
 
 
 def _listener_option(front: IFrontEnd) -> Any:
