@@ -127,6 +127,9 @@ class OptionsTests(SynchronousTestCase):
                 (("--port", "tcp6:7000", "--web", "tcp:7000:interface=127.0.0.1"),
                  "--web 'tcp:7000:interface=127.0.0.1': port 7000 on 127.0.0.1 is already "
                  "taken by --port 'tcp6:7000' (port 7000)"),
+                (("--port", "tcp6:7000:interface=\\:\\:1", "--web", "tcp6:7000"),
+                 "--web 'tcp6:7000': port 7000 is already taken by "
+                 "--port 'tcp6:7000:interface=\\:\\:1' (port 7000 on ::1)"),
                 (("--port", "unix:/tmp/chat.sock", "--web", "unix:/tmp/../tmp/chat.sock"),
                  "--web 'unix:/tmp/../tmp/chat.sock': socket /tmp/../tmp/chat.sock is already "
                  "taken by --port 'unix:/tmp/chat.sock' (socket /tmp/chat.sock)")):

@@ -220,12 +220,12 @@ class Listener:
     address: Address | None
 
     def __str__(self) -> str:
-        return f"--{self.option} {self.typed!r}"
+        return _said(self.option, self.typed)
 
     @classmethod
     def parse(cls, option: str, typed: str) -> Listener:
         """The listener ``--option typed`` asks for; ListenerError for one that cannot be."""
-        said = f"--{option} {typed!r}"
+        said = _said(option, typed)
         try:
             # As typed (not with our backlog), so that Twisted's errors quote the user.
             endpoint = endpoints.serverFromString(_Where(), endpoint_description(typed))
@@ -259,6 +259,11 @@ class Listener:
         if isinstance(cause, OSError) and self.address is not None:
             return ListenerError(f"{self}: {self.address.explain(cause)}")
         return ListenerError(f"{self}: {cause}")
+
+
+def _said(option: str, typed: str) -> str:
+    # Quoted as typed: repr would double an endpoint description's backslashes.
+    return f"--{option} '{typed}'"
 
 
 def _address(endpoint: IStreamServerEndpoint) -> Address | None:
