@@ -144,7 +144,9 @@ class LineClient:
             self._receive()
         line, self.pending = self.pending.split(b"\r\n", 1)
         assert b"\xff" not in line, f"a client that never spoke telnet got IAC: {line!r}"
-        return line.decode(self.encoding)
+        # The banner's hint comes in GBK and in UTF-8: one of them is mojibake.
+        hint = line.endswith(b" /encoding gbk")
+        return line.decode(self.encoding, "replace" if hint else "strict")
 
     def _receive(self) -> None:
         if self.pause:

@@ -32,6 +32,7 @@ from twisted.python.failure import Failure
 from twisted_chat.core import errors
 from twisted_chat.core.formats import Stream
 from twisted_chat.session.session import Session
+from twisted_chat.telnet import hint
 from twisted_chat.telnet.editing import EchoLine, edit
 from twisted_chat.telnet.negotiation import MAX_SUBNEGOTIATION, TelnetLayer, double_iac
 
@@ -81,6 +82,8 @@ class TelnetProtocol(LineReceiver):
         self.telnet.offer()
         self.session.write(b"\r")
         self.session.start()
+        # After the banner, in whatever order the chat tells it.
+        self.sessions.chat.later(lambda: self.session.write(hint.LINES))
 
     def connectionLost(self, reason: Failure | None = None) -> None:
         self.telnet.connectionLost(reason or Failure(ConnectionDone()))
@@ -140,11 +143,9 @@ class TelnetProtocol(LineReceiver):
         self.session.reframe(TELNET_STREAM)
 
     def echo_changed(self, on: bool) -> None:
-        self.echo = EchoLine(self.sessions.max_line, self._encoding) if on else None
+        # The session's reading: the echo reads half-typed lines by its rules.
+        self.echo = EchoLine(self.sessions.max_line, self.session.reading) if on else None
         self.session.around = self._around_echo if on else None
-
-    def _encoding(self) -> str:
-        return self.session.settings.encoding
 
     def _around_echo(self, payload: bytes) -> bytes:
         """Lift the half-typed line out of the way of output, and put it back after."""
