@@ -100,20 +100,21 @@ def table(judges: dict[str, Callable[[bytes], str]]) -> None:
         ("UTF-8 words, 8 languages, names", UTF8_WORDS, "utf-8"),
         ("UTF-8 one-letter and short lines", UTF8_LINES, "utf-8"),
     ]
-    print(f"{'corpus (lines; valid in both)':44}" + "".join(f"{name:>20}" for name in judges))
+    print(f"{'corpus (lines; of them valid in both)':44}"
+          + "".join(f"{name + ' (of both)':>28}" for name in judges))
     for title, texts, encoding in corpora:
-        lines = [text.encode(encoding) for text in texts]
-        both = [line for line in lines
-                if evidence.valid(line, "utf-8") and evidence.valid(line, "gbk")]
+        lines = list(dict.fromkeys(text.encode(encoding) for text in texts))
+        both = {line for line in lines
+                if evidence.valid(line, "utf-8") and evidence.valid(line, "gbk")}
         row = f"{title} ({len(lines)}; {len(both)})"
         cells = []
         wrong: list[str] = []
         for judge in judges.values():
-            right = [judge(line) == encoding for line in lines]
-            cells.append(f"{100 * sum(right) / len(lines):19.1f}%")
+            right = {line for line in lines if judge(line) == encoding}
+            cells.append(f"{100 * len(right) / len(lines):13.2f} %"
+                         f" ({100 * len(right & both) / max(len(both), 1):6.2f} %)")
             if judge is judged:
-                pairs = zip(lines, right, strict=True)
-                wrong = [line.decode(encoding) for line, ok in pairs if not ok]
+                wrong = [line.decode(encoding) for line in lines if line not in right]
         print(f"{row:44}" + "".join(cells))
         if wrong:
             print("    wrong:", " ".join(wrong[:40]))
