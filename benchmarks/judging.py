@@ -67,6 +67,8 @@ UTF8_LINES = [
     "мы", "он", "она", "да", "ok 👍", "😀", "Zoë says hi", "naïve question", "über alles",
     "Ça va?", "¿Qué tal?", "« Bonjour »", "je suis allé", "à", "ok é", "5 €", "± 3",
     "привет всем", "спасибо!", "Да.", "Σ", "ναι!", "ö", "Ü-Bahn", "Ελλάδα!",
+    # Look-alikes the name rules refuse, and accents left decomposed (NFD).
+    "login \u0430lice", "login l\u043ebby", "login \u0251lice", "alice\u0332", "cafe\u0301",
 ]
 
 

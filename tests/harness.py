@@ -36,6 +36,8 @@ from twisted_chat.telnet.factory import TelnetFactory
 from twisted_chat.web.origins import Origins
 from twisted_chat.web.site import make_site
 
+#: The banner's hint in GBK, the one line that is not UTF-8 (telnet/hint.py): what
+#: the tests read is the rest (``banner`` keeps it, when the banner came at once).
 GBK_HINT = hint.TEXT.encode("gbk") + b"\r\n"
 
 #: Argon2 at its cheapest: the tests check what is stored, not how hard it is to crack.
@@ -200,9 +202,7 @@ class Client:
         self.offer, cr, self.banner = self.transport.value().partition(b"\r")
         assert cr, "the banner follows the telnet offer and a CR"
         self.transport.clear()
-        # The banner's hint in GBK is the one line that is not UTF-8 (telnet/hint.py):
-        # what the tests read of the banner is the rest.
-        self.transport.write(self.banner.replace(GBK_HINT, b""))
+        self.transport.write(self.banner)
 
     def send(self, line: str | bytes, end: bytes = b"\r\n") -> None:
         data = line.encode("utf-8") if isinstance(line, str) else line
@@ -210,7 +210,8 @@ class Client:
         self.server.clock.advance(0)
 
     def received(self) -> bytes:
-        data = self.transport.value()
+        """What the server sent since the last look (but the banner's hint in GBK)."""
+        data = self.transport.value().replace(GBK_HINT, b"")
         self.transport.clear()
         return data
 

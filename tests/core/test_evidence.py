@@ -26,12 +26,15 @@ class WeighTests(SynchronousTestCase):
     def test_words_in_utf8_lean_utf8(self) -> None:
         """Accents beside ASCII letters (é is also the hanzi 茅), Cyrillic, Greek, CJK."""
         for text in ("café", "Zoë", "naïve", "Привет", "Ελλάδα", "25°C", "ok 你好",
-                     "Zoë says hi", "café ÿ"):
+                     "Zoë says hi", "café ÿ", "cafe\u0301", "a" + "\u0300" * 5):
             self.assertLess(lean(text, "utf-8"), 0, text)
 
     def test_ties(self) -> None:
-        """Words that are as good either way (она is 芯薪邪): no evidence."""
-        for text in ("она", "lui è qui"):
+        """
+        Words that are as good either way (она is 芯薪邪), and a look-alike
+        letter stuck to ASCII ones (аlice with a Cyrillic а is 芯lice): no evidence.
+        """
+        for text in ("она", "lui è qui", "\u0430lice", "l\u043ebby", "\u0251lice"):
             self.assertEqual(lean(text, "utf-8"), 0, text)
 
     def test_gbk_extension_characters_are_weak(self) -> None:
