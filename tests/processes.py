@@ -167,8 +167,14 @@ class LineClient:
             if document["type"] == kind:
                 return document
 
+    def banner(self) -> list[str]:
+        """Read the banner, up to its last line (the hint for a GBK console, in GBK)."""
+        lines = self.expect("Log in with")
+        lines += self.expect(" /encoding gbk")
+        return lines + self.expect(" /encoding gbk")
+
     def login(self, name: str) -> LineClient:
-        self.expect("Log in with")
+        self.banner()
         self.send(f"login {name}")
         self.expect("= Members")
         return self

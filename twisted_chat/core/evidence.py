@@ -204,7 +204,10 @@ def gbk_points(data: bytes) -> float:
 def valid(data: bytes, encoding: str, *, final: bool = True) -> bool:
     """Whether ``data`` is valid in ``encoding`` (with ``final`` false, it may end part-way)."""
     try:
-        codecs.getincrementaldecoder(encoding)().decode(data, final)
+        if final:
+            data.decode(encoding)
+        else:
+            codecs.getincrementaldecoder(encoding)().decode(data, final)
     except UnicodeDecodeError:
         return False
     return True

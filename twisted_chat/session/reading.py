@@ -69,13 +69,20 @@ class Reading:
 
     def read(self, line: bytes) -> Read:
         """A whole line: its text, and the encoding it leaves the session in (evidence kept)."""
+        current = self()
+        if line.isascii() or not self.open:
+            # Most lines: no evidence to weigh.
+            try:
+                return Read(line.decode(current), current)
+            except UnicodeDecodeError:
+                pass
         encoding, lean, settles = self._judge(line, final=True)
         if lean is not None:
             self.lean = lean
         if settles:
             self.settled = True
         if encoding is None:
-            return Read(None, self())
+            return Read(None, current)
         return Read(line.decode(encoding), encoding)
 
     def peek(self, pending: bytes) -> tuple[str, str]:
