@@ -158,7 +158,9 @@ class LineClient:
             self._receive()
         line, self.pending = self.pending.split(b"\r\n", 1)
         assert b"\xff" not in line, f"a client that never spoke telnet got IAC: {line!r}"
-        return line.decode(self.encoding)
+        # The banner's hint comes in GBK and in UTF-8: one of them is mojibake.
+        hint = line.endswith(b" /encoding gbk")
+        return line.decode(self.encoding, "replace" if hint else "strict")
 
     def _receive(self) -> None:
         if self.pause:
@@ -179,8 +181,14 @@ class LineClient:
             if document["type"] == kind:
                 return document
 
+    def banner(self) -> list[str]:
+        """Read the banner, up to its last line (the hint for a GBK console, in GBK)."""
+        lines = self.expect("Log in with")
+        lines += self.expect(" /encoding gbk")
+        return lines + self.expect(" /encoding gbk")
+
     def login(self, name: str) -> LineClient:
-        self.expect("Log in with")
+        self.banner()
         self.send(f"login {name}")
         self.expect("= Members")
         return self

@@ -75,7 +75,7 @@ def test_bad_input_keeps_connection(server: RunningServer) -> None:
 
 def test_json_client(server: RunningServer) -> None:
     bot = server.connect()
-    bot.expect("Log in with")
+    bot.banner()
     bot.send("/format json")
     assert bot.event("format")["format"] == "json"
     bot.send("login bot")
@@ -97,7 +97,7 @@ def test_sigterm_tells_everyone_and_exits_cleanly(server: RunningServer) -> None
     """
     alice = server.connect().login("alice")
     stranger = server.connect()
-    stranger.expect("Log in with")
+    stranger.banner()
     assert server.terminate() == 0
     alice.expect("*** The server is shutting down. Goodbye!")
     stranger.expect("*** The server is shutting down. Goodbye!")

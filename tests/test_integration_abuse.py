@@ -206,7 +206,7 @@ def test_limits_hold_across_logins(server: RunningServer) -> None:
     made = 0
     for login in range(12):
         client = server.connect()
-        client.expect("Log in with")
+        client.banner()
         client.send("login keeper oolong-tea-42")
         client.expect("= Members")
         for index in range(5):
@@ -247,7 +247,7 @@ def test_a_wave_of_guessers_and_the_owner(start_server: Start) -> None:
     owner.expect("Goodbye")
     guessers = [server.connect(source=f"127.0.1.{index}") for index in range(1, 51)]
     for index, guesser in enumerate(guessers):
-        guesser.expect("Log in with")
+        guesser.banner()
         guesser.send(f"login alice wrong-{index}")
     time.sleep(0.5)
     told = {guesser: still_open(guesser) and guesser.pending for guesser in guessers}
@@ -255,7 +255,7 @@ def test_a_wave_of_guessers_and_the_owner(start_server: Start) -> None:
     waiting = [guesser for guesser, pending in told.items() if not pending]
     assert len(refused) == 45 and len(waiting) >= 3, (len(refused), len(waiting))
     back = server.connect(source="127.0.0.9")
-    back.expect("Log in with")
+    back.banner()
     back.send("login alice right-pass-1")
     back.expect("*** You are alice.")
     assert all(still_open(guesser) and not guesser.pending for guesser in waiting[-2:]), \

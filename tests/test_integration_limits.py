@@ -133,7 +133,7 @@ def test_connection_storm_from_one_address(start_server: Start) -> None:
 def test_silent_connection_closed_after_login_timeout(start_server: Start) -> None:
     server = start_server("--login-timeout", "1")
     silent = server.connect()
-    silent.expect("Log in with")
+    silent.banner()
     silent.expect("! You did not log in within 1 second. Closing the connection.")
     assert cut_off(silent)
 

@@ -62,7 +62,7 @@ def test_kill_9_then_restart(start_server: Start, tmp_path: Path) -> None:
 
     again = start_server()
     newcomer = again.connect()
-    newcomer.expect("Log in with")
+    newcomer.banner()
     newcomer.send("login carol")
     lines = newcomer.expect("= Members (1): carol")
     lines += newcomer.expect(f"] <bob> {tail[-1]}")
@@ -70,7 +70,7 @@ def test_kill_9_then_restart(start_server: Start, tmp_path: Path) -> None:
     assert [line.split("] <bob> ", 1)[1] for line in replay] == tail
 
     impostor = again.connect()
-    impostor.expect("Log in with")
+    impostor.banner()
     impostor.send("login bob")
     impostor.expect("! The name 'bob' is registered. Log in with: login bob PASSWORD")
     impostor.send("login bob oolong-42")

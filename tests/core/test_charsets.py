@@ -1,4 +1,4 @@
-"""Which encodings a connection may choose, and recognising GBK."""
+"""Which encodings a connection may choose."""
 
 from __future__ import annotations
 
@@ -23,19 +23,3 @@ class LookupTests(SynchronousTestCase):
     def test_every_offered_encoding_keeps_ascii(self) -> None:
         for name in charsets.ENCODINGS:
             self.assertEqual("login x\r\n".encode(name), b"login x\r\n")
-
-
-class GuessTests(SynchronousTestCase):
-    def test_gbk(self) -> None:
-        self.assertEqual(charsets.guess("你好，世界".encode("gbk")), "gbk")
-
-    def test_gb18030_beyond_gbk(self) -> None:
-        self.assertEqual(charsets.guess("€ 😀".encode("gb18030")), "gb18030")
-
-    def test_not_chinese(self) -> None:
-        self.assertIsNone(charsets.guess(b"\x80abc"))
-
-    def test_partial_character(self) -> None:
-        data = "你".encode("gbk")[:1]
-        self.assertIsNone(charsets.guess(data))
-        self.assertEqual(charsets.guess(data, final=False), "gbk")

@@ -15,7 +15,9 @@ are added here, since the echo's redraw depends on exactly these:
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -66,7 +68,9 @@ class Terminal:
         assert shutil.which("telnet"), "the telnet program is missing: .ci/run installs it"
         self.screen, self._stream = screen(columns, lines)
         self.timeout = timeout
+        # A UTF-8 terminal shows the banner's GBK hint line as replacement characters.
         self.process = pexpect.spawn("telnet", ["127.0.0.1", str(port)], encoding="utf-8",
+                                     codec_errors="replace",
                                      timeout=timeout, dimensions=(lines, columns))
 
     def type(self, keys: str) -> None:
@@ -105,3 +109,40 @@ class Terminal:
     def _pump(self, wait: float) -> None:
         with contextlib.suppress(pexpect.TIMEOUT, pexpect.EOF):
             self._stream.feed(self.process.read_nonblocking(65536, timeout=wait))
+
+
+_NEGOTIATION = re.compile(rb"\xff[\xfb-\xfe].|\xff\xfa.*?\xff\xf0", re.DOTALL)
+
+
+class Console:
+    """
+    What a person at a console reading ``encoding`` sees (a GBK console: luit,
+    or Windows telnet on code page 936): the server's bytes as a telnet
+    client keeps them (negotiation consumed, doubled IAC undone), decoded,
+    on an :class:`XtermScreen`.
+    """
+
+    def __init__(self, encoding: str = "gbk", columns: int = 80, rows: int = 25) -> None:
+        self.screen, self.stream = screen(columns, rows)
+        self.decoder = codecs.getincrementaldecoder(encoding)("replace")
+        self.received = b""
+
+    def feed(self, data: bytes) -> None:
+        """Bytes from the server, as many reads as they came in (negotiation cut whole)."""
+        self.received += data
+        text = _NEGOTIATION.sub(b"", self.received).replace(b"\xff\xff", b"\xff")
+        self.screen.reset()
+        self.decoder.reset()
+        self.stream.feed(self.decoder.decode(text))
+
+    @property
+    def rows(self) -> list[str]:
+        """The screen's rows, trailing blanks dropped, blank rows at the end too."""
+        rows = self.screen.rows()
+        while rows and not rows[-1]:
+            rows.pop()
+        return rows
+
+    @property
+    def cursor_row(self) -> str:
+        return self.screen.display[self.screen.cursor.y].rstrip()

@@ -62,7 +62,10 @@ class OfferTests(SynchronousTestCase):
         client = telnet_client(server)
         client.send(b"login tn\r\n/encoding latin-1")
         client.clear()
-        server.login("alice").send("\u00ff")
+        alice = server.login("alice")
+        # Alone, ÿ (c3 bf) reads likelier as GBK 每: alice says she speaks UTF-8.
+        alice.send("/encoding utf-8")
+        alice.send("\u00ff")
         self.assertIn(b"<alice> \xff\xff\r\n", client.received())
 
     def test_telnet_clients_share_one_framing(self) -> None:
@@ -79,7 +82,9 @@ class OfferTests(SynchronousTestCase):
             client.clear()
         self.assertIs(first.protocol.session.format, second.protocol.session.format)
         self.assertIsNot(first.protocol.session.format, raw.protocol.session.format)
-        server.login("alice").send("\u00ff")
+        alice = server.login("alice")
+        alice.send("/encoding utf-8")
+        alice.send("\u00ff")
         self.assertIn(b"<alice> \xff\xff\r\n", first.received())
         self.assertIn(b"<alice> \xff\xff\r\n", second.received())
         self.assertIn(b"<alice> \xff\r\n", raw.received())

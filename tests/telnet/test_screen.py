@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.telnet.screen import screen
+from twisted_chat.session.reading import Reading
+from twisted_chat.session.settings import Settings
 from twisted_chat.telnet.editing import EchoLine, edit
+
+#: A UTF-8 terminal whose user chose UTF-8: these tests are about drawing, not guessing.
+UTF8 = Reading(lambda: Settings(encoding="utf-8", encoding_chosen=True))
 
 #: Keys as people type them: mostly text, some Backspaces, now and then a whole line or word erased.
 KEY = st.sampled_from(["a"] * 8 + ["b"] * 4 + [" "] * 3 + ["中"] * 3 + ["ｈ", "e\u0301"]
@@ -24,7 +29,7 @@ class Typist:
     def __init__(self, columns: int, lines: int = 24) -> None:
         self.columns = columns
         self.screen, self.stream = screen(columns, lines)
-        self.echo = EchoLine(4096, columns=lambda: columns)
+        self.echo = EchoLine(4096, UTF8, columns=lambda: columns)
         self.sent: list[str] = []
         self.arrived: list[str] = []
         self._typed = b""
@@ -103,7 +108,7 @@ class WrappedLineTests(SynchronousTestCase):
 
     def test_a_window_that_never_said_its_width_is_taken_as_80_columns(self) -> None:
         person = Typist(80)
-        person.echo = EchoLine(4096)
+        person.echo = EchoLine(4096, UTF8)
         person.type("x" * 100)
         person.arrive("<bob> hi")
         self.assertEqual(person.screen.rows()[:3], ["<bob> hi", "x" * 80, "x" * 20])
@@ -132,7 +137,7 @@ class OverlongLineTests(SynchronousTestCase):
     def test_what_follows_a_too_long_line_is_not_shown_as_a_new_one(self) -> None:
         """The protocol drops an overlong line up to its Enter: the screen shows none of it."""
         person = Typist(60)
-        person.echo = EchoLine(50, columns=lambda: 60)
+        person.echo = EchoLine(50, UTF8, columns=lambda: 60)
         person.type("x" * 51)
         person.type("after")
         self.assertEqual(person.echo.shown, "")

@@ -16,7 +16,8 @@ def telnet(server: RunningServer, login: str | None = None) -> pexpect.spawn:
     """A telnet session at the login prompt, or logged in as ``login``."""
     assert shutil.which("telnet"), "the telnet program is missing: .ci/run installs it"
     session = pexpect.spawn("telnet", ["127.0.0.1", str(server.port)], encoding="utf-8",
-                            timeout=DEADLINE, dimensions=(40, 120))
+                            # The banner's hint in GBK is mojibake here, as on screen.
+                            codec_errors="replace", timeout=DEADLINE, dimensions=(40, 120))
     session.expect_exact("Log in with: login NAME")
     if login is not None:
         session.send(f"login {login}\r")

@@ -826,7 +826,7 @@ def test_a_refused_password_on_reconnect_goes_back_to_the_login_view(
     expect(paul.page.locator("#status")).to_contain_text("reconnecting in")
     # Meanwhile paul changes his password from telnet.
     elsewhere = server.connect()
-    elsewhere.expect("Log in with")
+    elsewhere.banner()
     elsewhere.send("login paul paul-pw-1")
     elsewhere.expect("= Members")
     elsewhere.send("/password paul-pw-1 paul-pw-2")

@@ -5,9 +5,9 @@ Every client reads and writes in its own encoding; text inside the server is
 always ``str``.  Only encodings that keep ASCII as ASCII are offered: line
 ends, command words and telnet bytes must mean the same in all of them.
 
-Windows telnet on a Chinese code page sends GBK.  A line that is not valid
-UTF-8 but is valid GBK (or its superset GB18030) is taken as a sign of that:
-:func:`guess` names the encoding, and the connection switches to it.
+Windows telnet on a Chinese code page sends GBK.  How a connection that
+never chose is told to be one is :mod:`twisted_chat.session.reading`'s
+business, on the evidence :mod:`twisted_chat.core.evidence` weighs.
 """
 
 from __future__ import annotations
@@ -33,10 +33,6 @@ ENCODINGS: dict[str, str] = {
 
 _BY_CODEC = {codecs.lookup(name).name: name for name in ENCODINGS}
 
-#: Tried in order when a line is not valid in the connection's encoding.
-_GUESSES = ("gbk", "gb18030")
-
-
 def lookup(name: str) -> str | None:
     """The offered encoding ``name`` means (any alias Python knows), or None."""
     try:
@@ -44,19 +40,3 @@ def lookup(name: str) -> str | None:
     except LookupError:
         return None
     return _BY_CODEC.get(codec.name)
-
-
-def guess(data: bytes, *, final: bool = True) -> str | None:
-    """
-    The Chinese encoding ``data`` is valid in, or None.
-
-    With ``final`` false, ``data`` may end part-way through a character (a
-    line still being typed).
-    """
-    for name in _GUESSES:
-        try:
-            codecs.getincrementaldecoder(name)().decode(data, final)
-        except UnicodeDecodeError:
-            continue
-        return name
-    return None

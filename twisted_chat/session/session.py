@@ -13,8 +13,9 @@ Everything else is here, so that a WebSocket front end gets it for free:
   (:mod:`~twisted_chat.session.throttle`) before they are decoded.  A flood of
   either is cut with "excess flood".
 - **Decoding.**  Only whole lines are decoded, in the session's encoding.  A
-  line that is not valid UTF-8 but is valid GBK switches a session that never
-  chose its encoding to GBK (:mod:`~twisted_chat.core.charsets`).
+  session that never chose its encoding settles it on the evidence of its
+  lines, UTF-8 or GBK (:mod:`~twisted_chat.session.reading`), and re-reads
+  the user's name if it was read in the other.
 - **Output** goes through a bounded
   :class:`~twisted_chat.session.sendqueue.SendQueue`; a client that stops
   reading is cut with "send queue exceeded".
@@ -34,11 +35,12 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime, ITransport
 from twisted.protocols.policies import TimeoutMixin
 from zope.interface import implementer
 
-from twisted_chat.core import charsets, errors, events, formats
+from twisted_chat.core import errors, events, formats
 from twisted_chat.core.states import LoginState
 from twisted_chat.interfaces import IFormat, ISession, IState
 from twisted_chat.session.budget import Budget, allowance
 from twisted_chat.session.budget import cost as budget_cost
+from twisted_chat.session.reading import Reading
 from twisted_chat.session.sendqueue import SendQueue
 from twisted_chat.session.settings import DEFAULT, Settings
 from twisted_chat.session.throttle import Throttle
@@ -46,6 +48,7 @@ from twisted_chat.session.throttle import Throttle
 if TYPE_CHECKING:
     from twisted_chat.core.chat import Chat
     from twisted_chat.core.limits import IP
+    from twisted_chat.core.users import User
     from twisted_chat.session.sessions import Sessions
 
 #: How long a closing session's client may take to read what it was sent before it is cut.
@@ -114,6 +117,8 @@ class Session(TimeoutMixin):
         self._close_timer: IDelayedCall | None = None
         self._lost_reason = "connection lost"
         self.output = SendQueue(transport, limits.sendq, self._send_queue_exceeded)
+        #: How lines are decoded: the evidence for the encoding, while it is not settled.
+        self.reading = Reading(lambda: self.settings)
         self.state = LoginState(self, self.chat, self.chat.clock())
 
     def callLater(self, period: float, func: Callable[[], object]) -> IDelayedCall:
@@ -197,18 +202,42 @@ class Session(TimeoutMixin):
             self.state.line_received(self._prepare(text))
 
     def decode(self, line: bytes) -> str | None:
-        """The line as text, guessing GBK once for a session that never chose; None if not."""
-        try:
-            return line.decode(self.settings.encoding)
-        except UnicodeDecodeError:
-            pass
-        guessed = None if self.settings.encoding_chosen else charsets.guess(line)
-        if guessed is None:
+        """The line as text (None: not valid, after one error), settling the encoding on it."""
+        read = self.reading.read(line)
+        if read.encoding != self.settings.encoding:
+            self._switch(read.encoding)
+        if read.text is None:
             self.fail(errors.BadEncoding(self.settings.encoding))
-            return None
-        self.settle(encoding=guessed)
-        self.send(events.Encoding(self.chat.clock(), guessed, guessed=True))
-        return line.decode(guessed)
+        return read.text
+
+    def _switch(self, encoding: str) -> None:
+        """
+        The lines point to another encoding: switch to it, say so, and
+        re-read the name, which was read in the old one.
+        """
+        old = self.settings.encoding
+        self.settle(encoding=encoding)
+        self.send(events.Encoding(self.chat.clock(), encoding, guessed=True))
+        if encoding == "gb18030" and old == "gbk":
+            return  # GB18030 reads GBK the same.
+        user = next((user for user in self.chat.users() if user.client is self), None)
+        if user is not None and not user.name.isascii():
+            self._reread(user, old, encoding)
+
+    def _reread(self, user: User, old: str, new: str) -> None:
+        """The name as the new encoding reads its bytes: a rename, or why not."""
+        try:
+            name = user.name.encode(old).decode(new)
+        except UnicodeError:
+            name = None
+        if name is not None:
+            try:
+                self.chat.rename(user, name)
+                return
+            except errors.ChatError as error:
+                self.fail(error)
+        self.notice(f"Your name was read in {old.upper()} before your text showed "
+                    f"{new.upper()}; it stays {user.name}. Type /nick NAME to change it.")
 
     # Limits
 

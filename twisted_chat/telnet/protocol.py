@@ -34,6 +34,7 @@ from twisted.python.failure import Failure
 from twisted_chat.core import errors
 from twisted_chat.core.formats import Stream
 from twisted_chat.session.session import Session
+from twisted_chat.telnet import hint
 from twisted_chat.telnet.editing import EchoLine, edit
 from twisted_chat.telnet.negotiation import MAX_SUBNEGOTIATION, TelnetLayer, double_iac
 
@@ -92,6 +93,8 @@ class TelnetProtocol(LineReceiver):
         self.telnet.offer()
         self.session.write(b"\r")
         self.session.start()
+        # After the banner, in whatever order the chat tells it.
+        self.sessions.chat.later(lambda: self.session.write(hint.LINES))
 
     def connectionLost(self, reason: Failure | None = None) -> None:
         self.telnet.connectionLost(reason or Failure(ConnectionDone()))
@@ -154,12 +157,10 @@ class TelnetProtocol(LineReceiver):
         self.session.reframe(TELNET_STREAM)
 
     def echo_changed(self, on: bool) -> None:
-        self.echo = (EchoLine(self.sessions.max_line, self._encoding, self._columns)
+        # The session's reading: the echo reads half-typed lines by its rules.
+        self.echo = (EchoLine(self.sessions.max_line, self.session.reading, self._columns)
                      if on else None)
         self.session.around = self._around_echo if on else None
-
-    def _encoding(self) -> str:
-        return self.session.settings.encoding
 
     def _columns(self) -> int:
         return self.session.settings.width
