@@ -75,6 +75,9 @@ class IState(Interface):
     def line_received(line: str) -> None:
         """Act on one decoded line; every mistake becomes one error line."""
 
+    def encoding_changed(old: str, new: str) -> None:
+        """The session reads ``new`` now: re-read what was read in ``old`` (a name)."""
+
     def fail(error: errors.ChatError) -> None:
         """Tell the user of ``error``, in its place in the output; the session goes on."""
 

@@ -23,6 +23,7 @@ from twisted_chat.gui.client import (
     check_name,
     parse_address,
 )
+from twisted_chat.telnet import hint
 
 #: What the server sends at connect: its telnet offer, a CR, the banner.
 OFFER = b"\xff\xfb\x00\xff\xfb\x03\xff\xfb\x01\xff\xfd\x1f"
@@ -133,6 +134,13 @@ class LoginTests(ClientTestCase):
         self.lose()
         self.assertEqual(outcome[0].value.message,
                          "Too many connections from your address (at most 20 at once).")
+
+    def test_the_banners_gbk_hint_is_not_taken_for_the_servers_words(self) -> None:
+        """The banner ends with its hint in GBK, which is no UTF-8: never the reason shown."""
+        outcome = self.login()
+        self.receive(BANNER + hint.LINES)
+        self.lose()
+        self.assertEqual(outcome[0].value.message, hint.TEXT)
 
     def test_closed_before_answering(self) -> None:
         outcome = self.login()

@@ -28,6 +28,7 @@ class BudgetTests(SynchronousTestCase):
         self.assertEqual(cost(b"x"), READ_COST)
         self.assertEqual(cost((IAC + NOP) * 100), 200 + (COMMAND_COST - 1) * 100)
         self.assertEqual(cost(b"\x03" * 100), 100 * COMMAND_COST, "Ctrl-C is an IAC IP")
+        self.assertEqual(cost(b"\x04\x0c" * 50), 100 * COMMAND_COST, "Ctrl-D and Ctrl-L act too")
 
     def test_within_the_burst(self) -> None:
         self.assertEqual(self.budget.take(b"x" * 4000), (b"x" * 4000, b""))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.harness import Server, Transactions
+from tests.harness import Server, Transactions, only
 
 WHY = "为什么".encode("gbk")  # Valid UTF-8 too: Ϊʲô.
 
@@ -56,6 +56,24 @@ class GbkConsoleTests(SynchronousTestCase):
                          ["*** è is now known as 猫", "<猫> 为什么"])
         shown = cat.received().decode("gbk")
         self.assertIn("*** You are now known as 猫", shown)
+
+    def test_the_name_is_reread_once_and_not_counted_as_a_rename(self) -> None:
+        """
+        A re-read is the server's doing: /nick still works at once under a
+        limit of one rename; and lines that swing back are not a second rename.
+        """
+        server = Server(db=Transactions(), limits=only(nick_rate=1))
+        (alice,) = server.logins("alice")
+        cat = server.connect()
+        cat.send("login 猫".encode("gbk"))
+        cat.send(WHY)
+        cat.send("Привет, как дела? Всё хорошо.")
+        cat.send("naïve café, déjà vu, Zoë")
+        said = alice.lines()
+        self.assertEqual([line for line in said if "known as" in line],
+                         ["*** è is now known as 猫"])
+        cat.send("/nick tom")
+        self.assertIn("*** 猫 is now known as tom", alice.lines())
 
     def test_a_reread_name_that_is_taken_is_kept(self) -> None:
         """The name re-read is someone else's: the user keeps the old one, and is told why."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
+from twisted_chat.session.reading import Reading
+from twisted_chat.session.settings import Settings
 from twisted_chat.telnet.editing import EchoLine, edit
 
 
@@ -63,7 +65,7 @@ class EchoLineTests(SynchronousTestCase):
     def test_guess_gives_way_to_the_sessions_choice(self) -> None:
         """The echo's guess holds only while the session's encoding is what it was."""
         session = ["utf-8"]
-        echo = EchoLine(100, lambda: session[0])
+        echo = EchoLine(100, Reading(lambda: Settings(encoding=session[0])))
         echo.feed("中文\n".encode("gbk"))
         self.assertEqual(echo.encoding, "gbk")
         session[0] = "big5"

@@ -307,6 +307,41 @@ class EchoTests(SynchronousTestCase):
         server.clock.advance(0)
         self.assertEqual(watcher.lines(), ["<typist> half done"])
 
+    def test_a_read_of_ctrl_ls_redraws_once(self) -> None:
+        """However many Ctrl-Ls one read holds, the screen is redrawn once, at its end."""
+        server = Server()
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login typist\r\n")
+        client.protocol.dataReceived("中文".encode() * 100)
+        client.clear()
+        client.protocol.dataReceived(b"\x0c" * 1000 + b"x\x0c" * 100)
+        shown = client.received()
+        self.assertEqual(shown.count(b"\x1b[2J"), 1)
+        self.assertTrue(shown.endswith("中文".encode() * 100 + b"x" * 100))
+
+    def test_ctrl_d_while_an_overlong_line_is_thrown_away_is_ignored(self) -> None:
+        server = Server()
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login typist\r\n")
+        client.protocol.dataReceived(b"y" * 2000)
+        client.protocol.dataReceived(b"\x04")
+        server.clock.advance(0)
+        self.assertTrue(client.connected)
+
+    def test_a_resize_mid_line_draws_it_again_on_a_fresh_row(self) -> None:
+        """Whether the terminal reflowed is unknown: nothing above is erased."""
+        server = Server()
+        client = telnet_client(server)
+        client.protocol.dataReceived(b"login typist\r\n")
+        client.protocol.dataReceived(b"x" * 120)
+        client.clear()
+        client.protocol.dataReceived(IAC + SB + NAWS + b"\x00\x64\x00\x18" + IAC + SE)
+        self.assertEqual(client.received(), b"\r\n" + b"x" * 120)
+        (alice,) = server.logins("alice")
+        client.clear()
+        alice.send("hi")
+        self.assertEqual(client.received(), b"\r\x1b[1A\x1b[J<alice> hi\r\n" + b"x" * 120)
+
     def test_ctrl_d_within_a_line_is_ignored(self) -> None:
         server = Server()
         (watcher,) = server.logins("watcher")

@@ -37,7 +37,10 @@ def typed_rows(text: str) -> Callable[[list[str]], bool]:
     wanted = [text[i:i + COLUMNS].rstrip() for i in range(0, len(text), COLUMNS)]
 
     def shown(screen: list[str]) -> bool:
-        used = len(screen) - next(i for i, row in enumerate(reversed(screen)) if row)
+        blank_below = next((i for i, row in enumerate(reversed(screen)) if row), None)
+        if blank_below is None:
+            return False  # Nothing on the screen yet.
+        used = len(screen) - blank_below
         return screen[used - len(wanted):used] == wanted
 
     return shown
@@ -53,7 +56,7 @@ def test_a_line_arriving_erases_every_row_of_a_wrapped_half_line(
                       and rows[rows.index("<bob> hello there") + 1:][:2] == ROWS,
                       "bob's line, then the typed line below it")
     at = rows.index("<bob> hello there")
-    assert rows[at - 1], "a blank row was left above the new line"
+    assert at > 0 and rows[at - 1], "a blank row was left above the new line"
     assert [row for row in rows if TYPED[:20] in row] == [ROWS[0]], "a stale copy stayed behind"
 
 

@@ -226,7 +226,12 @@ class Chat:
 
     # Changing things
 
-    def rename(self, user: User, raw_name: str) -> None:
+    def rename(self, user: User, raw_name: str, *, counted: bool = True) -> None:
+        """
+        ``user`` takes ``raw_name``, announced to their room; ``counted``
+        against their rate of renames unless the server renames them (a name
+        read again in the right encoding).
+        """
         name = self.check_free(raw_name, user)
         if name == user.name:
             # Nothing would change: nobody is told, and no rename is counted.
@@ -234,8 +239,9 @@ class Chat:
         new_key = names.key(name)
         if self.registered(new_key) and user.account != new_key:
             raise errors.NameRegistered(name)
-        self.quotas.record(self.quotas.check("nick", user.who, self.limits.nick_rate,
-                                             "changing your name"))
+        if counted:
+            self.quotas.record(self.quotas.check("nick", user.who, self.limits.nick_rate,
+                                                 "changing your name"))
         old = user.name
         self._remove_user(user)
         user.name, user.key = name, new_key

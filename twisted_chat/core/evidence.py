@@ -54,6 +54,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Iterator
 
 #: Runs of characters that make one word: anything but spaces and ASCII punctuation.
 _WORDS = re.compile(r"[^\s!-/:-@\[-`{-~]+")
@@ -181,24 +182,33 @@ def _ascii_letter(byte: int) -> bool:
     return 0x41 <= byte <= 0x5A or 0x61 <= byte <= 0x7A
 
 
-def gbk_points(data: bytes) -> float:
-    """How much ``data`` (valid GBK, perhaps ending mid-character) looks like Chinese."""
-    points = 0.0
+def _pairs(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """Each two-byte GBK character of ``data``: where it starts, its lead and trail byte."""
     index = 0
-    while index < len(data):
+    while index < len(data) - 1:
         lead = data[index]
         if lead < 0x80:
             index += 1
             continue
-        if index + 1 >= len(data):
-            break
+        yield index, lead, data[index + 1]
+        index += 2
+
+
+def gbk_points(data: bytes) -> float:
+    """How much ``data`` (valid GBK, perhaps ending mid-character) looks like Chinese."""
+    points = 0.0
+    for index, lead, trail in _pairs(data):
         stuck = ((index > 0 and _ascii_letter(data[index - 1]))
                  or (index + 2 < len(data) and _ascii_letter(data[index + 2])))
         # A hanzi stuck to ASCII letters ("caf茅", which is café; "芯lice", аlice) is
         # no evidence of Chinese.
-        points += 0.0 if stuck else _gbk_char_points(lead, data[index + 1])
-        index += 2
+        points += 0.0 if stuck else _gbk_char_points(lead, trail)
     return points
+
+
+def has_chinese(data: bytes) -> bool:
+    """Whether ``data`` read as GBK holds a GB2312 hanzi or punctuation mark, not only strays."""
+    return any(_gbk_char_points(lead, trail) > 0 for _, lead, trail in _pairs(data))
 
 
 def valid(data: bytes, encoding: str, *, final: bool = True) -> bool:

@@ -106,6 +106,9 @@ class State:
     def enter(self) -> None:
         """Called when the session enters this state."""
 
+    def encoding_changed(self, old: str, new: str) -> None:
+        """The session reads another encoding now: nothing of this state's was read in the old."""
+
     def end(self, reason: str) -> None:
         """
         The session is over, for ``reason``: let go of what this state holds.
@@ -386,6 +389,30 @@ class RoomState(State):
         super().__init__(session, chat)
         self.user = user
         self.warned = False
+        #: The name was read again in the encoding the lines showed (once: a
+        #: user whose lines swing back and forth is not renamed each time).
+        self.reread = False
+
+    def encoding_changed(self, old: str, new: str) -> None:
+        """
+        The name was read in the encoding before, which the lines now show
+        was wrong (``毛`` typed in GBK read as UTF-8 ``ë``): read it again,
+        and rename, as /nick does but not counted against it; or say why not.
+        """
+        name = self.user.name
+        if self.reread or name.isascii():
+            return
+        self.reread = True
+        try:
+            self.chat.rename(self.user, name.encode(old).decode(new), counted=False)
+            return
+        except UnicodeError:
+            pass
+        except errors.ChatError as error:
+            self.fail(error)
+        self.reply(events.Notice(self.chat.clock(), (
+            f"Your name was read in {old.upper()} before your text showed {new.upper()}; "
+            f"it stays {name}. Type /nick NAME to change it.")))
 
     def enter(self) -> None:
         self._await_idle()

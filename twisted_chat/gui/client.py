@@ -230,7 +230,10 @@ class ChatClient(LineReceiver):
         if not text:
             return
         if not text.startswith("{"):
-            self.text.append(text)
+            if "\ufffd" not in text or _readable(line, self.encoding):
+                # Not the banner's hint for a console in another encoding (GBK):
+                # that line is no words of the server's to show.
+                self.text.append(text)
             return
         try:
             event = read_json(text)
@@ -380,3 +383,12 @@ def _not_connected(failure: Failure, address: str, timeout: float) -> Failure:
     else:
         message = f"Could not connect to {address}: {failure.getErrorMessage()}"
     return Failure(LoginFailed(message))
+
+
+def _readable(line: bytes, encoding: str) -> bool:
+    """Whether ``line`` is text in ``encoding`` (a replacement character the server sent is)."""
+    try:
+        line.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True

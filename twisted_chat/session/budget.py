@@ -7,8 +7,9 @@ walks every byte of a telnet command in Python, a few hundred times the cost
 of a byte of text, and a line typed a byte a packet costs a read each.  IRC
 servers bound a client's input in bytes as well as in lines for this reason
 (recvq, fakelag).  So a connection may send ``burst`` bytes at once and
-``rate`` bytes a second after that, where a telnet command (or a Ctrl-C)
-counts as :data:`COMMAND_COST` bytes and a read as at least :data:`READ_COST`:
+``rate`` bytes a second after that, where a telnet command (or a key that
+acts: Ctrl-C, Ctrl-D, Ctrl-L) counts as :data:`COMMAND_COST` bytes and a
+read as at least :data:`READ_COST`:
 
 - within the budget, input is read as it comes;
 - past it, the part over the budget is kept (one read at most) and the
@@ -30,9 +31,12 @@ IAC = 0xFF
 
 #: What one telnet command counts as, in bytes: a few microseconds of parsing,
 #: as much as a sixty-four byte line costs.  (``benchmarks/telnet_input.py``.)
-#: So does a Ctrl-C, which in character mode means what ``IAC IP`` means.
+#: So do the keys that act in character mode: Ctrl-C (what ``IAC IP`` means),
+#: Ctrl-D (leave) and Ctrl-L (redraw).
 COMMAND_COST = 64
 CTRL_C = 0x03
+CTRL_D = 0x04
+CTRL_L = 0x0C
 #: What a read counts as at least: each one is a pass through Twisted and the
 #: line layers, and a client can send a byte a packet.
 READ_COST = 256
@@ -52,7 +56,7 @@ def allowance(limits: Limits, max_line: int) -> tuple[float, int]:
 
 def cost(data: bytes) -> int:
     """What ``data`` from a telnet client counts as, in bytes, as one read."""
-    commands = data.count(IAC) + data.count(CTRL_C)
+    commands = data.count(IAC) + data.count(CTRL_C) + data.count(CTRL_D) + data.count(CTRL_L)
     return max(len(data) + (COMMAND_COST - 1) * commands, READ_COST)
 
 

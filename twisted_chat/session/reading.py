@@ -33,7 +33,6 @@ from twisted_chat.session.settings import Settings
 #: How far the lines must lean, summed, before the encoding settles on them.
 CLEAR = 1.0
 
-_GB2312 = b"\xa1\xa3" + bytes(range(0xB0, 0xF8))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +84,13 @@ class Reading:
             return Read(None, current)
         return Read(line.decode(encoding), encoding)
 
-    def peek(self, pending: bytes) -> tuple[str, str]:
+    def peek(self, pending: bytes, *, final: bool = False) -> tuple[str, str]:
         """
-        A line still being typed (it may end part-way through a character),
-        read as :meth:`read` would read it if it ended here, and in which
-        encoding: nothing is kept.
+        A line still being typed (it may end part-way through a character;
+        with ``final``, it has ended), read as :meth:`read` would read it if
+        it ended here, and in which encoding: nothing is kept.
         """
-        encoding = self._judge(pending, final=False)[0] or self()
+        encoding = self._judge(pending, final=final)[0] or self()
         return _decode(pending, encoding), encoding
 
     def _judge(self, line: bytes, final: bool) -> tuple[str | None, float | None, bool]:
@@ -126,7 +125,7 @@ def _only(line: bytes, utf8: bool, gbk: bool, final: bool) -> str | None:
         return "utf-8"
     if gbk:
         # A stray byte or two ("oops \xc0\x80") is valid GBK too: Chinese it is not.
-        return "gbk" if _chinese(line) else None
+        return "gbk" if evidence.has_chinese(line) else None
     return "gb18030" if evidence.valid(line, "gb18030", final=final) else None
 
 
@@ -137,20 +136,6 @@ def _leaning(lean: float) -> str | None:
     if lean <= -CLEAR:
         return "utf-8"
     return None
-
-
-def _chinese(line: bytes) -> bool:
-    """Whether a line has a GB2312 character (level-1 or level-2 hanzi, punctuation) in GBK."""
-    index = 0
-    while index < len(line) - 1:
-        lead = line[index]
-        if lead < 0x80:
-            index += 1
-            continue
-        if lead in _GB2312 and line[index + 1] >= 0xA1:
-            return True
-        index += 2
-    return False
 
 
 def _decode(data: bytes, encoding: str) -> str:

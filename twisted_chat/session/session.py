@@ -48,7 +48,6 @@ from twisted_chat.session.throttle import Throttle
 if TYPE_CHECKING:
     from twisted_chat.core.chat import Chat
     from twisted_chat.core.limits import IP
-    from twisted_chat.core.users import User
     from twisted_chat.session.sessions import Sessions
 
 #: How long a closing session's client may take to read what it was sent before it is cut.
@@ -212,32 +211,15 @@ class Session(TimeoutMixin):
 
     def _switch(self, encoding: str) -> None:
         """
-        The lines point to another encoding: switch to it, say so, and
-        re-read the name, which was read in the old one.
+        The lines point to another encoding: switch to it, say so, and let
+        the state re-read what it read in the old one (the user's name).
         """
         old = self.settings.encoding
         self.settle(encoding=encoding)
         self.send(events.Encoding(self.chat.clock(), encoding, guessed=True))
         if encoding == "gb18030" and old == "gbk":
             return  # GB18030 reads GBK the same.
-        user = next((user for user in self.chat.users() if user.client is self), None)
-        if user is not None and not user.name.isascii():
-            self._reread(user, old, encoding)
-
-    def _reread(self, user: User, old: str, new: str) -> None:
-        """The name as the new encoding reads its bytes: a rename, or why not."""
-        try:
-            name = user.name.encode(old).decode(new)
-        except UnicodeError:
-            name = None
-        if name is not None:
-            try:
-                self.chat.rename(user, name)
-                return
-            except errors.ChatError as error:
-                self.fail(error)
-        self.notice(f"Your name was read in {old.upper()} before your text showed "
-                    f"{new.upper()}; it stays {user.name}. Type /nick NAME to change it.")
+        self.state.encoding_changed(old, encoding)
 
     # Limits
 

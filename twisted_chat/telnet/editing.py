@@ -21,6 +21,8 @@ from collections.abc import Callable
 
 from twisted_chat.core.sanitise import clean
 from twisted_chat.core.terminal import char_width, width
+from twisted_chat.session.reading import Reading
+from twisted_chat.session.settings import DEFAULT as DEFAULT_SETTINGS
 from twisted_chat.telnet.typed import TypedLine
 
 ERASE_CHAR = "\b\x7f"
@@ -75,17 +77,18 @@ class EchoLine:
     cursor-up and erase-to-end-of-screen, then the line drawn again.
     """
 
-    def __init__(self, limit: int, encoding: Callable[[], str] = lambda: "utf-8",
+    def __init__(self, limit: int, reading: Reading | None = None,
                  columns: Callable[[], int] = lambda: 0) -> None:
         """
-        ``encoding`` and ``columns`` read the session's encoding and window
-        width (0: unknown, taken as :data:`DEFAULT_COLUMNS`): the echo keeps
-        no copy of its own.
+        ``reading`` is the session's (by default, one that never chose: UTF-8
+        until the lines say otherwise) and ``columns`` reads its window width
+        (0: unknown, taken as :data:`DEFAULT_COLUMNS`): the echo keeps no copy
+        of its own.
         """
         self.limit = limit
         self.pending = b""
         self.shown = ""
-        self.typed = TypedLine(encoding)
+        self.typed = TypedLine(reading or Reading(lambda: DEFAULT_SETTINGS))
         self._columns = columns
         #: The cursor's row (counted from the line's first) and column.
         self._cursor = (0, 0)
@@ -95,6 +98,11 @@ class EchoLine:
     @property
     def encoding(self) -> str:
         return self.typed.encoding
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing is being typed (an overlong line thrown away is something)."""
+        return not self.shown and not self._discarding
 
     @property
     def columns(self) -> int:
@@ -109,8 +117,12 @@ class EchoLine:
             self._discarding = False
         *lines, self.pending = (self.pending + data).split(b"\n")
         for line in lines:
+            if len(line) > self.limit:
+                # The protocol refuses it whole: the screen shows none of it.
+                out.append(self._update(b""))
+                continue
             # Show the line as it was sent; the protocol acts on it; a new row.
-            out += [self._update(line), "\r\n"]
+            out += [self._update(line, final=True), "\r\n"]
             self.shown, self._cursor = "", (0, 0)
         if len(self.pending) > self.limit:
             # The protocol throws an overlong line away, up to its Enter; so does the screen.
@@ -130,6 +142,17 @@ class EchoLine:
         self._cursor = advance((0, 0), self.shown, self.columns)
         return self.shown.encode(self.encoding, "replace")
 
+    def resized(self) -> bytes:
+        """
+        The window's width changed: some terminals reflow what they show
+        (tmux, VTE, Windows'), some do not (xterm), so where the half-typed
+        line's rows now are is unknown.  It is drawn again on a fresh row,
+        leaving the rows above as they are (never erasing someone's line).
+        """
+        if not self.shown:
+            return b""
+        return b"\r\n" + self.show()
+
     def redraw(self) -> bytes:
         """Clear the screen and draw the half-typed line at its top (Ctrl-L)."""
         return CLEAR_SCREEN.encode() + self.show()
@@ -141,8 +164,8 @@ class EchoLine:
         self._cursor = (0, 0)
         self._discarding = False
 
-    def _update(self, pending: bytes) -> str:
-        wanted = clean(edit(self.typed.decode(pending)))
+    def _update(self, pending: bytes, *, final: bool = False) -> str:
+        wanted = clean(edit(self.typed.decode(pending, final=final)))
         shown = self.shown
         common = 0
         for old, new in zip(shown, wanted, strict=False):

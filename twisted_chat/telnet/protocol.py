@@ -53,7 +53,6 @@ _KEYS = re.compile(b"(" + b"|".join(map(re.escape, (CTRL_C, CTRL_D, CTRL_L))) + 
 _KEY_ACTIONS: dict[bytes, Callable[[TelnetProtocol], None]] = {
     CTRL_C: lambda protocol: protocol.interrupted(),
     CTRL_D: lambda protocol: protocol.end_of_input(),
-    CTRL_L: lambda protocol: protocol.redraw(),
 }
 
 #: The framing for a client that speaks telnet: one write, its 0xFF bytes doubled.
@@ -76,6 +75,7 @@ class TelnetProtocol(LineReceiver):
         self._discarding = False
         self._offer_settled = False
         self._after_overlong = b""
+        self._leaving = False
 
     def connectionMade(self) -> None:
         if ITCPTransport.providedBy(self.transport):
@@ -116,13 +116,23 @@ class TelnetProtocol(LineReceiver):
     def text_received(self, data: bytes) -> None:
         if self.echo is not None and _KEYS.search(data):
             # In character mode these keys arrive as themselves: each acts
-            # where it was typed (the line editor drops them from the text).
+            # where it was typed (the line editor drops them from the text),
+            # except that a read redraws once at most, at its end: a read of
+            # Ctrl-Ls costs one redraw, not one each.
+            redraw = False
             for piece in _KEYS.split(data):
+                if self.session.closing:
+                    return
+                if piece == CTRL_L:
+                    redraw = True
+                    continue
                 key = _KEY_ACTIONS.get(piece)
                 if key is not None:
                     key(self)
                 elif piece:
                     self._text(piece)
+            if redraw and not self.session.closing:
+                self.redraw()
             return
         self._text(data)
 
@@ -173,7 +183,10 @@ class TelnetProtocol(LineReceiver):
         return self.telnet.escape(echo.hide()) + payload + self.telnet.escape(echo.show())
 
     def window_size_changed(self, width: int, height: int) -> None:
+        changed = width != self.session.settings.width
         self.session.settle(width=width)
+        if changed and self.echo is not None:
+            self.session.write(self.telnet.escape(self.echo.resized()))
 
     def interrupted(self) -> None:
         self.clearLineBuffer()
@@ -187,7 +200,8 @@ class TelnetProtocol(LineReceiver):
 
     def end_of_input(self) -> None:
         """Ctrl-D: on an empty line it leaves, as it ends a shell; within a line it is ignored."""
-        if self.echo is not None and not self.echo.shown:
+        if self.echo is not None and self.echo.empty and not self._leaving:
+            self._leaving = True
             self.session.submit(b"/quit")
 
     def redraw(self) -> None:
