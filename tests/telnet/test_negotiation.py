@@ -25,6 +25,16 @@ def telnet_client(server: Server, *, echo: bool = True) -> Client:
     return client
 
 
+def typist() -> tuple[Server, Client, Client]:
+    """A server, a watcher in the main room, and "typist" logged in through character mode."""
+    server = Server()
+    (watcher,) = server.logins("watcher")
+    client = telnet_client(server)
+    client.protocol.dataReceived(b"login typist\r\n")
+    watcher.lines()
+    return server, watcher, client
+
+
 def watched(name: str, *, telnet: bool = True, before: bytes = b"") -> tuple[Client, Client]:
     """A client logged in as ``name`` (after sending ``before``) and a watcher in its room."""
     server = Server()
@@ -282,9 +292,7 @@ class EchoTests(SynchronousTestCase):
 
     def test_other_output_does_not_tear_the_typed_line(self) -> None:
         """A line arriving while the user types: the typed part is lifted out and put back."""
-        server = Server()
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login typist\r\n")
+        server, _, client = typist()
         (alice,) = server.logins("alice")
         client.clear()
         client.protocol.dataReceived("半行".encode())
@@ -293,11 +301,7 @@ class EchoTests(SynchronousTestCase):
         self.assertEqual(client.received(), "\r\x1b[J<alice> hi\r\n半行".encode())
 
     def test_ctrl_l_redraws_and_is_not_text(self) -> None:
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login typist\r\n")
-        watcher.lines()
+        server, watcher, client = typist()
         client.clear()
         client.protocol.dataReceived(b"half")
         client.clear()
@@ -309,9 +313,7 @@ class EchoTests(SynchronousTestCase):
 
     def test_a_read_of_ctrl_ls_redraws_once(self) -> None:
         """However many Ctrl-Ls one read holds, the screen is redrawn once, at its end."""
-        server = Server()
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login typist\r\n")
+        _, _, client = typist()
         client.protocol.dataReceived("中文".encode() * 100)
         client.clear()
         client.protocol.dataReceived(b"\x0c" * 1000 + b"x\x0c" * 100)
@@ -320,9 +322,7 @@ class EchoTests(SynchronousTestCase):
         self.assertTrue(shown.endswith("中文".encode() * 100 + b"x" * 100))
 
     def test_ctrl_d_while_an_overlong_line_is_thrown_away_is_ignored(self) -> None:
-        server = Server()
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login typist\r\n")
+        server, _, client = typist()
         client.protocol.dataReceived(b"y" * 2000)
         client.protocol.dataReceived(b"\x04")
         server.clock.advance(0)
@@ -330,9 +330,7 @@ class EchoTests(SynchronousTestCase):
 
     def test_a_resize_mid_line_draws_it_again_on_a_fresh_row(self) -> None:
         """Whether the terminal reflowed is unknown: nothing above is erased."""
-        server = Server()
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login typist\r\n")
+        server, _, client = typist()
         client.protocol.dataReceived(b"x" * 120)
         client.clear()
         client.protocol.dataReceived(IAC + SB + NAWS + b"\x00\x64\x00\x18" + IAC + SE)
@@ -343,11 +341,7 @@ class EchoTests(SynchronousTestCase):
         self.assertEqual(client.received(), b"\r\x1b[1A\x1b[J<alice> hi\r\n" + b"x" * 120)
 
     def test_ctrl_d_within_a_line_is_ignored(self) -> None:
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login typist\r\n")
-        watcher.lines()
+        server, watcher, client = typist()
         client.protocol.dataReceived(b"ab\x04cd\r")
         server.clock.advance(0)
         self.assertEqual(watcher.lines(), ["<typist> abcd"])
@@ -355,11 +349,7 @@ class EchoTests(SynchronousTestCase):
 
     def test_ctrl_d_on_an_empty_line_leaves(self) -> None:
         """As it ends a shell: the user is logged out and the connection closed."""
-        server = Server()
-        (watcher,) = server.logins("watcher")
-        client = telnet_client(server)
-        client.protocol.dataReceived(b"login typist\r\n")
-        watcher.lines()
+        server, watcher, client = typist()
         client.protocol.dataReceived(b"\x04")
         server.clock.advance(0)
         self.assertEqual(watcher.lines(), ["*** typist has logged out"])
