@@ -50,6 +50,8 @@ class Reading:
     (the echo's).
     """
 
+    __slots__ = ("_settings", "lean", "settled")
+
     def __init__(self, settings: Callable[[], Settings]) -> None:
         self._settings = settings
         #: Whether a line valid in one encoding only settled it.
