@@ -85,8 +85,8 @@ class OptionsTests(SynchronousTestCase):
     def test_bad_values_in_our_words(self) -> None:
         """A bad value's error names the option and quotes what was typed, nothing else."""
         for args, said in (
-                (("--port", "tcp:abc"), "--port 'tcp:abc': "),
-                (("--web", "tcp:abc"), "--web 'tcp:abc': "),
+                (("--port", "tcp:abc"), "--port 'tcp:abc': not a listener Twisted can read"),
+                (("--web", "tcp:abc"), "--web 'tcp:abc': not a listener Twisted can read"),
                 (("--coalesce", "abc"), "--coalesce takes a number, not 'abc'"),
                 (("--max-line", "1.5"), "--max-line takes a whole number, not '1.5'"),
                 (("--replay", "x"), "--replay takes a whole number, not 'x'"),

@@ -238,7 +238,9 @@ class Listener:
                 else str(error)
             raise ListenerError(f"{said}: {cause}") from None
         except Exception as error:  # each endpoint type's parser raises its own kinds
-            raise ListenerError(f"{said}: {error}") from None
+            raise ListenerError(f"{said}: not a listener Twisted can read ({error}); "
+                                f"write a port, or for example tcp:6666:interface=127.0.0.1"
+                                ) from None
         address = _address(endpoint)
         if isinstance(address, TCPAddress) and not 0 <= address.port <= MAX_PORT:
             raise ListenerError(f"{said}: port {address.port} is out of range (0-{MAX_PORT})")

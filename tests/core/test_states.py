@@ -359,7 +359,8 @@ class BareLineTests(SynchronousTestCase):
         alone is told, in one line after the chat, how to run the command.
         """
         for line, command in [("create fun", "/create fun"), ("join us", "/join us"),
-                              ("Select Games", "/select Games")]:
+                              ("Select Games", "/select Games"), ("help me", "/help"),
+                              ("h ok", "/help"), ("Help me please", "/help")]:
             self.alice.send(line)
             self.assertEqual(self.alice.lines(), [
                 f"<alice> {line}", f"*** Sent as chat. For the command, type: {command}"])

@@ -453,12 +453,15 @@ class RoomState(State):
     def _hint(self, line: str) -> None:
         """
         A line said that has a room command's shape (``create fun``, from a
-        multi-room tutorial): tell its sender alone how to run the command.
+        multi-room tutorial), or that asks for help (``help me``, a lost
+        newcomer's first words): tell its sender alone how to run the command.
         """
         word, rest = split(line)
         word = word.lower()
         if word in ROOM_WORDS and self.commands[word].bind(rest) is not None:
             self.reply(events.SentAsChat(self.chat.clock(), f"/{word} {rest}"))
+        elif rest and self.commands.get(word) is self.commands["help"]:
+            self.reply(events.SentAsChat(self.chat.clock(), "/help"))
 
     @command("say TEXT...", bare={"TEXT": lambda text: True})
     def do_say(self, text: str) -> None:
@@ -479,7 +482,7 @@ class RoomState(State):
 
     @command("me ACTION...")
     def do_me(self, action: str) -> None:
-        """Act something out: /me waves shows as * you waves."""
+        """Act something out: /me waves shows as * YOURNAME waves."""
         self.chat.emote(self.user, action)
 
     @command("msg NAME TEXT...", "tell", "whisper")
