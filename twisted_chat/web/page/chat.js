@@ -138,8 +138,11 @@
       return;
     }
     chat.socket = socket;
-    // Handlers ignore a socket that has since been replaced.
-    socket.onopen = () => { if (socket === chat.socket) socket.send(firstLine); };
+    // Handlers ignore a socket that has since been replaced; one closed as
+    // it opened (refused at once) says so through onclose, not send.
+    socket.onopen = () => {
+      if (socket === chat.socket && socket.readyState === WebSocket.OPEN) socket.send(firstLine);
+    };
     socket.onmessage = (message) => { if (socket === chat.socket) received(message.data); };
     socket.onclose = () => { if (socket === chat.socket) lost(); };
   }
