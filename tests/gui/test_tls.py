@@ -137,8 +137,9 @@ def test_wrong_fingerprint(tls_server: RunningServer, certificates: Certificates
     bob = tls_server.connect(tls=certificates.context()).login("bob")
     wrong = parse_fingerprint(certificates.other_ca.fingerprint)
     message = refused(log_in(tls_server.port, Trust(fingerprint=wrong), password="oolong-42"))
-    seen, given = certificates.server.fingerprint, certificates.other_ca.fingerprint
-    assert message == f"The server's certificate fingerprint is {seen}, not the {given} you gave."
+    seen = certificates.server.fingerprint
+    assert message == ("The server's certificate is not the one pinned with --fingerprint; "
+                       f"its fingerprint is {seen}.")
     no_login_seen(tls_server, bob)
 
 
@@ -242,7 +243,7 @@ def test_nothing_sent_before_the_check(certificates: Certificates, right: bool) 
         assert refused(outcome).startswith("The server did not answer in 0.5 seconds.")
         assert received == b"format json\r\nlogin alice oolong-42\r\n"
     else:
-        assert refused(outcome).startswith("The server's certificate fingerprint is ")
+        assert refused(outcome).startswith("The server's certificate is not the one pinned")
         assert received == b""
 
 
