@@ -70,9 +70,9 @@ class EchoLine:
 
     A line wider than the window wraps, and most terminals (xterm, Windows'
     console) do not move Backspace back across a row, nor say where the
-    cursor is once a row is full.  So the echo keeps the cursor's row and
-    column itself, from the window's width (NAWS) and each character's
-    display width, and erases with what every VT100-class terminal obeys:
+    cursor is once a row is full.  So the echo works out the cursor's row
+    and column from the line drawn, the window's width (NAWS) and each
+    character's display width, and erases with what every VT100-class terminal obeys:
     ``\b`` only within the cursor's row, and otherwise a carriage return,
     cursor-up and erase-to-end-of-screen, then the line drawn again.
     """
@@ -90,8 +90,6 @@ class EchoLine:
         self.shown = ""
         self.typed = TypedLine(reading or Reading(lambda: DEFAULT_SETTINGS))
         self._columns = columns
-        #: The cursor's row (counted from the line's first) and column.
-        self._cursor = (0, 0)
         #: An overlong line is being thrown away, up to its Enter.
         self._discarding = False
 
@@ -123,7 +121,7 @@ class EchoLine:
                 continue
             # Show the line as it was sent; the protocol acts on it; a new row.
             out += [self._update(line, final=True), "\r\n"]
-            self.shown, self._cursor = "", (0, 0)
+            self.shown = ""
         if len(self.pending) > self.limit:
             # The protocol throws an overlong line away, up to its Enter; so does the screen.
             self.pending = b""
@@ -135,11 +133,10 @@ class EchoLine:
         """Erase the half-typed line, so that other output starts on a clean row."""
         if not self.shown:
             return b""
-        return self._to_start().encode(self.encoding)
+        return self._to_start(self.shown).encode(self.encoding)
 
     def show(self) -> bytes:
         """Draw the half-typed line again, after other output (which ended its row)."""
-        self._cursor = advance((0, 0), self.shown, self.columns)
         return self.shown.encode(self.encoding, "replace")
 
     def resized(self) -> bytes:
@@ -161,7 +158,6 @@ class EchoLine:
         """Forget the half-typed line (it was interrupted)."""
         self.pending = b""
         self.shown = ""
-        self._cursor = (0, 0)
         self._discarding = False
 
     def _update(self, pending: bytes, *, final: bool = False) -> str:
@@ -177,7 +173,8 @@ class EchoLine:
             common -= 1
         self.shown = wanted
         columns = self.columns
-        row, column = self._cursor
+        # The cursor is where the terminal left it after drawing the line.
+        row, column = advance((0, 0), shown, columns)
         gone = width(shown[common:])
         if not gone:
             out = ""
@@ -186,18 +183,14 @@ class EchoLine:
             # terminals disagree on what Backspace does), and back to where
             # the kept text ends (not where a wide character wrapped early).
             out = "\b" * gone + " " * gone + "\b" * gone
-            self._cursor = (row, column - gone)
         else:
-            out = self._to_start()
-            self._cursor = (0, 0)
+            out = self._to_start(shown)
             common = 0
-        self._cursor = advance(self._cursor, wanted[common:], columns)
         return out + wanted[common:]
 
-    def _to_start(self) -> str:
-        """Back to the line's first column, erasing it and everything below."""
-        rows = self._cursor[0]
-        self._cursor = (0, 0)
+    def _to_start(self, drawn: str) -> str:
+        """From the end of ``drawn`` back to its first column, erasing it and all below."""
+        rows = advance((0, 0), drawn, self.columns)[0]
         return "\r" + (f"\x1b[{rows}A" if rows else "") + ERASE_BELOW
 
 
