@@ -138,6 +138,115 @@ class Owner(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class Moderation(Event):
+    """
+    An act that keeps order, or its end, told to the room it touches.
+
+    ``action`` is one of ``op``, ``deop``, ``kick``, ``ban``, ``unban``,
+    ``mute``, ``unmute``, ``invite``, ``setting``, ``disconnect``, ``lock``
+    and ``unlock``.  ``room`` is the room it holds in, None for the whole
+    server; ``by`` who did it, None when a ban or mute ran out (``reason``
+    ``expired``); ``target`` the name or address acted on; ``until`` when a
+    ban or mute ends (None: lasting).  ``removed`` names the members this
+    act put out of the room (a kick, a ban, a disconnect): a client drops
+    them from its list.  A ``setting`` names it and its new ``value``
+    (``invite-only`` ``on``, ``slow`` ``10``, ``key`` ``on``, any of them ``off``).
+    """
+
+    kind: ClassVar[str] = "moderation"
+    action: str
+    room: str | None
+    by: str | None
+    target: str | None = None
+    reason: str | None = None
+    until: float | None = None
+    removed: tuple[str, ...] = ()
+    setting: str | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Wall(Event):
+    """A server operator's notice to everyone online."""
+
+    kind: ClassVar[str] = "wall"
+    sender: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SanctionEntry:
+    """One ban or mute in force: ``kind`` ``ban`` or ``mute``; ``room`` None: server-wide."""
+
+    kind: str
+    target: str
+    room: str | None
+    by: str
+    since: float
+    until: float | None
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Sanctions(Event):
+    """The answer to ``bans``: the bans and mutes in force in ``room`` (None: server-wide)."""
+
+    kind: ClassVar[str] = "bans"
+    room: str | None
+    entries: tuple[SanctionEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """
+    One line of the audit trail: ``when``, who (``by``; None: the server,
+    an expiry), ``action`` (as :class:`Moderation`'s), ``target``, ``room``
+    (None: server-wide), ``reason`` and ``until``.
+    """
+
+    when: float
+    by: str | None
+    action: str
+    target: str | None
+    room: str | None
+    reason: str | None = None
+    until: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Audit(Event):
+    """The answer to ``audit``: the last acts, oldest first, of ``room`` (None: all)."""
+
+    kind: ClassVar[str] = "audit"
+    room: str | None
+    acts: tuple[Act, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Ignoring(Event):
+    """The answer to ``ignore`` and ``unignore``: whom you ignore now."""
+
+    kind: ClassVar[str] = "ignoring"
+    names: tuple[str, ...]
+    changed: str | None = None
+    on: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSettings(Event):
+    """The answer to ``room`` alone: how the room keeps order (0 or None: off)."""
+
+    kind: ClassVar[str] = "room-settings"
+    room: str
+    invite_only: bool
+    key: bool
+    limit: int
+    slow: float
+    quiet: float
+    registered: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Topic(Event):
     """A room's topic: shown on request, and to the room when it changes."""
 
@@ -174,6 +283,10 @@ class RoomInfo(Event):
     members: tuple[str, ...]
     #: In a crowded room ``members`` holds only the first names; this is how many there are.
     total: int | None = None
+    #: Which of ``members`` are the room's operators (the owner is not among them).
+    operators: tuple[str, ...] = ()
+    #: Which of ``members`` are server operators, who outrank every room role.
+    server_operators: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

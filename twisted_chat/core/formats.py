@@ -61,10 +61,15 @@ def _room(event: events.RoomInfo) -> list[str]:
     owner = f", owned by {event.owner}" if event.owner else ""
     total = len(event.members) if event.total is None else event.total
     more = total - len(event.members)
+    roles = {**{name: "operator" for name in event.operators},
+             **{name: "server operator" for name in event.server_operators}}
+    if event.owner:
+        roles.setdefault(event.owner, "owner")
+    shown = [f"{name} ({roles[name]})" if name in roles else name for name in event.members]
     return [
         f"= Room {event.room}{owner}",
         f"= Topic: {event.topic or '(none)'}",
-        f"= Members ({total}): {', '.join(event.members)}" + (f" and {more} more" if more else ""),
+        f"= Members ({total}): {', '.join(shown)}" + (f" and {more} more" if more else ""),
     ]
 
 
@@ -120,6 +125,115 @@ def _encoding(event: events.Encoding) -> list[str]:
     return lines
 
 
+def _span(until: float | None, now: float) -> str:
+    """`` for 10m (until 14:03)``, or nothing for what lasts."""
+    if until is None:
+        return ""
+    # "10m", not "10m 0s": a ban's length reads as it was given.
+    length = " ".join(part for part in duration(until - now, short=True).split()
+                      if not part.startswith("0")) or "0s"
+    return f" for {length} (until {stamp(until, now)})"
+
+
+def _where(room: str | None) -> str:
+    return room if room is not None else "the server"
+
+
+#: What each act reads as: ``{by}``, ``{target}``, ``{room}`` ("the server" if
+#: server-wide) and ``{span}`` filled in; a reason follows after a colon.
+_ACTS = {
+    "op": "{by} made {target} an operator of {room}",
+    "deop": "{by} removed {target} as an operator of {room}",
+    "kick": "{by} kicked {target} out of {room}",
+    "ban": "{by} banned {target} from {room}{span}",
+    "unban": "{by} lifted the ban on {target} in {room}",
+    "mute": "{by} muted {target} in {room}{span}",
+    "unmute": "{by} unmuted {target} in {room}",
+    "invite": "{by} invited {target} to {room}",
+    "disconnect": "{by} disconnected {target} from the server",
+    "lock": "{by} locked the server: no new logins but operators' for now",
+    "unlock": "{by} unlocked the server: anyone may log in again",
+}
+
+#: An act nobody did: what ran out.
+_EXPIRED = {
+    "unban": "The ban on {target} in {room} has run out",
+    "unmute": "{target}'s mute in {room} has run out",
+}
+
+#: What a room setting reads as, on (with its ``{value}``) and off.
+_SETTINGS = {
+    "invite-only": ("{by} made {room} invite-only", "{by} opened {room} to everyone"),
+    "key": ("{by} set a key on {room}: join {room} KEY", "{by} took the key off {room}"),
+    "limit": ("{by} limited {room} to {value} members", "{by} lifted {room}'s member limit"),
+    "slow": ("{by} put {room} in slow mode: one line each per {value} seconds",
+             "{by} turned slow mode off in {room}"),
+    "quiet": ("{by} made newcomers to {room} wait {value} seconds before speaking",
+              "{by} let newcomers to {room} speak at once"),
+}
+
+
+def _moderation(event: events.Moderation) -> list[str]:
+    room = "the server" if event.room is None and event.action == "kick" else _where(event.room)
+    fields = {"by": event.by, "target": event.target, "room": room,
+              "span": _span(event.until, event.time), "value": event.value}
+    if event.action == "setting":
+        on, off = _SETTINGS[event.setting or ""]
+        line = (off if event.value == "off" else on).format(**fields)
+    elif event.by is None:
+        line = _EXPIRED[event.action].format(**fields)
+    else:
+        line = _ACTS[event.action].format(**fields)
+    reason = f": {event.reason}" if event.reason and event.by is not None else ""
+    return [f"*** {line}{reason}"]
+
+
+def _sanctions(event: events.Sanctions) -> list[str]:
+    where = _where(event.room)
+    if not event.entries:
+        return [f"= No bans or mutes in {where}."]
+    lines = [f"= Bans and mutes in {where} ({len(event.entries)}):"]
+    for entry in event.entries:
+        ends = f" until {stamp(entry.until, event.time)}" if entry.until is not None else ""
+        reason = f": {entry.reason}" if entry.reason else ""
+        lines.append(f"=   {entry.kind} {entry.target} (by {entry.by}{ends}){reason}")
+    return lines
+
+
+def _audit(event: events.Audit) -> list[str]:
+    where = _where(event.room) if event.room is not None else "every room and the server"
+    if not event.acts:
+        return [f"= Nothing has been done in {where} yet."]
+    lines = [f"= Audit of {where}, last {len(event.acts)}:"]
+    for act in event.acts:
+        target = f" {act.target}" if act.target else ""
+        ends = f" until {stamp(act.until, event.time)}" if act.until is not None else ""
+        reason = f": {act.reason}" if act.reason else ""
+        lines.append(f"=   [{stamp(act.when, event.time)}] {act.by or '(expired)'} "
+                     f"{act.action}{target} in {_where(act.room)}{ends}{reason}")
+    return lines
+
+
+def _ignoring(event: events.Ignoring) -> list[str]:
+    if event.changed is not None:
+        if event.on:
+            return [f"*** You now ignore {event.changed}; they are not told."]
+        return [f"*** You no longer ignore {event.changed}."]
+    if not event.names:
+        return ["= You ignore nobody."]
+    return [f"= You ignore ({len(event.names)}): {', '.join(event.names)}"]
+
+
+def _room_settings(event: events.RoomSettings) -> list[str]:
+    def seconds(value: float) -> str:
+        return f"{value:g}s" if value else "off"
+
+    return [f"= {event.room}: invite-only {'on' if event.invite_only else 'off'}, "
+            f"key {'on' if event.key else 'off'}, limit {event.limit or 'off'}, "
+            f"slow {seconds(event.slow)}, quiet {seconds(event.quiet)}"
+            + (", registered" if event.registered else "")]
+
+
 def stamp(when: float, now: float) -> str:
     """``14:03``, or ``11-20 14:03`` for a time on another day than ``now`` (local time)."""
     moment = time.localtime(when)
@@ -161,6 +275,12 @@ _TEXT: dict[str, Callable] = {
     "as-chat": lambda e: [f"*** Sent as chat. For the command, type: {e.command}"],
     "presence": _presence,
     "owner": lambda e: [f"*** {e.name} now owns {e.room}"],
+    "moderation": _moderation,
+    "wall": lambda e: [f"*** Notice to everyone from {e.sender}: {e.text}"],
+    "bans": _sanctions,
+    "audit": _audit,
+    "ignoring": _ignoring,
+    "room-settings": _room_settings,
     "crowd": _crowd,
     "topic": _topic,
     "login": lambda e: [f"*** You are {e.name}. Type /help for the commands."],
