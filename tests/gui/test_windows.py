@@ -304,7 +304,7 @@ def test_rooms_members_and_buttons(server: RunningServer, gui: Callable[..., Gui
     window.pump(arrived(bob, "[alice -> bob] psst"), "the private message")
 
     chat.users_button.invoke()
-    window.pump(lambda: chat.log_text().count("= Members (2): bob, alice") == 2, "the look reply")
+    window.pump(lambda: chat.log_text().count("= Members (2): bob (owner), alice") == 2, "the look reply")
 
     window.type(chat.entry, "one")
     window.type(chat.entry, "two")

@@ -387,7 +387,7 @@ def test_history_and_help_are_shown(people: Callable[..., Person]) -> None:
 
     dave.say("/help")
     dave.sees("listing", "Commands (type /help COMMAND for one in detail):")
-    for name, usage in [("msg", "/msg NAME TEXT..."), ("join", "/join ROOM"),
+    for name, usage in [("msg", "/msg NAME TEXT..."), ("join", "/join ROOM [KEY]"),
                         ("me", "/me ACTION..."), ("history", "/history [N]"),
                         ("logout", "/logout [MESSAGE...]")]:
         entry = dave.page.locator(f'#log li.command[data-command="{name}"]').last

@@ -174,7 +174,9 @@ _SETTINGS = {
 
 
 def _moderation(event: events.Moderation) -> list[str]:
-    room = "the server" if event.room is None and event.action == "kick" else _where(event.room)
+    room = _where(event.room)
+    if event.room is None and event.action in ("mute", "unmute"):
+        room = "every room"
     fields = {"by": event.by, "target": event.target, "room": room,
               "span": _span(event.until, event.time), "value": event.value}
     if event.action == "setting":

@@ -206,7 +206,7 @@ class Moderation:
         event = events.Moderation(self.chat.clock(), "kick", None if main else room.name,
                                   actor.name, target.name, reason, removed=(target.name,))
         self._act(actor, room, event)
-        self._put_out(target, room, main, f"{actor.name} kicked you out", reason)
+        self._put_out(target, room, main, f"{actor.name} kicked you out of", reason)
 
     def disconnect(self, actor: User, raw_name: str, reason: str | None) -> None:
         rank = self._require(actor, self.chat.main, Rank.SERVER_OPERATOR)
@@ -217,14 +217,14 @@ class Moderation:
         event = events.Moderation(self.chat.clock(), "disconnect", None, actor.name, target.name,
                                   reason, removed=(target.name,))
         self._act(actor, room, event)
-        self._put_out(target, room, True, f"{actor.name} disconnected you", reason)
+        self._put_out(target, room, True, f"{actor.name} disconnected you from", reason)
 
     def _put_out(self, user: User, room: Room, server: bool, done: str,
                  reason: str | None) -> None:
         """Out of ``room`` to the main room, or (``server``) out of the server."""
         why = f": {reason}" if reason else "."
         if server:
-            self.chat.dismiss(user, f"{done} of the server{why}")
+            self.chat.dismiss(user, f"{done} the server{why}")
         else:
             # The room's event told them, who and why: they land in the main room.
             self.chat.move(user, self.chat.main, told=True)
@@ -257,7 +257,7 @@ class Moderation:
                 removed=tuple(user.name for user in users)))
         for user in hit:
             self._put_out(user, self.chat.room_of(user), scope is None,
-                          f"{actor.name} banned you", reason)
+                          f"{actor.name} banned you from", reason)
 
     def mute(self, actor: User, raw_name: str, raw_duration: str | None,
              reason: str | None) -> None:
@@ -304,7 +304,7 @@ class Moderation:
             raise errors.TooManySanctions(room.name, MAX_SANCTIONS, "bans and mutes")
         sanction = Sanction(kind, scope, None if scope is None else room.name, label, marks,
                             actor.name, now, None if duration is None else now + duration,
-                            reason, new_id())
+                            reason, new_id(), int(self.rank(actor, room)))
         self.sanctions.add(sanction)
         if scope is None or self._lasts(room):
             self._store("save_sanction", sanction)
@@ -316,14 +316,14 @@ class Moderation:
             return False
         if not any(mark in sanction.marks for mark in user.marks):
             return False
-        if sanction.room is None:
-            return not self._exempt_everywhere(user)
-        room = self.chat.find_room(sanction.room_name or "")
-        return self.rank_coming(user, room) < Rank.OPERATOR
+        room = self.chat.main if sanction.room is None else \
+            self.chat.find_room(sanction.room_name or "")
+        return self.rank_coming(user, room) < sanction.rank
 
-    def _exempt_everywhere(self, user: User) -> bool:
-        """Server operators and the main room's operators pass the server's sanctions."""
-        return self.rank_coming(user, self.chat.main) >= Rank.OPERATOR
+    def _exempt(self, sanction: Sanction, user: User, room: Room) -> bool:
+        """It holds against ranks below its giver's (server-wide: ranks in the main room)."""
+        return self.rank_coming(user, self.chat.main if sanction.room is None else room) \
+            >= sanction.rank
 
     def _ban_target(self, actor: User, rank: Rank, raw: str,
                     room: Room) -> tuple[str, frozenset[Identity], User | None]:
@@ -396,11 +396,12 @@ class Moderation:
 
     def admit(self, key: str, account: str | None, origin: str | None) -> None:
         """Whether a login may go ahead: the server's bans, and its lock."""
-        exempt = account is not None and (account in self.operators
-                                          or ("account", account) in self.chat.main.operators)
-        if exempt:
-            return
-        if self.locked:
+        rank = Rank.MEMBER
+        if account is not None and account in self.operators:
+            rank = Rank.SERVER_OPERATOR
+        elif account is not None and ("account", account) in self.chat.main.operators:
+            rank = Rank.OPERATOR
+        if self.locked and rank < Rank.OPERATOR:
             raise errors.ServerLocked()
         marks: list[Identity] = [("name", key)]
         if account is not None:
@@ -409,7 +410,7 @@ class Moderation:
             marks.append(("address", origin))
         now = self.chat.clock()
         found = self.sanctions.find(BAN, None, marks, now)
-        if found is not None:
+        if found is not None and rank < found.rank:
             raise errors.Banned("this server", found.left(now), found.reason)
 
     def check_name(self, key: str) -> None:
@@ -419,13 +420,15 @@ class Moderation:
 
     def may_enter(self, user: User, room: Room, key: str | None) -> None:
         """Raise unless ``user`` may come into ``room`` (operators always may)."""
-        if room is self.chat.main or self.rank_coming(user, room) >= Rank.OPERATOR:
+        if room is self.chat.main:
             return
         now = self.chat.clock()
         marks = user.marks
         banned = self.sanctions.find(BAN, room.key, marks, now)
-        if banned is not None:
+        if banned is not None and not self._exempt(banned, user, room):
             raise errors.Banned(room.name, banned.left(now), banned.reason)
+        if self.rank_coming(user, room) >= Rank.OPERATOR:
+            return
         invited = [mark for mark in marks if mark in room.invited]
         if invited:
             # A pass for anyone but a registered name is good once.
@@ -451,11 +454,11 @@ class Moderation:
         sanctions = self.sanctions
         if sanctions.mutes:
             muted = sanctions.find(MUTE, None, user.marks, now)
-            if muted is not None and not self._exempt_everywhere(user):
+            if muted is not None and not self._exempt(muted, user, room):
                 raise errors.Muted("every room", muted.left(now))
             if room is not self.chat.main:
                 muted = sanctions.find(MUTE, room.key, user.marks, now)
-                if muted is not None and self.rank(user, room) < Rank.OPERATOR:
+                if muted is not None and not self._exempt(muted, user, room):
                     raise errors.Muted(room.name, muted.left(now))
         rules = room.rules
         if not line or rules is None or not (rules.slow or rules.quiet) or \
@@ -472,10 +475,8 @@ class Moderation:
     def may_write(self, user: User) -> None:
         """A private message: not from someone muted server-wide."""
         now = self.chat.clock()
-        if self.sanctions.mutes and self.sanctions.find(MUTE, None, user.marks, now) \
-                is not None and not self._exempt_everywhere(user):
-            muted = self.sanctions.find(MUTE, None, user.marks, now)
-            assert muted is not None
+        muted = self.sanctions.find(MUTE, None, user.marks, now)
+        if muted is not None and not self._exempt(muted, user, self.chat.main):
             raise errors.Muted("every room", muted.left(now))
 
     # Invitations and settings

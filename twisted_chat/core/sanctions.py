@@ -42,6 +42,8 @@ class Sanction:
     until: float | None
     reason: str | None
     id: str = ""
+    #: The rank of who gave it: it holds against those of lower rank only.
+    rank: int = 1
 
     def left(self, now: float) -> float | None:
         """Seconds it still holds, None if it lasts."""

@@ -95,7 +95,8 @@ MIGRATIONS: tuple[str, ...] = (
         by TEXT NOT NULL,
         since REAL NOT NULL,
         until REAL,                -- NULL: until lifted
-        reason TEXT
+        reason TEXT,
+        rank INTEGER NOT NULL      -- who gave it: it holds against lower ranks only
     );
     CREATE TABLE room_operators (
         room_key TEXT NOT NULL,
@@ -319,13 +320,13 @@ ACTS_READ = 1000
 
 def order(cursor: Any) -> KeptOrder:
     """Everything that keeps order, as the chat starts with it."""
-    cursor.execute("SELECT kind, room_key, room_name, target, marks, by, since, until, reason, id "
-                   "FROM sanctions ORDER BY since")
+    cursor.execute("SELECT kind, room_key, room_name, target, marks, by, since, until, reason, id, "
+                   "rank FROM sanctions ORDER BY since")
     sanctions = tuple(
         Sanction(kind, room, room_name, target,
                  frozenset((mark[0], mark[1]) for mark in json.loads(marks)),
-                 by, since, until, reason, id)
-        for kind, room, room_name, target, marks, by, since, until, reason, id
+                 by, since, until, reason, id, rank)
+        for kind, room, room_name, target, marks, by, since, until, reason, id, rank
         in cursor.fetchall())
     operators: dict[str, set[str]] = {}
     for room, account in cursor.execute("SELECT room_key, account FROM room_operators"):
@@ -352,9 +353,9 @@ def save_sanction(cursor: Any, sanction: Sanction) -> None:
     marks = json.dumps(sorted(sanction.lasting_marks()))
     cursor.execute(
         "INSERT OR REPLACE INTO sanctions (id, kind, room_key, room_name, target, marks, by, "
-        "since, until, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "since, until, reason, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (sanction.id, sanction.kind, sanction.room, sanction.room_name, sanction.target, marks,
-         sanction.by, sanction.since, sanction.until, sanction.reason))
+         sanction.by, sanction.since, sanction.until, sanction.reason, sanction.rank))
 
 
 def forget_sanction(cursor: Any, id: str) -> None:
