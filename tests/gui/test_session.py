@@ -6,7 +6,7 @@ with a view that records what it is asked to show.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from twisted.internet.address import IPv4Address
@@ -16,8 +16,10 @@ from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
 from tests.harness import Server
+from twisted_chat.core import events
 from twisted_chat.core.chat import CROWD_NAMES
 from twisted_chat.core.events import RoomEntry
+from twisted_chat.core.formats import JsonFormat
 from twisted_chat.core.limits import CROWD_INTERVAL, UNLIMITED
 from twisted_chat.gui.client import ChatClient, LoginFailed
 from twisted_chat.gui.present import Row
@@ -32,7 +34,7 @@ class RecordingView:
         self.rows: list[Row] = []
         self.room = self.topic = self.me = ""
         self.members: list[str] = []
-        self.owner: str | None = None
+        self.ranks: dict[str, str] = {}
         self.rooms: list[tuple[str, int]] = []
         self.current = ""
         self.lost: str | None = None
@@ -47,9 +49,13 @@ class RecordingView:
     def show_room(self, room: str, topic: str, name: str) -> None:
         self.room, self.topic, self.me = room, topic, name
 
-    def show_members(self, members: Sequence[str], owner: str | None, me: str,
-                    more: int = 0) -> None:
-        self.members, self.owner, self.more = list(members), owner, more
+    def show_members(self, members: Sequence[str], ranks: Mapping[str, str], me: str,
+                     more: int = 0) -> None:
+        self.members, self.ranks, self.more = list(members), dict(ranks), more
+
+    @property
+    def owner(self) -> str | None:
+        return next((name for name, rank in self.ranks.items() if rank == "owner"), None)
 
     def show_rooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
         self.rooms = [(room.name, room.members) for room in rooms]
@@ -99,6 +105,15 @@ class Window:
     def sync(self) -> None:
         """Deliver what is in flight both ways."""
         self.pump.flush()
+
+    def told(self, *sent: events.Event) -> None:
+        """
+        The server sends these events, in its JSON format's words, as it does
+        for acts this in-memory server is not asked to do itself.
+        """
+        for event in sent:
+            self.client.lineReceived(JsonFormat().render(event).removesuffix(b"\r\n"))
+        self.sync()
 
     def type(self, text: str) -> None:
         self.session.submit(text)
@@ -351,3 +366,134 @@ class ConnectionTests(SessionTestCase):
         self.sync()
         self.assertIn("*** alice has logged out", bob.lines())
         self.assertIsNotNone(self.view.lost)
+
+
+class RanksTests(SessionTestCase):
+    """The members list marks the owner, room operators and server operators, kept live."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.bob, self.carol = self.server.login("bob"), self.server.login("carol")
+        self.alice.type("/create games")
+        self.bob.send("/join games")
+        self.carol.send("/join games")
+        self.sync()
+        self.now = self.server.clock.seconds()
+
+    def look(self, owner: str | None = "alice", operators: tuple[str, ...] = (),
+             server_operators: tuple[str, ...] = ()) -> events.RoomInfo:
+        return events.RoomInfo(self.now, "games", "", owner, ("alice", "bob", "carol"),
+                               operators=operators, server_operators=server_operators)
+
+    def test_room_info_gives_the_ranks(self) -> None:
+        """Server operators outrank all: one who owns the room is marked as server operator."""
+        self.assertEqual(self.view.ranks, {"alice": "owner"})
+        self.alice.told(self.look(operators=("bob",), server_operators=("alice",)))
+        self.assertEqual(self.view.ranks, {"alice": "server operator", "bob": "operator"})
+        self.assertEqual(self.view.members, ["alice", "bob", "carol"])
+
+    def test_op_and_deop_follow_live(self) -> None:
+        self.alice.told(events.Moderation(self.now, "op", "games", "alice", "bob"))
+        self.assertEqual(self.view.ranks, {"alice": "owner", "bob": "operator"})
+        self.assertEqual(self.view.lines()[-1], "*** alice made bob an operator of games")
+        self.assertEqual(self.view.rows[-1].style, "moderation")
+        self.alice.told(events.Moderation(self.now, "deop", "games", "alice", "BOB"))
+        self.assertEqual(self.view.ranks, {"alice": "owner"})
+
+    def test_an_act_in_another_room_leaves_the_list_alone(self) -> None:
+        self.alice.told(events.Moderation(self.now, "op", "lobby", "dave", "bob"))
+        self.assertEqual(self.view.ranks, {"alice": "owner"})
+
+    def test_a_new_owner(self) -> None:
+        self.alice.told(self.look(operators=("bob",)))
+        self.alice.told(events.Owner(self.now, "games", "bob"))
+        self.assertEqual(self.view.ranks, {"bob": "owner"})
+
+    def test_ranks_on_leaving_coming_back_and_renaming(self) -> None:
+        """
+        A room operator who leaves is one no more (as far as the window knows);
+        a server operator is one in every room; a rank goes with a new name.
+        """
+        self.alice.told(self.look(operators=("bob",), server_operators=("carol",)))
+        self.bob.send("/nick robert")
+        self.sync()
+        self.assertEqual(self.view.ranks, {"alice": "owner", "robert": "operator", "carol":
+                                           "server operator"})
+        self.bob.send("/join lobby")
+        self.carol.send("/join lobby")
+        self.sync()
+        self.assertEqual(self.view.ranks, {"alice": "owner"})
+        self.bob.send("/join games")
+        self.carol.send("/join games")
+        self.sync()
+        self.assertEqual(self.view.ranks, {"alice": "owner", "carol": "server operator"})
+
+
+class PutOutTests(SessionTestCase):
+    """Kicks, bans and disconnects: who is put out goes from the list; the one put out knows."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.bob, self.carol = self.server.login("bob"), self.server.login("carol")
+        self.bob.send("/create games")
+        self.carol.send("/join games")
+        self.alice.type("/join games")
+        self.now = self.server.clock.seconds()
+
+    def test_someone_else_kicked_to_the_main_room(self) -> None:
+        self.assertEqual(self.view.rooms, [("games", 3), ("lobby", 0)])
+        self.alice.told(events.Moderation(self.now, "kick", "games", "bob", "carol", "spam",
+                                          removed=("carol",)))
+        self.assertEqual(self.view.members, ["alice", "bob"])
+        self.assertEqual(self.view.rooms, [("games", 2), ("lobby", 1)])
+        self.assertEqual(self.view.lines()[-1], "*** bob kicked carol out of games: spam")
+        self.assertEqual(self.view.rows[-1].style, "moderation")
+
+    def test_someone_else_put_off_the_server(self) -> None:
+        self.alice.told(events.Moderation(self.now, "disconnect", None, "dave", "carol",
+                                          removed=("carol",)))
+        self.assertEqual(self.view.members, ["alice", "bob"])
+        self.assertEqual(self.view.rooms, [("games", 2), ("lobby", 0)])
+
+    def test_kicked_to_the_main_room(self) -> None:
+        """Who kicked you and why, set apart in the log; then the main room."""
+        kick = events.Moderation(self.now, "kick", "games", "bob", "alice", "too loud",
+                                 removed=("alice",))
+        self.alice.told(kick, events.RoomInfo(self.now, "lobby", "Tea and talk", None,
+                                              ("alice",)))
+        [row] = [row for row in self.view.rows if row.text.startswith("bob kicked")]
+        self.assertEqual((row.style, row.text),
+                         ("sanction", "bob kicked alice out of games: too loud"))
+        self.assertEqual((self.view.room, self.view.members), ("lobby", ["alice"]))
+
+    def test_a_kick_is_not_undone_by_a_reconnect(self) -> None:
+        """
+        Kicked, and the connection lost before the main room came: after
+        Reconnect the window leaves the user in the main room, not the one
+        they were kicked out of.
+        """
+        self.alice.told(events.Moderation(self.now, "kick", "games", "bob", "alice",
+                                          removed=("alice",)))
+        self.alice.drop()
+        self.alice.connect("alice")
+        self.assertEqual(self.view.room, "lobby")
+        self.assertEqual(self.view.members, ["alice"])
+
+    def test_put_off_the_server(self) -> None:
+        """The lost bar says who put the user off and why; Reconnect lands in the main room."""
+        self.alice.told(events.Moderation(self.now, "disconnect", None, "carol", "alice",
+                                          "trolling", removed=("alice",)),
+                        events.Goodbye(self.now, "Goodbye, alice."))
+        self.alice.drop()
+        self.assertEqual(self.view.lost, "carol disconnected alice from the server: trolling")
+        self.assertEqual(self.view.rows[-2].style, "sanction")
+        self.alice.connect("alice")
+        self.assertEqual((self.view.room, self.view.lost), ("lobby", None))
+
+    def test_a_later_loss_is_its_own(self) -> None:
+        """Once kicked and landed in the main room, a lost connection is told as any other."""
+        self.alice.told(events.Moderation(self.now, "kick", "games", "bob", "alice",
+                                          removed=("alice",)),
+                        events.RoomInfo(self.now, "lobby", "Tea and talk", None, ("alice",)))
+        self.alice.drop()
+        self.assertEqual(self.view.lost, "The server closed the connection.")
