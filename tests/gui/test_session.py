@@ -411,8 +411,8 @@ class RanksTests(SessionTestCase):
 
     def test_ranks_on_leaving_coming_back_and_renaming(self) -> None:
         """
-        A room operator who leaves is one no more (as far as the window knows);
-        a server operator is one in every room; a rank goes with a new name.
+        A room operator who leaves is unmarked; a server operator is one in
+        every room, marked on coming back; a rank goes with a new name.
         """
         self.alice.told(self.look(operators=("bob",), server_operators=("carol",)))
         self.bob.send("/nick robert")
@@ -423,7 +423,6 @@ class RanksTests(SessionTestCase):
         self.carol.send("/join lobby")
         self.sync()
         self.assertEqual(self.view.ranks, {"alice": "owner"})
-        self.bob.send("/join games")
         self.carol.send("/join games")
         self.sync()
         self.assertEqual(self.view.ranks, {"alice": "owner", "carol": "server operator"})
@@ -483,9 +482,9 @@ class PutOutTests(SessionTestCase):
         """The lost bar says who put the user off and why; Reconnect lands in the main room."""
         self.alice.told(events.Moderation(self.now, "disconnect", None, "carol", "alice",
                                           "trolling", removed=("alice",)),
-                        events.Goodbye(self.now, "Goodbye, alice."))
+                        events.Goodbye(self.now, "carol put you off the server: trolling."))
         self.alice.drop()
-        self.assertEqual(self.view.lost, "carol disconnected alice from the server: trolling")
+        self.assertEqual(self.view.lost, "carol put you off the server: trolling.")
         self.assertEqual(self.view.rows[-2].style, "sanction")
         self.alice.connect("alice")
         self.assertEqual((self.view.room, self.view.lost), ("lobby", None))

@@ -4,11 +4,13 @@ Who outranks whom in the room the window shows, for the members list's markers.
 The server tells a room's ranks on entering it and on each look (the room's
 owner, its operators, the members who are server operators), then each
 change as it happens: ``owner``, and ``moderation`` ``op`` and ``deop``.
-:class:`Ranks` keeps them between times.  A room operator who leaves is
-forgotten as one (should they come back still an operator, the next look
-says so: the list never marks more than the server said).  Server operators
-are the server's, not the room's: once told, one is known in every room, so
-one who comes in is marked without a look.
+:class:`Ranks` keeps them between times.  Someone coming in is announced
+without a rank, so a room operator who leaves is unmarked, and remembered:
+should they come back, the window looks (the server keeps a room's
+operators while they are away, but the person under that name may not be
+the same), and never marks more than the server said.  Server operators are
+the server's, not the room's: once told, one is known in every room, so one
+who comes in is marked without a look.
 """
 
 from __future__ import annotations
@@ -31,14 +33,20 @@ class Ranks:
     """The owner, operators and server operators of the room the window is in."""
 
     def __init__(self) -> None:
+        self.room: str | None = None
         self.owner: str | None = None
         self._operators: set[str] = set()
         self._server_operators: set[str] = set()
+        #: Operators of this room who left it: one who comes back may be one still.
+        self._away: set[str] = set()
 
     def entered(self, room: RoomInfo) -> None:
         """A room's ranks, as the server listed them (on entering it, or a look)."""
-        self.owner = room.owner
+        if self.room is None or _key(self.room) != _key(room.room):
+            self._away = set()
+        self.room, self.owner = room.room, room.owner
         self._operators = {_key(name) for name in room.operators}
+        self._away -= {_key(name) for name in room.members}
         # Members it does not list as server operators are not (any more); those
         # elsewhere on the server stay as they were last told.
         self._server_operators -= {_key(name) for name in room.members}
@@ -50,10 +58,17 @@ class Ranks:
             self._operators.add(_key(name))
         else:
             self._operators.discard(_key(name))
+            self._away.discard(_key(name))
 
     def left(self, name: str) -> None:
-        """``name`` left the room: an operator of it no more, as far as the window knows."""
-        self._operators.discard(_key(name))
+        """``name`` left the room: unmarked, and remembered if an operator of it."""
+        if _key(name) in self._operators:
+            self._operators.discard(_key(name))
+            self._away.add(_key(name))
+
+    def may_be_back(self, name: str) -> bool:
+        """Whether ``name``, coming in, may be one of this room's operators: worth a look."""
+        return _key(name) in self._away
 
     def renamed(self, old: str, new: str) -> None:
         """The same person, under a new name: their ranks go with them."""

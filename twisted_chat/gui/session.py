@@ -26,7 +26,6 @@ from zope.interface import Interface
 from twisted_chat.core import events
 from twisted_chat.core.commands import SECRET_WORDS
 from twisted_chat.core.events import RoomEntry
-from twisted_chat.core.formats import text_lines
 from twisted_chat.gui.client import ChatClient
 from twisted_chat.gui.present import Row, rows
 from twisted_chat.gui.ranks import Ranks
@@ -93,8 +92,8 @@ class Session:
         self._quiet_looks = 0
         self._goodbye: str | None = None
         self._return_to: str | None = None
-        #: How an operator put the user out of the room or the server, until they land.
-        self._put_out: str | None = None
+        #: Whether an operator put the user out of their room (or the server), until they land.
+        self._put_out = False
 
     @property
     def connected(self) -> bool:
@@ -110,8 +109,8 @@ class Session:
         self._quiet_lists = self._quiet_looks = 0
         # After a reconnect the server puts us in the main room; we go back,
         # unless an operator had just put us out.
-        self._return_to = None if self._put_out is not None else self.room
-        self.room = self._put_out = None
+        self._return_to = None if self._put_out else self.room
+        self.room, self._put_out = None, False
         self.view.show_connected()
         client.attach(self)
 
@@ -124,7 +123,7 @@ class Session:
 
     def connectionLost(self, reason: str) -> None:
         self.client = None
-        self.view.show_lost(self._put_out or self._goodbye or reason)
+        self.view.show_lost(self._goodbye or reason)
 
     def on_room(self, event: events.RoomInfo) -> bool:
         entered = event.room != self.room
@@ -140,7 +139,7 @@ class Session:
             self._quiet_looks -= 1
             return False
         if entered:
-            self._put_out = None
+            self._put_out = False
             self.refresh_rooms()
             back, self._return_to = self._return_to, None
             if back is not None and _key(back) != _key(event.room):
@@ -157,9 +156,9 @@ class Session:
         for name in event.arrived:
             self.members[_key(name)] = name
         self._show_members()
-        if (event.arrivals > len(event.arrived) or event.departures > len(event.departed)) \
-                and self._quiet_looks == 0 and self._send("/look"):
-            self._quiet_looks += 1
+        if event.arrivals > len(event.arrived) or event.departures > len(event.departed) \
+                or any(self.ranks.may_be_back(name) for name in event.arrived):
+            self._look_quietly()
 
     def on_presence(self, event: events.Presence) -> None:
         if self.room is None or _key(event.room) != _key(self.room):
@@ -167,6 +166,8 @@ class Session:
         action = event.action
         if action in ("login", "join"):
             self.members[_key(event.name)] = event.name
+            if self.ranks.may_be_back(event.name):
+                self._look_quietly()
             self._count(event.room, +1)
             if event.from_room:
                 self._count(event.from_room, -1)
@@ -215,8 +216,8 @@ class Session:
             if destination is not None:
                 self._count(destination, +len(others))
         if len(others) < len(event.removed):
-            [line, *_] = text_lines(event)
-            self._put_out = line.removeprefix("*** ")
+            # The log shows who and why; the main room (or the goodbye) follows.
+            self._put_out = True
             self._return_to = None
         self._show_members()
 
@@ -315,6 +316,11 @@ class Session:
         else:
             del self.rooms[_key(room)]
         self._show_rooms()
+
+    def _look_quietly(self) -> None:
+        """Ask for the room's members for the window, not the log; one look at a time."""
+        if self._quiet_looks == 0 and self._send("/look"):
+            self._quiet_looks += 1
 
     def _put_out_to(self, event: events.Moderation) -> str | None:
         """Where those an act puts out go: the main room from another, else off the server."""
