@@ -451,7 +451,7 @@ def test_members_ranks_and_rows_not_to_miss(display: str) -> None:
             for column in ("0", "end-1c"):  # The time too, and out to the line's end.
                 assert band in chat.log.tag_names(f"{line}.{column}")
         assert not any(name.endswith("-band") for name in chat.log.tag_names("3.20"))
-        assert chat.log.tag_cget("sanction-band", "font") == str(chat.bold)
+        assert chat.log.tag_cget("sanction-band", "font") == str(chat.bold_log)
     finally:
         root.destroy()
 

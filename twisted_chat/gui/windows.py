@@ -191,8 +191,11 @@ class ChatWindow(ttk.Frame):
         self.bold = tkfont.nametofont("TkTextFont").copy()
         self.bold.configure(weight="bold")
         self.log.tag_configure("marker", font=self.bold)
+        # The log's own font in bold, so that a banded row keeps the others' metrics.
+        self.bold_log = tkfont.nametofont(str(self.log["font"])).copy()
+        self.bold_log.configure(weight="bold")
         for style, background in BANDS.items():
-            self.log.tag_configure(f"{style}-band", background=background, font=self.bold)
+            self.log.tag_configure(f"{style}-band", background=background, font=self.bold_log)
         # Wrapped lines start under the text, not under the time.
         self.log.tag_configure("row", lmargin2=60)
         self.log.tag_raise("mention")
