@@ -15,7 +15,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
-from tests.harness import Server
+from tests.harness import Client, Server, Transactions
 from twisted_chat.core import events
 from twisted_chat.core.chat import CROWD_NAMES
 from twisted_chat.core.events import RoomEntry
@@ -378,121 +378,153 @@ class RanksTests(SessionTestCase):
         self.bob.send("/join games")
         self.carol.send("/join games")
         self.sync()
-        self.now = self.server.clock.seconds()
 
-    def look(self, owner: str | None = "alice", operators: tuple[str, ...] = (),
-             server_operators: tuple[str, ...] = ()) -> events.RoomInfo:
-        return events.RoomInfo(self.now, "games", "", owner, ("alice", "bob", "carol"),
-                               operators=operators, server_operators=server_operators)
-
-    def test_room_info_gives_the_ranks(self) -> None:
-        """Server operators outrank all: one who owns the room is marked as server operator."""
+    def test_op_and_deop(self) -> None:
         self.assertEqual(self.view.ranks, {"alice": "owner"})
-        self.alice.told(self.look(operators=("bob",), server_operators=("alice",)))
-        self.assertEqual(self.view.ranks, {"alice": "server operator", "bob": "operator"})
-        self.assertEqual(self.view.members, ["alice", "bob", "carol"])
-
-    def test_op_and_deop_follow_live(self) -> None:
-        self.alice.told(events.Moderation(self.now, "op", "games", "alice", "bob"))
+        self.alice.type("/op bob")
         self.assertEqual(self.view.ranks, {"alice": "owner", "bob": "operator"})
         self.assertEqual(self.view.lines()[-1], "*** alice made bob an operator of games")
         self.assertEqual(self.view.rows[-1].style, "moderation")
-        self.alice.told(events.Moderation(self.now, "deop", "games", "alice", "BOB"))
+        self.alice.type("/deop BOB")
         self.assertEqual(self.view.ranks, {"alice": "owner"})
 
-    def test_an_act_in_another_room_leaves_the_list_alone(self) -> None:
-        self.alice.told(events.Moderation(self.now, "op", "lobby", "dave", "bob"))
-        self.assertEqual(self.view.ranks, {"alice": "owner"})
+    def test_entering_a_room_with_operators(self) -> None:
+        self.alice.type("/op bob")
+        self.alice.type("/op carol")
+        self.alice.type("/join lobby")
+        self.alice.type("/join games")
+        self.assertEqual(self.view.ranks, {"bob": "owner", "carol": "operator"})
 
-    def test_a_new_owner(self) -> None:
-        self.alice.told(self.look(operators=("bob",)))
-        self.alice.told(events.Owner(self.now, "games", "bob"))
-        self.assertEqual(self.view.ranks, {"bob": "owner"})
-
-    def test_ranks_on_leaving_coming_back_and_renaming(self) -> None:
+    def test_an_operator_renamed_leaving_and_back(self) -> None:
         """
-        A room operator who leaves is unmarked; a server operator is one in
-        every room, marked on coming back; a rank goes with a new name.
+        A rank goes with a new name; an operator who leaves is unmarked, and
+        one who comes back still an operator is marked again (the window
+        looks, without a word in the log).
         """
-        self.alice.told(self.look(operators=("bob",), server_operators=("carol",)))
+        self.alice.type("/op bob")
         self.bob.send("/nick robert")
         self.sync()
-        self.assertEqual(self.view.ranks, {"alice": "owner", "robert": "operator", "carol":
-                                           "server operator"})
+        self.assertEqual(self.view.ranks, {"alice": "owner", "robert": "operator"})
         self.bob.send("/join lobby")
-        self.carol.send("/join lobby")
         self.sync()
         self.assertEqual(self.view.ranks, {"alice": "owner"})
-        self.carol.send("/join games")
+        self.bob.send("/join games")
         self.sync()
-        self.assertEqual(self.view.ranks, {"alice": "owner", "carol": "server operator"})
+        self.assertEqual(self.view.ranks, {"alice": "owner", "robert": "operator"})
+        self.assertEqual(self.view.lines()[-1], "*** robert has joined games (from lobby)")
+
+    def test_a_new_owner(self) -> None:
+        """The owner leaves: the room passes to its operator, marked as owner now."""
+        self.bob.send("/create tea")
+        self.carol.send("/join tea")
+        self.alice.type("/join tea")
+        self.bob.send("/op carol")
+        self.bob.send("/join lobby")
+        self.sync()
+        self.assertEqual(self.view.ranks, {"carol": "owner"})
+        self.assertEqual(self.view.lines()[-1], "*** carol now owns tea")
 
 
-class PutOutTests(SessionTestCase):
+def with_operator() -> tuple[Server, Client]:
+    """A server whose operator is dave, a registered name, logged in with his password."""
+    server = Server(db=Transactions(), operators=["dave"], main_topic="Tea and talk")
+    dave = server.login("dave")
+    dave.send("/register oolong-42")
+    dave.send("/quit")
+    dave = server.connect()
+    dave.send("login dave oolong-42")
+    return server, dave
+
+
+class ServerOperatorTests(SynchronousTestCase):
+    """Server operators are marked in every room they are in, and their wall stands out."""
+
+    def setUp(self) -> None:
+        self.server, self.dave = with_operator()
+        self.alice = Window(self.server, "alice")
+        self.view = self.alice.view
+
+    def test_marked_and_known_in_every_room(self) -> None:
+        self.assertEqual(self.view.ranks, {"dave": "server operator"})
+        self.alice.type("/create games")
+        self.assertEqual(self.view.ranks, {"alice": "owner"})
+        self.dave.send("/join games")
+        self.alice.sync()
+        self.assertEqual(self.view.ranks, {"alice": "owner", "dave": "server operator"})
+
+    def test_the_wall(self) -> None:
+        self.dave.send("/wall Restart at noon")
+        self.alice.sync()
+        self.assertEqual((self.view.rows[-1].style, self.view.lines()[-1]),
+                         ("wall", "*** Notice to everyone from dave: Restart at noon"))
+
+
+class PutOutTests(SynchronousTestCase):
     """Kicks, bans and disconnects: who is put out goes from the list; the one put out knows."""
 
     def setUp(self) -> None:
-        super().setUp()
+        self.server, self.dave = with_operator()
         self.bob, self.carol = self.server.login("bob"), self.server.login("carol")
         self.bob.send("/create games")
         self.carol.send("/join games")
+        self.alice = Window(self.server, "alice")
         self.alice.type("/join games")
-        self.now = self.server.clock.seconds()
+        self.view = self.alice.view
 
     def test_someone_else_kicked_to_the_main_room(self) -> None:
-        self.assertEqual(self.view.rooms, [("games", 3), ("lobby", 0)])
-        self.alice.told(events.Moderation(self.now, "kick", "games", "bob", "carol", "spam",
-                                          removed=("carol",)))
+        self.assertEqual(self.view.rooms, [("games", 3), ("lobby", 1)])
+        self.bob.send("/kick carol spam")
+        self.alice.sync()
         self.assertEqual(self.view.members, ["alice", "bob"])
-        self.assertEqual(self.view.rooms, [("games", 2), ("lobby", 1)])
+        self.assertEqual(self.view.rooms, [("games", 2), ("lobby", 2)])
         self.assertEqual(self.view.lines()[-1], "*** bob kicked carol out of games: spam")
         self.assertEqual(self.view.rows[-1].style, "moderation")
 
     def test_someone_else_put_off_the_server(self) -> None:
-        self.alice.told(events.Moderation(self.now, "disconnect", None, "dave", "carol",
-                                          removed=("carol",)))
+        self.dave.send("/disconnect carol")
+        self.alice.sync()
         self.assertEqual(self.view.members, ["alice", "bob"])
-        self.assertEqual(self.view.rooms, [("games", 2), ("lobby", 0)])
+        self.assertEqual(self.view.rooms, [("games", 2), ("lobby", 1)])
 
     def test_kicked_to_the_main_room(self) -> None:
         """Who kicked you and why, set apart in the log; then the main room."""
-        kick = events.Moderation(self.now, "kick", "games", "bob", "alice", "too loud",
-                                 removed=("alice",))
-        self.alice.told(kick, events.RoomInfo(self.now, "lobby", "Tea and talk", None,
-                                              ("alice",)))
+        self.bob.send("/kick alice too loud")
+        self.alice.sync()
         [row] = [row for row in self.view.rows if row.text.startswith("bob kicked")]
         self.assertEqual((row.style, row.text),
                          ("sanction", "bob kicked alice out of games: too loud"))
-        self.assertEqual((self.view.room, self.view.members), ("lobby", ["alice"]))
+        self.assertEqual((self.view.room, self.view.members), ("lobby", ["alice", "dave"]))
 
     def test_a_kick_is_not_undone_by_a_reconnect(self) -> None:
         """
         Kicked, and the connection lost before the main room came: after
         Reconnect the window leaves the user in the main room, not the one
-        they were kicked out of.
+        they were kicked out of.  (The server sends both at once: here the
+        kick comes alone, as the window may read it.)
         """
-        self.alice.told(events.Moderation(self.now, "kick", "games", "bob", "alice",
-                                          removed=("alice",)))
+        self.alice.told(events.Moderation(self.server.clock.seconds(), "kick", "games", "bob",
+                                          "alice", removed=("alice",)))
         self.alice.drop()
         self.alice.connect("alice")
         self.assertEqual(self.view.room, "lobby")
-        self.assertEqual(self.view.members, ["alice"])
 
     def test_put_off_the_server(self) -> None:
         """The lost bar says who put the user off and why; Reconnect lands in the main room."""
-        self.alice.told(events.Moderation(self.now, "disconnect", None, "carol", "alice",
-                                          "trolling", removed=("alice",)),
-                        events.Goodbye(self.now, "carol put you off the server: trolling."))
-        self.alice.drop()
-        self.assertEqual(self.view.lost, "carol put you off the server: trolling.")
+        self.dave.send("/disconnect alice trolling")
+        self.alice.sync()
         self.assertEqual(self.view.rows[-2].style, "sanction")
+        self.assertIn("*** dave disconnected alice from the server: trolling", self.view.lines())
+        self.assertIn("dave disconnected you", self.view.lost or "")
+        self.assertIn("trolling", self.view.lost or "")
         self.alice.connect("alice")
         self.assertEqual((self.view.room, self.view.lost), ("lobby", None))
 
     def test_a_later_loss_is_its_own(self) -> None:
-        """Once kicked and landed in the main room, a lost connection is told as any other."""
-        self.alice.told(events.Moderation(self.now, "kick", "games", "bob", "alice",
-                                          removed=("alice",)),
-                        events.RoomInfo(self.now, "lobby", "Tea and talk", None, ("alice",)))
+        """Once kicked and landed, the user's own choice of room is gone back to as ever."""
+        self.bob.send("/kick alice")
+        self.alice.sync()
+        self.alice.type("/join games")
         self.alice.drop()
         self.assertEqual(self.view.lost, "The server closed the connection.")
+        self.alice.connect("alice")
+        self.assertEqual(self.view.room, "games")
