@@ -348,6 +348,39 @@ def test_lost_and_reconnect(server: RunningServer, gui: Callable[..., Gui]) -> N
     assert chat.reconnect_button.instate(["!disabled"])
 
 
+def test_ranks_and_a_kick(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    """
+    The members list marks the owner and, after ``/op``, an operator; kicked
+    by that operator, the window's user reads who did it and why, set apart,
+    and is in the main room.
+    """
+    bob, carol = server.connect().login("bob"), server.connect().login("carol")
+    bob.send("/create games")
+    bob.expect("= Members")
+    carol.send("/join games")
+    carol.expect("= Members")
+    window = gui()
+    chat = window.log_in("alice")
+    window.type(chat.entry, "/join games")
+    window.pump(lambda: chat.member_names == ["alice", "bob", "carol"], "alice in games")
+    assert chat.members.get(0, "end") == ("alice", "bob (owner)", "carol")
+
+    bob.send("/op carol")
+    window.pump(lambda: chat.members.get(2) == "carol (operator)", "carol marked an operator")
+    assert chat.members.get(0, "end") == ("alice", "bob (owner)", "carol (operator)")
+    assert "*** bob made carol an operator of games" in chat.log_text()
+
+    carol.send("/kick alice too loud")
+    window.pump(lambda: window.root.title().startswith("lobby"), "alice back in the main room")
+    window.pump(lambda: chat.member_names == ["alice"], "the main room's members")
+    kicked = chat.log.search("carol kicked alice out of games: too loud", "1.0")
+    assert kicked and "sanction-band" in chat.log.tag_names(kicked)
+    assert shows(chat, "carol kicked alice out of games: too loud")
+    window.pump(lambda: chat.rooms.get(0, "end") == ("games (2)", "lobby (1)"), "the rooms")
+    bob.close()
+    carol.close()
+
+
 def on_screen(chat: ChatWindow, index: str) -> bool:
     """Whether the log's line at ``index`` is wholly in view, where a person would read it."""
     chat.update()
