@@ -67,6 +67,35 @@ class RowTests(SynchronousTestCase):
         self.assertEqual(first, Row("11-20 14:03", "history", "<bob>", "yesterday"))
         self.assertEqual(second, Row("14:02", "history", "* alice", "waves", own=True))
 
+    def test_moderation(self) -> None:
+        """An act against the reader stands apart from the same act against someone else."""
+        def style(event: events.Event, me: str = "alice") -> list[str]:
+            return [row.style for row in rows(event, me, NOW)]
+        kick = events.Moderation(NOW, "kick", "games", "bob", "carol", "spam", removed=("carol",))
+        self.assertEqual(style(kick), ["moderation"])
+        self.assertEqual(style(kick, "Carol"), ["sanction"])
+        [row] = rows(kick, "carol", NOW)
+        self.assertEqual((row.marker, row.text), ("***", "bob kicked carol out of games: spam"))
+        mute = events.Moderation(NOW, "mute", "games", "bob", "carol", until=NOW + 600)
+        self.assertEqual(style(mute, "carol"), ["sanction"])
+        self.assertEqual(style(events.Moderation(NOW, "unmute", "games", None, "carol",
+                                                 "expired"), "carol"), ["moderation"])
+        self.assertEqual(style(events.Moderation(NOW, "op", "games", "bob", "carol"), "carol"),
+                         ["moderation"])
+
+    def test_the_wall_and_the_listings(self) -> None:
+        def style(event: events.Event) -> list[str]:
+            return [row.style for row in rows(event, "alice", NOW)]
+        self.assertEqual(style(events.Wall(NOW, "dave", "Restart at noon")), ["wall"])
+        entry = events.SanctionEntry("ban", "bob", "games", "dave", NOW, None, "spam")
+        self.assertEqual(style(events.Sanctions(NOW, "games", (entry,))), ["listing"] * 2)
+        act = events.Act(NOW, "dave", "kick", "bob", "games")
+        self.assertEqual(style(events.Audit(NOW, "games", (act,))), ["listing"] * 2)
+        self.assertEqual(style(events.RoomSettings(NOW, "games", True, False, 0, 10, 0, False)),
+                         ["listing"])
+        self.assertEqual(style(events.Ignoring(NOW, ("bob",))), ["listing"])
+        self.assertEqual(style(events.Ignoring(NOW, ("bob",), changed="bob")), ["notice"])
+
     def test_stamp_of_another_day_has_the_date(self) -> None:
         self.assertEqual(stamp(NOW - 60, NOW), "14:02")
         self.assertEqual(stamp(NOW - 86400, NOW), "11-20 14:03")

@@ -6,7 +6,7 @@ with a view that records what it is asked to show.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from twisted.internet.address import IPv4Address
@@ -15,9 +15,11 @@ from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
 from zope.interface.verify import verifyObject
 
-from tests.harness import Server
+from tests.harness import Client, Server, Transactions
+from twisted_chat.core import events
 from twisted_chat.core.chat import CROWD_NAMES
 from twisted_chat.core.events import RoomEntry
+from twisted_chat.core.formats import JsonFormat
 from twisted_chat.core.limits import CROWD_INTERVAL, UNLIMITED
 from twisted_chat.gui.client import ChatClient, LoginFailed
 from twisted_chat.gui.present import Row
@@ -32,7 +34,7 @@ class RecordingView:
         self.rows: list[Row] = []
         self.room = self.topic = self.me = ""
         self.members: list[str] = []
-        self.owner: str | None = None
+        self.ranks: dict[str, str] = {}
         self.rooms: list[tuple[str, int]] = []
         self.current = ""
         self.lost: str | None = None
@@ -47,9 +49,13 @@ class RecordingView:
     def show_room(self, room: str, topic: str, name: str) -> None:
         self.room, self.topic, self.me = room, topic, name
 
-    def show_members(self, members: Sequence[str], owner: str | None, me: str,
-                    more: int = 0) -> None:
-        self.members, self.owner, self.more = list(members), owner, more
+    def show_members(self, members: Sequence[str], ranks: Mapping[str, str], me: str,
+                     more: int = 0) -> None:
+        self.members, self.ranks, self.more = list(members), dict(ranks), more
+
+    @property
+    def owner(self) -> str | None:
+        return next((name for name, rank in self.ranks.items() if rank == "owner"), None)
 
     def show_rooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
         self.rooms = [(room.name, room.members) for room in rooms]
@@ -99,6 +105,15 @@ class Window:
     def sync(self) -> None:
         """Deliver what is in flight both ways."""
         self.pump.flush()
+
+    def told(self, *sent: events.Event) -> None:
+        """
+        The server sends these events, in its JSON format's words, as it does
+        for acts this in-memory server is not asked to do itself.
+        """
+        for event in sent:
+            self.client.lineReceived(JsonFormat().render(event).removesuffix(b"\r\n"))
+        self.sync()
 
     def type(self, text: str) -> None:
         self.session.submit(text)
@@ -351,3 +366,165 @@ class ConnectionTests(SessionTestCase):
         self.sync()
         self.assertIn("*** alice has logged out", bob.lines())
         self.assertIsNotNone(self.view.lost)
+
+
+class RanksTests(SessionTestCase):
+    """The members list marks the owner, room operators and server operators, kept live."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.bob, self.carol = self.server.login("bob"), self.server.login("carol")
+        self.alice.type("/create games")
+        self.bob.send("/join games")
+        self.carol.send("/join games")
+        self.sync()
+
+    def test_op_and_deop(self) -> None:
+        self.assertEqual(self.view.ranks, {"alice": "owner"})
+        self.alice.type("/op bob")
+        self.assertEqual(self.view.ranks, {"alice": "owner", "bob": "operator"})
+        self.assertEqual(self.view.lines()[-1], "*** alice made bob an operator of games")
+        self.assertEqual(self.view.rows[-1].style, "moderation")
+        self.alice.type("/deop BOB")
+        self.assertEqual(self.view.ranks, {"alice": "owner"})
+
+    def test_entering_a_room_with_operators(self) -> None:
+        self.alice.type("/op bob")
+        self.alice.type("/op carol")
+        self.alice.type("/join lobby")
+        self.alice.type("/join games")
+        self.assertEqual(self.view.ranks, {"bob": "owner", "carol": "operator"})
+
+    def test_an_operator_renamed_leaving_and_back(self) -> None:
+        """
+        A rank goes with a new name; an operator who leaves is unmarked, and
+        one who comes back still an operator is marked again (the window
+        looks, without a word in the log).
+        """
+        self.alice.type("/op bob")
+        self.bob.send("/nick robert")
+        self.sync()
+        self.assertEqual(self.view.ranks, {"alice": "owner", "robert": "operator"})
+        self.bob.send("/join lobby")
+        self.sync()
+        self.assertEqual(self.view.ranks, {"alice": "owner"})
+        self.bob.send("/join games")
+        self.sync()
+        self.assertEqual(self.view.ranks, {"alice": "owner", "robert": "operator"})
+        self.assertEqual(self.view.lines()[-1], "*** robert has joined games (from lobby)")
+
+    def test_a_new_owner(self) -> None:
+        """The owner leaves: the room passes to its operator, marked as owner now."""
+        self.bob.send("/create tea")
+        self.carol.send("/join tea")
+        self.alice.type("/join tea")
+        self.bob.send("/op carol")
+        self.bob.send("/join lobby")
+        self.sync()
+        self.assertEqual(self.view.ranks, {"carol": "owner"})
+        self.assertEqual(self.view.lines()[-1], "*** carol now owns tea")
+
+
+def with_operator() -> tuple[Server, Client]:
+    """A server whose operator is dave, a registered name, logged in with his password."""
+    server = Server(db=Transactions(), operators=["dave"], main_topic="Tea and talk")
+    dave = server.login("dave")
+    dave.send("/register oolong-42")
+    dave.send("/quit")
+    dave = server.connect()
+    dave.send("login dave oolong-42")
+    return server, dave
+
+
+class ServerOperatorTests(SynchronousTestCase):
+    """Server operators are marked in every room they are in, and their wall stands out."""
+
+    def setUp(self) -> None:
+        self.server, self.dave = with_operator()
+        self.alice = Window(self.server, "alice")
+        self.view = self.alice.view
+
+    def test_marked_and_known_in_every_room(self) -> None:
+        self.assertEqual(self.view.ranks, {"dave": "server operator"})
+        self.alice.type("/create games")
+        self.assertEqual(self.view.ranks, {"alice": "owner"})
+        self.dave.send("/join games")
+        self.alice.sync()
+        self.assertEqual(self.view.ranks, {"alice": "owner", "dave": "server operator"})
+
+    def test_the_wall(self) -> None:
+        self.dave.send("/wall Restart at noon")
+        self.alice.sync()
+        self.assertEqual((self.view.rows[-1].style, self.view.lines()[-1]),
+                         ("wall", "*** Notice to everyone from dave: Restart at noon"))
+
+
+class PutOutTests(SynchronousTestCase):
+    """Kicks, bans and disconnects: who is put out goes from the list; the one put out knows."""
+
+    def setUp(self) -> None:
+        self.server, self.dave = with_operator()
+        self.bob, self.carol = self.server.login("bob"), self.server.login("carol")
+        self.bob.send("/create games")
+        self.carol.send("/join games")
+        self.alice = Window(self.server, "alice")
+        self.alice.type("/join games")
+        self.view = self.alice.view
+
+    def test_someone_else_kicked_to_the_main_room(self) -> None:
+        self.assertEqual(self.view.rooms, [("games", 3), ("lobby", 1)])
+        self.bob.send("/kick carol spam")
+        self.alice.sync()
+        self.assertEqual(self.view.members, ["alice", "bob"])
+        self.assertEqual(self.view.rooms, [("games", 2), ("lobby", 2)])
+        self.assertEqual(self.view.lines()[-1], "*** bob kicked carol out of games: spam")
+        self.assertEqual(self.view.rows[-1].style, "moderation")
+
+    def test_someone_else_put_off_the_server(self) -> None:
+        self.dave.send("/disconnect carol")
+        self.alice.sync()
+        self.assertEqual(self.view.members, ["alice", "bob"])
+        self.assertEqual(self.view.rooms, [("games", 2), ("lobby", 1)])
+
+    def test_kicked_to_the_main_room(self) -> None:
+        """Who kicked you and why, set apart in the log; then the main room."""
+        self.bob.send("/kick alice too loud")
+        self.alice.sync()
+        [row] = [row for row in self.view.rows if row.text.startswith("bob kicked")]
+        self.assertEqual((row.style, row.text),
+                         ("sanction", "bob kicked alice out of games: too loud"))
+        self.assertEqual((self.view.room, self.view.members), ("lobby", ["alice", "dave"]))
+
+    def test_a_kick_is_not_undone_by_a_reconnect(self) -> None:
+        """
+        Kicked, and the connection lost before the main room came: after
+        Reconnect the window leaves the user in the main room, not the one
+        they were kicked out of.  (The server sends both at once: here the
+        kick comes alone, as the window may read it.)
+        """
+        self.alice.told(events.Moderation(self.server.clock.seconds(), "kick", "games", "bob",
+                                          "alice", removed=("alice",)))
+        self.alice.drop()
+        self.alice.connect("alice")
+        self.assertEqual(self.view.room, "lobby")
+
+    def test_put_off_the_server(self) -> None:
+        """The lost bar says who put the user off and why; Reconnect lands in the main room."""
+        self.dave.send("/disconnect alice trolling")
+        self.alice.sync()
+        self.assertEqual(self.view.rows[-2].style, "sanction")
+        self.assertIn("*** dave disconnected alice from the server: trolling", self.view.lines())
+        self.assertIn("dave disconnected you", self.view.lost or "")
+        self.assertIn("trolling", self.view.lost or "")
+        self.alice.connect("alice")
+        self.assertEqual((self.view.room, self.view.lost), ("lobby", None))
+
+    def test_a_later_loss_is_its_own(self) -> None:
+        """Once kicked and landed, the user's own choice of room is gone back to as ever."""
+        self.bob.send("/kick alice")
+        self.alice.sync()
+        self.alice.type("/join games")
+        self.alice.drop()
+        self.assertEqual(self.view.lost, "The server closed the connection.")
+        self.alice.connect("alice")
+        self.assertEqual(self.view.room, "games")

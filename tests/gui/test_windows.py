@@ -296,7 +296,7 @@ def test_rooms_members_and_buttons(server: RunningServer, gui: Callable[..., Gui
     window.double_click(chat.rooms, chat.room_names.index("games"))
     window.pump(lambda: window.root.title().startswith("games"), "alice in games")
     window.pump(lambda: chat.member_names == ["alice", "bob"], "games' members")
-    assert chat.members.get(1) == "@bob"
+    assert chat.members.get(1) == "bob (owner)"
 
     window.double_click(chat.members, 1)
     assert chat.input.get() == "/msg bob "
@@ -304,7 +304,8 @@ def test_rooms_members_and_buttons(server: RunningServer, gui: Callable[..., Gui
     window.pump(arrived(bob, "[alice -> bob] psst"), "the private message")
 
     chat.users_button.invoke()
-    window.pump(lambda: chat.log_text().count("= Members (2): bob (owner), alice") == 2, "the look reply")
+    window.pump(lambda: chat.log_text().count("= Members (2): bob (owner), alice") == 2,
+                "the look reply")
 
     window.type(chat.entry, "one")
     window.type(chat.entry, "two")
@@ -345,6 +346,39 @@ def test_lost_and_reconnect(server: RunningServer, gui: Callable[..., Gui]) -> N
                 "the failed reconnect")
     assert "connection refused" in str(chat.lost_message["text"])
     assert chat.reconnect_button.instate(["!disabled"])
+
+
+def test_ranks_and_a_kick(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    """
+    The members list marks the owner and, after ``/op``, an operator; kicked
+    by that operator, the window's user reads who did it and why, set apart,
+    and is in the main room.
+    """
+    bob, carol = server.connect().login("bob"), server.connect().login("carol")
+    bob.send("/create games")
+    bob.expect("= Members")
+    carol.send("/join games")
+    carol.expect("= Members")
+    window = gui()
+    chat = window.log_in("alice")
+    window.type(chat.entry, "/join games")
+    window.pump(lambda: chat.member_names == ["alice", "bob", "carol"], "alice in games")
+    assert chat.members.get(0, "end") == ("alice", "bob (owner)", "carol")
+
+    bob.send("/op carol")
+    window.pump(lambda: chat.members.get(2) == "carol (operator)", "carol marked an operator")
+    assert chat.members.get(0, "end") == ("alice", "bob (owner)", "carol (operator)")
+    assert "*** bob made carol an operator of games" in chat.log_text()
+
+    carol.send("/kick alice too loud")
+    window.pump(lambda: window.root.title().startswith("lobby"), "alice back in the main room")
+    window.pump(lambda: chat.member_names == ["alice"], "the main room's members")
+    kicked = chat.log.search("carol kicked alice out of games: too loud", "1.0")
+    assert kicked and "sanction-band" in chat.log.tag_names(kicked)
+    assert shows(chat, "carol kicked alice out of games: too loud")
+    window.pump(lambda: chat.rooms.get(0, "end") == ("games (2)", "lobby (1)"), "the rooms")
+    bob.close()
+    carol.close()
 
 
 def on_screen(chat: ChatWindow, index: str) -> bool:
@@ -427,6 +461,30 @@ def test_log_keeps_its_last_lines(display: str) -> None:
         assert len(text) == MAX_LOG_LINES
         assert text[0] == "12:00  <bob> line 50"
         assert text[-1] == f"12:00  <bob> line {MAX_LOG_LINES + 49}"
+    finally:
+        root.destroy()
+
+
+def test_members_ranks_and_rows_not_to_miss(display: str) -> None:
+    """Ranks in words after the names; a kick against the user and a wall in bold, banded."""
+    root = tk.Tk()
+    try:
+        chat = ChatWindow(root, on_reconnect=lambda: None, onClose=lambda: None)
+        chat.pack()
+        chat.show_members(["alice", "bob", "carol", "dave"],
+                          {"alice": "owner", "bob": "operator", "dave": "server operator"},
+                          "carol", more=2)
+        assert chat.members.get(0, "end") == ("alice (owner)", "bob (operator)", "carol",
+                                              "dave (server operator)", "and 2 more")
+        assert chat.member_names == ["alice", "bob", "carol", "dave"]
+        chat.show_rows([Row("12:00", "sanction", "***", "bob kicked carol out of games: spam"),
+                        Row("12:01", "wall", "***", "Notice to everyone from dave: noon"),
+                        Row("12:02", "moderation", "***", "bob made alice an operator")])
+        for line, band in ((1, "sanction-band"), (2, "wall-band")):
+            for column in ("0", "end-1c"):  # The time too, and out to the line's end.
+                assert band in chat.log.tag_names(f"{line}.{column}")
+        assert not any(name.endswith("-band") for name in chat.log.tag_names("3.20"))
+        assert chat.log.tag_cget("sanction-band", "font") == str(chat.bold_log)
     finally:
         root.destroy()
 

@@ -5,7 +5,9 @@ Each event becomes rows: a time stamp, a style (which the window maps to a
 colour and font), the marker (the sender's part of a chat line, or the
 ``***``/``=``/``!`` of the text format) and the text.  The wording is the text
 format's (:func:`twisted_chat.core.formats.text_lines`), so a telnet user and a
-window user read the same words; only the styling is the window's own.
+window user read the same words; only the styling is the window's own: an
+operator's act against the user (a kick, ban, mute or disconnect) is styled
+apart from the same act against someone else, so that it is not missed.
 """
 
 from __future__ import annotations
@@ -29,7 +31,16 @@ STYLES = {
     "owner": "notice",
     "goodbye": "notice",
     "history": "listing",
+    "moderation": "moderation",
+    "wall": "wall",
+    "bans": "listing",
+    "audit": "listing",
+    "ignoring": "listing",
+    "room-settings": "listing",
 }
+
+#: The acts against someone: the one they are against reads them set apart.
+SANCTIONS = frozenset({"kick", "ban", "mute", "disconnect"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,9 +61,7 @@ def rows(event: events.Event, me: str, now: float) -> list[Row]:
     """The rows that show ``event`` to the user called ``me``."""
     if isinstance(event, events.History) and event.lines:
         return _history(event, me, now)
-    style = STYLES.get(event.kind, "listing")
-    if isinstance(event, events.Topic) and event.setter:
-        style = "notice"
+    style = _style(event, me)
     sender = getattr(event, "sender", None)
     own = sender is not None and _same(sender, me)
     mention = (not own and isinstance(event, (events.Message, events.Emote))
@@ -66,6 +75,25 @@ def rows(event: events.Event, me: str, now: float) -> list[Row]:
         result.append(Row(when, style, start, line[len(start):].removeprefix(" "),
                           mention, own))
     return result
+
+
+def _style(event: events.Event, me: str) -> str:
+    """
+    The kind's style; but a listing's answer that is a change (a topic set,
+    someone ignored) is a notice, and an act against ``me`` a sanction.
+    """
+    if isinstance(event, events.Moderation) and _against(event, me):
+        return "sanction"
+    changed = (isinstance(event, events.Topic) and bool(event.setter)) or \
+        (isinstance(event, events.Ignoring) and event.changed is not None)
+    return "notice" if changed else STYLES.get(event.kind, "listing")
+
+
+def _against(event: events.Moderation, me: str) -> bool:
+    """Whether ``event`` is an act against ``me``: a kick, ban, mute or disconnect."""
+    if any(_same(name, me) for name in event.removed):
+        return True
+    return event.action in SANCTIONS and event.target is not None and _same(event.target, me)
 
 
 def _same(one: str, other: str) -> bool:

@@ -2,11 +2,12 @@
 The chat window's logic, without a display: what the user sees and sends.
 
 A :class:`Session` is the listener of a logged-in :class:`ChatClient`.  It
-keeps what the window shows besides the log (the room, its topic, owner and
-members, the list of rooms), all of it from events, and tells an
+keeps what the window shows besides the log (the room, its topic, its
+members and their ranks, the list of rooms), all of it from events, and tells an
 :class:`IChatView` what changed.  The Tk window is one view; the tests hold
 another.  The session outlives its connection: after a loss, a new client is
-attached and the user is taken back to the room they were in.
+attached and the user is taken back to the room they were in, unless an
+operator put them out of it (a kick is not undone by the window).
 
 Input: a line starting with ``/`` is a command, sent as typed, so every
 command works as on telnet; any other line is chat, sent as ``/say``, so
@@ -18,7 +19,7 @@ in it (``/format``): methods ``local_<command>`` here.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from zope.interface import Interface
 
@@ -27,9 +28,13 @@ from twisted_chat.core.commands import SECRET_WORDS
 from twisted_chat.core.events import RoomEntry
 from twisted_chat.gui.client import ChatClient
 from twisted_chat.gui.present import Row, rows
+from twisted_chat.gui.ranks import Ranks
 
 #: Errors the server sends just before it closes the connection: the reason it was lost.
 PARTING_ERRORS = frozenset({"excess-flood", "idle-timeout", "telnet-violation"})
+
+#: The moderation acts that make someone a room operator (True) or no longer (False).
+OPPING = {"op": True, "deop": False}
 
 
 class IChatView(Interface):
@@ -44,10 +49,12 @@ class IChatView(Interface):
     def show_room(room: str, topic: str, name: str) -> None:
         """The user, called ``name``, is in ``room`` with this topic: the title, the topic bar."""
 
-    def show_members(members: Sequence[str], owner: str | None, me: str, more: int) -> None:
+    def show_members(members: Sequence[str], ranks: Mapping[str, str], me: str,
+                     more: int) -> None:
         """
-        The current room's members, sorted, and which of them owns it; in a
-        crowded room only the first names are known, and ``more`` others.
+        The current room's members, sorted, and the rank of those who hold
+        one (``owner``, ``operator``, ``server operator``); in a crowded room
+        only the first names are known, and ``more`` others.
         """
 
     def show_rooms(rooms: Sequence[RoomEntry], current: str) -> None:
@@ -76,7 +83,7 @@ class Session:
         #: The room everyone enters at login, which never goes away.
         self.main: str | None = None
         self.topic = ""
-        self.owner: str | None = None
+        self.ranks = Ranks()
         self.members: dict[str, str] = {}
         self.rooms: dict[str, RoomEntry] = {}
         #: In a crowded room, how many members there are besides those named.
@@ -85,6 +92,8 @@ class Session:
         self._quiet_looks = 0
         self._goodbye: str | None = None
         self._return_to: str | None = None
+        #: Whether an operator put the user out of their room (or the server), until they land.
+        self._put_out = False
 
     @property
     def connected(self) -> bool:
@@ -98,8 +107,10 @@ class Session:
         self.name = client.name or self.name
         self._goodbye = None
         self._quiet_lists = self._quiet_looks = 0
-        # After a reconnect the server puts us in the main room; we go back.
-        self._return_to, self.room = self.room, None
+        # After a reconnect the server puts us in the main room; we go back,
+        # unless an operator had just put us out.
+        self._return_to = None if self._put_out else self.room
+        self.room, self._put_out = None, False
         self.view.show_connected()
         client.attach(self)
 
@@ -116,9 +127,10 @@ class Session:
 
     def on_room(self, event: events.RoomInfo) -> bool:
         entered = event.room != self.room
-        self.room, self.topic, self.owner = event.room, event.topic, event.owner
+        self.room, self.topic = event.room, event.topic
         self.main = self.main or event.room
         self.members = {_key(name): name for name in event.members}
+        self.ranks.entered(event)
         self.more = 0 if event.total is None else event.total - len(event.members)
         self._show_room()
         self._show_members()
@@ -127,6 +139,7 @@ class Session:
             self._quiet_looks -= 1
             return False
         if entered:
+            self._put_out = False
             self.refresh_rooms()
             back, self._return_to = self._return_to, None
             if back is not None and _key(back) != _key(event.room):
@@ -139,12 +152,13 @@ class Session:
             return
         for name in event.departed:
             self.members.pop(_key(name), None)
+            self.ranks.left(name)
         for name in event.arrived:
             self.members[_key(name)] = name
         self._show_members()
-        if (event.arrivals > len(event.arrived) or event.departures > len(event.departed)) \
-                and self._quiet_looks == 0 and self._send("/look"):
-            self._quiet_looks += 1
+        if event.arrivals > len(event.arrived) or event.departures > len(event.departed) \
+                or any(self.ranks.may_be_back(name) for name in event.arrived):
+            self._look_quietly()
 
     def on_presence(self, event: events.Presence) -> None:
         if self.room is None or _key(event.room) != _key(self.room):
@@ -152,21 +166,26 @@ class Session:
         action = event.action
         if action in ("login", "join"):
             self.members[_key(event.name)] = event.name
+            if self.ranks.may_be_back(event.name):
+                self._look_quietly()
             self._count(event.room, +1)
             if event.from_room:
                 self._count(event.from_room, -1)
         elif action in ("part", "logout", "drop"):
             self.members.pop(_key(event.name), None)
+            self.ranks.left(event.name)
             self._count(event.room, -1)
             if event.to_room:
                 self._count(event.to_room, +1)
         elif action == "nick" and event.old_name:
             self.members.pop(_key(event.old_name), None)
             self.members[_key(event.name)] = event.name
+            self.ranks.renamed(event.old_name, event.name)
         self._show_members()
 
     def on_renamed(self, event: events.Renamed) -> None:
         self.members.pop(_key(self.name), None)
+        self.ranks.renamed(self.name, event.name)
         self.name = event.name
         self.members[_key(event.name)] = event.name
         self._show_room()
@@ -174,8 +193,33 @@ class Session:
 
     def on_owner(self, event: events.Owner) -> None:
         if self.room is not None and _key(event.room) == _key(self.room):
-            self.owner = event.name
+            self.ranks.owner = event.name
             self._show_members()
+
+    def on_moderation(self, event: events.Moderation) -> None:
+        """
+        An operator's act in this room (or server-wide): ranks change, members
+        are put out; if the user is, they are on their way to the main room
+        (or off the server), and the window must not bring them back.
+        """
+        if self.room is None or (event.room is not None and _key(event.room) != _key(self.room)):
+            return
+        if event.target is not None and event.action in OPPING:
+            self.ranks.opped(event.target, OPPING[event.action])
+        others = [name for name in event.removed if _key(name) != _key(self.name)]
+        for name in others:
+            self.members.pop(_key(name), None)
+            self.ranks.left(name)
+        if others:
+            self._count(self.room, -len(others))
+            destination = self._put_out_to(event)
+            if destination is not None:
+                self._count(destination, +len(others))
+        if len(others) < len(event.removed):
+            # The log shows who and why; the main room (or the goodbye) follows.
+            self._put_out = True
+            self._return_to = None
+        self._show_members()
 
     def on_topic(self, event: events.Topic) -> None:
         if self.room is not None and _key(event.room) == _key(self.room):
@@ -273,13 +317,25 @@ class Session:
             del self.rooms[_key(room)]
         self._show_rooms()
 
+    def _look_quietly(self) -> None:
+        """Ask for the room's members for the window, not the log; one look at a time."""
+        if self._quiet_looks == 0 and self._send("/look"):
+            self._quiet_looks += 1
+
+    def _put_out_to(self, event: events.Moderation) -> str | None:
+        """Where those an act puts out go: the main room from another, else off the server."""
+        if event.room is None or event.action == "disconnect" or self.main is None \
+                or _key(event.room) == _key(self.main):
+            return None
+        return self.main
+
     def _show_room(self) -> None:
         if self.room is not None:
             self.view.show_room(self.room, self.topic, self.name)
 
     def _show_members(self) -> None:
         members = sorted(self.members.values(), key=_key)
-        self.view.show_members(members, self.owner, self.name, self.more)
+        self.view.show_members(members, self.ranks.marks(members), self.name, self.more)
 
     def _show_rooms(self) -> None:
         rooms = sorted(self.rooms.values(), key=lambda room: _key(room.name))

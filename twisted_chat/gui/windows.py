@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tkinter as tk
 import tkinter.font as tkfont
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from tkinter import ttk
 
 from zope.interface import implementer
@@ -36,8 +36,17 @@ STYLES: dict[str, dict[str, str]] = {
     "listing": {"foreground": "#0b6e79"},
     "history": {"foreground": "#5f6b7a"},
     "error": {"foreground": "#c62828"},
+    "moderation": {"foreground": "#8d4a00"},
+    "sanction": {"foreground": "#b71c1c"},
+    "wall": {"foreground": "#0d3c8c"},
     "own": {"foreground": "#1565c0"},
     "mention": {"background": "#fff3b0"},
+}
+
+#: The styles no one should miss: a band across the whole row (time included), in bold.
+BANDS: dict[str, str] = {
+    "sanction": "#fde2e2",
+    "wall": "#e1ecfb",
 }
 
 
@@ -182,6 +191,11 @@ class ChatWindow(ttk.Frame):
         self.bold = tkfont.nametofont("TkTextFont").copy()
         self.bold.configure(weight="bold")
         self.log.tag_configure("marker", font=self.bold)
+        # The log's own font in bold, so that a banded row keeps the others' metrics.
+        self.bold_log = tkfont.nametofont(str(self.log["font"])).copy()
+        self.bold_log.configure(weight="bold")
+        for style, background in BANDS.items():
+            self.log.tag_configure(f"{style}-band", background=background, font=self.bold_log)
         # Wrapped lines start under the text, not under the time.
         self.log.tag_configure("row", lmargin2=60)
         self.log.tag_raise("mention")
@@ -268,6 +282,8 @@ class ChatWindow(ttk.Frame):
         self.log.configure(state="normal")
         for row in rows:
             tags = ("row", "mention") if row.mention else ("row",)
+            if row.style in BANDS:
+                tags = (*tags, f"{row.style}-band")
             self.log.insert("end", row.stamp + "  ", ("stamp", *tags))
             if row.marker:
                 marker = (row.style, "marker", "own") if row.own else (row.style, "marker")
@@ -294,17 +310,18 @@ class ChatWindow(ttk.Frame):
         self.winfo_toplevel().title(f"{room} — {name} — twisted-chat")
         self.topic.configure(text=f"{room}: {topic}" if topic else room)
 
-    def show_members(self, members: Sequence[str], owner: str | None, me: str,
-                    more: int = 0) -> None:
+    def show_members(self, members: Sequence[str], ranks: Mapping[str, str], me: str,
+                     more: int = 0) -> None:
+        """Each member a line, a rank in words after the name: ``bob (operator)``."""
         self.member_names = list(members)
         self.members.delete(0, "end")
         for index, name in enumerate(members):
-            owns = owner is not None and name.casefold() == owner.casefold()
-            self.members.insert("end", ("@" if owns else " ") + name)
+            rank = ranks.get(name)
+            self.members.insert("end", f"{name} ({rank})" if rank else name)
             if name.casefold() == me.casefold():
                 self.members.itemconfigure(index, foreground=STYLES["own"]["foreground"])
         if more > 0:
-            self.members.insert("end", f" and {more} more")
+            self.members.insert("end", f"and {more} more")
             self.members.itemconfigure("end", foreground=STYLES["notice"]["foreground"])
 
     def show_rooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
