@@ -701,3 +701,20 @@ class AudienceTests(Classroom):
 
 def events_of(client: Client) -> list[dict[str, object]]:
     return [json.loads(line) for line in client.lines()]
+
+
+class ArrivalTests(Classroom):
+    def test_an_operator_coming_in_is_announced_with_the_role(self) -> None:
+        """Clients mark an operator who comes in at once, without a look."""
+        self.alice.send("/op bob")
+        self.bob.send("/leave")
+        self.carol.send("/format json")
+        self.carol.clear()
+        self.bob.send("/join games")
+        self.teacher.send("/join games")
+        roles = [(event["name"], event["role"]) for event in self.carol.events()
+                 if event["type"] == "presence"]
+        self.assertEqual(roles, [("bob", "operator"), ("teacher", "server operator")])
+        self.dave.send("/join games")
+        self.assertEqual([event["role"] for event in self.carol.events()
+                          if event["type"] == "presence"], [None])

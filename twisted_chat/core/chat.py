@@ -519,6 +519,13 @@ class Chat:
         return sum(1 for room in self._rooms.values() if room is not besides and (
             identity in room.made_by or (kind == "account" and room.keeper == key)))
 
+    def _role(self, user: User, room: Room) -> str | None:
+        """What a newcomer's presence says of their rank, so clients mark them at once."""
+        if not (room.operators or self.moderation.operators):
+            return None
+        rank = self.moderation.rank(user, room)
+        return {Rank.SERVER_OPERATOR: "server operator", Rank.OPERATOR: "operator"}.get(rank)
+
     # Putting people out (twisted_chat.core.moderation decides who and when)
 
     def move(self, user: User, room: Room, *, told: bool = False) -> None:
@@ -551,7 +558,8 @@ class Chat:
             room.arrived.append(user.name)
         else:
             self.hub.announce(room, events.Presence(self.clock(), action, room.name, user.name,
-                                                    from_room=from_room))
+                                                    from_room=from_room,
+                                                    role=self._role(user, room)))
         room.add(user)
         user.room = room
         user.since = self.clock()

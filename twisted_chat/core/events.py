@@ -100,7 +100,9 @@ class Presence(Event):
     ``action`` is one of ``login``, ``join`` (with ``from_room``), ``part``
     (with ``to_room``), ``logout`` (``reason`` is their message, if any),
     ``drop`` (``reason`` is ``connection lost``) and ``nick`` (with
-    ``old_name``).  Fields that do not apply are None.
+    ``old_name``).  Someone coming in (``login``, ``join``) who holds a rank
+    there has it in ``role``: ``operator`` or ``server operator`` (an owner
+    coming in is told by an ``owner`` event).  Fields that do not apply are None.
     """
 
     kind: ClassVar[str] = "presence"
@@ -111,6 +113,7 @@ class Presence(Event):
     to_room: str | None = None
     old_name: str | None = None
     reason: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,14 @@ class Ranks:
             self._operators.discard(_key(name))
             self._away.add(_key(name))
 
+    def arrived(self, name: str, role: str | None) -> None:
+        """``name`` came in holding ``role`` (the server says so on each arrival)."""
+        if role == OPERATOR:
+            self._operators.add(_key(name))
+            self._away.discard(_key(name))
+        elif role == SERVER_OPERATOR:
+            self._server_operators.add(_key(name))
+
     def may_be_back(self, name: str) -> bool:
         """Whether ``name``, coming in, may be one of this room's operators: worth a look."""
         return _key(name) in self._away

@@ -166,7 +166,9 @@ class Session:
         action = event.action
         if action in ("login", "join"):
             self.members[_key(event.name)] = event.name
-            if self.ranks.may_be_back(event.name):
+            if event.role is not None:
+                self.ranks.arrived(event.name, event.role)
+            elif self.ranks.may_be_back(event.name):
                 self._look_quietly()
             self._count(event.room, +1)
             if event.from_room:
