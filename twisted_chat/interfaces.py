@@ -162,6 +162,13 @@ class IHub(Interface):
     def after(action: Callable[[], object]) -> None:
         """Do something to a connection (close it) after the output decided before it."""
 
+    def wait_for(stored: Deferred[Any]) -> None:
+        """
+        Output decided after this waits until ``stored`` has fired (a write
+        of the store's), or until the store is given up on: an act is told
+        once it is kept.
+        """
+
     def recall(user: User, room: Room, reason: str,
                lines: Deferred[list[events.Line]]) -> None:
         """Lines the user asked for, being read, in their place in the user's output."""

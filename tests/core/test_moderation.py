@@ -718,3 +718,22 @@ class ArrivalTests(Classroom):
         self.dave.send("/join games")
         self.assertEqual([event["role"] for event in self.carol.events()
                           if event["type"] == "presence"], [None])
+
+
+class KeptFirstTests(SynchronousTestCase):
+    def test_an_act_is_told_once_it_is_stored(self) -> None:
+        """Nobody hears of a ban before it is kept: a crash cannot undo what was announced."""
+        db = Transactions(immediate=False)
+        server = Server(db=db)
+        alice, bob = server.login("alice"), server.login("bob")
+        alice.send("/create games")
+        bob.send("/join games")
+        while db.pending:
+            db.finish()
+        quiet(alice, bob)
+        alice.send("/ban bob 1h")
+        self.assertEqual(alice.lines(), [])
+        while db.pending:
+            db.finish()
+        self.assertRegex(alice.lines()[0], r"^\*\*\* alice banned bob from games for 1h")
+        self.assertEqual(db.connection.execute("SELECT count(*) FROM audit").fetchone(), (1,))

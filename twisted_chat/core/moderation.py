@@ -618,7 +618,12 @@ class Moderation:
         act = events.Act(event.time, actor.name if actor is not None else None, event.action,
                          target, event.room, event.reason, event.until)
         self.acts.append(act)
-        self._store("record_act", act)
+        store = self.chat.store
+        if store is not None:
+            # Kept before anyone is told of it: every write before it is kept too.
+            kept = store.record_act(act)
+            self.chat.hub.wait_for(kept)
+            kept.addErrback(self._store_failed, "record_act")
         _log.info("Moderation: {by} {action} {target} in {room}{reason}",
                   by=act.by or "(expiry)", action=act.action, target=act.target or "",
                   room=act.room or "the server", reason=f": {act.reason}" if act.reason else "")

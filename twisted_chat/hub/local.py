@@ -104,6 +104,15 @@ class LocalHub:
     def expire(self) -> None:
         self.outbox.expire()
 
+    def wait_for(self, stored: Deferred[Any]) -> None:
+        slot = self.outbox.hold(None)
+
+        def kept(result: object) -> object:
+            self.outbox.release(slot)
+            return result
+
+        stored.addBoth(kept)
+
     # Lines said: stored, then delivered
 
     def say(self, user: User, room: Room, event: events.Message | events.Emote,
