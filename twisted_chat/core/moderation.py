@@ -240,7 +240,7 @@ class Moderation:
         duration, reason = _duration_and_reason(raw_duration, reason)
         sanction = self._place(BAN, actor, room, label, marks, duration, reason)
         # Who it puts out now: where it holds, below an operator's rank.
-        now = self.chat.clock()
+        now = sanction.since
         hit = [user for user in (self.chat.users() if scope is None else list(room.members))
                if self._holds(sanction, user, now)]
         out: dict[Room, list[User]] = {}
@@ -266,7 +266,7 @@ class Moderation:
         label, marks, online = self._name_target(actor, rank, raw_name, room)
         duration, reason = _duration_and_reason(raw_duration, reason)
         sanction = self._place(MUTE, actor, room, label, marks, duration, reason)
-        event = events.Moderation(self.chat.clock(), "mute", sanction.room_name, actor.name,
+        event = events.Moderation(sanction.since, "mute", sanction.room_name, actor.name,
                                   label, reason, sanction.until)
         self._act(actor, room, event, online if online is not None and online.room is not room
                   else None)
