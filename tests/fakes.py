@@ -42,3 +42,6 @@ class RecordingClient:
 
     def resume_input(self) -> None:
         self.paused = False
+
+    def dismiss(self) -> None:
+        self.dismissed = True

@@ -127,6 +127,7 @@ class Server:
             cursor = db.connection.cursor()
             replay = chat.pop("replay", 20)
             chat.setdefault("lasting", schema.rooms(cursor))
+            chat.setdefault("kept", schema.order(cursor))
             chat["store"] = self.store
             chat["accounts"] = Accounts(self.store, schema.account_names(cursor),
                                         known=schema.known_addresses(cursor),

@@ -35,7 +35,7 @@ def test_three_users_chat_across_rooms(server: RunningServer) -> None:
     carol.expect("<alice> create games")
     alice.send("/create games")
     assert alice.expect("= Members")[-3:] == [
-        "= Room games, owned by alice", "= Topic: (none)", "= Members (1): alice"]
+        "= Room games, owned by alice", "= Topic: (none)", "= Members (1): alice (owner)"]
     bob.expect("*** alice has left for games")
     bob.send("/select games")
     alice.expect("*** bob has joined games (from lobby)")

@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
     from twisted_chat.core import errors, events
+    from twisted_chat.core.quotas import Identity
     from twisted_chat.core.rooms import Room
+    from twisted_chat.core.sanctions import Sanction
     from twisted_chat.core.users import User
-    from twisted_chat.store.values import Account, LastingRoom
+    from twisted_chat.store.values import Account, KeptRules, LastingRoom
 
 
 class IFormat(Interface):
@@ -64,6 +66,13 @@ class IClient(Interface):
 
     def resume_input() -> None:
         """Take lines from this client again."""
+
+    def dismiss() -> None:
+        """
+        The chat put this user off the server: what they send means nothing
+        from now on, and the connection closes once what was decided before
+        (their goodbye) has gone out.
+        """
 
 
 class IState(Interface):
@@ -133,8 +142,13 @@ class IHub(Interface):
     fans out to its own members, with the chat's rules unchanged.
     """
 
-    def say(user: User, room: Room, event: events.Message | events.Emote) -> None:
-        """A line said in ``room``: stored if there is a store, then delivered to its members."""
+    def say(user: User, room: Room, event: events.Message | events.Emote,
+            audience: list[User] | None = None) -> None:
+        """
+        A line said in ``room``: stored if there is a store, then delivered to
+        ``audience`` (the chat's choice of who hears it: those who ignore the
+        sender are not in it), or to the room's members as they are now.
+        """
 
     def tell(client: IClient, event: events.Event) -> None:
         """Send one user an event, after whatever was decided before it."""
@@ -194,6 +208,33 @@ class IStore(Interface):
 
     def forget_room(key: str) -> Deferred[None]:
         """The room is no longer kept."""
+
+    def save_sanction(sanction: Sanction) -> Deferred[None]:
+        """Keep a ban or mute (a server's, or a lasting room's) until it is forgotten."""
+
+    def forget_sanction(id: str) -> Deferred[None]:
+        """The ban or mute ``id`` was lifted or ran out."""
+
+    def save_operator(room: str, account: str) -> Deferred[None]:
+        """The registered name ``account`` is an operator of the lasting room ``room``."""
+
+    def forget_operator(room: str, account: str) -> Deferred[None]:
+        """It is no longer."""
+
+    def save_invite(room: str, account: str) -> Deferred[None]:
+        """The registered name ``account`` may always come into the lasting room ``room``."""
+
+    def save_rules(room: str, rules: KeptRules) -> Deferred[None]:
+        """The lasting room's settings, as they are now."""
+
+    def save_ignore(account: str, mark: Identity, label: str) -> Deferred[None]:
+        """The registered name ``account`` ignores ``mark`` (a name or an account)."""
+
+    def forget_ignore(account: str, mark: Identity) -> Deferred[None]:
+        """It does no longer."""
+
+    def record_act(act: events.Act) -> Deferred[None]:
+        """One act of keeping order, for the audit trail."""
 
     def start() -> Deferred[None]:
         """Take hold of the database (its connections, the file's lock), before anyone comes."""

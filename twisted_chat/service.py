@@ -27,6 +27,8 @@ from twisted_chat.session.sessions import Sessions
 SHUTDOWN_NOTICE = "The server is shutting down. Goodbye!"
 #: How often output held too long behind a store that does not answer is let go.
 OVERDUE_INTERVAL = 0.5
+#: How often bans and mutes that ran out are lifted: they end within a second.
+EXPIRY_INTERVAL = 1.0
 
 _log = Logger()
 
@@ -34,8 +36,9 @@ _log = Logger()
 class ChatService(Service):
     """
     The chat while twistd runs: every minute old arrivals and deeds are
-    forgotten, every half second output stuck behind a store is let go, and
-    crowded rooms hear who came and went every few seconds.
+    forgotten, every half second output stuck behind a store is let go, every
+    second bans and mutes that ran out end, and crowded rooms hear who came
+    and went every few seconds.
     """
 
     def __init__(self, sessions: Sessions, reactor: IReactorTime,
@@ -44,7 +47,8 @@ class ChatService(Service):
         self.sessions = sessions
         self.signals = signals
         chat = sessions.chat
-        self._timers = [(self._sweep, MINUTE), (chat.hub.expire, OVERDUE_INTERVAL)]
+        self._timers = [(self._sweep, MINUTE), (chat.hub.expire, OVERDUE_INTERVAL),
+                        (chat.moderation.expire, EXPIRY_INTERVAL)]
         if chat.limits.crowd:
             self._timers.append((chat.tell_crowds, CROWD_INTERVAL))
         self._loops: list[LoopingCall] = []

@@ -188,6 +188,18 @@ class Options(usage.Options):
                 self[option] = []
         self["exempt"] = []
         self["flood-exempt"] = []
+        self["operator"] = []
+
+    def opt_operator(self, name: str) -> None:
+        try:
+            self["operator"].append(names.key(names.user_name(name)))
+        except errors.ChatError as error:
+            raise usage.UsageError(f"--operator {name!r}: {error.message}") from None
+
+    opt_operator.__doc__ = (
+        "A registered name that is a server operator: it acts in every room and server-wide, "
+        "and outranks every room role, once logged in with its password. Repeat for several."
+    )
 
     def opt_exempt(self, network: str) -> None:
         self["exempt"].append(_network("exempt", network))
@@ -346,7 +358,12 @@ def makeService(options: Options) -> IService:
     chat = Chat(hub, main_room=options["main-room"], main_topic=options["main-topic"],
                 server_name=options["server-name"], motd=options.get("motd-text", ""),
                 clock=reactor.seconds, limits=limits, store=kept, accounts=accounts,
-                lasting=snapshot.rooms, log=log)
+                lasting=snapshot.rooms, log=log, operators=options["operator"],
+                kept=snapshot.order)
+    for key in options["operator"]:
+        if not accounts.registered(key):
+            _log.warn("--operator {name}: not a registered name yet; it acts as a server "
+                      "operator once registered and logged in with its password", name=key)
     sessions = Sessions(chat, reactor, max_line=options["max-line"])
     tune_garbage_collector()
     top = MultiService()

@@ -246,7 +246,7 @@ class ChatTests(SynchronousTestCase):
     def test_wrong_shape_with_slash(self) -> None:
         self.alice.send("/look around")
         self.alice.send("/join")
-        self.assertEqual(self.alice.lines(), ["! Usage: /look", "! Usage: /join ROOM"])
+        self.assertEqual(self.alice.lines(), ["! Usage: /look", "! Usage: /join ROOM [KEY]"])
 
 
 class BareLineTests(SynchronousTestCase):
@@ -330,8 +330,8 @@ class BareLineTests(SynchronousTestCase):
 
     def test_help_with_a_command_name_is_a_command(self) -> None:
         self.assertCommand("h look", "= /look")
-        self.assertCommand("help JOIN", "= /join ROOM")
-        self.assertCommand("h select", "= /join ROOM")
+        self.assertCommand("help JOIN", "= /join ROOM [KEY]")
+        self.assertCommand("h select", "= /join ROOM [KEY]")
         self.assertCommand("help /look", "= /look")
         self.assertCommand("help /me", "= /me ACTION...")
         self.assertCommand("help login", "! /login is not available now. Type /help for what is.")
@@ -469,7 +469,7 @@ class ListingTests(SynchronousTestCase):
         for line in ["help join", "h select", "/? /join"]:
             self.alice.send(line)
             lines = self.alice.lines()
-            self.assertEqual(lines[0], "= /join ROOM", line)
+            self.assertEqual(lines[0], "= /join ROOM [KEY]", line)
             self.assertIn("=   Also: /select", lines)
 
     def test_help_unknown_command(self) -> None:
@@ -486,7 +486,7 @@ class RoomTests(SynchronousTestCase):
         """create makes a room, moves you in, makes you its owner; the old room is told."""
         self.alice.send("/create games")
         self.assertEqual(self.alice.lines(), [
-            "= Room games, owned by alice", "= Topic: (none)", "= Members (1): alice"])
+            "= Room games, owned by alice", "= Topic: (none)", "= Members (1): alice (owner)"])
         self.assertEqual(self.bob.lines(), ["*** alice has left for games"])
 
     def test_create_existing(self) -> None:
@@ -513,7 +513,7 @@ class RoomTests(SynchronousTestCase):
         self.bob.send("/join Games")
         self.assertEqual(self.alice.lines(), ["*** bob has joined games (from lobby)"])
         self.assertEqual(self.carol.lines(), ["*** bob has left for games"])
-        self.assertEqual(self.bob.lines()[-1], "= Members (2): alice, bob")
+        self.assertEqual(self.bob.lines()[-1], "= Members (2): alice (owner), bob")
         self.carol.send("/select games")
         quiet(self.alice, self.bob, self.carol)
         self.bob.send("hi")

@@ -22,13 +22,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from twisted.logger import Logger
 
 from twisted_chat.core import errors, events, names
-from twisted_chat.core.limits import DEFAULTS, Limits, counted_key
+from twisted_chat.core.ignoring import Ignoring
+from twisted_chat.core.limits import DEFAULTS, Limits, address_key, counted_key
 from twisted_chat.core.logquota import LogQuota
+from twisted_chat.core.moderation import Moderation, Rank
 from twisted_chat.core.quotas import Identity, Quotas
 from twisted_chat.core.rooms import Room
 from twisted_chat.core.users import User
 from twisted_chat.interfaces import IClient
-from twisted_chat.store.values import LastingRoom
+from twisted_chat.store.values import KeptOrder, LastingRoom
 
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
@@ -63,12 +65,14 @@ class Chat:
                  server_name: str = "twisted-chat", motd: str = "",
                  clock: Callable[[], float] = time.time, limits: Limits = DEFAULTS,
                  store: IStore | None = None, accounts: IAccounts | None = None,
-                 lasting: Iterable[LastingRoom] = (), log: LogQuota | None = None) -> None:
+                 lasting: Iterable[LastingRoom] = (), log: LogQuota | None = None,
+                 operators: Iterable[str] = (), kept: KeptOrder | None = None) -> None:
         """
         ``hub`` delivers what is decided here; ``store`` keeps history and
         lasting rooms (None: nothing is kept), ``accounts`` the registered
         names.  ``log`` is where users' comings and goings are logged
-        (default: every one).
+        (default: every one).  ``operators`` are the server operators'
+        registered names' keys; ``kept`` what keeps order, from the store.
         """
         self.hub = hub
         #: Send one user an event, after whatever the chat decided before it;
@@ -95,10 +99,14 @@ class Chat:
         self._user_forms: dict[str, User] = {}
         self._room_forms: dict[str, Room] = {}
         self._add_room(self.main)
-        for kept in lasting:
-            room = Room(kept.name, topic=kept.topic, keeper=kept.keeper)
+        for lasts in lasting:
+            room = Room(lasts.name, topic=lasts.topic, keeper=lasts.keeper)
             if room.key not in self._rooms:
                 self._add_room(room)
+        self.moderation = Moderation(self, operators, kept)
+        self.ignoring = Ignoring(self, kept.ignores if kept is not None else None)
+        for room in self._rooms.values():
+            self.moderation.restore(room)
 
     # Who and what exists
 
@@ -133,9 +141,13 @@ class Chat:
               account: str | None = None) -> User:
         """Log in as ``raw_name``; a registered name needs its ``account`` proved first."""
         name = self.check_free(raw_name)
-        if self.registered(names.key(name)) and account != names.key(name):
+        key = names.key(name)
+        if self.registered(key) and account != key:
             raise errors.PasswordRequired(name)
-        user = User(name, client, connected_at, account, self.address_of(client))
+        origin = address_key(client.address) if client.address is not None else None
+        self.moderation.admit(key, account, origin)
+        user = User(name, client, connected_at, account, self.address_of(client), origin)
+        self.ignoring.restore(user)
         self._add_user(user)
         self.log.info("logins", "{name} logged in from {address}", name=name,
                   address=client.address or "a local socket")
@@ -192,11 +204,13 @@ class Chat:
 
     # Moving between rooms
 
-    def join(self, user: User, raw_room: str) -> None:
+    def join(self, user: User, raw_room: str, key: str | None = None) -> None:
+        """Into another room, if its bans, invitations, key and limit let ``user`` in."""
         room = self.find_room(raw_room)
         if room is user.room:
             raise errors.AlreadyThere(room.name)
         joins = self.quotas.check("join", user.who, self.limits.join_rate, "changing rooms")
+        self.moderation.may_enter(user, room, key)
         self._move(user, room)
         self.quotas.record(joins)
 
@@ -239,6 +253,8 @@ class Chat:
         new_key = names.key(name)
         if self.registered(new_key) and user.account != new_key:
             raise errors.NameRegistered(name)
+        if self.moderation.sanctions:
+            self.moderation.check_name(new_key)
         if counted:
             self.quotas.record(self.quotas.check("nick", user.who, self.limits.nick_rate,
                                                  "changing your name"))
@@ -256,10 +272,12 @@ class Chat:
         room = self.room_of(user)
         if room.permanent:
             raise errors.MainRoomTopic(room.name)
-        if room.owner is not user:
+        if room.owner is not user and self.moderation.rank(user, room) < Rank.OPERATOR:
             raise errors.NotOwner(room.name)
         if len(topic) > MAX_TOPIC_LENGTH:
             raise errors.TopicTooLong(MAX_TOPIC_LENGTH)
+        if self.moderation.sanctions.mutes:
+            self.moderation.may_speak(user, room, line=False)
         room.topic = topic
         if room.keeper is not None:
             self._keep(room)
@@ -269,11 +287,17 @@ class Chat:
 
     def say(self, user: User, text: str) -> None:
         room = self.room_of(user)
-        self.hub.say(user, room, events.Message(self.clock(), room.name, user.name, text))
+        if room.rules is not None or self.moderation.sanctions.mutes:
+            self.moderation.may_speak(user, room)
+        self.hub.say(user, room, events.Message(self.clock(), room.name, user.name, text),
+                     room.hearers(user))
 
     def emote(self, user: User, text: str) -> None:
         room = self.room_of(user)
-        self.hub.say(user, room, events.Emote(self.clock(), room.name, user.name, text))
+        if room.rules is not None or self.moderation.sanctions.mutes:
+            self.moderation.may_speak(user, room)
+        self.hub.say(user, room, events.Emote(self.clock(), room.name, user.name, text),
+                     room.hearers(user))
 
     def error(self, error: errors.ChatError) -> events.Error:
         """The event that tells a user of ``error``."""
@@ -281,9 +305,13 @@ class Chat:
 
     def private(self, user: User, raw_target: str, text: str) -> None:
         target = self.find_user(raw_target)
+        if self.moderation.sanctions.mutes:
+            self.moderation.may_write(user)
         self.quotas.reach(user.who, target.key)
         event = events.Private(self.clock(), user.name, target.name, text)
-        self.tell(target.client, event)
+        if not target.ignores(user):
+            # Someone who ignores the sender is not sent it, and the sender is not told.
+            self.tell(target.client, event)
         if target is not user:
             self.tell(user.client, event)
 
@@ -291,12 +319,16 @@ class Chat:
 
     def room_info(self, room: Room) -> events.RoomInfo:
         owner = room.owner.name if room.owner else None
-        if not self._crowded(room):
-            return events.RoomInfo(self.clock(), room.name, room.topic, owner,
-                                   tuple(member.name for member in room.members))
-        first = itertools.islice(room.members, CROWD_NAMES)
+        crowded = self._crowded(room)
+        shown = list(itertools.islice(room.members, CROWD_NAMES) if crowded else room.members)
+        rank = self.moderation.rank
+        operators = tuple(member.name for member in shown
+                          if rank(member, room) is Rank.OPERATOR) if room.operators else ()
+        staff = tuple(member.name for member in shown if self.moderation.is_server_operator(
+            member)) if self.moderation.operators else ()
         return events.RoomInfo(self.clock(), room.name, room.topic, owner,
-                               tuple(member.name for member in first), len(room.members))
+                               tuple(member.name for member in shown),
+                               len(room.members) if crowded else None, operators, staff)
 
     # Crowds
 
@@ -351,6 +383,7 @@ class Chat:
         self._check_rooms_made([("account", user.key)], besides=room)
         room.keeper = user.account
         self._keep(room)
+        self.moderation.room_registered(room)
         self.tell(user.client, events.Notice(
             self.clock(), f"{room.name} is registered: it stays, with its topic, when empty "
                           "and when the server restarts, and it is yours whenever you are in it."))
@@ -460,6 +493,7 @@ class Chat:
     def _remove_room(self, room: Room) -> None:
         del self._rooms[room.key]
         _remove_forms(self._room_forms, room.name, room)
+        self.moderation.room_gone(room)
 
     # The mechanics of limits
 
@@ -485,11 +519,31 @@ class Chat:
         return sum(1 for room in self._rooms.values() if room is not besides and (
             identity in room.made_by or (kind == "account" and room.keeper == key)))
 
+    # Putting people out (twisted_chat.core.moderation decides who and when)
+
+    def move(self, user: User, room: Room, *, told: bool = False) -> None:
+        """
+        ``user`` into ``room``, whatever its rules; ``told``: the room left
+        heard why already (a kick), so it hears no departure.
+        """
+        self._move(user, room, told=told)
+
+    def dismiss(self, user: User, goodbye: str) -> None:
+        """
+        ``user`` is put off the server: their room heard why already; they
+        get ``goodbye`` last, and their connection reads no more and closes.
+        """
+        self.tell(user.client, events.Goodbye(self.clock(), goodbye))
+        self._leave(user, "drop", None, told=True)
+        self._remove_user(user)
+        self.log.info("drops", "{name} was put off the server", name=user.name)
+        user.client.dismiss()
+
     # The mechanics of presence
 
-    def _move(self, user: User, room: Room) -> None:
+    def _move(self, user: User, room: Room, told: bool = False) -> None:
         old = self.room_of(user)
-        self._leave(user, "part", None, to_room=room.name)
+        self._leave(user, "part", None, to_room=room.name, told=told)
         self._enter(user, room, "join", from_room=old.name)
 
     def _enter(self, user: User, room: Room, action: str, from_room: str | None = None) -> None:
@@ -500,6 +554,7 @@ class Chat:
                                                     from_room=from_room))
         room.add(user)
         user.room = room
+        user.since = self.clock()
         if room.keeper is not None and room.keeper == user.account and room.owner is not user:
             room.owner = user
             if len(room.members) > 1:
@@ -509,11 +564,11 @@ class Chat:
         self.hub.replay(user, room)
 
     def _leave(self, user: User, action: str, reason: str | None,
-               to_room: str | None = None) -> None:
+               to_room: str | None = None, told: bool = False) -> None:
         room = self.room_of(user)
         room.remove(user)
         user.room = None
-        if self.stopping:
+        if self.stopping or told:
             pass
         elif self._crowded(room):
             room.departed.append(user.name)
@@ -524,7 +579,10 @@ class Chat:
             self._remove_room(room)
             self.log.info("rooms gone", "Room {room} is empty and gone", room=room.name)
         elif room.owner is user:
-            room.owner = next(iter(room.members), None)
+            # To an operator who is there, if one is: the members they keep order for stay so.
+            room.owner = next((member for member in room.members if room.operators
+                               and member.role_mark in room.operators),
+                              next(iter(room.members), None))
             if room.owner is not None and not self.stopping:
                 self.hub.announce(room, events.Owner(self.clock(), room.name, room.owner.name))
 

@@ -45,3 +45,31 @@ def duration(seconds: float, *, short: bool = False) -> str:
     (minutes, _, minute), (rest, _, second) = _split(whole, _LONG_UNITS)
     count, name = (minutes, minute) if rest == 0 else (whole, second)
     return f"{count} {name}{'' if count == 1 else 's'}"
+
+
+#: The longest span a ban or mute may be given: longer is a lasting one.
+LONGEST = 366 * 86400
+
+_SIZES = {short: size for short, _, size in _UNITS}
+
+
+def parse(text: str) -> float | None:
+    """
+    ``30s``, ``10m``, ``2h``, ``7d`` (and ``1h30m``) in seconds; None for
+    anything else, so a caller can read the word as the start of a reason.
+    """
+    word = text.strip().lower()
+    if not word or not word.isascii():
+        return None
+    total, number = 0, ""
+    for char in word:
+        if char.isdigit():
+            number += char
+        elif char in _SIZES and number and len(number) <= 6:
+            total += int(number) * _SIZES[char]
+            number = ""
+        else:
+            return None
+    if number or not 0 < total <= LONGEST:
+        return None
+    return float(total)

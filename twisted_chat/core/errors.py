@@ -693,3 +693,241 @@ class RoomNotRegistered(ChatError):
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
+
+
+# Keeping order (twisted_chat.core.moderation)
+
+class NotOperator(ChatError):
+    code = "not-operator"
+    template = "Only an operator of {room} may do that."
+    template_owner = "Only the owner of {room} (or a server operator) may do that."
+
+    def __init__(self, room: str, owner: bool = False) -> None:
+        self._record(self.template_owner if owner else None, room=room)
+
+
+class NotServerOperator(ChatError):
+    code = "not-server-operator"
+    template = "Only a server operator may do that."
+
+    def __init__(self) -> None:
+        self._record()
+
+
+class Outranked(ChatError):
+    code = "outranked"
+    template = "You cannot act against {name}: they are {rank}."
+
+    def __init__(self, name: str, rank: str) -> None:
+        self._record(name=name, rank=rank)
+
+
+class NotHere(ChatError):
+    code = "not-here"
+    template = "{name} is not in {room}."
+
+    def __init__(self, name: str, room: str) -> None:
+        self._record(name=name, room=room)
+
+
+class MainRoomOperators(ChatError):
+    code = "main-room"
+    template = ("{room} is the main room: only a server operator may make its operators, "
+                "and it is open to everyone logged in (use /lock for a raid).")
+
+    def __init__(self, room: str) -> None:
+        self._record(room=room)
+
+
+class AlreadyOperator(ChatError):
+    code = "already-operator"
+    template = "{name} is an operator of {room} already."
+
+    def __init__(self, name: str, room: str) -> None:
+        self._record(name=name, room=room)
+
+
+class NotAnOperator(ChatError):
+    code = "not-an-operator"
+    template = "{name} is not an operator of {room}."
+
+    def __init__(self, name: str, room: str) -> None:
+        self._record(name=name, room=room)
+
+
+class Banned(ChatError):
+    code = "banned"
+    template = "You are banned from {room}."
+    template_timed = "You are banned from {room} for {wait:duration} more."
+    template_reason = "You are banned from {room}: {reason}"
+    template_timed_reason = "You are banned from {room} for {wait:duration} more: {reason}"
+
+    def __init__(self, room: str, wait: float | None, reason: str | None) -> None:
+        template = {(False, False): None, (True, False): self.template_timed,
+                    (False, True): self.template_reason,
+                    (True, True): self.template_timed_reason}[wait is not None, bool(reason)]
+        args: dict[str, object] = {"room": room}
+        if wait is not None:
+            args["wait"] = wait
+        if reason:
+            args["reason"] = reason
+        self._record(template, **args)
+
+
+class Muted(ChatError):
+    code = "muted"
+    template = "You are muted in {room}: you may read, not speak."
+    template_timed = "You are muted in {room} for {wait:duration} more: you may read, not speak."
+
+    def __init__(self, room: str, wait: float | None) -> None:
+        if wait is None:
+            self._record(room=room)
+        else:
+            self._record(self.template_timed, room=room, wait=wait)
+
+
+class SlowMode(ChatError):
+    code = "slow-mode"
+    template = ("{room} is in slow mode: one line each per {every:duration}. "
+                "You may speak again in {wait:duration}.")
+
+    def __init__(self, room: str, every: float, wait: float) -> None:
+        self._record(room=room, every=every, wait=wait)
+
+
+class QuietNewcomer(ChatError):
+    code = "quiet"
+    template = ("Newcomers to {room} wait {quiet:duration} before speaking. "
+                "You may speak in {wait:duration}.")
+
+    def __init__(self, room: str, quiet: float, wait: float) -> None:
+        self._record(room=room, quiet=quiet, wait=wait)
+
+
+class InviteOnly(ChatError):
+    code = "invite-only"
+    template = "{room} is invite-only: ask one of its operators for an /invite."
+
+    def __init__(self, room: str) -> None:
+        self._record(room=room)
+
+
+class KeyNeeded(ChatError):
+    code = "wrong-key"
+    template = "{room} needs its key: join {room} KEY"
+    template_wrong = "That is not the key of {room}."
+
+    def __init__(self, room: str, given: bool) -> None:
+        self._record(self.template_wrong if given else None, room=room)
+
+
+class RoomFull(ChatError):
+    code = "room-full"
+    template = "{room} is full: at most {limit} members."
+
+    def __init__(self, room: str, limit: int) -> None:
+        self._record(room=room, limit=limit)
+
+
+class ServerLocked(ChatError):
+    code = "server-locked"
+    template = "The server is locked: no new logins for now. Try again later."
+
+    def __init__(self) -> None:
+        self._record()
+
+
+class NotBanned(ChatError):
+    code = "not-banned"
+    template = "{target} is not {what} in {room}."
+
+    def __init__(self, target: str, what: str, room: str) -> None:
+        self._record(target=target, what=what, room=room)
+
+
+class BadAddress(ChatError):
+    code = "bad-address"
+    template = "{name} has no address to ban (a local connection): ban the name instead."
+
+    def __init__(self, name: str) -> None:
+        self._record(name=name)
+
+
+class ReasonTooLong(ChatError):
+    code = "reason-too-long"
+    template = "The reason is too long: at most {limit} characters."
+
+    def __init__(self, limit: int) -> None:
+        self._record(limit=limit)
+
+
+class TooManySanctions(ChatError):
+    code = "too-many"
+    template = "{room} has {limit} {what} already: lift some first."
+
+    def __init__(self, room: str, limit: int, what: str) -> None:
+        self._record(room=room, limit=limit, what=what)
+
+
+class BadSetting(ChatError):
+    code = "usage"
+    template = "Usage: /room {usage}"
+
+    def __init__(self, usage: str) -> None:
+        self._record(usage=usage)
+
+
+class IgnoreSelf(ChatError):
+    code = "ignore-self"
+    template = "You cannot ignore yourself."
+
+    def __init__(self) -> None:
+        self._record()
+
+
+class NotIgnoring(ChatError):
+    code = "not-ignoring"
+    template = "You do not ignore {name}."
+
+    def __init__(self, name: str) -> None:
+        self._record(name=name)
+
+
+class AlreadyIgnoring(ChatError):
+    code = "already-ignoring"
+    template = "You ignore {name} already."
+
+    def __init__(self, name: str) -> None:
+        self._record(name=name)
+
+
+class IgnoreListFull(ChatError):
+    code = "too-many"
+    template = "You ignore {limit} people already: /unignore some first."
+
+    def __init__(self, limit: int) -> None:
+        self._record(limit=limit)
+
+
+class NameBanned(ChatError):
+    code = "banned"
+    template = "The name {name} is banned from this server."
+
+    def __init__(self, name: str) -> None:
+        self._record(name=name)
+
+
+class NotYourself(ChatError):
+    code = "not-yourself"
+    template = "You cannot do that to yourself."
+
+    def __init__(self) -> None:
+        self._record()
+
+
+class AlreadyIn(ChatError):
+    code = "already-there"
+    template = "{name} is in {room} already."
+
+    def __init__(self, name: str, room: str) -> None:
+        self._record(name=name, room=room)

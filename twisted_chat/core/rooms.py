@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from twisted_chat.core import names
 
 if TYPE_CHECKING:
+    from twisted_chat.core.quotas import Identity
     from twisted_chat.core.users import User
+
+
+@dataclass(slots=True)
+class Rules:
+    """
+    How a room keeps order, once one of its operators set something: who
+    may come in (``invite_only``, ``key``, ``limit``), and how often members
+    may speak (``slow`` seconds between lines, ``quiet`` seconds after
+    coming in).  0, None or False: off.
+    """
+
+    invite_only: bool = False
+    key: str | None = None
+    limit: int = 0
+    slow: float = 0.0
+    quiet: float = 0.0
+    #: When each member last spoke, while slow mode is on.
+    spoke: dict[User, float] = field(default_factory=dict)
+
+    @property
+    def off(self) -> bool:
+        return not (self.invite_only or self.key or self.limit or self.slow or self.quiet)
 
 
 class Room:
@@ -21,8 +45,9 @@ class Room:
     """
 
     # __weakref__: the hub keeps what it knows of a room for as long as the room exists.
-    __slots__ = ("__weakref__", "_audience", "arrived", "departed", "keeper", "key", "made_by",
-                 "members", "name", "owner", "permanent", "topic")
+    __slots__ = ("__weakref__", "_audience", "arrived", "departed", "ignorers", "invited",
+                 "keeper", "key", "made_by", "members", "name", "operators", "owner",
+                 "permanent", "rules", "topic")
 
     def __init__(self, name: str, *, topic: str = "", owner: User | None = None,
                  permanent: bool = False, keeper: str | None = None) -> None:
@@ -40,6 +65,15 @@ class Room:
         #: In a crowded room, who came and went since the last summary.
         self.arrived: list[str] = []
         self.departed: list[str] = []
+        #: Who the owner made operators: a registered name by its account (it
+        #: lasts, in a registered room), anyone else by their connection.
+        self.operators: set[Identity] = set()
+        #: Its settings, once any was set (None: every one off, nothing to check).
+        self.rules: Rules | None = None
+        #: Who was invited: a registered name lasts, anyone else's pass is used once.
+        self.invited: set[Identity] = set()
+        #: How many members ignore someone: none, and a line goes to the whole room.
+        self.ignorers = 0
 
     def audience(self) -> list[User]:
         """
@@ -54,10 +88,27 @@ class Room:
     def add(self, user: User) -> None:
         self.members[user] = None
         self._audience = None
+        if user.ignoring:
+            self.ignorers += 1
 
     def remove(self, user: User) -> None:
         del self.members[user]
         self._audience = None
+        if user.ignoring:
+            self.ignorers -= 1
+        if self.rules is not None:
+            self.rules.spoke.pop(user, None)
+
+    def hearers(self, sender: User) -> list[User]:
+        """
+        Who hears ``sender``: the members, less those who ignore them.  While
+        nobody here ignores anyone this is :meth:`audience` itself, shared
+        line after line; otherwise a list of its own, framed once per format
+        all the same.
+        """
+        if not self.ignorers:
+            return self.audience()
+        return [member for member in self.audience() if not member.ignores(sender)]
 
     @property
     def lasting(self) -> bool:

@@ -39,6 +39,7 @@ from twisted_chat.core.commands import (
     split,
 )
 from twisted_chat.core.formats import FORMATS
+from twisted_chat.core.moderation import SETTINGS
 from twisted_chat.core.sanitise import clean
 from twisted_chat.core.users import User
 from twisted_chat.interfaces import ISession, IState
@@ -521,10 +522,13 @@ class RoomState(State):
         """
         self.chat.create(self.user, room)
 
-    @command("join ROOM", "select")
-    def do_join(self, room: str) -> None:
-        """Go to another room that exists; both rooms are told."""
-        self.chat.join(self.user, room)
+    @command("join ROOM [KEY]", "select")
+    def do_join(self, room: str, key: str | None = None) -> None:
+        """Go to another room that exists; both rooms are told.
+
+        A room with a key (/room key) needs it: join ROOM KEY.
+        """
+        self.chat.join(self.user, room, key)
 
     @command("leave", "part")
     def do_leave(self) -> None:
@@ -533,7 +537,7 @@ class RoomState(State):
 
     @command("topic [TEXT...]")
     def do_topic(self, text: str | None = None) -> None:
-        """Show this room's topic, or set it (the room's owner only)."""
+        """Show this room's topic, or set it (the room's owner and operators)."""
         if text is None:
             room = self.chat.room_of(self.user)
             self.reply(events.Topic(self.chat.clock(), room.name, room.topic))
@@ -543,14 +547,7 @@ class RoomState(State):
     @command("history [N]")
     def do_history(self, count: str | None = None) -> None:
         """Show this room's last N lines (20 if no N), with the time each was said."""
-        if count is None:
-            self.chat.history(self.user, DEFAULT_HISTORY)
-            return
-        # ASCII digits only: str.isdigit() also passes "²", which int() refuses.
-        if not (count.isascii() and count.isdigit()) or not count.strip("0"):
-            raise errors.NotANumber("history [N]")  # 0 lines is no history to ask for
-        # More digits than any count shown: int() of thousands of them would refuse too.
-        self.chat.history(self.user, int(count) if len(count) <= 6 else MAX_HISTORY)
+        self.chat.history(self.user, _count(count, "history [N]"))
 
     @command("search WORDS...")
     def do_search(self, words: str) -> None:
@@ -607,18 +604,138 @@ class RoomState(State):
             raise errors.NoHistory()
         return self.chat.accounts
 
-    @command("room register|unregister")
-    def do_room(self, action: str) -> None:
-        """Register the room you own so it lasts (or stop): your name must be registered.
+    @command("room [SETTING] [VALUE]")
+    def do_room(self, setting: str | None = None, value: str | None = None) -> None:
+        """This room's settings; an operator changes them, its owner registers it.
 
-        A registered room keeps its topic, stays when empty and across
-        restarts, and is yours again whenever you come in.
+        /room alone shows them.  Operators: invite-only on|off (then /invite NAME),
+        key KEY|off (then join ROOM KEY), limit N|off (members at most),
+        slow SECONDS|off (one line each per SECONDS, operators excepted),
+        quiet SECONDS|off (newcomers wait that long before speaking).
+        The owner, under a registered name: register (the room lasts, with its
+        topic, settings, operators and bans, when empty and across restarts,
+        and is yours again whenever you come in) or unregister.
         """
-        handle = {"register": self.chat.register_room,
-                  "unregister": self.chat.unregister_room}.get(action.lower())
-        if handle is None:
-            raise errors.Usage("room register|unregister")
-        handle(self.user)
+        room = self.chat.room_of(self.user)
+        if setting is None:
+            self.reply(self.chat.moderation.settings(room))
+            return
+        chosen = setting.lower()
+        if chosen in ("register", "unregister") and value is None:
+            {"register": self.chat.register_room,
+             "unregister": self.chat.unregister_room}[chosen](self.user)
+        elif chosen in SETTINGS:
+            self.chat.moderation.set(self.user, chosen, value)
+        else:
+            raise errors.Usage(self.commands["room"].usage)
+
+    # Keeping order (twisted_chat.core.moderation)
+
+    @command("op NAME")
+    def do_op(self, name: str) -> None:
+        """Make someone an operator of this room (its owner only).
+
+        Operators kick, ban, mute, invite and change the room's settings.
+        A registered name stays an operator of a registered room across restarts.
+        """
+        self.chat.moderation.op(self.user, name)
+
+    @command("deop NAME")
+    def do_deop(self, name: str) -> None:
+        """Take someone's operator role in this room away (its owner only)."""
+        self.chat.moderation.deop(self.user, name)
+
+    @command("kick NAME [REASON...]")
+    def do_kick(self, name: str, reason: str | None = None) -> None:
+        """Put someone out of this room, back to the main room (operators).
+
+        From the main room, a kick is out of the server.  They may come back unless banned.
+        """
+        self.chat.moderation.kick(self.user, name, reason)
+
+    @command("ban NAME|ADDRESS [DURATION] [REASON...]")
+    def do_ban(self, target: str, duration: str | None = None,
+               reason: str | None = None) -> None:
+        """Keep someone out of this room (operators); from the main room, out of the server.
+
+        A ban by name holds for the name, its account if registered, and the
+        connection (a rename does not escape it).  A ban by address
+        (203.0.113.7, or @NAME for that user's) covers an IPv4 address or an
+        IPv6 /64: mind a classroom behind one address.  DURATION is 30s, 10m,
+        2h or 7d; without one the ban lasts until /unban.
+        """
+        self.chat.moderation.ban(self.user, target, duration, reason)
+
+    @command("unban NAME|ADDRESS")
+    def do_unban(self, target: str) -> None:
+        """Lift a ban given in this room (operators)."""
+        self.chat.moderation.unban(self.user, target)
+
+    @command("bans")
+    def do_bans(self) -> None:
+        """The bans and mutes in force in this room, or the server's from the main room."""
+        self.reply(self.chat.moderation.bans(self.user))
+
+    @command("mute NAME [DURATION] [REASON...]")
+    def do_mute(self, name: str, duration: str | None = None,
+                reason: str | None = None) -> None:
+        """Let someone read this room but not speak in it (operators).
+
+        From the main room, a server operator's mute holds in every room, and
+        for private messages too.  DURATION as for /ban.
+        """
+        self.chat.moderation.mute(self.user, name, duration, reason)
+
+    @command("unmute NAME")
+    def do_unmute(self, name: str) -> None:
+        """Let someone muted speak again (operators)."""
+        self.chat.moderation.unmute(self.user, name)
+
+    @command("invite NAME")
+    def do_invite(self, name: str) -> None:
+        """Let someone into this room past invite-only, its key and its limit (operators).
+
+        The pass is good once, or always for a registered name.
+        """
+        self.chat.moderation.invite(self.user, name)
+
+    @command("audit [N]")
+    def do_audit(self, count: str | None = None) -> None:
+        """The last N acts of keeping order in this room (operators); server operators see all."""
+        self.reply(self.chat.moderation.audit(self.user, _count(count, "audit [N]")))
+
+    @command("disconnect NAME [REASON...]", "kill")
+    def do_disconnect(self, name: str, reason: str | None = None) -> None:
+        """Put someone off the server (server operators)."""
+        self.chat.moderation.disconnect(self.user, name, reason)
+
+    @command("wall TEXT...")
+    def do_wall(self, text: str) -> None:
+        """A notice to everyone online (server operators)."""
+        self.chat.moderation.wall(self.user, text)
+
+    @command("lock on|off")
+    def do_lock(self, switch: str) -> None:
+        """No new logins but operators' (on), for a raid, or again anyone's (server operators)."""
+        on = SWITCH.get(switch.lower())
+        if on is None:
+            raise errors.Usage(self.commands["lock"].usage)
+        self.chat.moderation.lock(self.user, on)
+
+    @command("ignore [NAME]")
+    def do_ignore(self, name: str | None = None) -> None:
+        """Stop seeing someone's chat, emotes and private messages; alone, whom you ignore.
+
+        They are not told.  A registered name's list lasts across logins.
+        """
+        ignoring = self.chat.ignoring
+        self.reply(ignoring.listing(self.user) if name is None
+                   else ignoring.ignore(self.user, name))
+
+    @command("unignore NAME")
+    def do_unignore(self, name: str) -> None:
+        """See someone you ignored again."""
+        self.reply(self.chat.ignoring.unignore(self.user, name))
 
     @command("nick NAME")
     def do_nick(self, name: str) -> None:
@@ -649,6 +766,17 @@ class LoggedOutState(State):
 
     def text(self, line: str) -> None:
         pass
+
+
+def _count(count: str | None, usage: str) -> int:
+    """A listing's N: 20 if none, a positive whole number, capped at what any listing shows."""
+    if count is None:
+        return DEFAULT_HISTORY
+    # ASCII digits only: str.isdigit() also passes "²", which int() refuses.
+    if not (count.isascii() and count.isdigit()) or not count.strip("0"):
+        raise errors.NotANumber(usage)  # 0 lines is nothing to ask for
+    # More digits than any count shown: int() of thousands of them would refuse too.
+    return int(count) if len(count) <= 6 else MAX_HISTORY
 
 
 #: Every command any state offers, so "not here" can be told from "no such command".

@@ -24,11 +24,12 @@ class User:
     it outlives the connection.
     """
 
-    __slots__ = ("account", "address", "client", "connected_at", "connection", "key",
-                 "last_active", "name", "room")
+    __slots__ = ("account", "address", "client", "connected_at", "connection", "ignoring", "key",
+                 "last_active", "name", "origin", "room", "since")
 
     def __init__(self, name: str, client: IClient, connected_at: float,
-                 account: str | None = None, address: str | None = None) -> None:
+                 account: str | None = None, address: str | None = None,
+                 origin: str | None = None) -> None:
         self.name = name
         self.key = names.key(name)
         #: The registered name this user proved with its password, if any.
@@ -39,7 +40,36 @@ class User:
         self.connected_at = connected_at
         self.last_active = connected_at
         self.room: Room | None = None
+        #: When they came into the room they are in (newcomers may have to wait to speak).
+        self.since = connected_at
         self.connection = identities(self.key, None, None)[0][1]
+        #: The address a ban by address covers, exempt from the limits or not
+        #: (an IPv4 address or an IPv6 /64; None for a local socket).
+        self.origin = origin
+        #: Whom this user ignores: their marks, each with the name it was given
+        #: as (None for nobody, the usual case: no dict for each user).
+        self.ignoring: dict[Identity, str] | None = None
+
+    @property
+    def marks(self) -> tuple[Identity, ...]:
+        """What a ban, a mute or an ignore can hold against: every identity, the origin too."""
+        found: list[Identity] = [("connection", self.connection), ("name", self.key)]
+        if self.account is not None:
+            found.append(("account", self.account))
+        if self.origin is not None:
+            found.append(("address", self.origin))
+        return tuple(found)
+
+    @property
+    def role_mark(self) -> Identity:
+        """What a room role is given to: the account, lasting, or else this connection."""
+        return ("account", self.account) if self.account else ("connection", self.connection)
+
+    def ignores(self, sender: User) -> bool:
+        """Whether this user chose not to see ``sender``."""
+        ignoring = self.ignoring
+        return ignoring is not None and any(mark in ignoring for mark in sender.marks
+                                      if mark[0] != "address")
 
     @property
     def who(self) -> tuple[Identity, ...]:

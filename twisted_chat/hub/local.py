@@ -106,9 +106,14 @@ class LocalHub:
 
     # Lines said: stored, then delivered
 
-    def say(self, user: User, room: Room, event: events.Message | events.Emote) -> None:
+    def say(self, user: User, room: Room, event: events.Message | events.Emote,
+            audience: list[User] | None = None) -> None:
+        recipients = room.audience() if audience is None else audience
         if self.store is None:
-            self.announce(room, event)
+            if self.outbox.busy:
+                self.outbox.call(broadcast, event, recipients)
+            else:
+                broadcast(event, recipients)
             return
         slot = self.outbox.hold(self._stored_too_late, user)
         unstored = self._unstored[user] = self._unstored.get(user, 0) + 1
@@ -119,7 +124,7 @@ class LocalHub:
         lines.said += 1
         self.store.append(event, room.key).addCallbacks(
             self._stored, self._not_stored,
-            callbackArgs=(slot, user, event, lines, said, room.audience()),
+            callbackArgs=(slot, user, event, lines, said, recipients),
             errbackArgs=(slot, user))
 
     def _stored(self, id: int, slot: Slot, user: User, event: events.Message | events.Emote,

@@ -36,7 +36,7 @@ from twisted.protocols.policies import TimeoutMixin
 from zope.interface import implementer
 
 from twisted_chat.core import errors, events, formats
-from twisted_chat.core.states import LoginState
+from twisted_chat.core.states import LoggedOutState, LoginState
 from twisted_chat.interfaces import IFormat, ISession, IState
 from twisted_chat.session.budget import Budget, allowance
 from twisted_chat.session.budget import cost as budget_cost
@@ -307,6 +307,11 @@ class Session(TimeoutMixin):
 
     def resume_input(self) -> None:
         self._resume("store")
+
+    def dismiss(self) -> None:
+        # Logged out at once, so nothing more of theirs reaches the chat; closed in turn.
+        self.become(LoggedOutState(self, self.chat))
+        self.chat.later(self.close)
 
     def _pause(self, reason: str) -> None:
         if not self._pauses:

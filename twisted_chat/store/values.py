@@ -7,7 +7,13 @@ store returns the same types the SQLite one does.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from twisted_chat.core.events import Act
+    from twisted_chat.core.quotas import Identity
+    from twisted_chat.core.sanctions import Sanction
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +25,8 @@ class Snapshot:
     rooms: tuple[LastingRoom, ...]
     #: Each registered name's addresses it logged in from, oldest first.
     known: dict[str, list[str]]
+    #: The bans, mutes, roles, settings, ignore lists and audit trail kept.
+    order: KeptOrder = field(default_factory=lambda: KeptOrder())
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,3 +44,31 @@ class LastingRoom:
     name: str
     topic: str
     keeper: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeptRules:
+    """A lasting room's settings (twisted_chat.core.rooms.Rules, without who spoke when)."""
+
+    invite_only: bool = False
+    key: str | None = None
+    limit: int = 0
+    slow: float = 0.0
+    quiet: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class KeptOrder:
+    """
+    What keeps order across restarts: server bans and mutes and those of
+    lasting rooms (their connection marks gone with the connections), each
+    lasting room's operators and invited names (accounts), its settings, each
+    registered name's ignore list, and the audit trail's last acts, oldest first.
+    """
+
+    sanctions: tuple[Sanction, ...] = ()
+    operators: dict[str, frozenset[str]] = field(default_factory=dict)
+    invites: dict[str, frozenset[str]] = field(default_factory=dict)
+    rules: dict[str, KeptRules] = field(default_factory=dict)
+    ignores: dict[str, dict[Identity, str]] = field(default_factory=dict)
+    acts: tuple[Act, ...] = ()

@@ -33,7 +33,7 @@ def texts(lines: list[events.Line]) -> list[str]:
 
 
 def test_new_file_gets_the_whole_schema(db: sqlite3.Connection) -> None:
-    assert schema.version(db) == schema.VERSION == 4
+    assert schema.version(db) == schema.VERSION == 5
     tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"messages", "accounts", "rooms", "known_addresses"} <= tables
     assert "messages_text" not in tables, "the search index has a file of its own"

@@ -12,12 +12,15 @@ time, each step in its own transaction.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from twisted_chat.core import events
-from twisted_chat.store.values import Account, LastingRoom
+from twisted_chat.core.quotas import Identity
+from twisted_chat.core.sanctions import Sanction
+from twisted_chat.store.values import Account, KeptOrder, KeptRules, LastingRoom
 
 #: Each step takes the schema from its index to the next version.
 MIGRATIONS: tuple[str, ...] = (
@@ -77,6 +80,59 @@ MIGRATIONS: tuple[str, ...] = (
         seen REAL NOT NULL,
         PRIMARY KEY (name_key, address)
     );
+    """,
+    # 5: keeping order: bans and mutes (the server's, and lasting rooms'),
+    # lasting rooms' operators, invited names and settings, registered names'
+    # ignore lists, and the audit trail of every act.
+    """
+    CREATE TABLE sanctions (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('ban', 'mute')),
+        room_key TEXT,             -- NULL: the whole server
+        room_name TEXT,
+        target TEXT NOT NULL,      -- as given: a name or an address
+        marks TEXT NOT NULL,       -- JSON [[kind, key], ...]: name, account, address
+        by TEXT NOT NULL,
+        since REAL NOT NULL,
+        until REAL,                -- NULL: until lifted
+        reason TEXT
+    );
+    CREATE TABLE room_operators (
+        room_key TEXT NOT NULL,
+        account TEXT NOT NULL REFERENCES accounts (name_key),
+        PRIMARY KEY (room_key, account)
+    );
+    CREATE TABLE room_invites (
+        room_key TEXT NOT NULL,
+        account TEXT NOT NULL REFERENCES accounts (name_key),
+        PRIMARY KEY (room_key, account)
+    );
+    CREATE TABLE room_rules (
+        room_key TEXT PRIMARY KEY,
+        invite_only INTEGER NOT NULL,
+        key TEXT,
+        member_limit INTEGER NOT NULL,
+        slow REAL NOT NULL,
+        quiet REAL NOT NULL
+    );
+    CREATE TABLE ignores (
+        account TEXT NOT NULL REFERENCES accounts (name_key),
+        mark_kind TEXT NOT NULL,   -- name or account
+        mark_key TEXT NOT NULL,
+        label TEXT NOT NULL,       -- the name as it was given
+        PRIMARY KEY (account, mark_kind, mark_key)
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        time REAL NOT NULL,
+        by TEXT,                   -- NULL: the server (a ban or mute ran out)
+        action TEXT NOT NULL,
+        target TEXT,
+        room TEXT,                 -- the room's name; NULL: the whole server
+        reason TEXT,
+        until REAL
+    );
+    CREATE INDEX audit_by_room ON audit (room, id);
     """,
 )
 
@@ -246,3 +302,100 @@ def save_room(cursor: Any, key: str, room: LastingRoom, now: float) -> None:
 
 def forget_room(cursor: Any, key: str) -> None:
     cursor.execute("DELETE FROM rooms WHERE room_key = ?", (key,))
+    forget_room_order(cursor, key)
+
+
+def forget_room_order(cursor: Any, key: str) -> None:
+    """A room no longer lasts: nor does what keeps its order."""
+    for table in ("sanctions", "room_operators", "room_invites", "room_rules"):
+        cursor.execute(f"DELETE FROM {table} WHERE room_key = ?", (key,))
+
+
+# Keeping order
+
+#: The acts read back at start-up, for /audit (all of them stay in the file).
+ACTS_READ = 1000
+
+
+def order(cursor: Any) -> KeptOrder:
+    """Everything that keeps order, as the chat starts with it."""
+    cursor.execute("SELECT kind, room_key, room_name, target, marks, by, since, until, reason, id "
+                   "FROM sanctions ORDER BY since")
+    sanctions = tuple(
+        Sanction(kind, room, room_name, target,
+                 frozenset((mark[0], mark[1]) for mark in json.loads(marks)),
+                 by, since, until, reason, id)
+        for kind, room, room_name, target, marks, by, since, until, reason, id
+        in cursor.fetchall())
+    operators: dict[str, set[str]] = {}
+    for room, account in cursor.execute("SELECT room_key, account FROM room_operators"):
+        operators.setdefault(room, set()).add(account)
+    invites: dict[str, set[str]] = {}
+    for room, account in cursor.execute("SELECT room_key, account FROM room_invites"):
+        invites.setdefault(room, set()).add(account)
+    rules = {room: KeptRules(bool(invite_only), key, limit, slow, quiet)
+             for room, invite_only, key, limit, slow, quiet in cursor.execute(
+                 "SELECT room_key, invite_only, key, member_limit, slow, quiet FROM room_rules")}
+    ignores: dict[str, dict[Identity, str]] = {}
+    for account, kind, key, label in cursor.execute(
+            "SELECT account, mark_kind, mark_key, label FROM ignores"):
+        ignores.setdefault(account, {})[(kind, key)] = label
+    cursor.execute("SELECT time, by, action, target, room, reason, until FROM "
+                   "(SELECT * FROM audit ORDER BY id DESC LIMIT ?) ORDER BY id", (ACTS_READ,))
+    acts = tuple(events.Act(*row) for row in cursor.fetchall())
+    return KeptOrder(sanctions, {room: frozenset(found) for room, found in operators.items()},
+                     {room: frozenset(found) for room, found in invites.items()}, rules,
+                     ignores, acts)
+
+
+def save_sanction(cursor: Any, sanction: Sanction) -> None:
+    marks = json.dumps(sorted(sanction.lasting_marks()))
+    cursor.execute(
+        "INSERT OR REPLACE INTO sanctions (id, kind, room_key, room_name, target, marks, by, "
+        "since, until, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (sanction.id, sanction.kind, sanction.room, sanction.room_name, sanction.target, marks,
+         sanction.by, sanction.since, sanction.until, sanction.reason))
+
+
+def forget_sanction(cursor: Any, id: str) -> None:
+    cursor.execute("DELETE FROM sanctions WHERE id = ?", (id,))
+
+
+def save_operator(cursor: Any, room: str, account: str) -> None:
+    cursor.execute("INSERT OR IGNORE INTO room_operators (room_key, account) VALUES (?, ?)",
+                   (room, account))
+
+
+def forget_operator(cursor: Any, room: str, account: str) -> None:
+    cursor.execute("DELETE FROM room_operators WHERE room_key = ? AND account = ?",
+                   (room, account))
+
+
+def save_invite(cursor: Any, room: str, account: str) -> None:
+    cursor.execute("INSERT OR IGNORE INTO room_invites (room_key, account) VALUES (?, ?)",
+                   (room, account))
+
+
+def save_rules(cursor: Any, room: str, rules: KeptRules) -> None:
+    cursor.execute(
+        "INSERT OR REPLACE INTO room_rules (room_key, invite_only, key, member_limit, slow, quiet) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (room, int(rules.invite_only), rules.key, rules.limit, rules.slow, rules.quiet))
+
+
+def save_ignore(cursor: Any, account: str, mark: Identity, label: str) -> None:
+    cursor.execute(
+        "INSERT OR REPLACE INTO ignores (account, mark_kind, mark_key, label) VALUES (?, ?, ?, ?)",
+        (account, mark[0], mark[1], label))
+
+
+def forget_ignore(cursor: Any, account: str, mark: Identity) -> None:
+    cursor.execute("DELETE FROM ignores WHERE account = ? AND mark_kind = ? AND mark_key = ?",
+                   (account, mark[0], mark[1]))
+
+
+def record_act(cursor: Any, act: events.Act) -> None:
+    cursor.execute(
+        "INSERT INTO audit (time, by, action, target, room, reason, until) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (act.when, act.by, act.action, act.target, act.room, act.reason, act.until))

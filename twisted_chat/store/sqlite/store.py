@@ -25,10 +25,12 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from twisted_chat.core import errors, events
+from twisted_chat.core.quotas import Identity
+from twisted_chat.core.sanctions import Sanction
 from twisted_chat.interfaces import IStore
 from twisted_chat.store.groupcommit import FileGuard, GroupCommit, Runner
 from twisted_chat.store.sqlite import schema, searching
-from twisted_chat.store.values import Account, LastingRoom, Snapshot
+from twisted_chat.store.values import Account, KeptRules, LastingRoom, Snapshot
 
 _log = Logger()
 
@@ -54,7 +56,7 @@ def load(path: str) -> Snapshot:
             if copied:
                 _log.info("Copied {count} lines to the search index", count=copied)
         return Snapshot(schema.account_names(cursor), tuple(schema.rooms(cursor)),
-                        schema.known_addresses(cursor))
+                        schema.known_addresses(cursor), schema.order(cursor))
     finally:
         connection.close()
 
@@ -157,6 +159,35 @@ class SqliteStore:
 
     def forget_room(self, key: str) -> Deferred[None]:
         return self._commit.call(schema.forget_room, key)
+
+    # What keeps order
+
+    def save_sanction(self, sanction: Sanction) -> Deferred[None]:
+        return self._commit.call(schema.save_sanction, sanction)
+
+    def forget_sanction(self, id: str) -> Deferred[None]:
+        return self._commit.call(schema.forget_sanction, id)
+
+    def save_operator(self, room: str, account: str) -> Deferred[None]:
+        return self._commit.call(schema.save_operator, room, account)
+
+    def forget_operator(self, room: str, account: str) -> Deferred[None]:
+        return self._commit.call(schema.forget_operator, room, account)
+
+    def save_invite(self, room: str, account: str) -> Deferred[None]:
+        return self._commit.call(schema.save_invite, room, account)
+
+    def save_rules(self, room: str, rules: KeptRules) -> Deferred[None]:
+        return self._commit.call(schema.save_rules, room, rules)
+
+    def save_ignore(self, account: str, mark: Identity, label: str) -> Deferred[None]:
+        return self._commit.call(schema.save_ignore, account, mark, label)
+
+    def forget_ignore(self, account: str, mark: Identity) -> Deferred[None]:
+        return self._commit.call(schema.forget_ignore, account, mark)
+
+    def record_act(self, act: events.Act) -> Deferred[None]:
+        return self._commit.call(schema.record_act, act)
 
     def start(self) -> Deferred[None]:
         # A first operation opens the connection, whose set-up takes the lock.
