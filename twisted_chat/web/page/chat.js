@@ -209,8 +209,9 @@
       return;
     }
     if (chat.putOut !== null) {
-      // Put off the server by an operator: getting back in by itself would undo it.
-      const why = chat.putOut + (chat.goodbye ? ". " + chat.goodbye : ".");
+      // Put off the server by an operator: getting back in by itself would undo it.  The
+      // room's words say who and why (the goodbye after them says it again, to "you").
+      const why = chat.putOut;
       chat.putOut = null;
       chat.leaving = false;
       chat.resume = null;
@@ -475,7 +476,8 @@
         if (event.from_room) count(event.from_room, -1);
       } else if (action === "part" || action === "logout" || action === "drop") {
         chat.members.delete(key(event.name));
-        chat.operators.delete(key(event.name));
+        // The room keeps its operators by connection or account: one who comes back is one still.
+        if (action !== "part") chat.operators.delete(key(event.name));
         count(event.room, -1);
         if (event.to_room) count(event.to_room, +1);
       } else if (action === "nick" && event.old_name) {
@@ -509,7 +511,7 @@
           continue;
         }
         if (!chat.members.delete(key(name))) continue;
-        chat.operators.delete(key(name));
+        if (!toMain) chat.operators.delete(key(name));
         if (chat.room !== null) count(chat.room, -1);
         if (toMain) count(chat.main, +1);
       }
