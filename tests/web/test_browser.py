@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,7 @@ from playwright.sync_api import (
 )
 
 from tests.processes import LineClient, RunningServer
+from twisted_chat.core.formats import read_json, text_lines
 
 CHROMIUM = "/usr/bin/chromium"
 #: What a closed network wants: no sandbox (we run as root), no calls home.
@@ -865,3 +867,228 @@ def test_a_refused_password_on_reconnect_goes_back_to_the_login_view(
     expect(error).to_have_text("Goodbye, paul.")
     expect(paul.page.locator("#chat-view")).to_be_hidden()
     expect(paul.page.locator("#status")).to_be_hidden()
+
+
+@pytest.fixture
+def order_server(tmp_path: Path) -> Iterator[RunningServer]:
+    """A server of the test's own with one server operator, ``rita`` (registered by the test)."""
+    running = RunningServer(tmp_path, "--operator", "rita", web=True)
+    yield running
+    running.terminate()
+
+
+#: The server operator's password on ``order_server``.
+RITA_PASSWORD = "rita-pw-1"
+
+
+def server_operator(server: RunningServer) -> LineClient:
+    """``rita`` registered and logged in again with the password: a server operator, on telnet."""
+    first = server.connect().login("rita")
+    first.send(f"/register {RITA_PASSWORD}")
+    first.expect("rita is registered")
+    first.send("/logout")
+    first.expect("Goodbye")
+    first.close()
+    rita = server.connect()
+    rita.banner()
+    rita.send(f"login rita {RITA_PASSWORD}")
+    rita.expect("= Members")
+    return rita
+
+
+def badges(person: Person, name: str) -> Locator:
+    return person.page.locator(f'#members .member[data-name="{name}"] .badge')
+
+
+def test_members_list_marks_the_owner_operators_and_server_operators(
+        order_server: RunningServer, people: Callable[..., Person]) -> None:
+    """
+    In the members list the room's owner, its operators and server operators
+    each carry a badge in words, beside "you"; /op and /deop (by the owner on
+    a page, seen on another page too) change the marks at once, and the
+    room's own listing (look) words them as the text format does.
+    """
+    rita = server_operator(order_server)
+    ann = people(on=order_server).enter("ann")
+    ann.say("/create games")
+    expect(ann.room()).to_have_text("games")
+    expect(badges(ann, "ann")).to_have_text(["owner", "you"])
+    cy = people(on=order_server).enter("cy")
+    cy.say("/join games")
+    expect(cy.room()).to_have_text("games")
+    ben = order_server.connect().login("ben")
+    ben.send("/join games")
+    ben.expect("= Members (3)")
+    rita.send("/join games")
+    rita.expect("= Members (4)")
+    for reader in (ann, cy):
+        expect(reader.members()).to_have_text(["ann", "ben", "cy", "rita"])
+        expect(badges(reader, "ben")).to_have_count(0)
+        expect(badges(reader, "rita")).to_have_text(["server operator"])
+    expect(badges(cy, "ann")).to_have_text(["owner"])
+    expect(badges(cy, "cy")).to_have_text(["you"])
+
+    ann.say("/op ben")
+    ben.expect("*** ann made ben an operator of games")
+    for reader in (ann, cy):
+        reader.sees("moderation", "ann made ben an operator of games")
+        expect(badges(reader, "ben")).to_have_text(["operator"])
+        expect(reader.page.locator('#members .member.operator .name')).to_have_text("ben")
+    cy.say("/look")
+    cy.sees("listing", "Members (4): ann (owner), cy, ben (operator), rita (server operator)")
+    screenshot(cy.page, "browser-client-operators.png")
+
+    ann.say("/deop ben")
+    ben.expect("*** ann removed ben as an operator of games")
+    for reader in (ann, cy):
+        reader.sees("moderation", "ann removed ben as an operator of games")
+        expect(badges(reader, "ben")).to_have_count(0)
+    for client in (ben, rita):
+        client.close()
+
+
+def test_a_kicked_user_sees_who_and_why_and_lands_in_the_main_room(
+        order_server: RunningServer, people: Callable[..., Person]) -> None:
+    """
+    Kicked out of a room, a browser user is in the main room, told who kicked
+    them and why in a line of the log that stands out and in a notice kept
+    above it while the main room's replay comes in; the room they left sees the
+    same words and drops them from its members list and count.
+    """
+    tom = order_server.connect().login("tom")
+    tom.send("/create games")
+    tom.expect("= Members (1): tom")
+    tom.send("a line for the replay of games")
+    lobby = order_server.connect().login("lou")
+    lobby.send("a line for the replay of the lobby")
+    kim = people(on=order_server).enter("kim")
+    lee = people(on=order_server).enter("lee")
+    for person in (kim, lee):
+        person.say("/join games")
+        expect(person.room()).to_have_text("games")
+    expect(lee.members()).to_have_text(["kim", "lee", "tom"])
+    games = lee.page.locator('#rooms .room[data-room="games"] .count')
+    expect(games).to_have_text("3")
+
+    tom.send("/kick kim too many puns")
+    words = "tom kicked kim out of games: too many puns"
+    tom.expect("*** " + words)
+    expect(kim.room()).to_have_text("lobby")
+    expect(kim.sees("moderation.to-me", words)).to_have_attribute("data-action", "kick")
+    notice = kim.page.locator("#acted")
+    expect(notice).to_be_visible()
+    expect(notice).to_have_attribute("role", "alert")
+    expect(kim.page.locator("#acted-text")).to_have_text(words)
+    expect(kim.members()).to_have_text(["kim", "lou"])
+    screenshot(kim.page, "browser-client-kicked.png")
+    lee.sees("moderation", words)
+    expect(lee.lines("moderation.to-me")).to_have_count(0)
+    expect(lee.members()).to_have_text(["lee", "tom"])
+    expect(games).to_have_text("2")
+
+    # Read: put away; the user may go back (a kick is not a ban).
+    kim.page.click("#acted-close")
+    expect(notice).to_be_hidden()
+    kim.say("/join games")
+    expect(kim.room()).to_have_text("games")
+    for client in (tom, lobby):
+        client.close()
+
+
+def test_put_off_the_server_the_page_says_why_and_does_not_come_back(
+        order_server: RunningServer, people: Callable[..., Person]) -> None:
+    """
+    Disconnected by a server operator, a browser user is on the login view with
+    who did it and why, and the page does not log in again by itself (which
+    would undo it), however long it waits; banned from the server, the same,
+    and logging in by hand is refused with the server's words, once.  (The
+    page's clock is Playwright's, run forward by hand.)
+    """
+    rita = server_operator(order_server)
+    max_ = people(on=order_server)
+    max_.page.clock.install()
+    max_.enter("max")
+    pause(max_.page)
+    rita.send("/disconnect max calm down")
+    rita.expect("*** rita disconnected max from the server: calm down")
+    error = max_.page.locator("#login-error")
+    expect(max_.page.locator("#login-view")).to_be_visible()
+    expect(error).to_have_text("rita disconnected max from the server: calm down")
+    max_.page.clock.run_for(120_000)
+    assert max_.page.evaluate("window.__sockets") == 1
+    expect(max_.page.locator("#status")).to_be_hidden()
+
+    max_.log_in("max")
+    rita.expect("*** max has logged in")
+    expect(max_.page.locator("#chat-view")).to_be_visible()
+    rita.send("/ban max 10m spam")
+    # How long, to the second, depends on the rounding of times in JSON: not checked here.
+    rita.expect("*** rita banned max from the server for ")
+    expect(error).to_have_text(re.compile(
+        r"^rita banned max from the server for \S+( \S+)? \(until \d\d:\d\d\): spam$"))
+    max_.page.clock.run_for(120_000)
+    assert max_.page.evaluate("window.__sockets") == 2
+    max_.log_in("max")
+    max_.page.wait_for_function("window.__sockets === 3")
+    expect(max_.page.locator("#login-view")).to_be_visible()
+    # The server's refusal: how long is left depends on the server's clock, not the page's.
+    expect(error).to_have_text(re.compile(r"^You are banned from this server for .+ more: spam$"))
+    max_.page.clock.run_for(120_000)
+    assert max_.page.evaluate("window.__sockets") == 3
+    rita.close()
+
+
+#: What starts a text format line; the page shows what follows it.
+TEXT_MARKER = re.compile(r"^(?:\*\*\* |=\s+|! )")
+
+
+def page_lines(person: Person) -> list[str]:
+    """The log's lines as read, without their times."""
+    return person.page.evaluate("""[...document.querySelectorAll('#log li')].map(li =>
+        [...li.childNodes].filter(n => n.nodeName !== 'TIME').map(n => n.textContent)
+            .join('').trim())""")
+
+
+@pytest.fixture
+def in_page_zone(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time is the pages' (ZONE), so that its text format stamps as they do."""
+    monkeypatch.setenv("TZ", ZONE)
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.usefixtures("in_page_zone")
+def test_order_keeping_listings_read_as_the_text_format_words_them(
+        order_server: RunningServer, people: Callable[..., Person]) -> None:
+    """
+    A server operator's page shows moderation acts, the wall, bans and mutes,
+    the audit trail, the ignore list and a room's settings in the very words a
+    telnet user reads for the same events (``formats.text_lines``), lines for
+    lines, without the text format's markers.
+    """
+    server_operator(order_server).close()
+    rita = people(on=order_server, watch=False)
+    relay = Relay(rita.page)
+    rita.enter("rita", RITA_PASSWORD)
+    zed = order_server.connect().login("zed")
+    rita.say("/create hall")
+    expect(rita.room()).to_have_text("hall")
+    zed.send("/join hall")
+    zed.expect("= Members (2)")
+    for line in ("/mute zed 10m shouting", "/bans", "/unmute zed", "/room slow 5", "/room",
+                 "/ignore zed", "/ignore", "/unignore zed", "/wall tea at four", "/audit 10",
+                 "/kick zed enough"):
+        rita.say(line)
+    rita.sees("moderation", "rita kicked zed out of hall: enough")
+    kinds = {"moderation", "wall", "bans", "audit", "ignoring", "room-settings"}
+    told = [read_json(json.dumps(event)) for event in relay.events if event["type"] in kinds]
+    assert {event.kind for event in told if event is not None} == kinds
+    shown = page_lines(rita)
+    for event in told:
+        assert event is not None
+        wanted = [TEXT_MARKER.sub("", line) for line in text_lines(event)]
+        assert any(shown[at:at + len(wanted)] == wanted for at in range(len(shown))), (
+            wanted, shown)
+    zed.close()

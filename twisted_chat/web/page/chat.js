@@ -70,6 +70,7 @@
     chat: $("chat-view"), roomName: $("room-name"), topic: $("topic"), me: $("me"),
     toggle: $("side-toggle"), side: $("side"), status: $("status"), statusText: $("status-text"),
     statusNow: $("status-now"), statusLogin: $("status-login"), log: $("log"),
+    acted: $("acted"), actedText: $("acted-text"), actedClose: $("acted-close"),
     members: $("members"), memberCount: $("member-count"), rooms: $("rooms"),
     inputForm: $("input-form"), input: $("input"),
   };
@@ -85,6 +86,13 @@
     main: null,
     topic: "",
     owner: null,
+    /** The current room's operators present (keys; the owner is not among them). */
+    operators: new Set(),
+    /**
+     * Server operators (keys) seen in any room's list: they are one everywhere,
+     * so one who comes into this room later is still marked.
+     */
+    serverOperators: new Set(),
     members: new Map(),
     more: 0,
     rooms: new Map(),
@@ -100,6 +108,14 @@
     leaving: false,
     /** The server's last words (a goodbye), for the login view after leaving. */
     goodbye: "",
+    /**
+     * How an operator put us off the server (a kick from the main room, a
+     * disconnect, a server ban), in the text format's words: the close that
+     * follows is not a loss to get back from by itself.
+     */
+    putOut: null,
+    /** Kicked or banned from a room: the next room entered is the main room the act sent us to. */
+    sentAway: false,
     /**
      * The name of a session the page could not take back by itself (a
      * password refused): logging in as it again goes back to its room, log kept.
@@ -190,6 +206,16 @@
         say(view.loginError, "Could not reach the server. Try again in a moment.");
       }
       loginReady();
+      return;
+    }
+    if (chat.putOut !== null) {
+      // Put off the server by an operator: getting back in by itself would undo it.  The
+      // room's words say who and why (the goodbye after them says it again, to "you").
+      const why = chat.putOut;
+      chat.putOut = null;
+      chat.leaving = false;
+      chat.resume = null;
+      showLogin(why);
       return;
     }
     if (leftOnPurpose) {
@@ -368,6 +394,7 @@
         (chat.resume !== null && key(chat.resume) === key(event.name));
       chat.resume = null;
       chat.goodbye = "";
+      chat.putOut = null;
       chat.name = event.name;
       chat.server = event.server || "";
       chat.phase = "chat";
@@ -405,10 +432,19 @@
     room(event) {
       const entered = chat.room === null || key(event.room) !== key(chat.room);
       chat.room = event.room;
+      // In a room after all: whatever put us out did not put us off the server.
+      chat.putOut = null;
       chat.topic = event.topic;
       chat.owner = event.owner;
       chat.main = chat.main || event.room;
       chat.members = new Map(event.members.map((name) => [key(name), name]));
+      chat.operators = new Set((event.operators || []).map(key));
+      // The room's word on its own members; the rest are kept from other rooms.
+      const serverOperators = new Set((event.server_operators || []).map(key));
+      for (const name of chat.members.keys()) {
+        if (serverOperators.has(name)) chat.serverOperators.add(name);
+        else chat.serverOperators.delete(name);
+      }
       chat.more = event.total == null ? 0 : event.total - event.members.length;
       showRoom();
       showMembers();
@@ -418,6 +454,9 @@
         return false;
       }
       if (entered) {
+        // An act on us stays in view in the room it sent us to, not in the next one chosen.
+        if (!chat.sentAway) view.acted.hidden = true;
+        chat.sentAway = false;
         askRooms();
         const back = chat.returnTo;
         chat.returnTo = null;
@@ -437,11 +476,44 @@
         if (event.from_room) count(event.from_room, -1);
       } else if (action === "part" || action === "logout" || action === "drop") {
         chat.members.delete(key(event.name));
+        // The room keeps its operators by connection or account: one who comes back is one still.
+        if (action !== "part") chat.operators.delete(key(event.name));
         count(event.room, -1);
         if (event.to_room) count(event.to_room, +1);
       } else if (action === "nick" && event.old_name) {
         chat.members.delete(key(event.old_name));
         chat.members.set(key(event.name), event.name);
+        renameRoles(event.old_name, event.name);
+      }
+      showMembers();
+    },
+
+    moderation(event) {
+      if (event.action === "op" || event.action === "deop") {
+        if (here(event.room) && event.target) {
+          if (event.action === "op") chat.operators.add(key(event.target));
+          else chat.operators.delete(key(event.target));
+          showMembers();
+        }
+        return;
+      }
+      const removed = event.removed || [];
+      if (removed.length === 0) return;
+      // A kick or ban from a room sends them to the main room; any other removal, off the server.
+      const toMain = event.room != null && chat.main !== null && key(event.room) !== key(chat.main) &&
+        (event.action === "kick" || event.action === "ban");
+      for (const name of removed) {
+        if (key(name) === key(chat.name)) {
+          // Us: a room event for the main room follows, or a goodbye and the close.
+          chat.returnTo = null;
+          if (toMain) chat.sentAway = true;
+          else chat.putOut = moderationWords(event);
+          continue;
+        }
+        if (!chat.members.delete(key(name))) continue;
+        if (!toMain) chat.operators.delete(key(name));
+        if (chat.room !== null) count(chat.room, -1);
+        if (toMain) count(chat.main, +1);
       }
       showMembers();
     },
@@ -478,6 +550,7 @@
 
     renamed(event) {
       chat.members.delete(key(chat.name));
+      renameRoles(chat.name, event.name);
       chat.name = event.name;
       chat.members.set(key(event.name), event.name);
       showRoom();
@@ -495,7 +568,14 @@
   };
 
   function here(room) {
-    return chat.room !== null && key(room) === key(chat.room);
+    return chat.room !== null && room != null && key(room) === key(chat.room);
+  }
+
+  /** Someone's roles go with them to their new name. */
+  function renameRoles(old, name) {
+    for (const roles of [chat.operators, chat.serverOperators]) {
+      if (roles.delete(key(old))) roles.add(key(name));
+    }
   }
 
   /** Someone came or went: keep the rooms list's counts without asking the server. */
@@ -530,6 +610,88 @@
     history: (n, e) => "History of " + e.room + ", " + n + ":",
     search: (n, e) => n + " in " + e.room + " matching " + e.query + ":",
   };
+
+  /**
+   * What each act reads as (the text format's _ACTS): ``{by}``, ``{target}``,
+   * ``{room}`` ("the server" if server-wide) and ``{span}`` filled in; a reason
+   * follows after a colon.
+   */
+  const ACTS = {
+    op: "{by} made {target} an operator of {room}",
+    deop: "{by} removed {target} as an operator of {room}",
+    kick: "{by} kicked {target} out of {room}",
+    ban: "{by} banned {target} from {room}{span}",
+    unban: "{by} lifted the ban on {target} in {room}",
+    mute: "{by} muted {target} in {room}{span}",
+    unmute: "{by} unmuted {target} in {room}",
+    invite: "{by} invited {target} to {room}",
+    disconnect: "{by} disconnected {target} from the server",
+    lock: "{by} locked the server: no new logins but operators' for now",
+    unlock: "{by} unlocked the server: anyone may log in again",
+  };
+
+  /** An act nobody did: what ran out. */
+  const EXPIRED = {
+    unban: "The ban on {target} in {room} has run out",
+    unmute: "{target}'s mute in {room} has run out",
+  };
+
+  /** What a room setting reads as: on (with its ``{value}``), off. */
+  const SETTINGS = {
+    "invite-only": ["{by} made {room} invite-only", "{by} opened {room} to everyone"],
+    key: ["{by} set a key on {room}: join {room} KEY", "{by} took the key off {room}"],
+    limit: ["{by} limited {room} to {value} members", "{by} lifted {room}'s member limit"],
+    slow: ["{by} put {room} in slow mode: one line each per {value} seconds",
+      "{by} turned slow mode off in {room}"],
+    quiet: ["{by} made newcomers to {room} wait {value} seconds before speaking",
+      "{by} let newcomers to {room} speak at once"],
+  };
+
+  /** Acts on you that stay in view above the log until read (a disconnect shows on the login view). */
+  const KEPT_IN_VIEW = new Set(["kick", "ban", "unban", "mute", "unmute"]);
+
+  /** ``template`` with its ``{field}``s filled in, once (a value is never read as a template). */
+  function fill(template, fields) {
+    return template.replace(/\{(\w+)\}/g, (whole, name) => String(fields[name]));
+  }
+
+  function where(room) {
+    return room != null ? room : "the server";
+  }
+
+  /** `` for 10m (until 14:03)``, or nothing for what lasts (the text format's _span). */
+  function span(until, now) {
+    if (until == null) return "";
+    const length = shortDuration(until - now).split(" ").filter((part) => !part.startsWith("0"))
+      .join(" ") || "0s";
+    return " for " + length + " (until " + stamp(until, now) + ")";
+  }
+
+  /** A moderation event in the text format's words (its _moderation), without the marker. */
+  function moderationWords(event) {
+    const fields = { by: event.by, target: event.target, room: where(event.room),
+      span: span(event.until, event.time), value: event.value };
+    let line;
+    if (event.action === "setting") {
+      const [on, off] = SETTINGS[event.setting] || ["{by} set " + event.setting + " on {room}: {value}",
+        "{by} turned " + event.setting + " off in {room}"];
+      line = fill(event.value === "off" ? off : on, fields);
+    } else if (event.by == null) {
+      line = fill(EXPIRED[event.action] || "{target}: " + event.action + " in {room}", fields);
+    } else {
+      line = fill(ACTS[event.action] || "{by}: " + event.action + " {target} in {room}", fields);
+    }
+    return line + (event.reason && event.by != null ? ": " + event.reason : "");
+  }
+
+  /** A listing's `` until 14:03``, or nothing for what lasts. */
+  function ends(until, now) {
+    return until != null ? " until " + stamp(until, now) : "";
+  }
+
+  function secondsOrOff(value) {
+    return value ? value + "s" : "off";
+  }
 
   /** ``3m 20s``: the short durations of the text format's whois. */
   function shortDuration(seconds) {
@@ -570,6 +732,69 @@
       case "owner":
         addLine(["notice"], t, null, event.name + " now owns " + event.room);
         break;
+      case "moderation": {
+        const words = moderationWords(event);
+        // What is done to you stands out: who did it, and why.
+        const toMe = (event.target != null && key(event.target) === key(chat.name)) ||
+          (event.removed || []).some((name) => key(name) === key(chat.name));
+        const line = addLine(toMe ? ["notice", "moderation", "to-me"] : ["notice", "moderation"],
+          t, null, words);
+        line.dataset.action = event.action;
+        // Kicked or banned, the main room's replay follows and pushes that line away: kept in view.
+        if (toMe && KEPT_IN_VIEW.has(event.action)) {
+          say(view.actedText, words);
+          view.acted.hidden = false;
+        }
+        break;
+      }
+      case "wall":
+        addLine(["wall"], t, { marker: "Notice to everyone from " + event.sender + ":" }, event.text);
+        break;
+      case "bans": {
+        if (event.entries.length === 0) {
+          addLine(["listing"], t, null, "No bans or mutes in " + where(event.room) + ".");
+          break;
+        }
+        addLine(["listing"], t, null, "Bans and mutes in " + where(event.room) + " (" +
+          event.entries.length + "):");
+        for (const entry of event.entries) {
+          addLine(["listing", "item"], t, null, entry.kind + " " + entry.target + " (by " + entry.by +
+            ends(entry.until, t) + ")" + (entry.reason ? ": " + entry.reason : ""));
+        }
+        break;
+      }
+      case "audit": {
+        const whose = event.room != null ? event.room : "every room and the server";
+        if (event.acts.length === 0) {
+          addLine(["listing"], t, null, "Nothing has been done in " + whose + " yet.");
+          break;
+        }
+        addLine(["listing"], t, null, "Audit of " + whose + ", last " + event.acts.length + ":");
+        for (const act of event.acts) {
+          addLine(["listing", "item"], t, null, "[" + stamp(act.when, t) + "] " +
+            (act.by || "(expired)") + " " + act.action + (act.target ? " " + act.target : "") +
+            " in " + where(act.room) + ends(act.until, t) + (act.reason ? ": " + act.reason : ""));
+        }
+        break;
+      }
+      case "ignoring":
+        if (event.changed != null) {
+          addLine(["notice"], t, null, event.on
+            ? "You now ignore " + event.changed + "; they are not told."
+            : "You no longer ignore " + event.changed + ".");
+        } else if (event.names.length === 0) {
+          addLine(["listing"], t, null, "You ignore nobody.");
+        } else {
+          addLine(["listing"], t, null, "You ignore (" + event.names.length + "): " +
+            event.names.join(", "));
+        }
+        break;
+      case "room-settings":
+        addLine(["listing"], t, null, event.room + ": invite-only " + (event.invite_only ? "on" : "off") +
+          ", key " + (event.key ? "on" : "off") + ", limit " + (event.limit || "off") +
+          ", slow " + secondsOrOff(event.slow) + ", quiet " + secondsOrOff(event.quiet) +
+          (event.registered ? ", registered" : ""));
+        break;
       case "crowd": {
         const some = (n, names) => names.join(", ") + (n > names.length ? " and " + (n - names.length) + " more" : "");
         const told = [];
@@ -597,7 +822,13 @@
         const more = total - event.members.length;
         addLine(["listing"], t, null, "Room " + event.room + (event.owner ? ", owned by " + event.owner : ""));
         addLine(["listing"], t, null, "Topic: " + (event.topic || "(none)"));
-        addLine(["listing"], t, null, "Members (" + total + "): " + event.members.join(", ") +
+        const roles = new Map();
+        for (const name of event.operators || []) roles.set(key(name), "operator");
+        for (const name of event.server_operators || []) roles.set(key(name), "server operator");
+        if (event.owner && !roles.has(key(event.owner))) roles.set(key(event.owner), "owner");
+        const shown = event.members.map((name) =>
+          roles.has(key(name)) ? name + " (" + roles.get(key(name)) + ")" : name);
+        addLine(["listing"], t, null, "Members (" + total + "): " + shown.join(", ") +
           (more > 0 ? " and " + more + " more" : ""));
         break;
       }
@@ -698,10 +929,13 @@
     return String(n).padStart(2, "0");
   }
 
-  /** ``14:03`` in local time, or ``11-20 14:03`` for another day, as the text format's stamps. */
-  function stamp(seconds) {
+  /**
+   * ``14:03`` in local time, or ``11-20 14:03`` for another day than ``now``
+   * (seconds; by default the page's clock), as the text format's stamps.
+   */
+  function stamp(seconds, now = nowSeconds()) {
     const when = new Date(seconds * 1000);
-    const now = new Date();
+    now = new Date(now * 1000);
     const hm = two(when.getHours()) + ":" + two(when.getMinutes());
     if (when.toDateString() === now.toDateString()) return hm;
     return two(when.getMonth() + 1) + "-" + two(when.getDate()) + " " + hm;
@@ -796,6 +1030,26 @@
     document.title = (chat.room ? chat.room + " \u2014 " : "") + (chat.server || "twisted-chat");
   }
 
+  /**
+   * A member's badges, in words (a colour alone tells a reader nothing):
+   * server operator (outranks everyone), owner, operator (only one who is
+   * neither), and you.
+   */
+  function roles(name) {
+    const found = [];
+    if (chat.serverOperators.has(key(name))) {
+      found.push({ kind: "server-operator", word: "server operator",
+        title: "Server operator: keeps order in every room" });
+    }
+    if (chat.owner !== null && key(name) === key(chat.owner)) {
+      found.push({ kind: "owner", word: "owner", title: "Owns this room" });
+    } else if (chat.operators.has(key(name)) && !chat.serverOperators.has(key(name))) {
+      found.push({ kind: "operator", word: "operator", title: "Keeps order in this room" });
+    }
+    if (key(name) === key(chat.name)) found.push({ kind: "self", word: "you", title: "You" });
+    return found;
+  }
+
   function showMembers() {
     const names = [...chat.members.values()].sort((a, b) => key(a).localeCompare(key(b)));
     const items = names.map((name) => {
@@ -809,18 +1063,12 @@
       label.className = "name";
       label.textContent = name;
       button.append(label);
-      if (chat.owner !== null && key(name) === key(chat.owner)) {
-        button.classList.add("owner");
+      for (const role of roles(name)) {
+        button.classList.add(role.kind);
         const badge = document.createElement("span");
-        badge.className = "badge";
-        badge.textContent = "owner";
-        button.append(" ", badge);
-      }
-      if (key(name) === key(chat.name)) {
-        button.classList.add("self");
-        const badge = document.createElement("span");
-        badge.className = "badge you";
-        badge.textContent = "you";
+        badge.className = "badge " + (role.kind === "self" ? "you" : role.kind);
+        badge.textContent = role.word;
+        badge.title = role.title;
         button.append(" ", badge);
       }
       button.addEventListener("click", () => {
@@ -895,9 +1143,13 @@
 
   function clearChat() {
     view.log.replaceChildren();
+    view.acted.hidden = true;
+    chat.sentAway = false;
     chat.room = chat.main = chat.owner = chat.returnTo = null;
     chat.topic = "";
     chat.members = new Map();
+    chat.operators = new Set();
+    chat.serverOperators = new Set();
     chat.rooms = new Map();
     chat.more = 0;
   }
@@ -969,6 +1221,11 @@
     say(view.loginButton, "Logging in\u2026");
     logIn();
   }
+
+  view.actedClose.addEventListener("click", () => {
+    view.acted.hidden = true;
+    view.input.focus();
+  });
 
   view.statusNow.addEventListener("click", () => {
     chat.attempt = Math.max(chat.attempt - 1, 0);
