@@ -938,6 +938,12 @@ def test_members_list_marks_the_owner_operators_and_server_operators(
     cy.sees("listing", "Members (4): ann (owner), cy, ben (operator), rita (server operator)")
     screenshot(cy.page, "browser-client-operators.png")
 
+    # An operator who leaves and comes back is marked as the server says on arrival.
+    ben.send("/leave")
+    expect(cy.members()).to_have_text(["ann", "cy", "rita"])
+    ben.send("/join games")
+    expect(badges(cy, "ben")).to_have_text(["operator"])
+
     ann.say("/deop ben")
     ben.expect("*** ann removed ben as an operator of games")
     for reader in (ann, cy):

@@ -472,12 +472,15 @@
       const action = event.action;
       if (action === "login" || action === "join") {
         chat.members.set(key(event.name), event.name);
+        // The server says the rank of whoever comes in: the badge is as it says.
+        if (event.role === "operator") chat.operators.add(key(event.name));
+        else chat.operators.delete(key(event.name));
+        if (event.role === "server operator") chat.serverOperators.add(key(event.name));
         count(event.room, +1);
         if (event.from_room) count(event.from_room, -1);
       } else if (action === "part" || action === "logout" || action === "drop") {
         chat.members.delete(key(event.name));
-        // The room keeps its operators by connection or account: one who comes back is one still.
-        if (action !== "part") chat.operators.delete(key(event.name));
+        chat.operators.delete(key(event.name));
         count(event.room, -1);
         if (event.to_room) count(event.to_room, +1);
       } else if (action === "nick" && event.old_name) {
