@@ -185,3 +185,15 @@ class HistoryTextTests(SynchronousTestCase):
                                (events.Line(1, T, "chat", "bob", "oolong tea"),), "tea")
         self.assertEqual(TextFormat().render(event).decode().split("\r\n")[0],
                          "= 1 line in lobby matching tea:")
+
+
+class HelpLayoutTests(SynchronousTestCase):
+    def test_a_long_usage_does_not_push_every_summary_right(self) -> None:
+        """Summaries line up after the usual usages; ban's long one has its own spacing."""
+        from twisted_chat.core.formats import text_lines
+        lines = text_lines(events.Help(T, (
+            events.CommandHelp("look", "look", "Look."),
+            events.CommandHelp("ban", "ban NAME|ADDRESS [DURATION] [REASON...]", "Ban."),
+        )))
+        self.assertEqual(lines[1:], ["=   /look  Look.",
+                                     "=   /ban NAME|ADDRESS [DURATION] [REASON...]  Ban."])

@@ -109,10 +109,18 @@ def _help(event: events.Help) -> list[str]:
             lines.append("=   Also: " + ", ".join("/" + alias for alias in command.aliases))
         lines += [f"=   {line}" for line in command.details.splitlines() if line.strip()]
         return lines
-    width = max(len(command.usage) for command in event.commands) + 2
+    # The summaries line up after the usual usages; a longer usage (ban's) is
+    # not let push every other summary off to the right.
+    width = max((len(command.usage) for command in event.commands
+                 if len(command.usage) <= HELP_COLUMN), default=0) + 2
     lines = ["= Commands (type /help COMMAND for one in detail):"]
-    lines += [f"=   /{command.usage:<{width}}{command.summary}" for command in event.commands]
+    lines += [f"=   /{command.usage:<{width}}{command.summary}" if len(command.usage) < width
+              else f"=   /{command.usage}  {command.summary}" for command in event.commands]
     return lines
+
+
+#: The widest usage the help's column of summaries makes room for.
+HELP_COLUMN = 24
 
 
 def _encoding(event: events.Encoding) -> list[str]:
