@@ -269,6 +269,16 @@ class BanTests(Classroom):
         elsewhere.send("/join games")
         self.assertIn("= Room games, owned by alice", elsewhere.lines())
 
+    def test_unban_by_address(self) -> None:
+        self.alice.send("/ban @bob")
+        self.alice.send("/unban @carol")
+        self.alice.send("/unban @bob")
+        self.assertEqual(self.alice.lines()[-2:], ["! @carol is not banned in games.",
+                                                   "*** alice lifted the ban on 192.0.2.3 in games"])
+        self.alice.send("/ban 192.0.2.9")
+        self.alice.send("/unban 192.0.2.9")
+        self.assertEqual(self.alice.lines()[-1], "*** alice lifted the ban on 192.0.2.9 in games")
+
     def test_ban_by_address_literal_and_ipv6_network(self) -> None:
         self.alice.send("/ban 2001:db8::1 proxy")
         self.assertEqual(self.alice.lines()[-1],
@@ -288,6 +298,17 @@ class BanTests(Classroom):
         self.assertEqual(again.lines(),
                          ["! You are banned from this server for 120 minutes more: raiding"])
         self.assertTrue(again.connected)
+
+    def test_a_ban_holds_for_the_account_under_another_name(self) -> None:
+        """Banned as robert, a registered bob is banned when he comes back as bob."""
+        self.bob.send("/register bob-secret")
+        self.bob.send("/nick robert")
+        self.teacher.send("/ban robert")
+        self.assertFalse(self.bob.connected)
+        again = self.server.connect("198.51.100.3")
+        again.clear()
+        again.send("login bob bob-secret")
+        self.assertEqual(again.lines(), ["! You are banned from this server."])
 
     def test_server_ban_by_name_refuses_the_name(self) -> None:
         self.teacher.send("/ban dave")

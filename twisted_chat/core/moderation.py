@@ -361,6 +361,10 @@ class Moderation:
         self._require(actor, room, Rank.OPERATOR)
         scope = self._scope(room)
         wanted = _marks_named(raw.lstrip("@"))
+        if raw.startswith("@"):
+            # @NAME: that user's address, as /ban @NAME took it.
+            origin = self.chat.find_user(raw[1:]).origin
+            wanted = frozenset({("address", origin)}) if origin is not None else frozenset()
         lifted = [sanction for sanction in self.sanctions.of_room(scope)
                   if sanction.kind == kind and (names_equal(sanction.target, raw)
                                                 or wanted & sanction.marks)]
