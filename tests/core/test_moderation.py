@@ -273,8 +273,8 @@ class BanTests(Classroom):
         self.alice.send("/ban @bob")
         self.alice.send("/unban @carol")
         self.alice.send("/unban @bob")
-        self.assertEqual(self.alice.lines()[-2:], ["! @carol is not banned in games.",
-                                                   "*** alice lifted the ban on 192.0.2.3 in games"])
+        self.assertEqual(self.alice.lines()[-2:], [
+            "! @carol is not banned in games.", "*** alice lifted the ban on 192.0.2.3 in games"])
         self.alice.send("/ban 192.0.2.9")
         self.alice.send("/unban 192.0.2.9")
         self.assertEqual(self.alice.lines()[-1], "*** alice lifted the ban on 192.0.2.9 in games")
