@@ -71,7 +71,7 @@ SAMPLES: list[tuple[events.Event, str]] = [
     (events.Sanctions(T, "games", (events.SanctionEntry("mute", "bob", "games", "alice", T,
                                                         None, "noise"),)),
      "= Bans and mutes in games (1):"),
-    (events.Sanctions(T, None, ()), "= No bans or mutes in the server."),
+    (events.Sanctions(T, None, ()), "= No bans or mutes on the server."),
     (events.Audit(T, "games", (events.Act(T, "alice", "kick", "bob", "games"),)),
      "= Audit of games, last 1:"),
     (events.Ignoring(T, ("bob",)), "= You ignore (1): bob"),

@@ -577,7 +577,7 @@ class RoomTests(SynchronousTestCase):
         self.bob.send("/topic mine")
         self.bob.send("/topic")
         self.assertEqual(self.bob.lines(), [
-            "! Only the owner of games may change its topic.",
+            "! Only the owner and operators of games may change its topic.",
             "= Topic of games: Go, chess and 象棋",
         ])
 

@@ -318,6 +318,19 @@ def test_rooms_members_and_buttons(server: RunningServer, gui: Callable[..., Gui
     assert chat.input.get() == "one"
 
 
+def test_reconnect_after_registering_in_the_window(server: RunningServer,
+                                                   gui: Callable[..., Gui]) -> None:
+    """A name registered in the window: Reconnect logs in with its password, not refused."""
+    window = gui()
+    chat = window.log_in("carol")
+    window.type(chat.entry, "/register toffee-77")
+    window.pump(lambda: "carol is registered" in chat.log_text(), "the registration")
+    window.type(chat.entry, "/quit")
+    window.pump(lambda: chat.lost_bar.winfo_ismapped(), "the lost bar")
+    chat.reconnect_button.invoke()
+    window.pump(lambda: "*** Connected again as carol." in chat.log_text(), "reconnected")
+
+
 def test_lost_and_reconnect(server: RunningServer, gui: Callable[..., Gui]) -> None:
     """A lost connection is said in the window, with Reconnect; the user goes back to their room."""
     window = gui()

@@ -539,7 +539,7 @@ class LastingRoomTests(SynchronousTestCase):
             "restarts, and it is yours whenever you are in it.",
             "! games is already registered.",
             "! lobby is the main room: it always exists and has no owner.",
-            "! Usage: /room [SETTING] [VALUE]"])
+            "! Usage: /room [invite-only|key|limit|slow|quiet|register|unregister] [VALUE]"])
 
     def test_unregister(self) -> None:
         self.bob.send("/room register")

@@ -454,8 +454,9 @@ class Chat:
             found.addBoth(self._searched, address)
 
         def answer(lines: list[events.Line]) -> None:
+            shown = tuple(line for line in lines if not user.ignores_name(line.sender))
             self.tell(user.client, events.History(self.clock(), room.name, "search",
-                                                      tuple(lines), query))
+                                                  shown, query))
 
         return found.addCallbacks(answer, self._unavailable, errbackArgs=(user,))
 

@@ -68,6 +68,9 @@ class Command:
     params: tuple[Param, ...]
     summary: str
     details: str
+    #: The rank it takes (twisted_chat.core.moderation.Rank; 0: anyone's): help lists
+    #: it to those who hold that rank where they are.
+    needs: int = 0
 
     def bind(self, rest: str) -> tuple[str, ...] | None:
         """The arguments ``rest`` gives this command, or None if it has another shape."""
@@ -119,17 +122,17 @@ def _param(word: str, bare: dict[str, Check]) -> Param:
     return Param(name, optional, word.endswith("..."), bare.get(name))
 
 
-def command(usage: str, *aliases: str,
-            bare: dict[str, Check] | None = None) -> Callable[[Method], Method]:
+def command(usage: str, *aliases: str, bare: dict[str, Check] | None = None,
+            needs: int = 0) -> Callable[[Method], Method]:
     """
     Mark a state's method as the command ``usage`` describes.
 
     ``bare`` maps a parameter's name to what it accepts in a line without a
-    slash (see :meth:`Command.bare`).
+    slash (see :meth:`Command.bare`); ``needs`` is the rank it takes.
     """
 
     def mark(method: Method) -> Method:
-        method.command_spec = (usage, aliases, bare or {})  # type: ignore[attr-defined]
+        method.command_spec = (usage, aliases, bare or {}, needs)  # type: ignore[attr-defined]
         return method
 
     return mark
@@ -144,12 +147,12 @@ def commands_of(cls: type) -> dict[str, Command]:
         spec = getattr(getattr(cls, attribute), "command_spec", None)
         if spec is None:
             continue
-        usage, aliases, bare = spec
+        usage, aliases, bare, needs = spec
         name, *words = usage.split()
         doc = (getattr(cls, attribute).__doc__ or "").strip()
         summary, _, details = doc.partition("\n")
         found = Command(name, usage, aliases, attribute, tuple(_param(w, bare) for w in words),
-                        summary.strip(), _dedent(details))
+                        summary.strip(), _dedent(details), needs)
         for word in (name, *aliases):
             table[word] = found
     return table

@@ -47,8 +47,19 @@ def duration(seconds: float, *, short: bool = False) -> str:
     return f"{count} {name}{'' if count == 1 else 's'}"
 
 
-#: The longest span a ban or mute may be given: longer is a lasting one.
-LONGEST = 366 * 86400
+def span(seconds: float) -> str:
+    """
+    A ban's or mute's time left: ``9m 18s``, ``2h``, ``3d 4h``, rounded up to
+    a second (never less than is left), with no empty unit (``10m``, not ``10m 0s``).
+    """
+    parts = _split(max(1, math.ceil(seconds)), _UNITS)
+    first = next(index for index, (count, _, _) in enumerate(parts) if count)
+    # The two largest units from the first that is not empty, as listings show them.
+    return " ".join(f"{count}{name}" for count, name, _ in parts[first:first + 2] if count)
+
+
+#: The longest span a ban or mute may be given: a year (longer: give none, and it lasts).
+LONGEST = 365 * 86400
 
 _SIZES = {short: size for short, _, size in _UNITS}
 

@@ -25,7 +25,7 @@ import string
 from typing import Any
 
 from twisted_chat.core import events
-from twisted_chat.core.durations import duration
+from twisted_chat.core.durations import duration, span
 
 
 class _Formatter(string.Formatter):
@@ -34,6 +34,8 @@ class _Formatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> Any:
         if format_spec == "duration":
             return duration(value)
+        if format_spec == "span":
+            return span(value)
         if format_spec == "and":
             return " and ".join(value)
         return super().format_field(value, format_spec)
@@ -264,7 +266,7 @@ class AlreadyThere(ChatError):
 
 class NotOwner(ChatError):
     code = "not-owner"
-    template = "Only the owner of {room} may change its topic."
+    template = "Only the owner and operators of {room} may change its topic."
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -732,8 +734,7 @@ class NotHere(ChatError):
 
 class MainRoomOperators(ChatError):
     code = "main-room"
-    template = ("{room} is the main room: only a server operator may make its operators, "
-                "and it is open to everyone logged in (use /lock for a raid).")
+    template = "{room} is the main room: only a server operator may make its operators."
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -758,9 +759,9 @@ class NotAnOperator(ChatError):
 class Banned(ChatError):
     code = "banned"
     template = "You are banned from {room}."
-    template_timed = "You are banned from {room} for {wait:duration} more."
+    template_timed = "You are banned from {room} for {wait:span} more."
     template_reason = "You are banned from {room}: {reason}"
-    template_timed_reason = "You are banned from {room} for {wait:duration} more: {reason}"
+    template_timed_reason = "You are banned from {room} for {wait:span} more: {reason}"
 
     def __init__(self, room: str, wait: float | None, reason: str | None) -> None:
         template = {(False, False): None, (True, False): self.template_timed,
@@ -777,7 +778,7 @@ class Banned(ChatError):
 class Muted(ChatError):
     code = "muted"
     template = "You are muted in {room}: you may read, not speak."
-    template_timed = "You are muted in {room} for {wait:duration} more: you may read, not speak."
+    template_timed = "You are muted in {room} for {wait:span} more: you may read, not speak."
 
     def __init__(self, room: str, wait: float | None) -> None:
         if wait is None:
@@ -931,3 +932,38 @@ class AlreadyIn(ChatError):
 
     def __init__(self, name: str, room: str) -> None:
         self._record(name=name, room=room)
+
+
+class NotAnAddress(ChatError):
+    code = "bad-address"
+    template = ("{text!r} is not an address: give an IPv4 address (203.0.113.7), an IPv6 one "
+                "(its /64 is banned), or @NAME for that user's.")
+
+    def __init__(self, text: str) -> None:
+        self._record(text=text)
+
+
+class BadDuration(ChatError):
+    code = "bad-duration"
+    template = "{text!r} is not a length: give 30s, 10m, 2h or 7d (at most 365d), or none to last."
+
+    def __init__(self, text: str) -> None:
+        self._record(text=text)
+
+
+class MainRoomOpen(ChatError):
+    code = "main-room"
+    template = ("{room} is the main room: everyone logged in is in it, so it takes no "
+                "invitations, key or limit (a server operator can /lock the server for a raid).")
+
+    def __init__(self, room: str) -> None:
+        self._record(room=room)
+
+
+class LockUnchanged(ChatError):
+    code = "lock-unchanged"
+    template = "The server is locked already."
+    template_open = "The server is not locked."
+
+    def __init__(self, on: bool) -> None:
+        self._record(None if on else self.template_open)

@@ -28,7 +28,7 @@ from typing import Any, get_args, get_origin, get_type_hints
 from zope.interface import implementer
 
 from twisted_chat.core import events, terminal
-from twisted_chat.core.durations import duration
+from twisted_chat.core.durations import duration, span
 from twisted_chat.interfaces import IFormat
 
 CRLF = "\r\n"
@@ -138,13 +138,7 @@ def _span(until: float | None, now: float) -> str:
     if until is None:
         return ""
     # "10m", not "10m 0s": a ban's length reads as it was given.
-    length = " ".join(part for part in duration(until - now, short=True).split()
-                      if not part.startswith("0")) or "0s"
-    return f" for {length} (until {stamp(until, now)})"
-
-
-def _where(room: str | None) -> str:
-    return room if room is not None else "the server"
+    return f" for {span(until - now)} (until {stamp(until, now)})"
 
 
 #: What each act reads as: ``{by}``, ``{target}``, ``{room}`` ("the server" if
@@ -163,10 +157,24 @@ _ACTS = {
     "unlock": "{by} unlocked the server: anyone may log in again",
 }
 
-#: An act nobody did: what ran out.
+#: The same acts, server-wide (``room`` None).
+_SERVER_ACTS = {
+    **_ACTS,
+    "kick": "{by} kicked {target} out of the server",
+    "ban": "{by} banned {target} from the server{span}",
+    "unban": "{by} lifted the server's ban on {target}",
+    "mute": "{by} muted {target} in every room{span}",
+    "unmute": "{by} unmuted {target} in every room",
+}
+
+#: An act nobody did: what ran out, in a room and server-wide.
 _EXPIRED = {
     "unban": "The ban on {target} in {room} has run out",
     "unmute": "{target}'s mute in {room} has run out",
+}
+_SERVER_EXPIRED = {
+    "unban": "The server's ban on {target} has run out",
+    "unmute": "{target}'s mute in every room has run out",
 }
 
 #: What a room setting reads as, on (with its ``{value}``) and off.
@@ -182,27 +190,25 @@ _SETTINGS = {
 
 
 def _moderation(event: events.Moderation) -> list[str]:
-    room = _where(event.room)
-    if event.room is None and event.action in ("mute", "unmute"):
-        room = "every room"
-    fields = {"by": event.by, "target": event.target, "room": room,
+    fields = {"by": event.by, "target": event.target, "room": event.room,
               "span": _span(event.until, event.time), "value": event.value}
+    server = event.room is None
     if event.action == "setting":
         on, off = _SETTINGS[event.setting or ""]
         line = (off if event.value == "off" else on).format(**fields)
     elif event.by is None:
-        line = _EXPIRED[event.action].format(**fields)
+        line = (_SERVER_EXPIRED if server else _EXPIRED)[event.action].format(**fields)
     else:
-        line = _ACTS[event.action].format(**fields)
+        line = (_SERVER_ACTS if server else _ACTS)[event.action].format(**fields)
     reason = f": {event.reason}" if event.reason and event.by is not None else ""
     return [f"*** {line}{reason}"]
 
 
 def _sanctions(event: events.Sanctions) -> list[str]:
-    where = _where(event.room)
+    where = f"in {event.room}" if event.room is not None else "on the server"
     if not event.entries:
-        return [f"= No bans or mutes in {where}."]
-    lines = [f"= Bans and mutes in {where} ({len(event.entries)}):"]
+        return [f"= No bans or mutes {where}."]
+    lines = [f"= Bans and mutes {where} ({len(event.entries)}):"]
     for entry in event.entries:
         ends = f" until {stamp(entry.until, event.time)}" if entry.until is not None else ""
         reason = f": {entry.reason}" if entry.reason else ""
@@ -211,7 +217,7 @@ def _sanctions(event: events.Sanctions) -> list[str]:
 
 
 def _audit(event: events.Audit) -> list[str]:
-    where = _where(event.room) if event.room is not None else "every room and the server"
+    where = event.room if event.room is not None else "every room and the server"
     if not event.acts:
         return [f"= Nothing has been done in {where} yet."]
     lines = [f"= Audit of {where}, last {len(event.acts)}:"]
@@ -219,8 +225,9 @@ def _audit(event: events.Audit) -> list[str]:
         target = f" {act.target}" if act.target else ""
         ends = f" until {stamp(act.until, event.time)}" if act.until is not None else ""
         reason = f": {act.reason}" if act.reason else ""
+        where = f"in {act.room}" if act.room is not None else "server-wide"
         lines.append(f"=   [{stamp(act.when, event.time)}] {act.by or '(expired)'} "
-                     f"{act.action}{target} in {_where(act.room)}{ends}{reason}")
+                     f"{act.action}{target} {where}{ends}{reason}")
     return lines
 
 
@@ -245,10 +252,15 @@ def _room_settings(event: events.RoomSettings) -> list[str]:
 
 
 def stamp(when: float, now: float) -> str:
-    """``14:03``, or ``11-20 14:03`` for a time on another day than ``now`` (local time)."""
-    moment = time.localtime(when)
-    if moment[:3] == time.localtime(now)[:3]:
+    """
+    ``14:03``, or ``11-20 14:03`` on another day than ``now``, or
+    ``2027-11-20 14:03`` in another year (local time).
+    """
+    moment, today = time.localtime(when), time.localtime(now)
+    if moment[:3] == today[:3]:
         return time.strftime("%H:%M", moment)
+    if moment[0] != today[0]:
+        return time.strftime("%Y-%m-%d %H:%M", moment)
     return time.strftime("%m-%d %H:%M", moment)
 
 

@@ -83,10 +83,11 @@ class Ignoring:
         try:
             target = self.chat.find_user(raw)
         except errors.NoSuchUser:
-            name = names.user_name(raw)
-            key = names.key(name)
-            kind = "account" if self.chat.registered(key) else "name"
-            return frozenset({(kind, key), ("name", key)}), name
+            # Someone not online: a registered name (whoever logs in with it), or nobody.
+            key = names.key(raw)
+            if not self.chat.registered(key):
+                raise
+            return frozenset({("account", key), ("name", key)}), names.user_name(raw)
         lasting = ("account", target.account) if target.account else ("name", target.key)
         return frozenset({("connection", target.connection), lasting}), target.name
 

@@ -23,8 +23,10 @@ to the store as it changes.
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from enum import IntEnum
 from ipaddress import ip_address
 from typing import TYPE_CHECKING, Any
@@ -57,6 +59,24 @@ MAX_AUDIT = 200
 #: The bounds of the settings that take a number.
 MAX_LIMIT = 100_000
 MAX_WAIT = 3600.0
+
+
+#: What looks like an address (or a network) rather than a name: digits, dots, colons, a slash.
+_ADDRESS_LIKE = re.compile(r"[0-9a-fA-F.:/]*[.:/][0-9a-fA-F.:/]*")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """
+    Whom a ban or mute is given against: ``label`` as kept and listed (a
+    name, or an address), the ``marks`` it holds against, the ``user`` if
+    online, and what the room is told (``shown``: a name, never an address).
+    """
+
+    label: str
+    marks: frozenset[Identity]
+    shown: str
+    user: User | None
 
 
 class Rank(IntEnum):
@@ -233,43 +253,38 @@ class Moderation:
 
     def ban(self, actor: User, raw_target: str, raw_duration: str | None,
             reason: str | None) -> None:
+        self._sanction(BAN, actor, raw_target, raw_duration, reason)
+
+    def mute(self, actor: User, raw_target: str, raw_duration: str | None,
+             reason: str | None) -> None:
+        self._sanction(MUTE, actor, raw_target, raw_duration, reason)
+
+    def _sanction(self, kind: str, actor: User, raw_target: str, raw_duration: str | None,
+                  reason: str | None) -> None:
+        """A ban (which puts out whom it covers) or a mute, told to the room and to its target."""
         room = self.chat.room_of(actor)
         rank = self._require(actor, room, Rank.OPERATOR)
         scope = self._scope(room)
-        label, marks, online = self._ban_target(actor, rank, raw_target, room)
+        target = self._target(actor, rank, raw_target, room)
         duration, reason = _duration_and_reason(raw_duration, reason)
-        sanction = self._place(BAN, actor, room, label, marks, duration, reason)
-        # Who it puts out now: where it holds, below an operator's rank.
+        sanction = self._place(kind, actor, room, target, duration, reason)
         now = sanction.since
-        hit = [user for user in (self.chat.users() if scope is None else list(room.members))
-               if self._holds(sanction, user, now)]
+        hit = [] if kind == MUTE else [
+            user for user in (self.chat.users() if scope is None else list(room.members))
+            if self._holds(sanction, user, now)]
         out: dict[Room, list[User]] = {}
         for user in hit:
             out.setdefault(self.chat.room_of(user), []).append(user)
-        event = events.Moderation(now, "ban", sanction.room_name, actor.name, label, reason,
-                                  sanction.until,
+        event = events.Moderation(now, kind, sanction.room_name, actor.name, target.shown,
+                                  reason, sanction.until,
                                   removed=tuple(user.name for user in out.pop(room, [])))
-        self._act(actor, room, event, online if online is not None and online.room is not room
-                  else None)
+        self._act(actor, room, event, target.user)
         for elsewhere, users in out.items():
-            self.chat.hub.announce(elsewhere, events.Moderation(
-                now, "ban", None, actor.name, label, reason, sanction.until,
-                removed=tuple(user.name for user in users)))
+            self.chat.hub.announce(elsewhere, replace(
+                event, removed=tuple(user.name for user in users)))
         for user in hit:
             self._put_out(user, self.chat.room_of(user), scope is None,
                           f"{actor.name} banned you from", reason)
-
-    def mute(self, actor: User, raw_name: str, raw_duration: str | None,
-             reason: str | None) -> None:
-        room = self.chat.room_of(actor)
-        rank = self._require(actor, room, Rank.OPERATOR)
-        label, marks, online = self._name_target(actor, rank, raw_name, room)
-        duration, reason = _duration_and_reason(raw_duration, reason)
-        sanction = self._place(MUTE, actor, room, label, marks, duration, reason)
-        event = events.Moderation(sanction.since, "mute", sanction.room_name, actor.name,
-                                  label, reason, sanction.until)
-        self._act(actor, room, event, online if online is not None and online.room is not room
-                  else None)
 
     def unban(self, actor: User, raw_target: str) -> None:
         self._lift(BAN, actor, raw_target)
@@ -282,7 +297,7 @@ class Moderation:
         self._require(actor, room, Rank.OPERATOR)
         scope = self._scope(room)
         return events.Sanctions(self.chat.clock(), None if scope is None else room.name, tuple(
-            events.SanctionEntry(sanction.kind, sanction.target, sanction.room_name,
+            events.SanctionEntry(sanction.kind, _listed(sanction), sanction.room_name,
                                  sanction.by, sanction.since, sanction.until, sanction.reason)
             for sanction in self.sanctions.of_room(scope)))
 
@@ -290,21 +305,21 @@ class Moderation:
         """Where a sanction given in ``room`` holds: the room, or (the main room) the server."""
         return None if room is self.chat.main else room.key
 
-    def _place(self, kind: str, actor: User, room: Room, label: str,
-               marks: frozenset[Identity], duration: float | None,
-               reason: str | None) -> Sanction:
+    def _place(self, kind: str, actor: User, room: Room, target: Target,
+               duration: float | None, reason: str | None) -> Sanction:
         scope = self._scope(room)
-        now = self.chat.clock()
+        now = round(self.chat.clock(), 3)
         for old in self.sanctions.of_room(scope):
-            if old.kind == kind and old.target == label:
+            if old.kind == kind and old.target == target.label:
                 # Given again: the new length and reason replace the old.
                 self.sanctions.remove(old)
                 self._store("forget_sanction", old.id)
         if self.sanctions.count(scope) >= MAX_SANCTIONS:
             raise errors.TooManySanctions(room.name, MAX_SANCTIONS, "bans and mutes")
-        sanction = Sanction(kind, scope, None if scope is None else room.name, label, marks,
-                            actor.name, now, None if duration is None else now + duration,
-                            reason, new_id(), int(self.rank(actor, room)))
+        sanction = Sanction(kind, scope, None if scope is None else room.name, target.label,
+                            target.marks, actor.name, now,
+                            None if duration is None else now + duration, reason, new_id(),
+                            int(self.rank(actor, room)), target.shown)
         self.sanctions.add(sanction)
         if scope is None or self._lasts(room):
             self._store("save_sanction", sanction)
@@ -325,24 +340,27 @@ class Moderation:
         return self.rank_coming(user, self.chat.main if sanction.room is None else room) \
             >= sanction.rank
 
-    def _ban_target(self, actor: User, rank: Rank, raw: str,
-                    room: Room) -> tuple[str, frozenset[Identity], User | None]:
-        """A name, an address, or ``@NAME`` (that user's address)."""
+    def _target(self, actor: User, rank: Rank, raw: str, room: Room) -> Target:
+        """
+        A name; an address (an IPv4 one, or an IPv6 one for its /64); or
+        ``@NAME``, that user's address.  The room reads a name, never an
+        address: "bob's address", or "an address".
+        """
         if raw.startswith("@"):
+            if raw == "@":
+                raise errors.Usage("ban NAME|ADDRESS|@NAME [DURATION] [REASON...]")
             user = self.chat.find_user(raw[1:])
             self._against(actor, rank, user.name, self.rank(user, room))
             if user.origin is None:
                 raise errors.BadAddress(user.name)
-            return user.origin, frozenset({("address", user.origin)}), user
-        try:
-            address = address_key(ip_address(raw))
-        except ValueError:
-            return self._name_target(actor, rank, raw, room)
-        return address, frozenset({("address", address)}), None
-
-    def _name_target(self, actor: User, rank: Rank, raw: str,
-                     room: Room) -> tuple[str, frozenset[Identity], User | None]:
-        """Someone online (their name, account and connection), or a name that is not."""
+            return Target(user.origin, frozenset({("address", user.origin)}),
+                          f"{user.name}'s address", user)
+        if _ADDRESS_LIKE.fullmatch(raw):
+            try:
+                address = address_key(ip_address(raw))
+            except ValueError:
+                raise errors.NotAnAddress(raw) from None
+            return Target(address, frozenset({("address", address)}), "an address", None)
         try:
             user = self.chat.find_user(raw)
         except errors.NoSuchUser:
@@ -352,9 +370,10 @@ class Moderation:
             marks = {("name", key)}
             if self.chat.registered(key):
                 marks.add(("account", key))
-            return name, frozenset(marks), None
+            return Target(name, frozenset(marks), name, None)
         self._against(actor, rank, user.name, self.rank(user, room))
-        return user.name, frozenset(mark for mark in user.marks if mark[0] != "address"), user
+        return Target(user.name, frozenset(mark for mark in user.marks if mark[0] != "address"),
+                      user.name, user)
 
     def _lift(self, kind: str, actor: User, raw: str) -> None:
         room = self.chat.room_of(actor)
@@ -384,8 +403,14 @@ class Moderation:
         now = self.chat.clock()
         for sanction in self.sanctions.due(now):
             self._store("forget_sanction", sanction.id)
+            # Those it held against hear it too, wherever they are, under the name they have now.
+            holders = [user for user in self.chat.users()
+                       if any(mark in sanction.marks for mark in user.marks)]
+            shown = sanction.shown or sanction.target
+            if len(holders) == 1 and shown == sanction.target:
+                shown = holders[0].name
             action = "unban" if sanction.kind == BAN else "unmute"
-            event = events.Moderation(now, action, sanction.room_name, None, sanction.target,
+            event = events.Moderation(round(now, 3), action, sanction.room_name, None, shown,
                                       "expired")
             try:
                 room = self.chat.find_room(sanction.room_name) if sanction.room_name \
@@ -395,6 +420,9 @@ class Moderation:
             self._record(None, event)
             if room is not None:
                 self.chat.hub.announce(room, event)
+            for holder in holders:
+                if holder.room is not room:
+                    self.chat.tell(holder.client, event)
 
     # Coming in, and speaking
 
@@ -488,7 +516,7 @@ class Moderation:
     def invite(self, actor: User, raw_name: str) -> None:
         room = self.chat.room_of(actor)
         if room is self.chat.main:
-            raise errors.MainRoomOperators(room.name)
+            raise errors.MainRoomOpen(room.name)
         self._require(actor, room, Rank.OPERATOR)
         if len(room.invited) >= MAX_INVITED:
             raise errors.TooManySanctions(room.name, MAX_INVITED, "invitations")
@@ -522,7 +550,7 @@ class Moderation:
         if raw is None:
             raise errors.BadSetting(usage)
         if room is self.chat.main and setting not in ("slow", "quiet"):
-            raise errors.MainRoomOperators(room.name)
+            raise errors.MainRoomOpen(room.name)
         rules = room.rules or Rules()
         off = raw.lower() == "off"
         if setting == "invite-only":
@@ -559,6 +587,8 @@ class Moderation:
 
     def lock(self, actor: User, on: bool) -> None:
         self._require(actor, self.chat.main, Rank.SERVER_OPERATOR)
+        if self.locked == on:
+            raise errors.LockUnchanged(on)
         self.locked = on
         event = events.Moderation(self.chat.clock(), "lock" if on else "unlock", None,
                                   actor.name)
@@ -611,16 +641,21 @@ class Moderation:
 
     def _act(self, actor: User, room: Room, event: events.Moderation,
              also: User | None = None) -> None:
-        """Tell the room (and ``also``, someone it touches who is elsewhere), log, keep."""
+        """
+        Tell the room, and whoever it touches who is elsewhere (``also``, and
+        the actor: every act is confirmed to whoever did it); log; keep.
+        """
         self._record(actor, event)
         self.chat.hub.announce(room, event)
-        if also is not None and also.room is not room:
-            self.chat.tell(also.client, event)
+        for told in {also, actor} - {None}:
+            assert told is not None
+            if told.room is not room:
+                self.chat.tell(told.client, event)
 
     def _record(self, actor: User | None, event: events.Moderation) -> None:
         target = event.target if event.setting is None else f"{event.setting} {event.value}"
-        act = events.Act(event.time, actor.name if actor is not None else None, event.action,
-                         target, event.room, event.reason, event.until)
+        act = events.Act(round(event.time, 3), actor.name if actor is not None else None,
+                         event.action, target, event.room, event.reason, event.until)
         self.acts.append(act)
         store = self.chat.store
         if store is not None:
@@ -646,9 +681,9 @@ class Moderation:
 SETTINGS = {
     "invite-only": "invite-only on|off",
     "key": "key KEY|off",
-    "limit": "limit N|off",
-    "slow": "slow SECONDS|off",
-    "quiet": "quiet SECONDS|off",
+    "limit": "limit N|off (N members, 1 to 100000)",
+    "slow": "slow SECONDS|off (1 to 3600 seconds, or 2m)",
+    "quiet": "quiet SECONDS|off (1 to 3600 seconds, or 2m)",
 }
 
 
@@ -659,13 +694,19 @@ def _reason(reason: str | None) -> str | None:
 
 
 def _duration_and_reason(raw: str | None, reason: str | None) -> tuple[float | None, str | None]:
-    """``10m spamming``: a length, then a reason; a first word that is no length begins it."""
+    """
+    ``10m spamming``: a length, then a reason.  A first word with no digit
+    begins the reason; one with a digit is meant as a length (``10``,
+    ``-5m``, ``400d``), and a wrong one is refused, never read as lasting.
+    """
     if raw is None:
         return None, _reason(reason)
     duration = parse_duration(raw)
-    if duration is None:
-        return None, _reason(f"{raw} {reason}" if reason else raw)
-    return duration, _reason(reason)
+    if duration is not None:
+        return duration, _reason(reason)
+    if any(char.isdigit() for char in raw):
+        raise errors.BadDuration(raw)
+    return None, _reason(f"{raw} {reason}" if reason else raw)
 
 
 def _number(raw: str, usage: str, lowest: int, highest: int) -> int:
@@ -694,6 +735,13 @@ def _marks_named(raw: str) -> frozenset[Identity]:
     except errors.ChatError:
         return frozenset()
     return frozenset({("name", key), ("account", key)})
+
+
+def _listed(sanction: Sanction) -> str:
+    """A sanction as operators list it: the address, with whose it was, if it was given so."""
+    if sanction.shown and sanction.shown != sanction.target and sanction.shown != "an address":
+        return f"{sanction.target} ({sanction.shown})"
+    return sanction.target
 
 
 def names_equal(shown: str, raw: str) -> bool:

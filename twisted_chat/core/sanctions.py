@@ -44,6 +44,8 @@ class Sanction:
     id: str = ""
     #: The rank of who gave it: it holds against those of lower rank only.
     rank: int = 1
+    #: What the room was told it is against: a name, never an address ("bob's address").
+    shown: str = ""
 
     def left(self, now: float) -> float | None:
         """Seconds it still holds, None if it lasts."""

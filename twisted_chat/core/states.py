@@ -39,7 +39,7 @@ from twisted_chat.core.commands import (
     split,
 )
 from twisted_chat.core.formats import FORMATS
-from twisted_chat.core.moderation import SETTINGS
+from twisted_chat.core.moderation import SETTINGS, Rank
 from twisted_chat.core.sanitise import clean
 from twisted_chat.core.users import User
 from twisted_chat.interfaces import ISession, IState
@@ -183,6 +183,10 @@ class State:
             raise errors.Usage(found.usage)
         getattr(self, found.method)(*args)
 
+    def rank(self) -> int:
+        """The user's rank where they are: what help lists (none before login)."""
+        return Rank.MEMBER
+
     def unavailable(self, name: str) -> NoReturn:
         """A command this state does not offer: say whether it exists at all."""
         if name in KNOWN:
@@ -208,7 +212,8 @@ class State:
         """
         now = self.chat.clock()
         if name is None:
-            unique = {found.name: found for found in self.commands.values()}
+            unique = {found.name: found for found in self.commands.values()
+                      if found.needs <= self.rank()}
             self.reply(events.Help(now, tuple(unique[key].help() for key in sorted(unique))))
             return
         word = name.lstrip("/").lower()
@@ -417,6 +422,9 @@ class RoomState(State):
 
     def enter(self) -> None:
         self._await_idle()
+
+    def rank(self) -> int:
+        return self.chat.moderation.rank(self.user, self.chat.room_of(self.user))
 
     def line_received(self, line: str) -> None:
         self.chat.touch(self.user)
@@ -627,11 +635,11 @@ class RoomState(State):
         elif chosen in SETTINGS:
             self.chat.moderation.set(self.user, chosen, value)
         else:
-            raise errors.Usage(self.commands["room"].usage)
+            raise errors.Usage(f"room [{'|'.join(SETTINGS)}|register|unregister] [VALUE]")
 
     # Keeping order (twisted_chat.core.moderation)
 
-    @command("op NAME")
+    @command("op NAME", needs=Rank.OWNER)
     def do_op(self, name: str) -> None:
         """Make someone an operator of this room (its owner only).
 
@@ -640,12 +648,12 @@ class RoomState(State):
         """
         self.chat.moderation.op(self.user, name)
 
-    @command("deop NAME")
+    @command("deop NAME", needs=Rank.OWNER)
     def do_deop(self, name: str) -> None:
         """Take someone's operator role in this room away (its owner only)."""
         self.chat.moderation.deop(self.user, name)
 
-    @command("kick NAME [REASON...]")
+    @command("kick NAME [REASON...]", needs=Rank.OPERATOR)
     def do_kick(self, name: str, reason: str | None = None) -> None:
         """Put someone out of this room, back to the main room (operators).
 
@@ -653,7 +661,7 @@ class RoomState(State):
         """
         self.chat.moderation.kick(self.user, name, reason)
 
-    @command("ban NAME|ADDRESS [DURATION] [REASON...]")
+    @command("ban NAME|ADDRESS [DURATION] [REASON...]", needs=Rank.OPERATOR)
     def do_ban(self, target: str, duration: str | None = None,
                reason: str | None = None) -> None:
         """Keep someone out of this room (operators); from the main room, out of the server.
@@ -666,17 +674,17 @@ class RoomState(State):
         """
         self.chat.moderation.ban(self.user, target, duration, reason)
 
-    @command("unban NAME|ADDRESS")
+    @command("unban NAME|ADDRESS", needs=Rank.OPERATOR)
     def do_unban(self, target: str) -> None:
         """Lift a ban given in this room (operators)."""
         self.chat.moderation.unban(self.user, target)
 
-    @command("bans")
+    @command("bans", needs=Rank.OPERATOR)
     def do_bans(self) -> None:
         """The bans and mutes in force in this room, or the server's from the main room."""
         self.reply(self.chat.moderation.bans(self.user))
 
-    @command("mute NAME [DURATION] [REASON...]")
+    @command("mute NAME [DURATION] [REASON...]", needs=Rank.OPERATOR)
     def do_mute(self, name: str, duration: str | None = None,
                 reason: str | None = None) -> None:
         """Let someone read this room but not speak in it (operators).
@@ -686,12 +694,12 @@ class RoomState(State):
         """
         self.chat.moderation.mute(self.user, name, duration, reason)
 
-    @command("unmute NAME")
+    @command("unmute NAME", needs=Rank.OPERATOR)
     def do_unmute(self, name: str) -> None:
         """Let someone muted speak again (operators)."""
         self.chat.moderation.unmute(self.user, name)
 
-    @command("invite NAME")
+    @command("invite NAME", needs=Rank.OPERATOR)
     def do_invite(self, name: str) -> None:
         """Let someone into this room past invite-only, its key and its limit (operators).
 
@@ -699,22 +707,22 @@ class RoomState(State):
         """
         self.chat.moderation.invite(self.user, name)
 
-    @command("audit [N]")
+    @command("audit [N]", needs=Rank.OPERATOR)
     def do_audit(self, count: str | None = None) -> None:
         """The last N acts of keeping order in this room (operators); server operators see all."""
         self.reply(self.chat.moderation.audit(self.user, _count(count, "audit [N]")))
 
-    @command("disconnect NAME [REASON...]", "kill")
+    @command("disconnect NAME [REASON...]", "kill", needs=Rank.SERVER_OPERATOR)
     def do_disconnect(self, name: str, reason: str | None = None) -> None:
         """Put someone off the server (server operators)."""
         self.chat.moderation.disconnect(self.user, name, reason)
 
-    @command("wall TEXT...")
+    @command("wall TEXT...", needs=Rank.SERVER_OPERATOR)
     def do_wall(self, text: str) -> None:
         """A notice to everyone online (server operators)."""
         self.chat.moderation.wall(self.user, text)
 
-    @command("lock on|off")
+    @command("lock on|off", needs=Rank.SERVER_OPERATOR)
     def do_lock(self, switch: str) -> None:
         """No new logins but operators' (on), for a raid, or again anyone's (server operators)."""
         on = SWITCH.get(switch.lower())

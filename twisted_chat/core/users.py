@@ -65,6 +65,14 @@ class User:
         """What a room role is given to: the account, lasting, or else this connection."""
         return ("account", self.account) if self.account else ("connection", self.connection)
 
+    def ignores_name(self, sender: str) -> bool:
+        """Whether this user chose not to see lines said under the name ``sender`` (history)."""
+        ignoring = self.ignoring
+        if ignoring is None:
+            return False
+        key = names.key(sender)
+        return ("name", key) in ignoring or ("account", key) in ignoring
+
     def ignores(self, sender: User) -> bool:
         """Whether this user chose not to see ``sender``."""
         ignoring = self.ignoring

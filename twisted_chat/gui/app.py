@@ -120,6 +120,9 @@ class App:
         window = self.chat_window
         window.show_reconnecting(f"Reconnecting to {self.server} ...")
         name = window.session.name
+        if window.session.registered is not None:
+            # Registered (or changed) in the window since logging in: that password now.
+            self.login_name, self.password = window.session.registered
         if name.casefold() != self.login_name.casefold():
             self.password = ""  # Renamed since: the password was for the other name.
         attempt = self._connect(self.server, name)

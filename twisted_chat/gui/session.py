@@ -94,6 +94,10 @@ class Session:
         self._return_to: str | None = None
         #: Whether an operator put the user out of their room (or the server), until they land.
         self._put_out = False
+        #: The password the user registered or changed to here, for Reconnect: the
+        #: name it is for, and it, once the server answered yes (in this process only).
+        self.registered: tuple[str, str] | None = None
+        self._pending_password: tuple[str, str] | None = None
 
     @property
     def connected(self) -> bool:
@@ -243,6 +247,13 @@ class Session:
     def on_error(self, event: events.Error) -> None:
         if event.code in PARTING_ERRORS:
             self._goodbye = event.text
+        # The answer to /register or /password, refused: the old password stands.
+        self._pending_password = None
+
+    def on_notice(self, event: events.Notice) -> None:
+        # The answer to /register or /password, taken: Reconnect logs in with it.
+        if self._pending_password is not None:
+            self.registered, self._pending_password = self._pending_password, None
 
     # What the user does
 
@@ -251,6 +262,7 @@ class Session:
         for line in text.splitlines():
             if not line.strip():
                 continue
+            self._note_password(line)
             if not line.startswith("/"):
                 # A password typed without its slash is a command, as on telnet:
                 # never chat for the room to read.
@@ -263,6 +275,14 @@ class Session:
                 local(rest.strip())
             else:
                 self._send(line)
+
+    def _note_password(self, line: str) -> None:
+        """A password the user sets here is kept for Reconnect once the server takes it."""
+        words = line.lstrip("/").split()
+        if len(words) == 2 and words[0].lower() == "register":
+            self._pending_password = (self.name, words[1])
+        elif len(words) == 3 and words[0].lower() == "password":
+            self._pending_password = (self.name, words[2])
 
     def join(self, room: str) -> None:
         if self.room is None or _key(room) != _key(self.room):

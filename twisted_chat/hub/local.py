@@ -190,7 +190,7 @@ class LocalHub:
 
         def found(result: list[events.Line]) -> None:
             self.outbox.release(slot, user.client.send, events.History(
-                self.clock(), room.name, reason, tuple(result)))
+                self.clock(), room.name, reason, _unignored(user, result)))
 
         def failed(failure: Any) -> None:
             self.outbox.release(slot, user.client.send, unavailable)
@@ -219,11 +219,12 @@ class LocalHub:
             # asked for come to Recent.add after this, those before are here.
             if kept.recent is None:
                 kept.recent = Recent(self.replay_lines, lines)
-            if user.room is not room or not lines:
+            shown = _unignored(user, lines)
+            if user.room is not room or not shown:
                 self.outbox.release(slot)
                 return
             self.outbox.release(slot, user.client.send, events.History(
-                self.clock(), room.name, "replay", tuple(lines)))
+                self.clock(), room.name, "replay", shown))
 
         def failed(failure: Any) -> None:
             self.outbox.release(slot, user.client.send,
@@ -232,6 +233,13 @@ class LocalHub:
         self.store.recent(room.key, self.replay_lines).addCallbacks(found, failed)
 
     def _replay_recent(self, user: User, room: Room, recent: Recent, said: int) -> None:
-        lines = recent.before(said)
+        lines = _unignored(user, recent.before(said))
         if lines and user.room is room:
             user.client.send(events.History(self.clock(), room.name, "replay", lines))
+
+
+def _unignored(user: User, lines: Iterable[events.Line]) -> tuple[events.Line, ...]:
+    """The lines of the past ``user`` chose to see: not those of someone they ignore."""
+    if user.ignoring is None:
+        return tuple(lines)
+    return tuple(line for line in lines if not user.ignores_name(line.sender))

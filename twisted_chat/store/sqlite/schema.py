@@ -96,7 +96,8 @@ MIGRATIONS: tuple[str, ...] = (
         since REAL NOT NULL,
         until REAL,                -- NULL: until lifted
         reason TEXT,
-        rank INTEGER NOT NULL      -- who gave it: it holds against lower ranks only
+        rank INTEGER NOT NULL,     -- who gave it: it holds against lower ranks only
+        shown TEXT NOT NULL        -- what the room was told: a name, never an address
     );
     CREATE TABLE room_operators (
         room_key TEXT NOT NULL,
@@ -321,12 +322,12 @@ ACTS_READ = 1000
 def order(cursor: Any) -> KeptOrder:
     """Everything that keeps order, as the chat starts with it."""
     cursor.execute("SELECT kind, room_key, room_name, target, marks, by, since, until, reason, id, "
-                   "rank FROM sanctions ORDER BY since")
+                   "rank, shown FROM sanctions ORDER BY since")
     sanctions = tuple(
         Sanction(kind, room, room_name, target,
                  frozenset((mark[0], mark[1]) for mark in json.loads(marks)),
-                 by, since, until, reason, id, rank)
-        for kind, room, room_name, target, marks, by, since, until, reason, id, rank
+                 by, since, until, reason, id, rank, shown)
+        for kind, room, room_name, target, marks, by, since, until, reason, id, rank, shown
         in cursor.fetchall())
     operators: dict[str, set[str]] = {}
     for room, account in cursor.execute("SELECT room_key, account FROM room_operators"):
@@ -353,9 +354,10 @@ def save_sanction(cursor: Any, sanction: Sanction) -> None:
     marks = json.dumps(sorted(sanction.lasting_marks()))
     cursor.execute(
         "INSERT OR REPLACE INTO sanctions (id, kind, room_key, room_name, target, marks, by, "
-        "since, until, reason, rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "since, until, reason, rank, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (sanction.id, sanction.kind, sanction.room, sanction.room_name, sanction.target, marks,
-         sanction.by, sanction.since, sanction.until, sanction.reason, sanction.rank))
+         sanction.by, sanction.since, sanction.until, sanction.reason, sanction.rank,
+         sanction.shown))
 
 
 def forget_sanction(cursor: Any, id: str) -> None:

@@ -633,10 +633,24 @@
     unlock: "{by} unlocked the server: anyone may log in again",
   };
 
-  /** An act nobody did: what ran out. */
+  /** The same acts server-wide (``room`` null: the text format's _SERVER_ACTS). */
+  const SERVER_ACTS = {
+    ...ACTS,
+    kick: "{by} kicked {target} out of the server",
+    ban: "{by} banned {target} from the server{span}",
+    unban: "{by} lifted the server's ban on {target}",
+    mute: "{by} muted {target} in every room{span}",
+    unmute: "{by} unmuted {target} in every room",
+  };
+
+  /** An act nobody did: what ran out, in a room and server-wide. */
   const EXPIRED = {
     unban: "The ban on {target} in {room} has run out",
     unmute: "{target}'s mute in {room} has run out",
+  };
+  const SERVER_EXPIRED = {
+    unban: "The server's ban on {target} has run out",
+    unmute: "{target}'s mute in every room has run out",
   };
 
   /** What a room setting reads as: on (with its ``{value}``), off. */
@@ -652,37 +666,54 @@
 
   /** Acts on you that stay in view above the log until read (a disconnect shows on the login view). */
   const KEPT_IN_VIEW = new Set(["kick", "ban", "unban", "mute", "unmute"]);
+  /** The acts against someone, which stand out in their own log. */
+  const SANCTIONS = new Set(["kick", "ban", "mute", "disconnect"]);
 
   /** ``template`` with its ``{field}``s filled in, once (a value is never read as a template). */
   function fill(template, fields) {
     return template.replace(/\{(\w+)\}/g, (whole, name) => String(fields[name]));
   }
 
-  function where(room) {
-    return room != null ? room : "the server";
+  /** Where a listing's bans hold, or an act was done: a room, or the whole server. */
+  function where(room, server = "on the server") {
+    return room != null ? "in " + room : server;
+  }
+
+  /** ``9m 18s``, ``10m``: a ban's time, rounded up, no empty unit (durations.span). */
+  function lengthOf(seconds) {
+    let left = Math.max(1, Math.ceil(seconds));
+    const parts = [];
+    for (const [name, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]]) {
+      parts.push([Math.floor(left / size), name]);
+      left %= size;
+    }
+    const first = parts.findIndex(([count]) => count > 0);
+    return parts.slice(first, first + 2).filter(([count]) => count > 0)
+      .map(([count, name]) => count + name).join(" ");
   }
 
   /** `` for 10m (until 14:03)``, or nothing for what lasts (the text format's _span). */
   function span(until, now) {
     if (until == null) return "";
-    const length = shortDuration(until - now).split(" ").filter((part) => !part.startsWith("0"))
-      .join(" ") || "0s";
-    return " for " + length + " (until " + stamp(until, now) + ")";
+    return " for " + lengthOf(until - now) + " (until " + stamp(until, now) + ")";
   }
 
   /** A moderation event in the text format's words (its _moderation), without the marker. */
   function moderationWords(event) {
-    const fields = { by: event.by, target: event.target, room: where(event.room),
+    const fields = { by: event.by, target: event.target, room: event.room,
       span: span(event.until, event.time), value: event.value };
+    const server = event.room == null;
     let line;
     if (event.action === "setting") {
       const [on, off] = SETTINGS[event.setting] || ["{by} set " + event.setting + " on {room}: {value}",
         "{by} turned " + event.setting + " off in {room}"];
       line = fill(event.value === "off" ? off : on, fields);
     } else if (event.by == null) {
-      line = fill(EXPIRED[event.action] || "{target}: " + event.action + " in {room}", fields);
+      line = fill((server ? SERVER_EXPIRED : EXPIRED)[event.action] ||
+        "{target}: " + event.action, fields);
     } else {
-      line = fill(ACTS[event.action] || "{by}: " + event.action + " {target} in {room}", fields);
+      line = fill((server ? SERVER_ACTS : ACTS)[event.action] ||
+        "{by}: " + event.action + " {target}", fields);
     }
     return line + (event.reason && event.by != null ? ": " + event.reason : "");
   }
@@ -740,7 +771,9 @@
         // What is done to you stands out: who did it, and why.
         const toMe = (event.target != null && key(event.target) === key(chat.name)) ||
           (event.removed || []).some((name) => key(name) === key(chat.name));
-        const line = addLine(toMe ? ["notice", "moderation", "to-me"] : ["notice", "moderation"],
+        // Made an operator, or invited, is news, not a warning: only sanctions stand out.
+        const against = toMe && SANCTIONS.has(event.action);
+        const line = addLine(against ? ["notice", "moderation", "to-me"] : ["notice", "moderation"],
           t, null, words);
         line.dataset.action = event.action;
         // Kicked or banned, the main room's replay follows and pushes that line away: kept in view.
@@ -755,10 +788,10 @@
         break;
       case "bans": {
         if (event.entries.length === 0) {
-          addLine(["listing"], t, null, "No bans or mutes in " + where(event.room) + ".");
+          addLine(["listing"], t, null, "No bans or mutes " + where(event.room) + ".");
           break;
         }
-        addLine(["listing"], t, null, "Bans and mutes in " + where(event.room) + " (" +
+        addLine(["listing"], t, null, "Bans and mutes " + where(event.room) + " (" +
           event.entries.length + "):");
         for (const entry of event.entries) {
           addLine(["listing", "item"], t, null, entry.kind + " " + entry.target + " (by " + entry.by +
@@ -776,7 +809,7 @@
         for (const act of event.acts) {
           addLine(["listing", "item"], t, null, "[" + stamp(act.when, t) + "] " +
             (act.by || "(expired)") + " " + act.action + (act.target ? " " + act.target : "") +
-            " in " + where(act.room) + ends(act.until, t) + (act.reason ? ": " + act.reason : ""));
+            " " + where(act.room, "server-wide") + ends(act.until, t) + (act.reason ? ": " + act.reason : ""));
         }
         break;
       }
@@ -941,7 +974,8 @@
     now = new Date(now * 1000);
     const hm = two(when.getHours()) + ":" + two(when.getMinutes());
     if (when.toDateString() === now.toDateString()) return hm;
-    return two(when.getMonth() + 1) + "-" + two(when.getDate()) + " " + hm;
+    const day = two(when.getMonth() + 1) + "-" + two(when.getDate()) + " " + hm;
+    return when.getFullYear() === now.getFullYear() ? day : when.getFullYear() + "-" + day;
   }
 
   function say(element, text) {
