@@ -59,6 +59,8 @@ def test_in_process_benchmarks_still_run_on_this_tree() -> None:
     """The benchmarks that build the server from its parts still fit them (run tiny)."""
     for script, args in (("limits_cost.py", ["--rounds", "1", "--members", "3", "--lines", "20"]),
                          ("telnet_input.py", ["--rounds", "1", "--reads", "50"]),
+                         ("ignoring.py", ["--rounds", "1", "--members", "5", "--senders", "2",
+                                          "--ignorers", "1", "3", "--lines", "40"]),
                          ("websocket_frames.py", ["--rounds", "1", "--members", "5",
                                                   "--lines", "5"])):
         done = subprocess.run([sys.executable, str(LOADGEN.parent / script), *args],

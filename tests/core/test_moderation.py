@@ -873,3 +873,38 @@ class IgnoredPastTests(SynchronousTestCase):
         carol.send("/create den")
         carol.send("/join lobby")
         self.assertFalse([line for line in carol.lines() if "<bob>" in line])
+
+
+class HearersTests(Classroom):
+    """Ignoring keeps a burst of lines batched: each sender's hearers are one list, kept."""
+
+    def test_a_senders_hearers_stay_one_list_until_something_changes(self) -> None:
+        room = self.server.chat.find_room("games")
+        chat = self.server.chat
+        bob, alice = chat.find_user("bob"), chat.find_user("alice")
+        self.alice.send("/ignore dave")
+        self.assertIs(room.hearers(bob), room.audience())
+        self.carol.send("/ignore bob")
+        first = room.hearers(bob)
+        self.assertIs(room.hearers(bob), first)
+        self.assertEqual([user.name for user in first], ["alice", "bob"])
+        # Nobody ignores alice: her lines reach the room's own shared list.
+        self.assertIs(room.hearers(alice), room.audience())
+        self.dave.send("/join games")
+        self.assertIsNot(room.hearers(bob), first)
+        self.assertEqual([user.name for user in room.hearers(bob)], ["alice", "bob", "dave"])
+        self.carol.send("/unignore bob")
+        self.carol.send("/ignore dave")
+        self.assertIs(room.hearers(bob), room.audience())
+
+    def test_a_rename_works_the_hearers_out_again(self) -> None:
+        """An ignore by name holds for whoever takes the name: a rename is worked out anew."""
+        self.carol.send("/ignore bob")
+        self.bob.send("/quit")
+        eve = self.connect("eve", "192.0.2.8")
+        eve.send("/join games")
+        room = self.server.chat.find_room("games")
+        user = self.server.chat.find_user("eve")
+        self.assertIn("carol", [member.name for member in room.hearers(user)])
+        eve.send("/nick bob")
+        self.assertNotIn("carol", [member.name for member in room.hearers(user)])

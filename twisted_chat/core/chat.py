@@ -263,6 +263,8 @@ class Chat:
         user.name, user.key = name, new_key
         self._add_user(user)
         self.log.info("renames", "{old} is now {name}", old=old, name=name)
+        # An ignore by name may hold, or no longer, under the new one.
+        self.room_of(user).reheard()
         self.tell(user.client, events.Renamed(self.clock(), name, old))
         room = self.room_of(user)
         self.hub.announce(room, events.Presence(self.clock(), "nick", room.name, name,

@@ -55,6 +55,7 @@ class Ignoring:
         if not ignoring:
             self._counted(user, +1)
         user.ignoring = {**ignoring, **dict.fromkeys(marks, label)}
+        self._changed(user)
         self._keep(user, "save_ignore", [(mark, label) for mark in marks])
         return events.Ignoring(self.chat.clock(), self.listed(user), changed=label, on=True)
 
@@ -68,6 +69,7 @@ class Ignoring:
         user.ignoring = left or None
         if not left:
             self._counted(user, -1)
+        self._changed(user)
         self._keep(user, "forget_ignore", [(mark,) for mark in gone])
         return events.Ignoring(self.chat.clock(), self.listed(user), changed=label, on=False)
 
@@ -95,6 +97,11 @@ class Ignoring:
         """The room counts who ignores anyone: while nobody does, a line goes to all at once."""
         if user.room is not None:
             user.room.ignorers += change
+
+    @staticmethod
+    def _changed(user: User) -> None:
+        if user.room is not None:
+            user.room.reheard()
 
     def _keep(self, user: User, method: str, rows: list[tuple[Any, ...]]) -> None:
         account = user.account

@@ -45,8 +45,8 @@ class Room:
     """
 
     # __weakref__: the hub keeps what it knows of a room for as long as the room exists.
-    __slots__ = ("__weakref__", "_audience", "arrived", "departed", "ignorers", "invited",
-                 "keeper", "key", "made_by", "members", "name", "operators", "owner",
+    __slots__ = ("__weakref__", "_audience", "_hearers", "arrived", "departed", "ignorers",
+                 "invited", "keeper", "key", "made_by", "members", "name", "operators", "owner",
                  "permanent", "rules", "topic")
 
     def __init__(self, name: str, *, topic: str = "", owner: User | None = None,
@@ -62,6 +62,8 @@ class Room:
         self.keeper = keeper
         self.members: dict[User, None] = {}
         self._audience: list[User] | None = None
+        #: Each sender's hearers while someone here ignores someone: see hearers().
+        self._hearers: dict[User, list[User]] = {}
         #: In a crowded room, who came and went since the last summary.
         self.arrived: list[str] = []
         self.departed: list[str] = []
@@ -88,12 +90,14 @@ class Room:
     def add(self, user: User) -> None:
         self.members[user] = None
         self._audience = None
+        self.reheard()
         if user.ignoring:
             self.ignorers += 1
 
     def remove(self, user: User) -> None:
         del self.members[user]
         self._audience = None
+        self.reheard()
         if user.ignoring:
             self.ignorers -= 1
         if self.rules is not None:
@@ -102,13 +106,27 @@ class Room:
     def hearers(self, sender: User) -> list[User]:
         """
         Who hears ``sender``: the members, less those who ignore them.  While
-        nobody here ignores anyone this is :meth:`audience` itself, shared
-        line after line; otherwise a list of its own, framed once per format
-        all the same.
+        nobody ignores the sender this is :meth:`audience` itself; otherwise a
+        list of the sender's own, kept until someone comes, goes, renames or
+        changes whom they ignore.  Either way it stays the same object line
+        after line, so a burst of lines still goes out framed once per format
+        and written once per member (:func:`twisted_chat.hub.fanout.broadcast_runs`).
         """
         if not self.ignorers:
             return self.audience()
-        return [member for member in self.audience() if not member.ignores(sender)]
+        heard = self._hearers.get(sender)
+        if heard is None:
+            audience = self.audience()
+            heard = [member for member in audience if not member.ignores(sender)]
+            if len(heard) == len(audience):
+                heard = audience
+            self._hearers[sender] = heard
+        return heard
+
+    def reheard(self) -> None:
+        """Whom each member's lines reach may have changed: work it out again when next said."""
+        if self._hearers:
+            self._hearers = {}
 
     @property
     def lasting(self) -> bool:
