@@ -220,7 +220,12 @@ class Server:
                 raise SystemExit(f"{contender.name} did not start:\n{self.log.read_text()}")
             time.sleep(0.05)
         self.port = int(found.group(1))
-        web = re.search(rb"ChatSite starting on (\d+)", self.log.read_bytes())
+        # The web listener may be logged a moment after the telnet one: wait for it too.
+        while (web := re.search(rb"ChatSite starting on (\d+)", self.log.read_bytes())) is None \
+                and contender.web:
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"{contender.name} did not start:\n{self.log.read_text()}")
+            time.sleep(0.05)
         #: The browser front end's port, if the contender serves one.
         self.web_port = int(web.group(1)) if web else 0
 
