@@ -6,7 +6,6 @@ commands and the audit trail, through telnet sessions on a Clock.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -689,7 +688,6 @@ class LastingTests(Classroom):
     def test_a_room_that_does_not_last_keeps_nothing(self) -> None:
         self.bob.send("/create den")
         self.bob.send("/ban carol")
-        self.server.restart = None  # type: ignore[attr-defined]
         server = self.restart()
         self.assertEqual(server.transactions.connection.execute(  # type: ignore[union-attr]
             "SELECT count(*) FROM sanctions").fetchone(), (0,))
@@ -720,10 +718,6 @@ class AudienceTests(Classroom):
         self.assertEqual(room.ignorers, 0)
         self.carol.send("/join games")
         self.assertEqual(room.ignorers, 1)
-
-
-def events_of(client: Client) -> list[dict[str, object]]:
-    return [json.loads(line) for line in client.lines()]
 
 
 class ArrivalTests(Classroom):

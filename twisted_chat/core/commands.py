@@ -46,6 +46,9 @@ ROOM_WORDS = frozenset({"create", "select", "join"})
 SECRET_WORDS = frozenset({"login", "register", "password"})
 
 
+#: What an on-or-off setting takes (``color``, ``lock``, ``room invite-only``).
+SWITCH = {"on": True, "off": False}
+
 #: Whether a word (or, for ``TEXT...``, the rest of the line) may be given without a slash.
 Check = Callable[[str], bool]
 

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.logger import Logger
 
 from twisted_chat.core import errors, events, names
+from twisted_chat.core.commands import SWITCH
 from twisted_chat.core.durations import parse as parse_duration
 from twisted_chat.core.limits import address_key
 from twisted_chat.core.quotas import Identity
@@ -88,9 +89,6 @@ class Rank(IntEnum):
 
 _RANK_WORDS = {Rank.MEMBER: "a member", Rank.OPERATOR: "an operator",
                Rank.OWNER: "the room's owner", Rank.SERVER_OPERATOR: "a server operator"}
-
-SWITCH = {"on": True, "off": False}
-
 
 class Moderation:
     """The chat's order: its server operators, the sanctions in force, the audit trail."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from twisted_chat.core.quotas import Identity
@@ -73,9 +73,6 @@ class Sanctions:
 
     def __len__(self) -> int:
         return len(self._all)
-
-    def __iter__(self) -> Iterator[Sanction]:
-        return iter(list(self._all.values()))
 
     def add(self, sanction: Sanction) -> None:
         self._all[sanction.id] = sanction

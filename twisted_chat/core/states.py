@@ -33,6 +33,7 @@ from twisted_chat.core.commands import (
     PLEAS,
     ROOM_WORDS,
     SECRET_WORDS,
+    SWITCH,
     Command,
     command,
     commands_of,
@@ -59,10 +60,6 @@ CHECK_TIME = 5.0
 
 #: What a browser (or curl) sends first: this is not a chat client.
 HTTP_REQUEST = re.compile(r"[A-Z]+ \S+ HTTP/\d(\.\d)?")
-
-
-#: What ``color`` takes.
-SWITCH = {"on": True, "off": False}
 
 
 def is_command_name(word: str) -> bool:
