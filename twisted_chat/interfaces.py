@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from twisted_chat.core.rooms import Room
     from twisted_chat.core.sanctions import Sanction
     from twisted_chat.core.users import User
-    from twisted_chat.store.values import Account, KeptRules, LastingRoom
+    from twisted_chat.store.values import Account, KeptRules, LastingRoom, Sequenced, SequencedLine
 
 
 class IFormat(Interface):
@@ -248,6 +248,30 @@ class IStore(Interface):
 
     def close() -> Deferred[None]:
         """Finish what was asked, then let go of the database (and say what it wrote)."""
+
+
+class ISequencedStore(IStore):
+    """
+    A store several nodes share (PostgreSQL): each room's lines carry one
+    sequence, 1, 2, 3, ..., given by the database in the order the lines
+    commit.  Every node delivers a room's lines in that order, and one that
+    missed some (Redis went away) reads them again by sequence.
+
+    The promise a node relies on: once a room's line ``n`` is committed,
+    every line below ``n`` of that room is committed or was forgotten, so a
+    read of the lines after ``m`` that returns ``n`` says for good that the
+    numbers between them that it does not return are no lines at all.
+    """
+
+    def append_sequenced(message: events.Message | events.Emote,
+                         room: str) -> Deferred[Sequenced]:
+        """Store a line said in the room ``room`` (a key); fires with its id and sequence."""
+
+    def lines_after(room: str, seq: int, limit: int) -> Deferred[list[SequencedLine]]:
+        """The room's lines numbered above ``seq``, lowest first, at most ``limit``."""
+
+    def last_sequence(room: str) -> Deferred[int]:
+        """The highest number the room's lines were given so far (0: none yet)."""
 
 
 class IAccounts(Interface):

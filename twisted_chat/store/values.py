@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from twisted_chat.core.events import Act
+    from twisted_chat.core.events import Act, Line
     from twisted_chat.core.quotas import Identity
     from twisted_chat.core.sanctions import Sanction
 
@@ -72,3 +72,19 @@ class KeptOrder:
     rules: dict[str, KeptRules] = field(default_factory=dict)
     ignores: dict[str, dict[Identity, str]] = field(default_factory=dict)
     acts: tuple[Act, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Sequenced:
+    """Where a line was stored: its id (the store's, for forgetting) and its room's number."""
+
+    id: int
+    seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class SequencedLine:
+    """A stored line with its number in its room's sequence (ISequencedStore)."""
+
+    seq: int
+    line: Line
