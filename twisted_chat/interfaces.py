@@ -180,6 +180,46 @@ class IHub(Interface):
         """Give up waiting on what the store has not answered in time (every so often)."""
 
 
+class IPeers(Interface):
+    """
+    The other nodes of a cluster (:mod:`twisted_chat.core.peers`): the chat
+    tells them what it decided about its own users, so that they mirror
+    them, and asks them before a name is taken.  Only this node's users are
+    told of; each call follows the change it reports.
+    """
+
+    def claim(name: str) -> Deferred[None] | None:
+        """
+        Take ``name`` (and the forms it looks like) for this node: fires once
+        taken, or fails with NameTaken if another node's user has it.  None:
+        nobody to ask (a server alone), the name is free if the chat says so.
+        """
+
+    def release(name: str) -> None:
+        """A name claimed and not used after all (the user left first) is free again."""
+
+    def came(user: User) -> None:
+        """``user`` logged in here (and is in their first room)."""
+
+    def moved(user: User, old: Room) -> None:
+        """``user`` went from ``old`` into the room they are in now."""
+
+    def renamed(user: User, old: str) -> None:
+        """``user`` was called ``old``: that name is free again."""
+
+    def went(user: User, action: str, reason: str | None, told: bool) -> None:
+        """
+        ``user`` is gone (``action``: logout, drop), for ``reason``; ``told``:
+        their room heard why already (put off the server).  Their name is free.
+        """
+
+    def room_changed(room: Room) -> None:
+        """The room's topic, owner or keeper changed here."""
+
+    def registered(key: str, name: str) -> None:
+        """``name`` was registered here: it needs its password on every node now."""
+
+
 class IStore(Interface):
     """
     Where history, registered names and lasting rooms are kept.
@@ -298,6 +338,9 @@ class IAccounts(Interface):
 
     def sweep() -> None:
         """Forget guesses old enough not to count (every minute)."""
+
+    def add(key: str, name: str) -> None:
+        """``name`` was registered on another node: it is registered here too."""
 
 
 class IFrontEnd(Interface):

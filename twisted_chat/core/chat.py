@@ -26,6 +26,7 @@ from twisted_chat.core.ignoring import Ignoring
 from twisted_chat.core.limits import DEFAULTS, Limits, address_key, counted_key
 from twisted_chat.core.logquota import LogQuota
 from twisted_chat.core.moderation import Moderation, Rank
+from twisted_chat.core.peers import Alone
 from twisted_chat.core.quotas import Identity, Quotas
 from twisted_chat.core.rooms import Room
 from twisted_chat.core.users import User
@@ -35,7 +36,7 @@ from twisted_chat.store.values import KeptOrder, LastingRoom
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
-    from twisted_chat.interfaces import IAccounts, IHub, IStore
+    from twisted_chat.interfaces import IAccounts, IHub, IPeers, IStore
 
 
 MAX_TOPIC_LENGTH = 300
@@ -66,13 +67,15 @@ class Chat:
                  clock: Callable[[], float] = time.time, limits: Limits = DEFAULTS,
                  store: IStore | None = None, accounts: IAccounts | None = None,
                  lasting: Iterable[LastingRoom] = (), log: LogQuota | None = None,
-                 operators: Iterable[str] = (), kept: KeptOrder | None = None) -> None:
+                 operators: Iterable[str] = (), kept: KeptOrder | None = None,
+                 peers: IPeers | None = None) -> None:
         """
         ``hub`` delivers what is decided here; ``store`` keeps history and
         lasting rooms (None: nothing is kept), ``accounts`` the registered
         names.  ``log`` is where users' comings and goings are logged
         (default: every one).  ``operators`` are the server operators'
         registered names' keys; ``kept`` what keeps order, from the store.
+        ``peers`` are the other nodes of a cluster (None: this server is alone).
         """
         self.hub = hub
         #: Send one user an event, after whatever the chat decided before it;
@@ -86,6 +89,7 @@ class Chat:
         self.clock = clock
         self.store = store
         self.accounts = accounts
+        self.peers: IPeers = peers if peers is not None else Alone()
         self.log = log if log is not None else LogQuota()
         self.quotas = Quotas(limits, clock)
         #: Searches under way, by address.
@@ -155,6 +159,7 @@ class Chat:
         if self.motd:
             self.tell(client, events.Notice(self.clock(), self.motd))
         self._enter(user, self.main, "login")
+        self.peers.came(user)
         return user
 
     def check_free(self, raw_name: str, user: User | None = None) -> str:
@@ -176,6 +181,14 @@ class Chat:
             raise errors.NameLooksRegistered(name, registered)
         return name
 
+    def claim(self, raw_name: str) -> Deferred[None] | None:
+        """
+        Take the valid name ``raw_name`` reads as on every node, before using
+        it: None if there is nobody to ask (a server alone), else a Deferred
+        that fails with NameTaken if another node's user has it.
+        """
+        return self.peers.claim(names.user_name(raw_name))
+
     def registered(self, key: str) -> bool:
         return self.accounts is not None and self.accounts.registered(key)
 
@@ -192,6 +205,7 @@ class Chat:
     def logout(self, user: User, message: str | None = None) -> None:
         self._leave(user, "logout", message)
         self._remove_user(user)
+        self.peers.went(user, "logout", message, False)
         self.log.info("logouts", "{name} logged out", name=user.name)
 
     def drop(self, user: User, reason: str = "connection lost") -> None:
@@ -200,6 +214,7 @@ class Chat:
             reason = "the server stopped"  # Everyone's connection goes: that is why.
         self._leave(user, "drop", reason)
         self._remove_user(user)
+        self.peers.went(user, "drop", reason, False)
         self.log.info("drops", "{name} dropped: {reason}", name=user.name, reason=reason)
 
     # Moving between rooms
@@ -262,6 +277,7 @@ class Chat:
         self._remove_user(user)
         user.name, user.key = name, new_key
         self._add_user(user)
+        self.peers.renamed(user, old)
         self.log.info("renames", "{old} is now {name}", old=old, name=name)
         # An ignore by name may hold, or no longer, under the new one.
         self.room_of(user).reheard()
@@ -283,6 +299,7 @@ class Chat:
         room.topic = topic
         if room.keeper is not None:
             self._keep(room)
+        self.peers.room_changed(room)
         self.hub.announce(room, events.Topic(self.clock(), room.name, topic, setter=user.name))
 
     # Talking
@@ -385,6 +402,7 @@ class Chat:
         self._check_rooms_made([("account", user.key)], besides=room)
         room.keeper = user.account
         self._keep(room)
+        self.peers.room_changed(room)
         self.moderation.room_registered(room)
         self.tell(user.client, events.Notice(
             self.clock(), f"{room.name} is registered: it stays, with its topic, when empty "
@@ -397,6 +415,7 @@ class Chat:
         if room.keeper != user.account:
             raise errors.NotKeeper(room.name)
         room.keeper = None
+        self.peers.room_changed(room)
         assert self.store is not None
         self.store.forget_room(room.key).addErrback(self._store_failed, "forget a room")
         self.tell(user.client, events.Notice(
@@ -546,6 +565,7 @@ class Chat:
         self.tell(user.client, events.Goodbye(self.clock(), goodbye))
         self._leave(user, "drop", None, told=True)
         self._remove_user(user)
+        self.peers.went(user, "drop", None, True)
         self.log.info("drops", "{name} was put off the server", name=user.name)
         user.client.dismiss()
 
@@ -555,8 +575,11 @@ class Chat:
         old = self.room_of(user)
         self._leave(user, "part", None, to_room=room.name, told=told)
         self._enter(user, room, "join", from_room=old.name)
+        self.peers.moved(user, old)
 
-    def _enter(self, user: User, room: Room, action: str, from_room: str | None = None) -> None:
+    def _enter(self, user: User, room: Room, action: str, from_room: str | None = None,
+               mirrored: bool = False) -> None:
+        """``mirrored``: a user of another node, whose node decides the rest (owner, replay)."""
         if self._crowded(room):
             room.arrived.append(user.name)
         else:
@@ -566,16 +589,19 @@ class Chat:
         room.add(user)
         user.room = room
         user.since = self.clock()
+        if mirrored:
+            return
         if room.keeper is not None and room.keeper == user.account and room.owner is not user:
             room.owner = user
             if len(room.members) > 1:
                 self.hub.announce(room, events.Owner(self.clock(), room.name, user.name),
                                   besides=user)
+            self.peers.room_changed(room)
         self.tell(user.client, self.room_info(room))
         self.hub.replay(user, room)
 
     def _leave(self, user: User, action: str, reason: str | None,
-               to_room: str | None = None, told: bool = False) -> None:
+               to_room: str | None = None, told: bool = False, mirrored: bool = False) -> None:
         room = self.room_of(user)
         room.remove(user)
         user.room = None
@@ -589,6 +615,8 @@ class Chat:
         if not room.members and not room.lasting:
             self._remove_room(room)
             self.log.info("rooms gone", "Room {room} is empty and gone", room=room.name)
+        elif room.owner is user and mirrored:
+            room.owner = None  # Until their node says who has it now.
         elif room.owner is user:
             # To an operator who is there, if one is: the members they keep order for stay so.
             room.owner = next((member for member in room.members if room.operators
@@ -596,6 +624,73 @@ class Chat:
                               next(iter(room.members), None))
             if room.owner is not None and not self.stopping:
                 self.hub.announce(room, events.Owner(self.clock(), room.name, room.owner.name))
+                self.peers.room_changed(room)
+
+    # Users of other nodes: a cluster's mirror of them (twisted_chat.cluster
+    # applies here what their nodes tell; each node decides for its own users)
+
+    def mirror_login(self, user: User, room_name: str, owner: bool = False) -> None:
+        """``user`` (``user.node`` is theirs) logged in there, into ``room_name``."""
+        self._add_user(user)
+        self._enter(user, self._mirrored_room(room_name, user if owner else None), "login",
+                    mirrored=True)
+
+    def mirror_move(self, user: User, room_name: str, owner: bool = False) -> None:
+        """``user`` went into ``room_name`` (made it, if ``owner`` of a room not known here)."""
+        old = self.room_of(user)
+        room = self._mirrored_room(room_name, user if owner else None)
+        if room is old:
+            return
+        self._leave(user, "part", None, to_room=room.name, mirrored=True)
+        self._enter(user, room, "join", from_room=old.name, mirrored=True)
+
+    def mirror_rename(self, user: User, name: str) -> None:
+        old = user.name
+        self._remove_user(user)
+        user.name, user.key = name, names.key(name)
+        self._add_user(user)
+        room = self.room_of(user)
+        room.reheard()
+        self.hub.announce(room, events.Presence(self.clock(), "nick", room.name, name,
+                                                old_name=old))
+
+    def mirror_leave(self, user: User, action: str, reason: str | None,
+                     told: bool = False) -> None:
+        """``user`` logged out of their node, or dropped (their node went away too)."""
+        self._leave(user, action, reason, told=told, mirrored=True)
+        self._remove_user(user)
+
+    def mirror_room(self, room_name: str, topic: str, owner: str | None,
+                    keeper: str | None) -> None:
+        """What another node changed of a room: its members here hear of it as its own do."""
+        room = self._rooms.get(names.key(room_name))
+        if room is None or room.permanent:
+            return
+        if topic != room.topic:
+            room.topic = topic
+            self.hub.announce(room, events.Topic(self.clock(), room.name, topic))
+        holder = self._users.get(names.key(owner)) if owner is not None else None
+        if holder is not None and holder.room is room and holder is not room.owner:
+            room.owner = holder
+            self.hub.announce(room, events.Owner(self.clock(), room.name, holder.name))
+        room.keeper = keeper
+
+    def mirrored(self, key: str) -> User | None:
+        """The user called ``key`` if they are another node's (None: nobody, or one of ours)."""
+        user = self._users.get(key)
+        return user if user is not None and user.node is not None else None
+
+    def local(self, key: str) -> User | None:
+        """The user called ``key`` if they are connected here."""
+        user = self._users.get(key)
+        return user if user is not None and user.node is None else None
+
+    def _mirrored_room(self, name: str, owner: User | None) -> Room:
+        room = self._rooms.get(names.key(name))
+        if room is None:
+            room = Room(name, owner=owner)
+            self._add_room(room)
+        return room
 
 
 def _add_forms(index: dict[str, T], name: str, holder: T) -> None:

@@ -79,12 +79,13 @@ class Room:
 
     def audience(self) -> list[User]:
         """
-        The members now, as a list that stays the same object until someone
+        The members this node delivers to (those connected here: in a
+        cluster, each node delivers to its own), as a list that stays the same object until someone
         comes or goes: lines said between two arrivals share it, and so are
         delivered together (:func:`twisted_chat.hub.fanout.broadcast_runs`).
         """
         if self._audience is None:
-            self._audience = list(self.members)
+            self._audience = [member for member in self.members if member.node is None]
         return self._audience
 
     def add(self, user: User) -> None:

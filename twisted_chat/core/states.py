@@ -370,7 +370,34 @@ class LoginState(State):
             self.fail(errors.InternalError())
 
     def _enter(self, name: str, account: str | None) -> None:
-        user = self.chat.login(self.session, name, self.connected_at, account)
+        claimed = self.chat.claim(name)
+        if claimed is None:
+            self._log_in(name, account)
+            return
+        # In a cluster: the name is this node's first, on every node at once.
+        self.hold(claimed.addCallback(self._claimed, name, account).addErrback(self._not_claimed))
+
+    def _claimed(self, _: object, name: str, account: str | None) -> None:
+        if self.session.state is self:
+            self._log_in(name, account)
+        else:
+            self.chat.peers.release(name)  # They left while it was being taken.
+
+    def _not_claimed(self, failure: Failure) -> None:
+        if self.session.state is not self:
+            return
+        if failure.check(errors.ChatError):
+            self.fail(failure.value)
+        else:
+            _log.failure("Taking a name across the cluster failed", failure)
+            self.fail(errors.InternalError())
+
+    def _log_in(self, name: str, account: str | None) -> None:
+        try:
+            user = self.chat.login(self.session, name, self.connected_at, account)
+        except errors.ChatError:
+            self.chat.peers.release(name)
+            raise
         self.session.become(RoomState(self.session, self.chat, user))
 
     @command("quit [MESSAGE...]", "logout")
@@ -575,6 +602,7 @@ class RoomState(State):
 
     def _registered(self, _: object, user: User) -> None:
         user.account = user.key
+        self.chat.peers.registered(user.key, user.name)
         if self.session.state is self:
             self.reply(events.Notice(self.chat.clock(),
                                      f"{user.name} is registered. From now on log in with: "
@@ -745,7 +773,31 @@ class RoomState(State):
     @command("nick NAME")
     def do_nick(self, name: str) -> None:
         """Change your name; the room is told."""
-        self.chat.rename(self.user, name)
+        claimed = self.chat.claim(self.chat.check_free(name, self.user))
+        if claimed is None:
+            self.chat.rename(self.user, name)
+            return
+        self.hold(claimed.addCallback(self._claimed, name).addErrback(self._not_claimed, name))
+
+    def _claimed(self, _: object, name: str) -> None:
+        if self.session.state is not self:
+            self.chat.peers.release(name)
+            return
+        try:
+            self.chat.rename(self.user, name)
+        except errors.ChatError as error:
+            if names.key(name) != self.user.key:
+                self.chat.peers.release(name)
+            self.fail(error)
+
+    def _not_claimed(self, failure: Failure, name: str) -> None:
+        if self.session.state is not self:
+            return
+        if failure.check(errors.ChatError):
+            self.fail(failure.value)
+        else:
+            _log.failure("Taking a name across the cluster failed", failure)
+            self.fail(errors.InternalError())
 
     @command("logout [MESSAGE...]", "quit")
     def do_logout(self, message: str | None = None) -> None:

@@ -25,7 +25,7 @@ class User:
     """
 
     __slots__ = ("account", "address", "client", "connected_at", "connection", "ignoring", "key",
-                 "last_active", "name", "origin", "room", "since")
+                 "last_active", "name", "node", "origin", "room", "since")
 
     def __init__(self, name: str, client: IClient, connected_at: float,
                  account: str | None = None, address: str | None = None,
@@ -49,6 +49,9 @@ class User:
         #: Whom this user ignores: their marks, each with the name it was given
         #: as (None for nobody, the usual case: no dict for each user).
         self.ignoring: dict[Identity, str] | None = None
+        #: The node they are connected to, if not this one (a cluster's mirror
+        #: of them: this node never delivers to them itself).
+        self.node: str | None = None
 
     @property
     def marks(self) -> tuple[Identity, ...]:

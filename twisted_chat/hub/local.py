@@ -93,8 +93,9 @@ class LocalHub:
         self.outbox.call(action)
 
     def announce(self, room: Room, event: events.Event, besides: User | None = None) -> None:
-        users: Iterable[User] = room.members if besides is None else \
-            [member for member in room.members if member is not besides]
+        audience = room.audience()
+        users: Iterable[User] = audience if besides is None else \
+            [member for member in audience if member is not besides]
         if self.outbox.busy:
             # Who gets it is decided now, whoever is in the room when it goes.
             self.outbox.call(broadcast, event, list(users))

@@ -155,6 +155,12 @@ class Accounts:
         saved.addErrback(self._unregister, key)
         return saved
 
+    def add(self, key: str, name: str) -> None:
+        """Registered on another node (its hash is in the database they share)."""
+        if key not in self._registered:
+            self._registered.add(key)
+            self._add_forms(key, name)
+
     def _unregister(self, failure: Any, key: str) -> Any:
         self._registered.discard(key)
         self._forms = {form: owner for form, owner in self._forms.items() if owner != key}
