@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import gc
 import resource
-import sqlite3
+import socket
 import sys
 from functools import partial
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -28,17 +28,25 @@ from twisted.logger import Logger
 from twisted.python import usage
 from twisted.python.threadpool import ThreadPool
 
+from twisted_chat.cluster.address import endpoint_description
 from twisted_chat.core import errors, names
 from twisted_chat.core.chat import MAX_HISTORY, Chat
 from twisted_chat.core.limits import DEFAULTS, Limits
 from twisted_chat.core.logquota import DEFAULT_LOG_RATE, LogQuota
 from twisted_chat.hub.local import LocalHub
-from twisted_chat.interfaces import IFrontEnd
-from twisted_chat.listeners import Listener, ListenerError, Listeners, check, refuse_collisions
+from twisted_chat.interfaces import IFrontEnd, ISequencedStore
+from twisted_chat.listeners import (
+    Listener,
+    ListenerError,
+    Listeners,
+    TCPAddress,
+    check,
+    refuse_collisions,
+)
 from twisted_chat.service import ChatService, StoreService
 from twisted_chat.session.sessions import DEFAULT_MAX_LINE, Sessions
+from twisted_chat.store import backends
 from twisted_chat.store.accounts import Accounts
-from twisted_chat.store.sqlite import schema, store
 from twisted_chat.telnet.frontend import TELNET
 from twisted_chat.web.frontend import WEB
 
@@ -150,6 +158,12 @@ class Options(usage.Options):
         ["db", None, "twisted-chat.db",
          "The SQLite file that keeps history, registered names and lasting rooms; "
          ":memory: keeps them only while the server runs."],
+        ["cluster", None, None,
+         "Be one node of a cluster: the Redis server every node shares, redis://HOST:PORT or "
+         "unix:PATH. Needs --db postgresql://..., the database they share."],
+        ["node", None, None,
+         "This node's name in the cluster, unique among its nodes "
+         "(default: the host's name and the first listener's port)."],
         ["replay", None, 20, "Lines of a room's history shown on entering it; 0 for none.",
          typed("replay", int)],
         ["coalesce", None, 1.0,
@@ -246,6 +260,18 @@ class Options(usage.Options):
             self["main-room"] = names.room_name(self["main-room"])
         except errors.ChatError as error:
             raise usage.UsageError(f"--main-room: {error.message}") from None
+        if self["cluster"] is not None:
+            try:
+                endpoint_description(self["cluster"])
+            except ValueError as error:
+                raise usage.UsageError(f"--cluster {self['cluster']}: {error}") from None
+            if not backends.is_postgres(self["db"]):
+                raise usage.UsageError("--cluster needs --db postgresql://...: every node "
+                                       "keeps the chat in the one database they share")
+            if self["node"] is None:
+                self["node"] = _default_node(self["listeners"])
+            elif not self["node"] or any(c.isspace() for c in self["node"]):
+                raise usage.UsageError("--node must be a name without spaces")
         if self["motd"] is not None:
             try:
                 with open(self["motd"], encoding="utf-8") as motd:
@@ -270,6 +296,17 @@ class Options(usage.Options):
             raise usage.UsageError("Every listener is off (none): nobody could connect")
         refuse_collisions(listeners)
         return listeners
+
+
+def _default_node(listeners: list[Listener]) -> str:
+    """The host's name and the first listener's port (or path): unique on most clusters."""
+    for listener in listeners:
+        address = listener.address
+        if isinstance(address, TCPAddress):
+            return f"{socket.gethostname()}:{address.port}"
+        if address is not None:
+            return f"{socket.gethostname()}:{address.path}"
+    return socket.gethostname()
 
 
 def _listener_option(front: IFrontEnd) -> Any:
@@ -342,24 +379,32 @@ def makeService(options: Options) -> IService:
     limits: Limits = options["limits"]
     raise_file_limit(limits.max_connections)
     try:
-        snapshot = store.load(options["db"])
-    except (sqlite3.Error, schema.SchemaTooNew, OSError) as error:
-        held = " (the server holds its file alone: is another one running on it?)" \
-            if "locked" in str(error) else ""
-        refuse(f"--db {options['db']}: {error}{held}")
-    kept = store.SqliteStore.open(options["db"], reactor)
+        snapshot = backends.load(options["db"])
+    except backends.Refused as error:
+        refuse(str(error))
+    kept = backends.open(options["db"], reactor)
     hashing = ThreadPool(minthreads=0, maxthreads=2, name="argon2")
     accounts = Accounts(kept, snapshot.accounts, clock=reactor, known=snapshot.known,
                         in_thread=partial(deferToThreadPool, reactor,  # type: ignore[arg-type]
                                          hashing))
     log = LogQuota(options["log-rate"], reactor)
-    hub = LocalHub(store=kept, replay=options["replay"], clock=reactor.seconds,
-                   schedule=partial(reactor.callLater, options["coalesce"] / 1000), log=log)
+    hub_options = dict(replay=options["replay"], clock=reactor.seconds,
+                       schedule=partial(reactor.callLater, options["coalesce"] / 1000), log=log)
+    peers = None
+    hub: LocalHub
+    if options["cluster"] is not None:
+        # Imported only here: a server alone needs no Redis client.
+        from twisted_chat.cluster import node
+        assert ISequencedStore.providedBy(kept)
+        hub, peers = node.build(options["cluster"], options["node"], kept, reactor,
+                                **hub_options)
+    else:
+        hub = LocalHub(store=kept, **hub_options)
     chat = Chat(hub, main_room=options["main-room"], main_topic=options["main-topic"],
                 server_name=options["server-name"], motd=options.get("motd-text", ""),
                 clock=reactor.seconds, limits=limits, store=kept, accounts=accounts,
                 lasting=snapshot.rooms, log=log, operators=options["operator"],
-                kept=snapshot.order)
+                kept=snapshot.order, peers=peers)
     for key in options["operator"]:
         if not accounts.registered(key):
             _log.warn("--operator {name}: not a registered name yet; it acts as a server "
@@ -370,6 +415,8 @@ def makeService(options: Options) -> IService:
     # Added first, so stopped last: the listeners close before the goodbyes,
     # and the goodbyes go before the database closes.
     StoreService(kept, hashing).setServiceParent(top)
+    if peers is not None:
+        node.PeersService(peers, chat).setServiceParent(top)
     ChatService(sessions, reactor, signals=reactor).setServiceParent(top)
     factories = {front.option: front.factory(sessions, options) for front in options.front_ends}
     Listeners(reactor, [(listener, factories[listener.option])

@@ -541,6 +541,17 @@ class NoHistory(ChatError):
         self._record()
 
 
+class ClusterUnavailable(ChatError):
+    """The nodes cannot reach each other (Redis is away): names cannot be taken for now."""
+
+    code = "cluster-unavailable"
+    template = ("The servers of this chat cannot reach each other just now, so no name can "
+                "be taken. Try again in a moment.")
+
+    def __init__(self) -> None:
+        self._record()
+
+
 class HistoryUnavailable(ChatError):
     code = "history-unavailable"
     template = "The history could not be read just now. Try again."

@@ -191,7 +191,7 @@ class LocalHub:
 
         def found(result: list[events.Line]) -> None:
             self.outbox.release(slot, user.client.send, events.History(
-                self.clock(), room.name, reason, _unignored(user, result)))
+                self.clock(), room.name, reason, unignored(user, result)))
 
         def failed(failure: Any) -> None:
             self.outbox.release(slot, user.client.send, unavailable)
@@ -220,7 +220,7 @@ class LocalHub:
             # asked for come to Recent.add after this, those before are here.
             if kept.recent is None:
                 kept.recent = Recent(self.replay_lines, lines)
-            shown = _unignored(user, lines)
+            shown = unignored(user, lines)
             if user.room is not room or not shown:
                 self.outbox.release(slot)
                 return
@@ -234,12 +234,12 @@ class LocalHub:
         self.store.recent(room.key, self.replay_lines).addCallbacks(found, failed)
 
     def _replay_recent(self, user: User, room: Room, recent: Recent, said: int) -> None:
-        lines = _unignored(user, recent.before(said))
+        lines = unignored(user, recent.before(said))
         if lines and user.room is room:
             user.client.send(events.History(self.clock(), room.name, "replay", lines))
 
 
-def _unignored(user: User, lines: Iterable[events.Line]) -> tuple[events.Line, ...]:
+def unignored(user: User, lines: Iterable[events.Line]) -> tuple[events.Line, ...]:
     """The lines of the past ``user`` chose to see: not those of someone they ignore."""
     if user.ignoring is None:
         return tuple(lines)

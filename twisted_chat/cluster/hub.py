@@ -1,0 +1,295 @@
+"""
+The hub of one node among several: a line is stored in PostgreSQL, which
+numbers it in its room, published once on the room's Redis channel, and
+delivered on every node (this one too) in the room's order by a
+:class:`~twisted_chat.cluster.sequence.Sequence`.
+
+Redis sends a room's channel once to each node listening to it, and a node
+listens to the rooms it has members in: a line crosses Redis once per node
+that has members in the room, not once per member, and each node fans it
+out to its own members, framed once per format.
+
+Everything else (replies, presence, the order of a user's own output) is
+:class:`~twisted_chat.hub.local.LocalHub`'s: a node's users are its own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from twisted.logger import Logger
+from zope.interface import implementer
+
+from twisted_chat.cluster.sequence import Sequence
+from twisted_chat.core import errors, events
+from twisted_chat.hub.fanout import deliver
+from twisted_chat.hub.local import MAX_UNSTORED, LocalHub, unignored
+from twisted_chat.hub.outbox import Slot
+from twisted_chat.hub.recent import Recent
+from twisted_chat.interfaces import IHub
+
+if TYPE_CHECKING:
+    from twisted_chat.cluster.link import RedisLink
+    from twisted_chat.core.rooms import Room
+    from twisted_chat.core.users import User
+    from twisted_chat.interfaces import ISequencedStore
+    from twisted_chat.store.values import Sequenced
+
+ROOM_CHANNEL = "chat:room:"
+
+_log = Logger()
+
+
+def room_channel(key: str) -> str:
+    return ROOM_CHANNEL + key
+
+
+@dataclass(slots=True)
+class _Said:
+    """A line, ready to deliver: to ``audience`` (None: the room's hearers of its sender)."""
+
+    line: events.Message | events.Emote
+    audience: list[User] | None = None
+    #: The slot that holds its sender's later output behind it, if said here.
+    slot: Slot | None = None
+
+
+class _RoomOrder:
+    """What the node knows of a room's order while it has members in it."""
+
+    __slots__ = ("recent", "room", "sequence", "started")
+
+    def __init__(self, room: Room) -> None:
+        self.room = room
+        self.sequence: Sequence | None = None
+        #: Lines the node says here before its place in the order is known.
+        self.started: list[tuple[int, _Said]] = []
+        self.recent: Recent | None = None
+
+
+@implementer(IHub)
+class ClusterHub(LocalHub):
+    """
+    ``link`` reaches Redis; ``node`` names this node on it; ``store`` is the
+    database every node shares, which numbers each room's lines.
+    """
+
+    def __init__(self, *, store: ISequencedStore, link: RedisLink, node: str,
+                 call_later: Callable[[float, Callable[[], None]], Any], **kwargs: Any) -> None:
+        super().__init__(store=store, **kwargs)
+        self.sequenced = store
+        self.link = link
+        self.node = node
+        self.call_later = call_later
+        self._orders: dict[str, _RoomOrder] = {}
+        #: Lines stored this pass, by room, to publish together.
+        self._to_publish: dict[str, list[list[Any]]] = {}
+        self._publishing = False
+
+    # Said here: stored, numbered, published, delivered in the room's order
+
+    def say(self, user: User, room: Room, event: events.Message | events.Emote,
+            audience: list[User] | None = None) -> None:
+        recipients = room.audience() if audience is None else audience
+        order = self._order(room)
+        slot = self.outbox.hold(self._stored_too_late, user)
+        self._count_unstored(user)
+        self.sequenced.append_sequenced(event, room.key).addCallbacks(
+            self._numbered, self._not_numbered,
+            callbackArgs=(slot, user, event, order, recipients), errbackArgs=(slot, user))
+
+    def _count_unstored(self, user: User) -> None:
+        unstored = self._unstored[user] = self._unstored.get(user, 0) + 1
+        if unstored == MAX_UNSTORED:
+            user.client.pause_input()
+
+    def _numbered(self, stored: Sequenced, slot: Slot, user: User,
+                  event: events.Message | events.Emote, order: _RoomOrder,
+                  recipients: list[User]) -> None:
+        self._no_longer_waiting(user)
+        if slot.expired:
+            self.sequenced.forget(stored.id).addErrback(self._forget_failed)
+            self.log.info("lines stored late", "A line of {name} was stored after its sender "
+                          "was told it could not be, and is forgotten", name=user.name)
+            return
+        line = _with_id(event, stored.id)
+        self._publish(order.room.key, stored.seq, line)
+        said = _Said(line, recipients, slot)
+        if order.sequence is None:
+            order.started.append((stored.seq, said))
+        else:
+            order.sequence.offer(stored.seq, said)
+
+    def _not_numbered(self, failure: Any, slot: Slot, user: User) -> None:
+        self._not_stored(failure, slot, user)
+
+    def _publish(self, key: str, seq: int, line: events.Message | events.Emote) -> None:
+        """Published at the end of the reactor's pass: a transaction's lines in one message."""
+        self._to_publish.setdefault(key, []).append(
+            [seq, line.id, line.time, line.kind, line.sender, line.text])
+        if not self._publishing:
+            self._publishing = True
+            self.call_later(0, self._publish_now)
+
+    def _publish_now(self) -> None:
+        self._publishing = False
+        batches, self._to_publish = self._to_publish, {}
+        for key, lines in batches.items():
+            self.link.publish(room_channel(key), json.dumps(
+                {"n": self.node, "l": lines}, ensure_ascii=False, separators=(",", ":")),
+                droppable=True)
+
+    # Heard from other nodes
+
+    def heard(self, key: str, message: str) -> None:
+        """A room's lines published by a node (this one's own are delivered already)."""
+        order = self._orders.get(key)
+        if order is None:
+            return
+        if not order.room.audience():
+            self._forget_room(key)
+            return
+        data = json.loads(message)
+        if data.get("n") == self.node:
+            return
+        name = order.room.name
+        for seq, id, time, kind, sender, text in data["l"]:
+            line = _line(kind, time, name, sender, text, id)
+            said = _Said(line)
+            if order.sequence is None:
+                order.started.append((seq, said))
+            else:
+                order.sequence.offer(seq, said)
+
+    def reconnected(self) -> None:
+        """Redis is back: whatever was published meanwhile is read from the database."""
+        for order in list(self._orders.values()):
+            if order.sequence is not None:
+                order.sequence.catch_up()
+
+    # A room's place in the order, from the first member here to the last
+
+    def _order(self, room: Room) -> _RoomOrder:
+        order = self._orders.get(room.key)
+        if order is not None and order.room is room:
+            return order
+        if order is not None:
+            self._forget_room(room.key)
+        order = self._orders[room.key] = _RoomOrder(room)
+        self.link.listen(room_channel(room.key))
+        # Asked of the store before anything said here after, so the lines
+        # said here come after the number read.
+        self.sequenced.last_sequence(room.key).addCallbacks(
+            self._started, self._not_started, callbackArgs=(order,), errbackArgs=(order,))
+        return order
+
+    def _started(self, last: int, order: _RoomOrder) -> None:
+        if self._orders.get(order.room.key) is not order:
+            return
+        sequence = order.sequence = Sequence(
+            last + 1, lambda run: self._deliver(order, run),
+            lambda after, limit: self.sequenced.lines_after(order.room.key, after, limit),
+            lambda found: _Said(_line(found.line.kind, found.line.time, order.room.name,
+                                      found.line.sender, found.line.text, found.line.id)),
+            self.call_later)
+        started, order.started = order.started, []
+        for seq, said in sorted(started, key=lambda pair: pair[0]):
+            sequence.offer(seq, said)
+        # Lines published before this node listened, after the number was read.
+        sequence.catch_up()
+
+    def _not_started(self, failure: Any, order: _RoomOrder) -> None:
+        _log.warn("Could not read where room {room}'s lines are: {error}; trying again",
+                  room=order.room.name, error=failure.getErrorMessage())
+        self.call_later(1.0, lambda: self._retry_start(order))
+
+    def _retry_start(self, order: _RoomOrder) -> None:
+        if self._orders.get(order.room.key) is order and order.sequence is None:
+            self.sequenced.last_sequence(order.room.key).addCallbacks(
+                self._started, self._not_started, callbackArgs=(order,), errbackArgs=(order,))
+
+    def _forget_room(self, key: str) -> None:
+        order = self._orders.pop(key, None)
+        if order is not None and order.sequence is not None:
+            order.sequence.stop()
+        self.link.unlisten(room_channel(key))
+
+    # Delivering
+
+    def _deliver(self, order: _RoomOrder, run: list[_Said]) -> None:
+        """
+        A run of the room's lines in order: to each line's audience, lines
+        in a row to the same audience framed together; the senders here then
+        go on with what they did after.
+        """
+        room = order.room
+        batch: list[events.Event] = []
+        audience: list[User] | None = None
+        for said in run:
+            users = said.audience if said.audience is not None else self._hearers(room, said)
+            if users is not audience and batch:
+                deliver(batch, audience or ())
+                batch = []
+            audience = users
+            batch.append(said.line)
+            if order.recent is not None:
+                line = said.line
+                assert line.id is not None
+                order.recent.add(0, events.Line(line.id, line.time, line.kind, line.sender,
+                                                line.text))
+        if batch:
+            deliver(batch, audience or ())
+        for said in run:
+            if said.slot is not None:
+                self.outbox.release(said.slot)
+
+    @staticmethod
+    def _hearers(room: Room, said: _Said) -> list[User]:
+        audience = room.audience()
+        if not room.ignorers:
+            return audience
+        sender = said.line.sender
+        return [member for member in audience if not member.ignores_name(sender)]
+
+    # Replay: the room's last lines, from memory once read
+
+    def replay(self, user: User, room: Room) -> None:
+        order = self._order(room)
+        if not self.replay_lines:
+            return
+        if order.recent is None:
+            slot = self.outbox.hold(None)
+
+            def found(lines: list[events.Line]) -> None:
+                if order.recent is None:
+                    order.recent = Recent(self.replay_lines, lines)
+                self._replay_to(user, room, order.recent, slot)
+
+            def failed(failure: Any) -> None:
+                self.outbox.release(slot, user.client.send,
+                                    errors.HistoryUnavailable().event(self.clock()))
+
+            self.sequenced.recent(room.key, self.replay_lines).addCallbacks(found, failed)
+        else:
+            self._replay_to(user, room, order.recent, self.outbox.hold(None))
+
+    def _replay_to(self, user: User, room: Room, recent: Recent, slot: Slot) -> None:
+        lines = unignored(user, recent.before(1))
+        if lines and user.room is room:
+            self.outbox.release(slot, user.client.send,
+                                events.History(self.clock(), room.name, "replay", lines))
+        else:
+            self.outbox.release(slot)
+
+
+def _with_id(event: events.Message | events.Emote, id: int) -> events.Message | events.Emote:
+    return _line(event.kind, event.time, event.room, event.sender, event.text, id)
+
+
+def _line(kind: str, time: float, room: str, sender: str, text: str,
+          id: int) -> events.Message | events.Emote:
+    cls = events.Emote if kind == "emote" else events.Message
+    return cls(time, room, sender, text, id)
