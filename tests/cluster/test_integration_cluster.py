@@ -57,3 +57,75 @@ class OneChatTests(SynchronousTestCase):
         carol.expect("alice has logged out")
         other.send("login Alice")
         other.expect("= Members")
+
+
+class OrderTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.cluster = Cluster(3)
+        self.addCleanup(self.cluster.stop)
+
+    def test_one_order_for_every_member(self) -> None:
+        """
+        Six members on three nodes, all saying lines at once: every member sees
+        every line once, all in one order, each sender's lines in the order sent.
+        """
+        members = [node.connect().login(f"m{index}{which}")
+                   for index, node in enumerate(self.cluster.nodes) for which in "ab"]
+        last = members[-1]
+        for member in members[:-1]:
+            member.expect(f"{last_name(members)} has logged in")
+        lines = 30
+        for n in range(lines):
+            for member in members:
+                member.send(f"line {n}")
+        seen = []
+        for member in members:
+            got: list[str] = []
+            while len(got) < lines * len(members):
+                line = member.readline()
+                if line.startswith("<"):
+                    got.append(line)
+            seen.append(got)
+        self.assertEqual(len(set(map(tuple, seen))), 1, "one order for everyone")
+        for member in members:
+            name = member_name(member, members)
+            own = [line for line in seen[0] if line.startswith(f"<{name}>")]
+            self.assertEqual(own, [f"<{name}> line {n}" for n in range(lines)])
+        del last
+
+
+def last_name(members: list) -> str:  # type: ignore[type-arg]
+    return member_name(members[-1], members)
+
+
+def member_name(member: object, members: list) -> str:  # type: ignore[type-arg]
+    index = members.index(member)
+    return f"m{index // 2}{'ab'[index % 2]}"
+
+
+class NameRaceTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.cluster = Cluster(2)
+        self.addCleanup(self.cluster.stop)
+
+    def test_one_name_one_winner(self) -> None:
+        """Two nodes asked for one name at the same moment: exactly one user gets it."""
+        for attempt in range(5):
+            name = f"zed{attempt}"
+            clients = [node.connect() for node in self.cluster.nodes]
+            for client in clients:
+                client.banner()
+            for client in clients:
+                client.send(f"login {name}")
+            answers = [first(client, "= Members", "taken") for client in clients]
+            self.assertEqual(sorted("taken" in answer for answer in answers), [False, True],
+                             answers)
+            for client in clients:
+                client.close()
+
+
+def first(client: object, *wanted: str) -> str:
+    while True:
+        line = client.readline()  # type: ignore[attr-defined]
+        if any(text in line for text in wanted):
+            return line

@@ -356,7 +356,7 @@ class Peers:
 
     def _announce(self) -> None:
         assert self.chat is not None
-        self._heartbeat()
+        self._heartbeat(fresh=True)
         for user in self.chat.users():
             if user.node is None:
                 self.link.script(CLAIM, _forms(user.name),
@@ -384,16 +384,28 @@ class Peers:
     def _lost(self) -> None:
         pass
 
-    def _heartbeat(self) -> None:
+    def _heartbeat(self, fresh: bool = False) -> None:
+        """``fresh``: the first beat after (re)connecting, when no earlier one is expected."""
         if not self.link.connected or self.stopping:
             return
-        self.link.call("SET", ALIVE + self.node, self.incarnation, "PX", int(TTL * 1000)) \
-            .addErrback(self._failed, "beat")
+        self.link.call("SET", ALIVE + self.node, self.incarnation, "PX", int(TTL * 1000),
+                       "GET").addCallbacks(self._beaten, self._failed, callbackArgs=(fresh,),
+                                           errbackArgs=("beat",))
         others = sorted(self._nodes)
         if others:
             self.link.call("MGET", *[ALIVE + node for node in others]).addCallbacks(
                 self._alive, self._failed, callbackArgs=(others,),
                 errbackArgs=("hear the others",))
+
+    def _beaten(self, before: str | None, fresh: bool) -> None:
+        """
+        No beat was there: this node was silent so long (stopped, or cut off)
+        that the others took it for gone, and forgot its users: tell them again.
+        """
+        if before is None and not fresh:
+            _log.warn("This node's heartbeat had run out: telling the others of its users "
+                      "again")
+            self._announce()
 
     def _alive(self, beats: list[Any], others: list[str]) -> None:
         for node, beat in zip(others, beats, strict=True):
