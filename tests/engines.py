@@ -189,10 +189,11 @@ class Postgres:
 
     def restart(self) -> None:
         """Stop (a fast shutdown: clients are cut off), then start on the same data and socket."""
-        self._shutdown()
+        self.halt()
         self.start()
 
-    def _shutdown(self) -> None:
+    def halt(self) -> None:
+        """Stop the server, keeping its data: :meth:`start` brings it back as it was."""
         # SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave.
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
@@ -203,6 +204,7 @@ class Postgres:
                 self.process.wait(DEADLINE)
 
     def stop(self) -> None:
-        self._shutdown()
+        """Stop the server and remove its data."""
+        self.halt()
         self.process = None
         shutil.rmtree(self.directory, ignore_errors=True)
