@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import resource
-import sqlite3
 import sys
 from functools import partial
 from ipaddress import IPv4Network, IPv6Network, ip_network
@@ -37,8 +36,8 @@ from twisted_chat.interfaces import IFrontEnd
 from twisted_chat.listeners import Listener, ListenerError, Listeners, check, refuse_collisions
 from twisted_chat.service import ChatService, StoreService
 from twisted_chat.session.sessions import DEFAULT_MAX_LINE, Sessions
+from twisted_chat.store import backends
 from twisted_chat.store.accounts import Accounts
-from twisted_chat.store.sqlite import schema, store
 from twisted_chat.telnet.frontend import TELNET
 from twisted_chat.web.frontend import WEB
 
@@ -148,8 +147,10 @@ class Options(usage.Options):
         ["server-name", None, "twisted-chat", "The name the welcome banner shows."],
         ["motd", None, None, "A file whose text every user sees after logging in."],
         ["db", None, "twisted-chat.db",
-         "The SQLite file that keeps history, registered names and lasting rooms; "
-         ":memory: keeps them only while the server runs."],
+         "Where history, registered names and lasting rooms are kept: an SQLite file "
+         "(:memory: keeps them only while the server runs), or a PostgreSQL database that "
+         "several nodes share, as a postgresql:// URI or a libpq string "
+         "('dbname=chat host=/run/postgresql')."],
         ["replay", None, 20, "Lines of a room's history shown on entering it; 0 for none.",
          typed("replay", int)],
         ["coalesce", None, 1.0,
@@ -342,12 +343,10 @@ def makeService(options: Options) -> IService:
     limits: Limits = options["limits"]
     raise_file_limit(limits.max_connections)
     try:
-        snapshot = store.load(options["db"])
-    except (sqlite3.Error, schema.SchemaTooNew, OSError) as error:
-        held = " (the server holds its file alone: is another one running on it?)" \
-            if "locked" in str(error) else ""
-        refuse(f"--db {options['db']}: {error}{held}")
-    kept = store.SqliteStore.open(options["db"], reactor)
+        snapshot = backends.load(options["db"])
+    except backends.Refused as error:
+        refuse(str(error))
+    kept = backends.open(options["db"], reactor)
     hashing = ThreadPool(minthreads=0, maxthreads=2, name="argon2")
     accounts = Accounts(kept, snapshot.accounts, clock=reactor, known=snapshot.known,
                         in_thread=partial(deferToThreadPool, reactor,  # type: ignore[arg-type]
