@@ -156,8 +156,10 @@ class Options(usage.Options):
         ["server-name", None, "twisted-chat", "The name the welcome banner shows."],
         ["motd", None, None, "A file whose text every user sees after logging in."],
         ["db", None, "twisted-chat.db",
-         "The SQLite file that keeps history, registered names and lasting rooms; "
-         ":memory: keeps them only while the server runs."],
+         "Where history, registered names and lasting rooms are kept: an SQLite file "
+         "(:memory: keeps them only while the server runs), or a PostgreSQL database that "
+         "several nodes share, as a postgresql:// URI or a libpq string "
+         "('dbname=chat host=/run/postgresql')."],
         ["cluster", None, None,
          "Be one node of a cluster: the Redis server every node shares, redis://HOST:PORT or "
          "unix:PATH. Needs --db postgresql://..., the database they share."],

@@ -17,6 +17,12 @@ What a database refuses is logged, a line at most every
 :data:`FAULT_INTERVAL` seconds with a count of the rest; and a ``guard``,
 run on the database's thread before each transaction, can refuse the whole
 of it (the file is gone).
+
+A backend may say how one operation is attempted so that its refusal fails
+it alone (``attempt``: SQLite undoes a failed statement by itself,
+PostgreSQL needs a savepoint), and what a transaction does first, knowing
+every operation it carries (``prepare``: PostgreSQL locks the rooms its
+lines go to, in one order, so that two nodes' transactions never deadlock).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 from twisted.internet.defer import Deferred, succeed
@@ -40,6 +47,10 @@ T = TypeVar("T")
 Runner = Callable[..., "Deferred[Any]"]
 #: An operation as the queue holds it: the function, its arguments, its result.
 Operation = tuple[Callable[..., Any], tuple[Any, ...], "Deferred[Any]"]
+#: Runs one operation on a cursor: its result, or the Failure of a refusal.
+Attempt = Callable[..., Any]
+#: Called with the cursor and the transaction's operations, before any of them.
+Prepare = Callable[[Any, list[tuple[Callable[..., Any], tuple[Any, ...]]]], None]
 
 #: The most operations one transaction carries, and the most text: beyond that
 #: a commit saves little, and each reader would be handed a burst of lines in
@@ -117,11 +128,13 @@ class GroupCommit:
     def __init__(self, run: Runner, *, what: str = "store",
                  batched: Mapping[Callable[..., Any], Callable[..., list[Any]]] | None = None,
                  weigh: Callable[[Callable[..., Any], tuple[Any, ...]], int] | None = None,
-                 guard: Callable[[], None] | None = None) -> None:
+                 guard: Callable[[], None] | None = None, attempt: Attempt | None = None,
+                 prepare: Prepare | None = None) -> None:
         self._run = run
         self._batched = dict(batched or {})
         self._weigh = weigh or (lambda operation, args: 0)
         self._guard = guard
+        self._transaction = partial(_transaction, attempt=attempt or _attempt, prepare=prepare)
         self.faults = FaultLog(what)
         self._waiting: list[Operation] = []
         self._running = False
@@ -155,7 +168,7 @@ class GroupCommit:
         size = self._batch_size()
         batch, self._waiting = self._waiting[:size], self._waiting[size:]
         self._running = True
-        self._run(_transaction, [(operation, args) for operation, args, _ in batch],
+        self._run(self._transaction, [(operation, args) for operation, args, _ in batch],
                   self._batched, self._guard).addBoth(self._committed, batch)
 
     def _committed(self, outcome: list[Any] | Failure, batch: list[Operation]) -> None:
@@ -199,25 +212,29 @@ class GroupCommit:
 def _transaction(connection: sqlite3.Connection,
                  operations: list[tuple[Callable[..., Any], tuple[Any, ...]]],
                  batched: Mapping[Callable[..., Any], Callable[..., list[Any]]],
-                 guard: Callable[[], None] | None) -> list[Any]:
+                 guard: Callable[[], None] | None, *, attempt: Attempt,
+                 prepare: Prepare | None) -> list[Any]:
     """
     On the database's thread: every operation in order, in one transaction
     (the runner commits it).  One that fails (a constraint) fails alone:
-    SQLite undoes just that statement.  A run of a batched operation is one
-    call, and stands or falls together.
+    SQLite undoes just that statement (``attempt`` does what another
+    database needs).  A run of a batched operation is one call, and stands
+    or falls together.
     """
     if guard is not None:
         guard()
     cursor = connection.cursor()
+    if prepare is not None:
+        prepare(cursor, operations)
     answers: list[Any] = []
     for operation, run in itertools.groupby(operations, key=lambda op: op[0]):
         calls = [args for _, args in run]
         many = batched.get(operation)
         if many is not None:
-            outcome = _attempt(many, cursor, calls)
+            outcome = attempt(many, cursor, calls)
             answers.extend(outcome if isinstance(outcome, list) else [outcome] * len(calls))
         else:
-            answers.extend(_attempt(operation, cursor, *args) for args in calls)
+            answers.extend(attempt(operation, cursor, *args) for args in calls)
     return answers
 
 
