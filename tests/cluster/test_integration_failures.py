@@ -134,7 +134,7 @@ class PostgresRestartedTests(SynchronousTestCase):
         bob = self.two.connect().login("bob")
         alice.expect("bob has logged in")
         postgres = self.cluster.postgres
-        postgres._shutdown()
+        postgres.halt()
         try:
             bob.send("lost while down")
             self.assertIn("could not be stored", first_of(bob, "could not be stored",
