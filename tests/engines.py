@@ -208,3 +208,90 @@ class Postgres:
         self.halt()
         self.process = None
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class HAProxy:
+    """
+    HAProxy in TCP mode in front of chat nodes (``backends``, each
+    ``host:port``), as README's cluster section runs it: connections spread
+    by ``balance`` (round robin by default, so a test knows which node the
+    next one reaches), each node health-checked every 500 ms so that one
+    that dies stops getting new connections.  Its configuration is written
+    to its directory; ``port`` is the front port, one that was free.
+
+    :meth:`status` reads what HAProxy thinks of each node (UP, DOWN) from
+    its stats socket.
+    """
+
+    def __init__(self, backends: list[str], balance: str = "roundrobin") -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="haproxy-"))
+        self.backends = backends
+        self.port = _free_port()
+        self.stats = str(self.directory / "stats.sock")
+        self.config = self.directory / "haproxy.cfg"
+        self.log_path = self.directory / "haproxy.log"
+        servers = "".join(f"    server node{index} {address} check inter 500ms\n"
+                          for index, address in enumerate(backends, 1))
+        self.config.write_text(f"""\
+global
+    stats socket {self.stats} mode 600 level admin
+
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 1h
+    timeout server 1h
+
+frontend chat
+    bind 127.0.0.1:{self.port}
+    default_backend nodes
+
+backend nodes
+    balance {balance}
+{servers}""")
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                ["haproxy", "-db", "-f", str(self.config)], stdout=log,
+                stderr=subprocess.STDOUT, cwd=self.directory)
+        _wait(lambda: bool(self._ask("show info")), "haproxy", self.process, self.log_path)
+
+    def _ask(self, command: str) -> str:
+        try:
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(DEADLINE)
+                sock.connect(self.stats)
+                sock.sendall(command.encode() + b"\n")
+                answer = b""
+                while chunk := sock.recv(65536):
+                    answer += chunk
+                return answer.decode()
+        except OSError:
+            return ""
+
+    def status(self) -> dict[str, str]:
+        """Each node's state as HAProxy sees it: node1, node2... to UP, DOWN (or MAINT)."""
+        rows = self._ask("show stat").splitlines()
+        if not rows:
+            return {}
+        fields = rows[0].lstrip("# ").split(",")
+        states = {}
+        for row in rows[1:]:
+            values = dict(zip(fields, row.split(","), strict=False))
+            if values.get("pxname") == "nodes" and values.get("svname", "").startswith("node"):
+                states[values["svname"]] = values["status"].split()[0]
+        return states
+
+    def stop(self) -> None:
+        _stop(self.process)
+        self.process = None
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _free_port() -> int:
+    """A loopback port free now (HAProxy cannot pick one and say which)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -6,6 +6,7 @@ each room's numbers.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import psycopg
@@ -17,7 +18,12 @@ from twisted_chat.core import events
 from twisted_chat.interfaces import ISequencedStore
 from twisted_chat.store.groupcommit import MAX_BATCH
 from twisted_chat.store.postgresql import schema, searching
-from twisted_chat.store.postgresql.store import PostgresStore, TransactionLost, attempt
+from twisted_chat.store.postgresql.store import (
+    PostgresStore,
+    TransactionLost,
+    attempt,
+    checked,
+)
 from twisted_chat.store.values import LastingRoom, Sequenced
 
 
@@ -181,6 +187,19 @@ class StoreTests(SynchronousTestCase):
                          [TransactionLost, TransactionLost])
         with self.transactions.connection.cursor() as cursor:
             self.assertEqual(schema.recent(cursor, "lobby", 5), [])
+
+    def test_a_transaction_left_aborted_is_never_committed(self) -> None:
+        """Whatever left the transaction aborted (an error swallowed), it fails, not commits."""
+
+        def swallowed(connection: Any) -> str:
+            with contextlib.suppress(psycopg.Error):
+                connection.execute("SELECT 1 / 0")
+            return "stored"
+
+        self.transactions.immediate = True
+        checked(self.transactions, swallowed).addErrback(
+            lambda failure: self.fired.append(failure.type))
+        self.assertEqual(self.fired, [TransactionLost])
 
     def test_attempt_passes_results_and_refusals(self) -> None:
         with self.transactions.connection.cursor() as cursor:
