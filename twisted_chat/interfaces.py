@@ -219,6 +219,21 @@ class IPeers(Interface):
     def registered(key: str, name: str) -> None:
         """``name`` was registered here: it needs its password on every node now."""
 
+    def sanctioned(sanction: Sanction) -> None:
+        """A ban or mute was given here: it holds on every node."""
+
+    def lifted(sanction: Sanction) -> None:
+        """It was lifted here (or given again, anew)."""
+
+    def locked(on: bool) -> None:
+        """The server was locked (or unlocked) here: every node is."""
+
+    def put_out(user: User, room: str | None, goodbye: str | None) -> None:
+        """
+        Another node's ``user`` is to be moved into ``room`` (their room heard
+        why), or (None) put off the server with ``goodbye``: their node does it.
+        """
+
 
 class IStore(Interface):
     """

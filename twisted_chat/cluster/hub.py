@@ -24,7 +24,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from twisted_chat.cluster.sequence import Sequence
-from twisted_chat.core import errors, events
+from twisted_chat.core import errors, events, formats
 from twisted_chat.hub.fanout import deliver
 from twisted_chat.hub.local import MAX_UNSTORED, LocalHub, unignored
 from twisted_chat.hub.outbox import Slot
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from twisted_chat.store.values import Sequenced
 
 ROOM_CHANNEL = "chat:room:"
+
+_JSON = formats.build("json")
 
 _log = Logger()
 
@@ -142,6 +144,17 @@ class ClusterHub(LocalHub):
                 {"n": self.node, "l": lines}, ensure_ascii=False, separators=(",", ":")),
                 droppable=True)
 
+    # Told to a room: what the other nodes do not work out from the facts, they hear
+
+    def announce(self, room: Room, event: events.Event, besides: User | None = None) -> None:
+        super().announce(room, event, besides)
+        if isinstance(event, events.Wall) or (
+                isinstance(event, events.Moderation) and event.by is not None):
+            # An act (an expiry, by nobody, every node tells its own).
+            self.link.publish(room_channel(room.key), json.dumps(
+                {"n": self.node, "a": _JSON.render(event).decode("utf-8").rstrip()},
+                ensure_ascii=False, separators=(",", ":")))
+
     # Heard from other nodes
 
     def heard(self, key: str, message: str) -> None:
@@ -154,6 +167,11 @@ class ClusterHub(LocalHub):
             return
         data = json.loads(message)
         if data.get("n") == self.node:
+            return
+        if "a" in data:
+            event = formats.read_json(data["a"])
+            if event is not None:
+                super().announce(order.room, event)
             return
         name = order.room.name
         for seq, id, time, kind, sender, text in data["l"]:

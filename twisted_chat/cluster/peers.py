@@ -34,6 +34,8 @@ from zope.interface import implementer
 from twisted_chat.cluster.hub import ROOM_CHANNEL
 from twisted_chat.cluster.remote import RemoteClient
 from twisted_chat.core import errors, events, formats, names
+from twisted_chat.core.rooms import RoomOrder
+from twisted_chat.core.sanctions import Sanction
 from twisted_chat.core.users import User
 from twisted_chat.interfaces import IPeers
 
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from twisted_chat.cluster.hub import ClusterHub
     from twisted_chat.cluster.link import RedisLink
     from twisted_chat.core.chat import Chat
+    from twisted_chat.core.quotas import Identity
     from twisted_chat.core.rooms import Room
 
 FACTS = "chat:facts"
@@ -198,9 +201,47 @@ class Peers:
         self.release(user.name)
 
     def room_changed(self, room: Room) -> None:
-        self._tell_all({"t": "room", "r": room.name, "topic": room.topic,
-                        "owner": room.owner.name if room.owner is not None else None,
-                        "keeper": room.keeper})
+        self._tell_all({"t": "room", "room": self._room(room)})
+
+    def _room(self, room: Room) -> list[Any]:
+        rules = room.rules
+        return [room.name, room.topic, room.owner.name if room.owner is not None else None,
+                room.keeper, [self._mark_out(mark) for mark in room.operators],
+                [self._mark_out(mark) for mark in room.invited],
+                None if rules is None else [rules.invite_only, rules.key, rules.limit,
+                                            rules.slow, rules.quiet]]
+
+    def sanctioned(self, sanction: Sanction) -> None:
+        self._tell_all({"t": "sanction", "s": [
+            sanction.kind, sanction.room, sanction.room_name, sanction.target,
+            [self._mark_out(mark) for mark in sanction.marks], sanction.by, sanction.since,
+            sanction.until, sanction.reason, sanction.id, sanction.rank, sanction.shown]})
+
+    def lifted(self, sanction: Sanction) -> None:
+        self._tell_all({"t": "lift", "id": sanction.id})
+
+    def locked(self, on: bool) -> None:
+        self._tell_all({"t": "lock", "on": on})
+
+    def put_out(self, user: User, room: str | None, goodbye: str | None) -> None:
+        if user.node is not None:
+            self.link.publish(NODE_CHANNEL + user.node, _dump(
+                {"t": "put", "to": user.key, "room": room, "bye": goodbye}))
+
+    # Marks: a connection's is this node's own, so it goes out with the node's name
+
+    def _mark_out(self, mark: Identity) -> list[str]:
+        kind, value = mark
+        if kind == "connection" and "/" not in value:
+            value = f"{self.node}/{value}"
+        return [kind, value]
+
+    def _mark_in(self, mark: list[str]) -> Identity:
+        kind, value = mark
+        mine = self.node + "/"
+        if kind == "connection" and value.startswith(mine):
+            value = value[len(mine):]
+        return (kind, value)
 
     def registered(self, key: str, name: str) -> None:
         self._tell_all({"t": "account", "k": key, "name": name})
@@ -212,10 +253,6 @@ class Peers:
         self.link.publish(NODE_CHANNEL + node, _dump(
             {"t": "tell", "to": key, "e": _JSON.render(event).decode("utf-8").rstrip()}))
 
-    def ask(self, node: str, what: str, key: str) -> None:
-        """Ask ``node`` to do ``what`` to its user ``key`` (put them off the server)."""
-        self.link.publish(NODE_CHANNEL + node, _dump({"t": what, "to": key}))
-
     def _tell_all(self, fact: dict[str, Any]) -> None:
         fact["n"] = self.node
         self.link.publish(FACTS, _dump(fact))
@@ -224,7 +261,7 @@ class Peers:
         room = user.room
         assert room is not None
         return [user.name, user.account, room.name, user.connected_at, user.origin,
-                room.owner is user]
+                room.owner is user, self._mark_out(("connection", user.connection))[1]]
 
     # Heard
 
@@ -248,7 +285,7 @@ class Peers:
 
     def _arrived(self, node: str, fields: list[Any], how: str) -> None:
         assert self.chat is not None
-        name, account, room, connected_at, origin, owner = fields
+        name, account, room, connected_at, origin, owner, connection = fields
         key = names.key(name)
         stale = self.chat.mirrored(key)
         if stale is not None:
@@ -260,6 +297,7 @@ class Peers:
         client = RemoteClient(self)
         user = User(name, client, connected_at, account, None, origin)
         user.node = node
+        user.connection = connection
         client.user = user
         self._mirrors.setdefault(node, {})[key] = user
         self._nodes.setdefault(node, "")
@@ -293,8 +331,36 @@ class Peers:
             self.chat.mirror_leave(user, action, reason, told)
 
     def _fact_room(self, node: str, data: dict[str, Any]) -> None:
-        if self.chat is not None:
-            self.chat.mirror_room(data["r"], data["topic"], data["owner"], data["keeper"])
+        self._mirror_room(data["room"])
+
+    def _mirror_room(self, fields: list[Any]) -> None:
+        assert self.chat is not None
+        name, topic, owner, keeper, operators, invited, rules = fields
+        self.chat.mirror_room(name, topic, owner, keeper, RoomOrder(
+            frozenset(self._mark_in(mark) for mark in operators),
+            frozenset(self._mark_in(mark) for mark in invited),
+            None if rules is None else tuple(rules)))  # type: ignore[arg-type]
+
+    def _fact_sanction(self, node: str, data: dict[str, Any]) -> None:
+        assert self.chat is not None
+        (kind, room, room_name, target, marks, by, since, until, reason, id, rank,
+         shown) = data["s"]
+        sanctions = self.chat.moderation.sanctions
+        if sanctions.get(id) is None:
+            sanctions.add(Sanction(kind, room, room_name, target,
+                                   frozenset(self._mark_in(mark) for mark in marks), by, since,
+                                   until, reason, id, rank, shown))
+
+    def _fact_lift(self, node: str, data: dict[str, Any]) -> None:
+        assert self.chat is not None
+        sanctions = self.chat.moderation.sanctions
+        sanction = sanctions.get(data["id"])
+        if sanction is not None:
+            sanctions.remove(sanction)
+
+    def _fact_lock(self, node: str, data: dict[str, Any]) -> None:
+        assert self.chat is not None
+        self.chat.moderation.locked = data["on"]
 
     def _fact_account(self, node: str, data: dict[str, Any]) -> None:
         if self.chat is not None and self.chat.accounts is not None:
@@ -316,7 +382,7 @@ class Peers:
             elif user.room is not None and user.room.key != names.key(fields[2]):
                 self.chat.mirror_move(user, fields[2], fields[5])
         for room in data.get("rooms", ()):
-            self.chat.mirror_room(*room)
+            self._mirror_room(room)
 
     def _fact_ask(self, node: str, data: dict[str, Any]) -> None:
         self._hello()
@@ -336,11 +402,21 @@ class Peers:
             return
         self.chat.tell(user.client, event)
 
-    def _asked_dismiss(self, node: None, data: dict[str, Any]) -> None:
+    def _asked_put(self, node: None, data: dict[str, Any]) -> None:
+        """Another node decided our user is put out of their room, or off the server."""
         assert self.chat is not None
         user = self.chat.local(data["to"])
-        if user is not None:
-            user.client.dismiss()
+        if user is None:
+            return
+        if data["room"] is None:
+            self.chat.dismiss(user, data["bye"])
+            return
+        try:
+            room = self.chat.find_room(data["room"])
+        except errors.NoSuchRoom:
+            room = self.chat.main
+        if user.room is not room:
+            self.chat.move(user, room, told=True)
 
     # Life
 
@@ -378,8 +454,7 @@ class Peers:
                  and not user.room.permanent}
         self._tell_all({"t": "hello", "i": self.incarnation,
                         "users": [self._user(user) for user in mine],
-                        "rooms": [[room.name, room.topic, room.owner.name if room.owner
-                                   else None, room.keeper] for room in rooms.values()]})
+                        "rooms": [self._room(room) for room in rooms.values()]})
 
     def _lost(self) -> None:
         pass

@@ -46,6 +46,4 @@ class RemoteClient:
         pass
 
     def dismiss(self) -> None:
-        """Put off the server by a decision here: their node does it."""
-        if self.user is not None and self.user.node is not None:
-            self.peers.ask(self.user.node, "dismiss", self.user.key)
+        """Never asked: the chat asks their node to put them off (Chat.dismiss)."""

@@ -28,7 +28,7 @@ from twisted_chat.core.logquota import LogQuota
 from twisted_chat.core.moderation import Moderation, Rank
 from twisted_chat.core.peers import Alone
 from twisted_chat.core.quotas import Identity, Quotas
-from twisted_chat.core.rooms import Room
+from twisted_chat.core.rooms import Room, RoomOrder, Rules
 from twisted_chat.core.users import User
 from twisted_chat.interfaces import IClient
 from twisted_chat.store.values import KeptOrder, LastingRoom
@@ -553,15 +553,23 @@ class Chat:
     def move(self, user: User, room: Room, *, told: bool = False) -> None:
         """
         ``user`` into ``room``, whatever its rules; ``told``: the room left
-        heard why already (a kick), so it hears no departure.
+        heard why already (a kick), so it hears no departure.  Another
+        node's user is moved by their node.
         """
+        if user.node is not None:
+            self.peers.put_out(user, room.name, None)
+            return
         self._move(user, room, told=told)
 
     def dismiss(self, user: User, goodbye: str) -> None:
         """
         ``user`` is put off the server: their room heard why already; they
         get ``goodbye`` last, and their connection reads no more and closes.
+        Another node's user is put off by their node.
         """
+        if user.node is not None:
+            self.peers.put_out(user, None, goodbye)
+            return
         self.tell(user.client, events.Goodbye(self.clock(), goodbye))
         self._leave(user, "drop", None, told=True)
         self._remove_user(user)
@@ -661,10 +669,25 @@ class Chat:
         self._remove_user(user)
 
     def mirror_room(self, room_name: str, topic: str, owner: str | None,
-                    keeper: str | None) -> None:
-        """What another node changed of a room: its members here hear of it as its own do."""
+                    keeper: str | None, order: RoomOrder | None = None) -> None:
+        """
+        What another node changed of a room: its members here hear of it as
+        its own do.  ``order``: its operators, invitations and settings now.
+        """
         room = self._rooms.get(names.key(room_name))
-        if room is None or room.permanent:
+        if room is None:
+            return
+        if order is not None:
+            room.operators = set(order.operators)
+            room.invited = set(order.invited)
+            if order.rules is None:
+                room.rules = None
+            else:
+                rules = room.rules or Rules()
+                (rules.invite_only, rules.key, rules.limit, rules.slow,
+                 rules.quiet) = order.rules
+                room.rules = rules
+        if room.permanent:
             return
         if topic != room.topic:
             room.topic = topic

@@ -176,6 +176,7 @@ class Moderation:
         room.operators.add(mark)
         if self._lasts(room) and mark[0] == "account":
             self._store("save_operator", room.key, mark[1])
+        self.chat.peers.room_changed(room)
         self._act(actor, room, events.Moderation(self.chat.clock(), "op", room.name, actor.name,
                                                  name), present)
 
@@ -187,6 +188,7 @@ class Moderation:
         room.operators.discard(mark)
         if self._lasts(room) and mark[0] == "account":
             self._store("forget_operator", room.key, mark[1])
+        self.chat.peers.room_changed(room)
         self._act(actor, room, events.Moderation(self.chat.clock(), "deop", room.name, actor.name,
                                                  name), present)
 
@@ -312,6 +314,7 @@ class Moderation:
                 # Given again: the new length and reason replace the old.
                 self.sanctions.remove(old)
                 self._store("forget_sanction", old.id)
+                self.chat.peers.lifted(old)
         if self.sanctions.count(scope) >= MAX_SANCTIONS:
             raise errors.TooManySanctions(room.name, MAX_SANCTIONS, "bans and mutes")
         sanction = Sanction(kind, scope, None if scope is None else room.name, target.label,
@@ -321,6 +324,7 @@ class Moderation:
         self.sanctions.add(sanction)
         if scope is None or self._lasts(room):
             self._store("save_sanction", sanction)
+        self.chat.peers.sanctioned(sanction)
         return sanction
 
     def _holds(self, sanction: Sanction, user: User, now: float) -> bool:
@@ -391,6 +395,7 @@ class Moderation:
         for sanction in lifted:
             self.sanctions.remove(sanction)
             self._store("forget_sanction", sanction.id)
+            self.chat.peers.lifted(sanction)
         action = "unban" if kind == BAN else "unmute"
         self._act(actor, room, events.Moderation(self.chat.clock(), action,
                                                  lifted[0].room_name, actor.name,
@@ -401,7 +406,8 @@ class Moderation:
         now = self.chat.clock()
         for sanction in self.sanctions.due(now):
             self._store("forget_sanction", sanction.id)
-            # Those it held against hear it too, wherever they are, under the name they have now.
+            # Those it held against hear it too, wherever they are, under the name they
+            # have now (each node tells its own: every node ends it).
             holders = [user for user in self.chat.users()
                        if any(mark in sanction.marks for mark in user.marks)]
             shown = sanction.shown or sanction.target
@@ -419,7 +425,7 @@ class Moderation:
             if room is not None:
                 self.chat.hub.announce(room, event)
             for holder in holders:
-                if holder.room is not room:
+                if holder.room is not room and holder.node is None:
                     self.chat.tell(holder.client, event)
 
     # Coming in, and speaking
@@ -531,6 +537,7 @@ class Moderation:
         room.invited.add(mark)
         if self._lasts(room) and mark[0] == "account":
             self._store("save_invite", room.key, mark[1])
+        self.chat.peers.room_changed(room)
         self._act(actor, room, events.Moderation(self.chat.clock(), "invite", room.name,
                                                  actor.name, name), user)
 
@@ -567,6 +574,7 @@ class Moderation:
             setattr(rules, setting, wait)
             shown = "off" if off else f"{wait:g}"
         room.rules = None if rules.off else rules
+        self.chat.peers.room_changed(room)
         if self._lasts(room):
             self._store("save_rules", room.key, KeptRules(rules.invite_only, rules.key,
                                                           rules.limit, rules.slow, rules.quiet))
@@ -588,6 +596,7 @@ class Moderation:
         if self.locked == on:
             raise errors.LockUnchanged(on)
         self.locked = on
+        self.chat.peers.locked(on)
         event = events.Moderation(self.chat.clock(), "lock" if on else "unlock", None,
                                   actor.name)
         self._record(actor, event)

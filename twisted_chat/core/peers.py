@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
     from twisted_chat.core.rooms import Room
+    from twisted_chat.core.sanctions import Sanction
     from twisted_chat.core.users import User
 
 
@@ -52,3 +53,15 @@ class Alone:
 
     def registered(self, key: str, name: str) -> None:
         pass
+
+    def sanctioned(self, sanction: Sanction) -> None:
+        pass
+
+    def lifted(self, sanction: Sanction) -> None:
+        pass
+
+    def locked(self, on: bool) -> None:
+        pass
+
+    def put_out(self, user: User, room: str | None, goodbye: str | None) -> None:
+        raise AssertionError("a server alone has no other node's users")

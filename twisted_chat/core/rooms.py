@@ -34,6 +34,18 @@ class Rules:
         return not (self.invite_only or self.key or self.limit or self.slow or self.quiet)
 
 
+@dataclass(frozen=True, slots=True)
+class RoomOrder:
+    """
+    How a room keeps order, as one node tells the others: its operators' and
+    invited marks, and its settings (invite_only, key, limit, slow, quiet), or None.
+    """
+
+    operators: frozenset[Identity]
+    invited: frozenset[Identity]
+    rules: tuple[bool, str | None, int, float, float] | None
+
+
 class Room:
     """
     A room and its members, in order of arrival.

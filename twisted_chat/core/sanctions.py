@@ -96,6 +96,9 @@ class Sanctions:
         if sanction.kind == MUTE:
             self.mutes -= 1
 
+    def get(self, id: str) -> Sanction | None:
+        return self._all.get(id)
+
     def find(self, kind: str, room: str | None, marks: Iterable[Identity],
              now: float) -> Sanction | None:
         """The sanction of ``kind`` in ``room`` holding against any of ``marks``, if one does."""
