@@ -37,6 +37,27 @@ class OneChatTests(SynchronousTestCase):
         listing = alice.expect("bob")
         self.assertTrue(any("alice" in line for line in listing))
 
+    def test_registered_and_topic_across_nodes(self) -> None:
+        """A name registered on one node needs its password on the other; topics are shared."""
+        alice = self.one.connect().login("alice")
+        alice.send("/register sesame123")
+        alice.expect("is registered")
+        alice.send("/create maths")
+        alice.expect("= Members")
+        bob = self.two.connect().login("bob")
+        bob.send("/join maths")
+        bob.expect("= Members")
+        alice.send("/topic sums today")
+        self.assertIn("sums today", bob.expect("sums today")[-1])
+        alice.send("/quit")
+        bob.expect("alice has logged out")
+        other = self.two.connect()
+        other.banner()
+        other.send("login alice")
+        self.assertIn("is registered", other.expect("is registered")[-1])
+        other.send("login alice sesame123")
+        other.expect("= Members")
+
     def test_private_across_nodes(self) -> None:
         alice = self.one.connect().login("alice")
         bob = self.two.connect().login("bob")

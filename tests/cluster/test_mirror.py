@@ -9,6 +9,7 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.fakes import RecordingClient
+from tests.harness import only
 from twisted_chat.core import errors
 from twisted_chat.core.chat import Chat
 from twisted_chat.core.users import User
@@ -91,3 +92,18 @@ class MirrorTests(SynchronousTestCase):
         self.chat.mirror_login(bob, "lobby")
         self.chat.private(self.alice, "bob", "psst")
         self.assertIn(b"psst", b"".join(bob.client.received))  # type: ignore[attr-defined]
+
+    def test_crowds_folded_with_the_other_nodes_users(self) -> None:
+        """A room crowded by the cluster's users folds arrivals, theirs included."""
+        chat = Chat(LocalHub(clock=self.clock.seconds), clock=self.clock.seconds,
+                    limits=only(crowd=3))
+        client = RecordingClient()
+        chat.login(client, "alice", 0.0)
+        for name in ("bob", "carol", "dave", "erin"):
+            chat.mirror_login(mirror(name), "lobby")
+        client.received.clear()
+        chat.tell_crowds()
+        told = b"".join(client.received).decode()
+        self.assertIn("dave", told)
+        self.assertIn("erin", told)
+        self.assertNotIn("has logged in", told)
