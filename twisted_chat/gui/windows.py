@@ -162,12 +162,12 @@ class ChatWindow(ttk.Frame):
         self.entry.bind("<Down>", self._next)
 
         self.lost_bar = ttk.Frame(self)
-        # The button first, so that a long message wraps beside it rather than pushing it out.
-        self.reconnect_button = ttk.Button(self.lost_bar, text="Reconnect", command=on_reconnect)
-        self.reconnect_button.pack(side="right", anchor="n")
         self.lost_message = ttk.Label(self.lost_bar, foreground="#c62828", justify="left")
         self.lost_message.pack(side="left", fill="x", expand=True, padx=(0, 8))
+        # A long message wraps beside the button rather than pushing it out.
         self.lost_message.bind("<Configure>", self._wrap_lost_message)
+        self.reconnect_button = ttk.Button(self.lost_bar, text="Reconnect", command=on_reconnect)
+        self.reconnect_button.pack(side="right", anchor="n")
 
         panes = ttk.PanedWindow(self, orient="horizontal")
         panes.pack(side="top", fill="both", expand=True)
