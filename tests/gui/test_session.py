@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from twisted.internet.address import IPv4Address
+from twisted.internet.defer import Deferred
 from twisted.test import iosim
 from twisted.trial.unittest import SynchronousTestCase
 from zope.interface import implementer
@@ -24,6 +25,7 @@ from twisted_chat.core.limits import CROWD_INTERVAL, UNLIMITED
 from twisted_chat.gui.client import ChatClient, LoginFailed
 from twisted_chat.gui.present import Row
 from twisted_chat.gui.session import IChatView, Session
+from twisted_chat.service import SHUTDOWN_NOTICE
 
 
 @implementer(IChatView)
@@ -85,22 +87,32 @@ class Window:
         outcome = self.connect(name)
         assert isinstance(outcome, ChatClient), outcome
 
-    def connect(self, name: str) -> ChatClient | LoginFailed:
-        """Log in over a new connection; attach it to the session if that worked."""
+    def connect(self, name: str, server: Server | None = None,
+                moved: str | None = None) -> ChatClient | LoginFailed:
+        """
+        Log in over a new connection (to ``server``, if another); attach it to
+        the session if that worked (``moved``: the new server's address).
+        """
+        outcome: list[object] = []
+        self.dial(name, server).addCallbacks(
+            outcome.append, lambda failure: outcome.append(failure.value))
+        if outcome[0] is self.client:
+            self.session.attach(self.client, moved)
+            self.sync()
+        return outcome[0]  # type: ignore[return-value]
+
+    def dial(self, name: str, server: Server | None = None) -> Deferred[ChatClient]:
+        """A new connection to ``server`` (else this window's), logging in: answered at once."""
+        self.server = server or self.server
         Window.port += 1
         client = ChatClient()
         protocol = self.server.factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", self.port))
         self.pump = iosim.connect(protocol, iosim.makeFakeServer(protocol),
                                   client, iosim.makeFakeClient(client))
         self.client = client
-        outcome: list[object] = []
-        client.login(name, self.server.clock).addCallbacks(
-            outcome.append, lambda failure: outcome.append(failure.value))
+        logging_in = client.login(name, self.server.clock)
         self.pump.flush()
-        if outcome[0] is client:
-            self.session.attach(client)
-            self.sync()
-        return outcome[0]  # type: ignore[return-value]
+        return logging_in
 
     def sync(self) -> None:
         """Deliver what is in flight both ways."""
@@ -338,13 +350,63 @@ class ConnectionTests(SessionTestCase):
         self.alice.type("hello again")
         self.assertEqual(bob.lines()[-1], "<alice> hello again")
 
-    def test_room_gone_after_reconnect(self) -> None:
+    def test_own_room_gone_is_made_again(self) -> None:
+        """The user's own room emptied while they were away: it is made again, theirs."""
         self.alice.type("/create tea")
+        self.alice.type("/topic Oolong only")
         self.alice.drop()
         self.alice.connect("alice")
+        self.assertEqual((self.view.room, self.view.owner), ("tea", "alice"))
+        self.assertIn("*** The room tea is not on this server; making it again, as it was yours.",
+                      self.view.lines())
+        self.assertFalse(any(row.style == "error" for row in self.view.rows[-8:]))
+
+    def test_someone_elses_room_gone(self) -> None:
+        """Another's room gone meanwhile: the main room, and a line that says so."""
+        bob = self.server.login("bob")
+        bob.send("/create games")
+        self.alice.type("/join games")
+        self.alice.drop()
+        bob.send("/quit")
+        self.alice.connect("alice")
         self.assertEqual(self.view.room, "lobby")
-        self.assertEqual(self.view.rows[-1].style, "error")
-        self.assertIn("tea", self.view.rows[-1].text)
+        self.assertEqual((self.view.rows[-1].style, self.view.lines()[-1]), (
+            "error", "! The room games you were in is not on this server; you are in lobby. "
+                     "Make it with /create games."))
+        self.assertNotIn("There is no room 'games'. Make it with /create games.",
+                         [row.text for row in self.view.rows])
+
+    def test_back_on_another_server(self) -> None:
+        """
+        Back through another server, which has never heard of the user's room:
+        it is made there, the log says where the user is now.
+        """
+        self.alice.type("/create maths")
+        self.alice.drop()
+        other = Server(main_topic="Tea and talk")
+        bob = other.login("bob")
+        self.alice.connect("alice", server=other, moved="b.example.org:6666")
+        self.assertIn("*** Connected again as alice, on b.example.org:6666.", self.view.lines())
+        self.assertEqual((self.view.room, self.view.owner, self.view.lost),
+                         ("maths", "alice", None))
+        self.assertEqual((self.view.rooms, self.view.current),
+                         ([("lobby", 1), ("maths", 1)], "maths"))
+        bob.send("/join maths")
+        self.alice.type("hello from b")
+        self.assertEqual(bob.lines()[-1], "<alice> hello from b")
+
+    def test_a_room_that_exists_is_joined_not_made(self) -> None:
+        """
+        Owner of a room others are still in: back into it (a new owner now),
+        never a second /create.
+        """
+        bob = self.server.login("bob")
+        self.alice.type("/create tea")
+        bob.send("/join tea")
+        self.alice.drop()
+        self.alice.connect("alice")
+        self.assertEqual((self.view.room, self.view.members), ("tea", ["alice", "bob"]))
+        self.assertNotIn("making it again", " ".join(self.view.lines()))
 
     def test_goodbye_is_the_reason(self) -> None:
         self.alice.type("/quit see you")
@@ -366,6 +428,81 @@ class ConnectionTests(SessionTestCase):
         self.sync()
         self.assertIn("*** alice has logged out", bob.lines())
         self.assertIsNotNone(self.view.lost)
+
+
+class ComingBackTests(SessionTestCase):
+    """Whether a loss was nobody's doing, so that the window may reconnect by itself."""
+
+    def test_a_broken_connection(self) -> None:
+        self.alice.drop()
+        self.assertTrue(self.alice.session.comes_back)
+
+    def test_the_server_stopping(self) -> None:
+        """The server stopping is no one's decision about the user: back."""
+        self.server.sessions.shutdown(SHUTDOWN_NOTICE)
+        self.sync()
+        self.assertEqual(self.view.lost, "The server closed the connection.")
+        self.assertEqual(self.view.lines()[-1], f"*** {SHUTDOWN_NOTICE}")
+        self.assertTrue(self.alice.session.comes_back)
+
+    def test_quit_and_logout(self) -> None:
+        for typed in ("/quit see you", "/QUIT", "/logout"):
+            with self.subTest(typed=typed):
+                self.alice.type(typed)
+                self.assertIsNotNone(self.view.lost)
+                self.assertFalse(self.alice.session.comes_back)
+                self.alice.connect("alice")
+                self.assertTrue(self.alice.session.comes_back)
+
+    def test_quit_as_chat_is_chat(self) -> None:
+        """``quit`` without its slash is a chat line; a loss after it is an accident."""
+        self.alice.type("quit")
+        self.alice.drop()
+        self.assertTrue(self.alice.session.comes_back)
+
+    def test_close(self) -> None:
+        self.alice.session.close()
+        self.sync()
+        self.assertFalse(self.alice.session.comes_back)
+
+    def test_cut_for_idling(self) -> None:
+        server = Server(limits=replace(UNLIMITED, idle_timeout=120))
+        window = Window(server, "alice")
+        for _ in range(3):
+            server.clock.advance(60)
+            window.sync()
+        self.assertIsNotNone(window.view.lost)
+        self.assertFalse(window.session.comes_back)
+
+    def test_put_off_by_an_operator(self) -> None:
+        server, dave = with_operator()
+        window = Window(server, "alice")
+        dave.send("/disconnect alice trolling")
+        window.sync()
+        self.assertIn("trolling", window.view.lost or "")
+        self.assertFalse(window.session.comes_back)
+
+    def test_banned_from_the_server(self) -> None:
+        server, dave = with_operator()
+        window = Window(server, "alice")
+        dave.send("/ban alice spam")
+        window.sync()
+        self.assertIsNotNone(window.view.lost)
+        self.assertFalse(window.session.comes_back)
+
+    def test_kicked_from_a_room_then_lost(self) -> None:
+        """A kick keeps the connection: a loss after it is an accident, back to the main room."""
+        server, _ = with_operator()
+        bob = server.login("bob")
+        bob.send("/create games")
+        window = Window(server, "alice")
+        window.type("/join games")
+        bob.send("/kick alice")
+        window.sync()
+        window.drop()
+        self.assertTrue(window.session.comes_back)
+        window.connect("alice")
+        self.assertEqual(window.view.room, "lobby")
 
 
 class RanksTests(SessionTestCase):

@@ -40,12 +40,12 @@ class Gui:
     """The client's application in a Tk root of its own, on the global reactor."""
 
     def __init__(self, server: str, name: str = "", timeout: float = 10.0,
-                 trust: Trust | None = None) -> None:
+                 trust: Trust | None = None, random: Callable[[], float] = lambda: 0.5) -> None:
         self.root = tk.Tk(className="twisted-chat")
         tksupport.install(self.root)
         self.quits = 0
         self.app = App(self.root, reactor, server, name, quit=self._quit, timeout=timeout,
-                       trust=trust)
+                       trust=trust, random=random)
         self.pump(lambda: self.root.winfo_ismapped(), "the login window shows")
 
     def _quit(self) -> None:
@@ -109,8 +109,10 @@ def gui(server: RunningServer) -> Iterator[Callable[..., Gui]]:
     opened: list[Gui] = []
 
     def open_gui(address: str = f"127.0.0.1:{server.port}", name: str = "",
-                 timeout: float = 10.0, trust: Trust | None = None) -> Gui:
-        opened.append(Gui(address, name, timeout, trust))
+                 timeout: float = 10.0, trust: Trust | None = None,
+                 random: Callable[[], float] = lambda: 0.5) -> Gui:
+        """``random``: the jitter of the waits to reconnect (0.5: three quarters of the longest)."""
+        opened.append(Gui(address, name, timeout, trust, random))
         return opened[-1]
 
     yield open_gui
@@ -256,6 +258,30 @@ def test_refused_then_the_right_address(server: RunningServer, gui: Callable[...
     window.log_in("alice")
 
 
+def test_several_servers_at_login(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    """
+    The first server down: the second is tried, and logged in on; both down:
+    a line for each; a malformed one: said before connecting anywhere.
+    """
+    down, other_down = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
+    window = gui(address=f"{down}, {other_down}")
+    window.type(window.app.login_window.name_entry, "alice")
+    window.pump(lambda: window.login_message().count("refused") == 2, "both refusals")
+    assert window.login_message().splitlines() == [
+        f"Could not connect to {down}: connection refused. Is the server running?",
+        f"Could not connect to {other_down}: connection refused. Is the server running?"]
+    window.type(window.app.login_window.address_entry, f"{down}, here:port", key=None)
+    window.type(window.app.login_window.name_entry, "alice")
+    window.pump(lambda: "is not a server address" in window.login_message(), "the mistake")
+    assert window.login_message() == ("'here:port' is not a server address; write it as "
+                                      "host:port, such as localhost:6666.")
+    window.type(window.app.login_window.address_entry, f"{down},127.0.0.1:{server.port}",
+                key=None)
+    chat = window.log_in("alice")
+    assert window.app.server == f"127.0.0.1:{server.port}"
+    assert chat.member_names == ["alice"]
+
+
 def test_empty_name_and_a_silent_server(gui: Callable[..., Gui]) -> None:
     """No name: said before connecting.  A server that never answers: given up on."""
     with socket.socket() as silent:
@@ -354,11 +380,112 @@ def test_lost_and_reconnect(server: RunningServer, gui: Callable[..., Gui]) -> N
     bob.close()
     server.terminate()
     window.pump(lambda: chat.lost_bar.winfo_ismapped(), "the lost bar after the server stopped")
+    assert str(chat.lost_message["text"]) == (
+        f"Connection lost. Reconnecting to 127.0.0.1:{server.port} in 2 s ...")
     chat.reconnect_button.invoke()
-    window.pump(lambda: "Could not reconnect" in str(chat.lost_message["text"]),
-                "the failed reconnect")
-    assert "connection refused" in str(chat.lost_message["text"])
+    window.pump(lambda: "refused" in str(chat.lost_message["text"]), "the failed reconnect")
+    assert str(chat.lost_message["text"]) == (
+        f"Could not connect to 127.0.0.1:{server.port}: connection refused. Is the server "
+        f"running? Reconnecting to 127.0.0.1:{server.port} in 3 s ...")
     assert chat.reconnect_button.instate(["!disabled"])
+
+
+@pytest.fixture
+def other(tmp_path: Path) -> Iterator[RunningServer]:
+    """A second, separate server: its own process, port and database."""
+    workdir = tmp_path / "other"
+    workdir.mkdir()
+    running = RunningServer(workdir, "--main-topic", "Tea and talk")
+    yield running
+    running.terminate()
+
+
+def lost_line(chat: ChatWindow) -> str:
+    return str(chat.lost_message["text"])
+
+
+def test_back_by_itself_on_the_other_server(server: RunningServer, other: RunningServer,
+                                            gui: Callable[..., Gui]) -> None:
+    """
+    Given two servers, on the first in a room of its own, which is killed
+    with SIGKILL: the window says it is reconnecting to the second, does, and
+    is back in the room, made again there since it was the user's.
+    """
+    there = f"127.0.0.1:{other.port}"
+    window = gui(address=f"127.0.0.1:{server.port}, {there}")
+    chat = window.log_in("alice")
+    window.type(chat.entry, "/create maths")
+    window.pump(lambda: window.root.title() == "maths — alice — twisted-chat", "alice in maths")
+    bob = other.connect().login("bob")
+
+    server.process.kill()
+    window.pump(lambda: chat.lost_bar.winfo_ismapped(), "the lost bar")
+    assert lost_line(chat) == f"Connection lost. Reconnecting to {there} in 2 s ..."
+    assert chat.reconnect_button.instate(["!disabled"]) and chat.entry.instate(["disabled"])
+
+    window.pump(lambda: not chat.lost_bar.winfo_ismapped(), "reconnected")
+    window.pump(lambda: window.root.title() == "maths — alice — twisted-chat", "back in maths")
+    assert f"*** Connected again as alice, on {there}." in chat.log_text()
+    assert "*** The room maths is not on this server; making it again, as it was yours." \
+        in chat.log_text()
+    window.pump(lambda: chat.members.get(0, "end") == ("alice (owner)",), "alice owns maths")
+    assert chat.entry.instate(["!disabled"])
+    bob.expect("*** alice has logged in")
+    bob.send("/join maths")
+    window.pump(lambda: "bob" in chat.member_names, "bob in maths")
+    window.type(chat.entry, "back on the other one")
+    window.pump(arrived(bob, "<alice> back on the other one"), "bob hears alice")
+    bob.close()
+
+
+def test_name_still_taken_on_return(server: RunningServer, other: RunningServer,
+                                    gui: Callable[..., Gui]) -> None:
+    """
+    The name held on the other server: said, tried again (round the list),
+    and in once it is free.  (Jitter off: each wait is half the longest.)
+    """
+    there = f"127.0.0.1:{other.port}"
+    window = gui(address=f"127.0.0.1:{server.port},{there}", random=lambda: 1.0)
+    chat = window.log_in("alice")
+    ghost = other.connect().login("alice")
+
+    server.process.kill()
+    window.pump(lambda: "taken" in lost_line(chat), "the name-taken line")
+    assert lost_line(chat) == (
+        f"Your name is still taken on {there} (your last connection may not be gone yet). "
+        f"Reconnecting to 127.0.0.1:{server.port} in 2 s ...")
+    ghost.send("/quit")
+    ghost.expect("Goodbye")
+    window.pump(lambda: not chat.lost_bar.winfo_ismapped(), "reconnected")
+    assert f"*** Connected again as alice, on {there}." in chat.log_text()
+
+
+def test_put_off_stays_off(tmp_path: Path, other: RunningServer,
+                           gui: Callable[..., Gui]) -> None:
+    """
+    Put off the server by its operator: the window says who and why and does
+    not come back by itself, to that server or the other; Reconnect still works.
+    """
+    workdir = tmp_path / "moderated"
+    workdir.mkdir()
+    moderated = RunningServer(workdir, "--operator", "teacher")
+    try:
+        teacher = moderated.connect().login("teacher")
+        teacher.send("/register teacher-secret")
+        teacher.expect("teacher is registered")
+        window = gui(address=f"127.0.0.1:{moderated.port}, 127.0.0.1:{other.port}")
+        chat = window.log_in("alice")
+        teacher.send("/disconnect alice trolling")
+        window.pump(lambda: chat.lost_bar.winfo_ismapped(), "the lost bar")
+        assert lost_line(chat) == "teacher disconnected you from the server: trolling"
+        assert window.app.returning is not None and not window.app.returning.waiting
+        assert window.app.attempt is None
+        chat.reconnect_button.invoke()
+        window.pump(lambda: not chat.lost_bar.winfo_ismapped(), "reconnected")
+        teacher.expect("*** alice has logged in")
+        teacher.close()
+    finally:
+        moderated.terminate()
 
 
 def test_ranks_and_a_kick(server: RunningServer, gui: Callable[..., Gui]) -> None:
@@ -502,6 +629,30 @@ def test_members_ranks_and_rows_not_to_miss(display: str) -> None:
         root.destroy()
 
 
+def test_a_long_lost_line_wraps_beside_reconnect(display: str) -> None:
+    """However long the lost bar's line, it wraps, and the Reconnect button stays whole."""
+    root = tk.Tk()
+    try:
+        root.geometry("960x600")
+        chat = ChatWindow(root, on_reconnect=lambda: None, onClose=lambda: None)
+        chat.pack(fill="both", expand=True)
+        chat.show_lost("Could not connect to chat-1.example.org:6666: connection refused. "
+                       "Is the server running? Reconnecting to chat-2.example.org:6666 in 4 s ...")
+        root.update()
+        root.update()
+        button = chat.reconnect_button
+        assert button.winfo_width() >= button.winfo_reqwidth()
+        assert button.winfo_rootx() + button.winfo_width() <= root.winfo_rootx() + 960
+        line = tkfont.nametofont("TkDefaultFont").metrics("linespace")
+        assert chat.lost_message.winfo_height() >= 2 * line
+        chat.show_lost("Connection lost.")
+        root.update()
+        root.update()
+        assert chat.lost_message.winfo_height() < 2 * line
+    finally:
+        root.destroy()
+
+
 def test_log_stays_where_the_user_scrolled(display: str) -> None:
     """Scrolled up to read: new lines do not pull the log away; scrolled back down, it follows."""
     root = tk.Tk()
@@ -527,11 +678,15 @@ def test_log_stays_where_the_user_scrolled(display: str) -> None:
 
 
 def test_the_program(server: RunningServer, tmp_path: Path) -> None:
-    """``python -m twisted_chat.gui --server ... --name ...`` logs in without the login window."""
+    """
+    ``python -m twisted_chat.gui --server ... --name ...`` logs in without the
+    login window, on the first of its servers that answers.
+    """
     bob = server.connect().login("bob")
     program = subprocess.Popen(
-        [sys.executable, "-m", "twisted_chat.gui", "--server", f"127.0.0.1:{server.port}",
-         "--name", "carol"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        [sys.executable, "-m", "twisted_chat.gui", "--server", f"127.0.0.1:{free_port()}",
+         "--server", f"127.0.0.1:{server.port}", "--name", "carol"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         bob.expect("*** carol has logged in")
     finally:

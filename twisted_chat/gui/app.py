@@ -5,16 +5,21 @@ Tk runs inside the Twisted reactor (:mod:`twisted.internet.tksupport`): one
 thread, in which the reactor reads the socket when there is something to read
 and lets Tk draw between times.  No thread polls a socket, and no widget is
 touched from anywhere but the reactor's thread.
+
+Given several servers (``--server a:6666,b:6666``, or ``--server`` again), the
+client logs in on the first that answers and, when a connection is lost by
+accident, comes back by itself on the next (:mod:`twisted_chat.gui.servers`).
 """
 
 from __future__ import annotations
 
+import random as _random
 import sys
 import tkinter as tk
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from twisted.internet.defer import CancelledError, Deferred
+from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.logger import (
     FilteringLogObserver,
     Logger,
@@ -27,6 +32,7 @@ from twisted.python import usage
 from twisted.python.failure import Failure
 
 from twisted_chat.gui.client import TIMEOUT, ChatClient, LoginFailed, connect
+from twisted_chat.gui.servers import Reconnector, first_to_answer, parse_servers
 from twisted_chat.gui.trust import Trust, load_ca, parse_fingerprint
 from twisted_chat.gui.windows import ChatWindow, LoginWindow
 
@@ -41,7 +47,8 @@ _log = Logger()
 
 
 class Options(usage.Options):
-    synopsis = "[--server HOST:PORT] [--name NAME] [--tls [--ca FILE | --fingerprint SHA256]]"
+    synopsis = ("[--server HOST:PORT[,HOST:PORT...]] [--name NAME] "
+                "[--tls [--ca FILE | --fingerprint SHA256]]")
     longdesc = ("The twisted-chat desktop client. With --name it logs in at once; "
                 "otherwise it opens the login window.")
     optFlags: ClassVar[list[list[str | None]]] = [
@@ -49,7 +56,6 @@ class Options(usage.Options):
                       "against the system's trusted CAs and the host name."],
     ]
     optParameters: ClassVar[list[list[str | None]]] = [
-        ["server", "s", "localhost:6666", "The server's address, as host:port."],
         ["name", "n", None, "Log in with this name at once, without the login window."],
         ["ca", None, None, "With --tls: trust this CA (a PEM file) instead of the system's."],
         ["fingerprint", None, None,
@@ -57,8 +63,24 @@ class Options(usage.Options):
          "(64 hex digits, colons optional), for a self-signed one."],
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self["servers"] = []
+
+    def opt_server(self, addresses: str) -> None:
+        ("The server's address, as host:port (default: localhost:6666). Several, "
+         "comma-separated or with --server again, are tried in turn, and the next one "
+         "after a lost connection.")
+        self["servers"].append(addresses)
+
+    opt_s = opt_server
+
     def postOptions(self) -> None:
         self["trust"] = None
+        try:
+            self["servers"] = parse_servers(",".join(self["servers"]) or "localhost:6666")
+        except LoginFailed as error:
+            raise usage.UsageError(f"--server: {error.message}") from None
         if self["ca"] and self["fingerprint"]:
             raise usage.UsageError("give --ca or --fingerprint, not both")
         if (self["ca"] or self["fingerprint"]) and not self["tls"]:
@@ -80,13 +102,19 @@ class App:
 
     def __init__(self, root: tk.Tk, reactor: Any, server: str, name: str,
                  quit: Callable[[], object], timeout: float = TIMEOUT,
-                 trust: Trust | None = None) -> None:
+                 trust: Trust | None = None,
+                 random: Callable[[], float] = _random.random) -> None:
+        """``server``: one address or several (``a:6666, b:6666``), as the login window takes."""
         self.root = root
         self.reactor = reactor
         self.quit = quit
         #: Seconds to connect, and as many for the server to answer the login.
         self.timeout = timeout
+        #: The server logged in on (before that: what the login window was given).
         self.server = server
+        #: The jitter of the waits between tries to reconnect.
+        self.random = random
+        self.returning: Reconnector | None = None
         #: Over TLS, what the server's certificate must be; None: plain TCP.
         self.trust = trust
         security = f"Encrypted (TLS), {trust.describe()}." if trust is not None else \
@@ -103,38 +131,39 @@ class App:
         self.login_window.pack(fill="both", expand=True)
         self.login_window.focus()
 
-    def log_in(self, server: str, name: str, password: str = "") -> Deferred[ChatClient]:
-        """Connect to ``server`` as ``name`` from the login window."""
-        over = " over TLS" if self.trust is not None else ""
-        self.login_window.busy(f"Connecting to {server}{over} ...")
+    def log_in(self, servers: str, name: str, password: str = "") -> Deferred[ChatClient]:
+        """
+        Connect to the first of ``servers`` (one address, or several) that
+        answers, as ``name``, from the login window.
+        """
         # Kept for Reconnect, in this process only.
         self.login_name, self.password = name, password
-        attempt = self._connect(server, name)
-        attempt.addCallback(self._logged_in, server)
-        attempt.addErrback(self._failed, self.login_window.failed)
-        return attempt
+        attempt: Deferred[tuple[ChatClient, str]]
+        try:
+            addresses = parse_servers(servers)
+        except LoginFailed as failed:
+            addresses, attempt = [], fail(failed)
+        else:
+            self.server = addresses[0]
+            self.login_window.busy(f"Connecting to {addresses[0]}{self._over()} ...")
+            attempt = first_to_answer(
+                addresses, lambda server: self._connect(server, name, password),
+                self._trying_next)
+        logged_in = attempt.addCallback(self._logged_in, addresses)
+        logged_in.addErrback(self._failed, self.login_window.failed)
+        return logged_in
 
-    def reconnect(self) -> Deferred[ChatClient]:
-        """The chat window's Reconnect: the same server, the same name."""
-        assert self.chat_window is not None
-        window = self.chat_window
-        window.show_reconnecting(f"Reconnecting to {self.server} ...")
-        name = window.session.name
-        if window.session.registered is not None:
-            # Registered (or changed) in the window since logging in: that password now.
-            self.login_name, self.password = window.session.registered
-        if name.casefold() != self.login_name.casefold():
-            self.password = ""  # Renamed since: the password was for the other name.
-        attempt = self._connect(self.server, name)
-        attempt.addCallback(self._reconnected, window)
-        attempt.addErrback(self._failed, lambda text, code="": window.show_lost(
-            f"Could not reconnect: {text}"))
-        return attempt
+    def reconnect(self) -> None:
+        """The chat window's Reconnect: at once, with the same name."""
+        if self.returning is not None and self.client is None:
+            self.returning.now()
 
     def close(self) -> Deferred[None]:
         """Close: leave the chat politely, then stop."""
         self.closing = True
         self.root.withdraw()
+        if self.returning is not None:
+            self.returning.stop()
         if self.attempt is not None:
             self.attempt.cancel()
         done: Deferred[None]
@@ -151,9 +180,12 @@ class App:
 
     # Inside
 
-    def _connect(self, server: str, name: str) -> Deferred[ChatClient]:
+    def _over(self) -> str:
+        return " over TLS" if self.trust is not None else ""
+
+    def _connect(self, server: str, name: str, password: str) -> Deferred[ChatClient]:
         attempt = self.attempt = connect(self.reactor, server, name, self.timeout,
-                                         self.password, self.trust)
+                                         password, self.trust)
         attempt.addBoth(self._settled)
         return attempt
 
@@ -161,20 +193,51 @@ class App:
         self.attempt = None
         return result
 
-    def _logged_in(self, client: ChatClient, server: str) -> ChatClient:
+    def _trying_next(self, server: str, why: str) -> None:
+        self.login_window.busy(f"{why}\nConnecting to {server}{self._over()} ...")
+
+    def _logged_in(self, logged_in: tuple[ChatClient, str], servers: list[str]) -> ChatClient:
+        client, server = logged_in
         self.server = server
-        self.client = client
         self.login_window.pack_forget()
-        self.chat_window = ChatWindow(self.root, self.reconnect, self.close)
-        self.chat_window.pack(fill="both", expand=True)
+        window = self.chat_window = ChatWindow(self.root, self.reconnect, self.close)
+        window.pack(fill="both", expand=True)
         self.root.geometry("960x600")
-        self.chat_window.session.attach(client)
+        self.returning = Reconnector(
+            self.reactor, servers, server,
+            lambda server: self._connect(server, *self._credentials(window)),
+            lambda client, server: self._reconnected(client, server, window),
+            window, self.random)
+        self._attach(client, window)
         return client
 
-    def _reconnected(self, client: ChatClient, window: ChatWindow) -> ChatClient:
+    def _credentials(self, window: ChatWindow) -> tuple[str, str]:
+        """The name to log back in with, and its password if it has one."""
+        name = window.session.name
+        if window.session.registered is not None:
+            # Registered (or changed) in the window since logging in: that password now.
+            self.login_name, self.password = window.session.registered
+        if name.casefold() != self.login_name.casefold():
+            self.password = ""  # Renamed since: the password was for the other name.
+        return name, self.password
+
+    def _reconnected(self, client: ChatClient, server: str, window: ChatWindow) -> None:
+        moved = server if server.casefold() != self.server.casefold() else None
+        self.server = server
+        self._attach(client, window, moved)
+
+    def _attach(self, client: ChatClient, window: ChatWindow, moved: str | None = None) -> None:
         self.client = client
-        window.session.attach(client)
-        return client
+        window.session.attach(client, moved)
+        client.when_lost().addCallback(self._lost, client, window)
+
+    def _lost(self, _: None, client: ChatClient, window: ChatWindow) -> None:
+        """The connection went: by accident, the way back starts by itself."""
+        if self.client is client:
+            self.client = None
+        if self.closing or self.returning is None or not window.session.comes_back:
+            return  # The window says why; Reconnect is the user's to press.
+        self.returning.lost("Connection lost.")
 
     def _failed(self, failure: Failure, show: Callable[..., object]) -> None:
         """A login that did not happen: ``show(text, code)`` says why."""
@@ -208,8 +271,9 @@ def main(argv: list[str] | None = None) -> None:
     globalLogBeginner.beginLoggingTo([FilteringLogObserver(
         textFileLogObserver(sys.stderr), [LogLevelFilterPredicate(LogLevel.warn)])])
     tksupport.install(root, ms=TK_INTERVAL)
-    app = App(root, reactor, options["server"], options["name"] or "", reactor.stop,
+    servers = ", ".join(options["servers"])
+    app = App(root, reactor, servers, options["name"] or "", reactor.stop,
               trust=options["trust"])
     if options["name"]:
-        app.log_in(options["server"], options["name"])
+        app.log_in(servers, options["name"])
     reactor.run()  # type: ignore[attr-defined]

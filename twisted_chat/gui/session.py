@@ -7,7 +7,11 @@ members and their ranks, the list of rooms), all of it from events, and tells an
 :class:`IChatView` what changed.  The Tk window is one view; the tests hold
 another.  The session outlives its connection: after a loss, a new client is
 attached and the user is taken back to the room they were in, unless an
-operator put them out of it (a kick is not undone by the window).
+operator put them out of it (a kick is not undone by the window); a room
+gone meanwhile (a new server) is made again if the user owned it.  The
+session also knows whether a loss was anyone's doing (:attr:`Session.comes_back`):
+a ``/quit``, an operator's act, or the server cutting the user off for
+idling or flooding is never undone by an automatic reconnect.
 
 Input: a line starting with ``/`` is a command, sent as typed, so every
 command works as on telnet; any other line is chat, sent as ``/say``, so
@@ -32,6 +36,9 @@ from twisted_chat.gui.ranks import Ranks
 
 #: Errors the server sends just before it closes the connection: the reason it was lost.
 PARTING_ERRORS = frozenset({"excess-flood", "idle-timeout", "telnet-violation"})
+
+#: The commands by which the user leaves.
+LEAVING = frozenset({"quit", "logout"})
 
 #: The moderation acts that make someone a room operator (True) or no longer (False).
 OPPING = {"op": True, "deop": False}
@@ -92,6 +99,13 @@ class Session:
         self._quiet_looks = 0
         self._goodbye: str | None = None
         self._return_to: str | None = None
+        #: Whether the user owned the room they are on their way back to.
+        self._return_owned = False
+        #: The room whose /join, sent on the way back, the server has not answered yet.
+        self._rejoining: str | None = None
+        #: Whether the user asked to leave (/quit), was put off the server by an
+        #: operator, or was cut off by the server (idling, flooding): no coming back by itself.
+        self._leaving = self._put_off = self._cut = False
         #: Whether an operator put the user out of their room (or the server), until they land.
         self._put_out = False
         #: The password the user registered or changed to here, for Reconnect: the
@@ -103,17 +117,33 @@ class Session:
     def connected(self) -> bool:
         return self.client is not None
 
-    def attach(self, client: ChatClient) -> None:
-        """A logged-in connection: the first, or a new one after the last was lost."""
+    @property
+    def comes_back(self) -> bool:
+        """
+        Whether the last connection went by accident (the server vanished, the
+        network broke, the server stopped): the window may reconnect by itself.
+        """
+        return not (self._leaving or self._put_off or self._cut)
+
+    def attach(self, client: ChatClient, server: str | None = None) -> None:
+        """
+        A logged-in connection: the first, or a new one after the last was
+        lost (on ``server``, if that is another than before).
+        """
         if self.room is not None:
-            self._show(events.Notice(self.clock(), f"Connected again as {client.name}."))
+            on = f", on {server}" if server else ""
+            self._show(events.Notice(self.clock(), f"Connected again as {client.name}{on}."))
         self.client = client
         self.name = client.name or self.name
         self._goodbye = None
+        self._leaving = self._put_off = self._cut = False
         self._quiet_lists = self._quiet_looks = 0
         # After a reconnect the server puts us in the main room; we go back,
         # unless an operator had just put us out.
         self._return_to = None if self._put_out else self.room
+        owner = self.ranks.owner
+        self._return_owned = owner is not None and _key(owner) == _key(self.name)
+        self._rejoining = None
         self.room, self._put_out = None, False
         self.view.show_connected()
         client.attach(self)
@@ -145,8 +175,11 @@ class Session:
         if entered:
             self._put_out = False
             self.refresh_rooms()
+            if self._rejoining is not None and _key(self._rejoining) == _key(event.room):
+                self._rejoining = None
             back, self._return_to = self._return_to, None
             if back is not None and _key(back) != _key(event.room):
+                self._rejoining = back
                 self._send(f"/join {back}")
         return True
 
@@ -224,7 +257,8 @@ class Session:
         if len(others) < len(event.removed):
             # The log shows who and why; the main room (or the goodbye) follows.
             self._put_out = True
-            self._return_to = None
+            self._return_to = self._rejoining = None
+            self._put_off = self._put_out_to(event) is None
         self._show_members()
 
     def on_topic(self, event: events.Topic) -> None:
@@ -244,11 +278,31 @@ class Session:
     def on_goodbye(self, event: events.Goodbye) -> None:
         self._goodbye = event.text
 
-    def on_error(self, event: events.Error) -> None:
+    def on_error(self, event: events.Error) -> bool:
         if event.code in PARTING_ERRORS:
             self._goodbye = event.text
+            self._cut = True
         # The answer to /register or /password, refused: the old password stands.
         self._pending_password = None
+        back, self._rejoining = self._rejoining, None
+        if back is not None and event.code == "no-such-room":
+            return self._room_gone(back)
+        return True
+
+    def _room_gone(self, room: str) -> bool:
+        """
+        The room the user was in is not on the server now (a new server, or it
+        emptied meanwhile): made again if it was theirs, else said, in the main room.
+        """
+        if self._return_owned:
+            self._show(events.Notice(self.clock(), f"The room {room} is not on this server; "
+                                                   "making it again, as it was yours."))
+            self._send(f"/create {room}")
+            return False
+        where = f"; you are in {self.room}" if self.room else ""
+        self._error(f"The room {room} you were in is not on this server{where}. "
+                    f"Make it with /create {room}.")
+        return False
 
     def on_notice(self, event: events.Notice) -> None:
         # The answer to /register or /password, taken: Reconnect logs in with it.
@@ -270,6 +324,8 @@ class Session:
                 self._send(f"/{line.lstrip()}" if secret else f"/say {line}")
                 continue
             word, _, rest = line[1:].strip().partition(" ")
+            if word.lower() in LEAVING:
+                self._leaving = True
             local = getattr(self, f"local_{word.lower()}", None)
             if local is not None:
                 local(rest.strip())
@@ -299,6 +355,7 @@ class Session:
     def close(self) -> None:
         """Leave: say goodbye to the server, which then closes the connection."""
         if self.client is not None:
+            self._leaving = True
             self.client.send("/quit")
             self.client.close()
 

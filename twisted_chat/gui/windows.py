@@ -20,6 +20,7 @@ from zope.interface import implementer
 from twisted_chat.core.events import RoomEntry
 from twisted_chat.gui.history import History
 from twisted_chat.gui.present import Row
+from twisted_chat.gui.servers import IReturnView
 from twisted_chat.gui.session import IChatView, Session
 
 #: Lines the log keeps; older ones go, so a long session stays quick to draw.
@@ -63,8 +64,9 @@ PASSWORD_REFUSALS: dict[str, str | None] = {
 
 class LoginWindow(ttk.Frame):
     """
-    Server address, name, password (for a registered name), Login; what went
-    wrong; and whether the connection is encrypted (``security``).
+    Server address (or several, comma-separated), name, password (for a
+    registered name), Login; what went wrong; and whether the connection is
+    encrypted (``security``).
     """
 
     def __init__(self, master: tk.Misc, address: str, name: str,
@@ -76,22 +78,24 @@ class LoginWindow(ttk.Frame):
         ttk.Label(self, text="Server").grid(row=0, column=0, sticky="w", padx=(0, 8), pady=4)
         self.address_entry = ttk.Entry(self, textvariable=self.address, width=32)
         self.address_entry.grid(row=0, column=1, sticky="ew", pady=4)
-        ttk.Label(self, text="Name").grid(row=1, column=0, sticky="w", padx=(0, 8), pady=4)
+        ttk.Label(self, text="One or more, comma-separated.", foreground="#6b6b6b").grid(
+            row=1, column=1, sticky="w")
+        ttk.Label(self, text="Name").grid(row=2, column=0, sticky="w", padx=(0, 8), pady=4)
         self.name_entry = ttk.Entry(self, textvariable=self.name, width=32)
-        self.name_entry.grid(row=1, column=1, sticky="ew", pady=4)
-        ttk.Label(self, text="Password").grid(row=2, column=0, sticky="w", padx=(0, 8), pady=4)
+        self.name_entry.grid(row=2, column=1, sticky="ew", pady=4)
+        ttk.Label(self, text="Password").grid(row=3, column=0, sticky="w", padx=(0, 8), pady=4)
         self.password = tk.StringVar(self)
         self.password_entry = ttk.Entry(self, textvariable=self.password, width=32, show="•")
-        self.password_entry.grid(row=2, column=1, sticky="ew", pady=4)
+        self.password_entry.grid(row=3, column=1, sticky="ew", pady=4)
         ttk.Label(self, text="Only for a registered name.", foreground="#6b6b6b").grid(
-            row=3, column=1, sticky="w")
+            row=4, column=1, sticky="w")
         self.security = ttk.Label(self, text=security, foreground="#6b6b6b", wraplength=320,
                                   justify="left")
-        self.security.grid(row=4, column=0, columnspan=2, sticky="w", pady=(8, 0))
+        self.security.grid(row=5, column=0, columnspan=2, sticky="w", pady=(8, 0))
         self.message = ttk.Label(self, foreground="#c62828", wraplength=320, justify="left")
-        self.message.grid(row=5, column=0, columnspan=2, sticky="w", pady=(8, 0))
+        self.message.grid(row=6, column=0, columnspan=2, sticky="w", pady=(8, 0))
         self.button = ttk.Button(self, text="Login", command=self.submit)
-        self.button.grid(row=6, column=1, sticky="e", pady=(8, 0))
+        self.button.grid(row=7, column=1, sticky="e", pady=(8, 0))
         self.columnconfigure(1, weight=1)
         for entry in (self.address_entry, self.name_entry, self.password_entry):
             entry.bind("<Return>", self.submit)
@@ -126,7 +130,7 @@ class LoginWindow(ttk.Frame):
         entry.select_range(0, "end")
 
 
-@implementer(IChatView)
+@implementer(IChatView, IReturnView)
 class ChatWindow(ttk.Frame):
     """The log, the input line, the members and rooms, and the buttons."""
 
@@ -158,10 +162,12 @@ class ChatWindow(ttk.Frame):
         self.entry.bind("<Down>", self._next)
 
         self.lost_bar = ttk.Frame(self)
-        self.lost_message = ttk.Label(self.lost_bar, foreground="#c62828")
-        self.lost_message.pack(side="left", fill="x", expand=True)
+        self.lost_message = ttk.Label(self.lost_bar, foreground="#c62828", justify="left")
+        self.lost_message.pack(side="left", fill="x", expand=True, padx=(0, 8))
+        # A long message wraps beside the button rather than pushing it out.
+        self.lost_message.bind("<Configure>", self._wrap_lost_message)
         self.reconnect_button = ttk.Button(self.lost_bar, text="Reconnect", command=on_reconnect)
-        self.reconnect_button.pack(side="right")
+        self.reconnect_button.pack(side="right", anchor="n")
 
         panes = ttk.PanedWindow(self, orient="horizontal")
         panes.pack(side="top", fill="both", expand=True)
@@ -338,6 +344,11 @@ class ChatWindow(ttk.Frame):
         self.lost_bar.pack(side="bottom", fill="x", pady=(4, 0), after=self.entry.master)
         for widget in (self.entry, self.send_button, self.users_button, self.refresh_button):
             widget.state(["disabled"])
+
+    def _wrap_lost_message(self, event: tk.Event) -> None:
+        """The message wraps at the width it is given (a resize, a long message)."""
+        if event.width > 1 and str(self.lost_message["wraplength"]) != str(event.width):
+            self.lost_message.configure(wraplength=event.width)
 
     def show_reconnecting(self, text: str) -> None:
         self.lost_message.configure(text=text)
