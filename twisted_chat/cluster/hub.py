@@ -16,7 +16,7 @@ Everything else (replies, presence, the order of a user's own output) is
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -62,7 +62,7 @@ class _Said:
 class _RoomOrder:
     """What the node knows of a room's order while it has members in it."""
 
-    __slots__ = ("recent", "room", "sequence", "started")
+    __slots__ = ("delivered", "recent", "room", "sequence", "started")
 
     def __init__(self, room: Room) -> None:
         self.room = room
@@ -70,6 +70,8 @@ class _RoomOrder:
         #: Lines the node says here before its place in the order is known.
         self.started: list[tuple[int, _Said]] = []
         self.recent: Recent | None = None
+        #: Lines delivered while the room's last lines are being read (None: no read out).
+        self.delivered: list[events.Line] | None = None
 
 
 @implementer(IHub)
@@ -120,7 +122,10 @@ class ClusterHub(LocalHub):
         line = _with_id(event, stored.id)
         self._publish(order.room.key, stored.seq, line)
         said = _Said(line, recipients, slot)
-        if order.sequence is None:
+        if self._orders.get(order.room.key) is not order:
+            # Nobody here is in the room now: its order here is no more.
+            self._let_go([said])
+        elif order.sequence is None:
             order.started.append((stored.seq, said))
         else:
             order.sequence.offer(stored.seq, said)
@@ -229,11 +234,27 @@ class ClusterHub(LocalHub):
             self.sequenced.last_sequence(order.room.key).addCallbacks(
                 self._started, self._not_started, callbackArgs=(order,), errbackArgs=(order,))
 
+    def expire(self) -> None:
+        """Also (every half second): stop listening to rooms nobody here is in any more."""
+        super().expire()
+        for key, order in list(self._orders.items()):
+            if not order.room.audience():
+                self._forget_room(key)
+
     def _forget_room(self, key: str) -> None:
         order = self._orders.pop(key, None)
-        if order is not None and order.sequence is not None:
-            order.sequence.stop()
+        if order is not None:
+            waiting = [said for _, said in order.started]
+            if order.sequence is not None:
+                waiting += order.sequence.stop()
+            self._let_go(waiting)
         self.link.unlisten(room_channel(key))
+
+    def _let_go(self, waiting: list[_Said]) -> None:
+        """Lines said here and stored, whose room nobody here is in now: their senders go on."""
+        for said in waiting:
+            if said.slot is not None:
+                self.outbox.release(said.slot)
 
     # Delivering
 
@@ -253,11 +274,13 @@ class ClusterHub(LocalHub):
                 batch = []
             audience = users
             batch.append(said.line)
+            line = said.line
+            assert line.id is not None
+            kept = events.Line(line.id, line.time, line.kind, line.sender, line.text)
             if order.recent is not None:
-                line = said.line
-                assert line.id is not None
-                order.recent.add(0, events.Line(line.id, line.time, line.kind, line.sender,
-                                                line.text))
+                order.recent.add(0, kept)
+            elif order.delivered is not None:
+                order.delivered.append(kept)
         if batch:
             deliver(batch, audience or ())
         for said in run:
@@ -280,11 +303,20 @@ class ClusterHub(LocalHub):
             return
         if order.recent is None:
             slot = self.outbox.hold(None)
+            if order.delivered is None:
+                order.delivered = []
 
             def found(lines: list[events.Line]) -> None:
+                # Lines delivered while the read was out reached the newcomer
+                # already: the replay holds only those before them.
+                delivered, order.delivered = order.delivered or [], None
+                seen = {line.id for line in delivered}
+                before = [line for line in lines if line.id not in seen]
                 if order.recent is None:
-                    order.recent = Recent(self.replay_lines, lines)
-                self._replay_to(user, room, order.recent, slot)
+                    order.recent = Recent(self.replay_lines, before)
+                    for line in delivered:
+                        order.recent.add(0, line)
+                self._replay_lines(user, room, before, slot)
 
             def failed(failure: Any) -> None:
                 self.outbox.release(slot, user.client.send,
@@ -295,7 +327,11 @@ class ClusterHub(LocalHub):
             self._replay_to(user, room, order.recent, self.outbox.hold(None))
 
     def _replay_to(self, user: User, room: Room, recent: Recent, slot: Slot) -> None:
-        lines = unignored(user, recent.before(1))
+        self._replay_lines(user, room, recent.before(1), slot)
+
+    def _replay_lines(self, user: User, room: Room, found: Iterable[events.Line],
+                      slot: Slot) -> None:
+        lines = unignored(user, found)
         if lines and user.room is room:
             self.outbox.release(slot, user.client.send,
                                 events.History(self.clock(), room.name, "replay", lines))

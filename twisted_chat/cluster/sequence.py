@@ -84,11 +84,13 @@ class Sequence:
         self._cancel()
         self._read_now()
 
-    def stop(self) -> None:
-        """Nothing more is delivered (the room has nobody here now)."""
+    def stop(self) -> list[Any]:
+        """Nothing more is delivered (the room has nobody here now): what was waiting."""
         self._cancel()
+        waiting = [self._pending[seq] for seq in sorted(self._pending)]
         self._pending.clear()
         self._deliver = lambda run: None
+        return waiting
 
     def _take_pending(self, run: list[Any]) -> None:
         pending = self._pending
