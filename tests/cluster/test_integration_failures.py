@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 
 from twisted.trial.unittest import SynchronousTestCase
@@ -152,7 +153,7 @@ class PostgresRestartedTests(SynchronousTestCase):
 
 class SlowNodeTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.cluster = Cluster(3)
+        self.cluster = Cluster(3, "--flood-rate", "0", "--input-rate", "0")
         self.addCleanup(self.cluster.stop)
         self.one, self.two, self.three = self.cluster.nodes
 
@@ -178,6 +179,35 @@ class SlowNodeTests(SynchronousTestCase):
         chat = [line for line in lines if line.startswith("<")]
         self.assertEqual(chat, [f"<alice> while two sleeps {n}" for n in range(20)]
                          + ["<carol> still here"])
+
+    def test_node_cut_off_by_redis_catches_up(self) -> None:
+        """
+        A stopped node falls behind by more than Redis keeps for a listener:
+        Redis cuts it off (the others go on), and once it runs again it
+        reconnects and reads from the database what it missed, in order, once.
+        """
+        subprocess.run(["redis-cli", "-s", self.cluster.redis.path, "CONFIG", "SET",
+                        "client-output-buffer-limit", "pubsub 64kb 32kb 1"], check=True,
+                       capture_output=True)
+        alice = self.one.connect().login("alice")
+        bob = self.two.connect().login("bob")
+        carol = self.three.connect().login("carol")
+        alice.expect("carol has logged in")
+        long = "x" * 900
+        # More than the kernel's socket buffers hold, and Redis's 64 KB on top.
+        count = 600
+        os.kill(self.two.process.pid, signal.SIGSTOP)
+        try:
+            for n in range(count):
+                alice.send(f"{n} {long}")
+            carol.expect(f"<alice> {count - 1} ")
+        finally:
+            os.kill(self.two.process.pid, signal.SIGCONT)
+        carol.send("still here")
+        lines = bob.expect("<carol> still here")
+        chat = [line.split(" ", 2)[1] for line in lines if line.startswith("<alice>")]
+        self.assertEqual(chat, [str(n) for n in range(count)])
+        self.assertIn("Lost the listening connection to Redis", self.two.log_text())
 
     def test_node_taken_for_gone_comes_back(self) -> None:
         """

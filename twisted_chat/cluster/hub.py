@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from zope.interface import implementer
 
@@ -202,14 +203,15 @@ class ClusterHub(LocalHub):
         if order is not None:
             self._forget_room(room.key)
         order = self._orders[room.key] = _RoomOrder(room)
-        self.link.listen(room_channel(room.key))
+        listening = self.link.listen(room_channel(room.key))
         # Asked of the store before anything said here after, so the lines
         # said here come after the number read.
         self.sequenced.last_sequence(room.key).addCallbacks(
-            self._started, self._not_started, callbackArgs=(order,), errbackArgs=(order,))
+            self._started, self._not_started, callbackArgs=(order, listening),
+            errbackArgs=(order,))
         return order
 
-    def _started(self, last: int, order: _RoomOrder) -> None:
+    def _started(self, last: int, order: _RoomOrder, listening: Deferred[None]) -> None:
         if self._orders.get(order.room.key) is not order:
             return
         sequence = order.sequence = Sequence(
@@ -221,8 +223,8 @@ class ClusterHub(LocalHub):
         started, order.started = order.started, []
         for seq, said in sorted(started, key=lambda pair: pair[0]):
             sequence.offer(seq, said)
-        # Lines published before this node listened, after the number was read.
-        sequence.catch_up()
+        # Lines published after the number was read, before Redis heard the room for us.
+        listening.addCallback(lambda _: sequence.catch_up())
 
     def _not_started(self, failure: Any, order: _RoomOrder) -> None:
         _log.warn("Could not read where room {room}'s lines are: {error}; trying again",
@@ -232,7 +234,8 @@ class ClusterHub(LocalHub):
     def _retry_start(self, order: _RoomOrder) -> None:
         if self._orders.get(order.room.key) is order and order.sequence is None:
             self.sequenced.last_sequence(order.room.key).addCallbacks(
-                self._started, self._not_started, callbackArgs=(order,), errbackArgs=(order,))
+                self._started, self._not_started, callbackArgs=(order, succeed(None)),
+                errbackArgs=(order,))
 
     def expire(self) -> None:
         """Also (every half second): stop listening to rooms nobody here is in any more."""

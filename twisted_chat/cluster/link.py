@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import txredisapi
-from twisted.internet.defer import Deferred, fail
+from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.endpoints import clientFromString
 from twisted.logger import Logger
 
@@ -130,13 +130,18 @@ class RedisLink:
 
     # Listening
 
-    def listen(self, channel: str) -> None:
-        """Hear ``channel`` from now on (again after each reconnection)."""
-        if channel in self._channels:
-            return
+    def listen(self, channel: str) -> Deferred[None]:
+        """
+        Hear ``channel`` from now on (again after each reconnection): fires
+        once Redis says it is heard (at once without a connection: then it is
+        heard from the reconnection on, which :attr:`on_ready` tells).
+        """
+        if channel in self._channels or self._listener is None:
+            self._channels.add(channel)
+            return succeed(None)
         self._channels.add(channel)
-        if self._listener is not None:
-            self._listener.subscribe(channel)
+        heard: Deferred[Any] = self._listener.subscribe(channel)
+        return heard.addBoth(lambda _: None)
 
     def unlisten(self, channel: str) -> None:
         if channel not in self._channels:
@@ -160,10 +165,17 @@ class RedisLink:
         self._maybe_ready()
 
     def _listener_ready(self, conn: Any) -> None:
+        """
+        Ready once Redis heard the subscriptions: what the node then asks and
+        reads (the others' users, the lines it missed) comes after them, so
+        nothing published meanwhile falls between the two.
+        """
         self._listener = conn
-        if self._channels:
-            conn.subscribe(sorted(self._channels))
-        self._maybe_ready()
+        if not self._channels:
+            self._maybe_ready()
+            return
+        subscribed: Deferred[Any] = conn.subscribe(sorted(self._channels))
+        subscribed.addBoth(lambda _: self._maybe_ready() if self._listener is conn else None)
 
     def _maybe_ready(self) -> None:
         if self.connected:
