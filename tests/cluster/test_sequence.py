@@ -143,3 +143,27 @@ class SequenceTests(SynchronousTestCase):
         self.clock.advance(GAP_WAIT * 10)
         self.assertEqual(self.delivered, [])
         self.assertEqual(self.database.reads, [])
+
+    def test_catch_up_asked_during_a_read(self) -> None:
+        """A catch-up asked for while a read is out reads again after it: nothing waits."""
+        self.database.lines[1] = "lost"
+        self.said(2)
+        self.database.answer = Deferred()
+        answer = self.database.answer
+        self.clock.advance(GAP_WAIT)
+        self.database.lines[3] = "committed during the read"
+        self.sequence.catch_up()
+        answer.callback(None)
+        self.assertEqual(self.flat(), ["lost", "line 2", "committed during the read"])
+
+    def test_full_read_shortened_by_lines_heard(self) -> None:
+        """A full read, partly heard over Redis meanwhile, is read on: no line taken for a hole."""
+        for seq in range(1, READ_LIMIT + 3):
+            self.database.lines[seq] = f"line {seq}"
+        self.sequence.offer(READ_LIMIT + 2, f"line {READ_LIMIT + 2}")
+        self.database.answer = Deferred()
+        answer = self.database.answer
+        self.clock.advance(GAP_WAIT)
+        self.sequence.offer(1, "line 1")
+        answer.callback(None)
+        self.assertEqual(self.flat(), [f"line {seq}" for seq in range(1, READ_LIMIT + 3)])

@@ -120,6 +120,9 @@ class ClusterHub(LocalHub):
             self.log.info("lines stored late", "A line of {name} was stored after its sender "
                           "was told it could not be, and is forgotten", name=user.name)
             return
+        # Stored: whatever the room's order makes it wait for, its sender is
+        # never told it was not (past the wait, the sender's later output goes on).
+        slot.late = None
         line = _with_id(event, stored.id)
         self._publish(order.room.key, stored.seq, line)
         said = _Said(line, recipients, slot)
@@ -214,13 +217,15 @@ class ClusterHub(LocalHub):
     def _started(self, last: int, order: _RoomOrder, listening: Deferred[None]) -> None:
         if self._orders.get(order.room.key) is not order:
             return
+        started, order.started = order.started, []
+        # Lines said here and stored before a read that was tried again are the room's too.
+        first = min([last + 1, *(seq for seq, said in started if said.slot is not None)])
         sequence = order.sequence = Sequence(
-            last + 1, lambda run: self._deliver(order, run),
+            first, lambda run: self._deliver(order, run),
             lambda after, limit: self.sequenced.lines_after(order.room.key, after, limit),
             lambda found: _Said(_line(found.line.kind, found.line.time, order.room.name,
                                       found.line.sender, found.line.text, found.line.id)),
             self.call_later)
-        started, order.started = order.started, []
         for seq, said in sorted(started, key=lambda pair: pair[0]):
             sequence.offer(seq, said)
         # Lines published after the number was read, before Redis heard the room for us.

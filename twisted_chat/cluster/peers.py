@@ -56,6 +56,8 @@ CLAIMS = "chat:claims:"
 BEAT = 1.0
 #: Seconds a heartbeat lasts: a node silent that long is gone.
 TTL = 5.0
+#: Seconds a name's claim may take before Redis counts as away.
+CLAIM_WAIT = 5.0
 
 #: Take every key (a name's forms) for ARGV[1] (node) as ARGV[2] (the name),
 #: or none: the name another node's user has, if one has any of them.
@@ -87,17 +89,52 @@ end
 return true
 """
 
-#: Let go of every name a node (ARGV[1]) holds, its set being KEYS[1].
-FREE = """
+#: Make ARGV[1]'s (a node's) claims exactly KEYS (its users' names' forms, the
+#: name of each in ARGV[3...]), its set being ARGV[2]: the names it holds and
+#: nobody uses any more are let go; those another node's user took meanwhile
+#: are returned.
+SYNC = """
 local mine = ARGV[1] .. '\\t'
-for _, key in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+local keep, taken = {}, {}
+for i, key in ipairs(KEYS) do
+  keep[key] = true
+  local holder = redis.call('GET', key)
+  if holder and string.sub(holder, 1, #mine) ~= mine then
+    table.insert(taken, ARGV[i + 2])
+  else
+    redis.call('SET', key, mine .. ARGV[i + 2])
+    redis.call('SADD', ARGV[2], key)
+  end
+end
+for _, key in ipairs(redis.call('SMEMBERS', ARGV[2])) do
+  if not keep[key] then
+    local holder = redis.call('GET', key)
+    if holder and string.sub(holder, 1, #mine) == mine then
+      redis.call('DEL', key)
+    end
+    redis.call('SREM', ARGV[2], key)
+  end
+end
+return taken
+"""
+
+#: Node ARGV[1] is gone if its heartbeat KEYS[1] ran out: let go of every name
+#: in its set KEYS[2] and tell everyone (ARGV[2], on the facts' channel), in
+#: one step, so that a node beating again at that moment is told in order.
+GONE = """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+local mine = ARGV[1] .. '\\t'
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local holder = redis.call('GET', key)
   if holder and string.sub(holder, 1, #mine) == mine then
     redis.call('DEL', key)
   end
 end
-redis.call('DEL', KEYS[1])
-return true
+redis.call('DEL', KEYS[2])
+redis.call('PUBLISH', 'chat:facts', ARGV[2])
+return 1
 """
 
 _JSON = formats.build("json")
@@ -134,7 +171,7 @@ class Peers:
         self._mirrors: dict[str, dict[str, User]] = {}
         #: Each other node heard from, and its incarnation.
         self._nodes: dict[str, str] = {}
-        self._first = True
+        self._judge_after = 0.0
         self._beat: LoopingCall | None = None
         self.stopping = False
         link.on_ready = self._ready
@@ -157,7 +194,7 @@ class Peers:
             self._beat.stop()
         if self.link.connected:
             self._tell_all({"t": "gone", "node": self.node})
-            done = self.link.script(FREE, [CLAIMS + self.node], [self.node])
+            done = self.link.script(SYNC, [], [self.node, CLAIMS + self.node])
             done.addBoth(lambda _: self.link.call("DEL", ALIVE + self.node))
             done.addBoth(lambda _: self.link.stop())
             return done
@@ -169,16 +206,32 @@ class Peers:
         if not self.link.connected:
             raise errors.ClusterUnavailable()
         claimed = self.link.script(CLAIM, _forms(name), [self.node, name, CLAIMS + self.node])
+        claimed.addTimeout(CLAIM_WAIT, self.clock)
 
         def taken(holder: str | None) -> None:
             if holder:
                 raise errors.NameTaken(name, holder)
 
-        return claimed.addCallback(taken)
+        def away(failure: Any) -> None:
+            if failure.check(errors.ChatError):
+                failure.raiseException()
+            raise errors.ClusterUnavailable()
 
-    def release(self, name: str) -> None:
-        if self.link.connected:
-            self.link.script(RELEASE, _forms(name), [self.node, CLAIMS + self.node]) \
+        return claimed.addCallbacks(taken, away)
+
+    def release(self, name: str, keep: str | None = None) -> None:
+        """
+        Let go of ``name``'s forms but those of ``keep`` (the name taken
+        instead), unless one of this node's users has it (two logins of one
+        name: the one that lost lets go of nothing).  While Redis is away,
+        the next reconnection's SYNC lets go of it.
+        """
+        if not self.link.connected or (
+                self.chat is not None and self.chat.local(names.key(name)) is not None):
+            return
+        forms = sorted(set(_forms(name)) - set(_forms(keep) if keep else ()))
+        if forms:
+            self.link.script(RELEASE, forms, [self.node, CLAIMS + self.node]) \
                 .addErrback(self._failed, "let go of a name")
 
     def came(self, user: User) -> None:
@@ -192,7 +245,7 @@ class Peers:
     def renamed(self, user: User, old: str) -> None:
         self._tell_all({"t": "nick", "k": names.key(old), "name": user.name})
         if names.key(old) != user.key:
-            self.release(old)
+            self.release(old, keep=user.name)
 
     def went(self, user: User, action: str, reason: str | None, told: bool) -> None:
         if self.stopping or (self.chat is not None and self.chat.stopping):
@@ -312,11 +365,20 @@ class Peers:
             self.chat.mirror_move(user, data["r"], data["o"])
 
     def _fact_nick(self, node: str, data: dict[str, Any]) -> None:
+        assert self.chat is not None
         users = self._mirrors.get(node, {})
-        user = users.pop(data["k"], None)
-        if user is not None and self.chat is not None:
-            self.chat.mirror_rename(user, data["name"])
-            users[user.key] = user
+        user = users.get(data["k"])
+        if user is None:
+            return
+        holder = self.chat.find_user_key(names.key(data["name"]))
+        if holder is not None and holder is not user:
+            _log.error("Node {node} says {name} is there, but another node's (or this "
+                       "one's) user has that name", node=node, name=data["name"])
+            self._gone_user(user, "drop", None)
+            return
+        del users[user.key]
+        self.chat.mirror_rename(user, data["name"])
+        users[user.key] = user
 
     def _fact_out(self, node: str, data: dict[str, Any]) -> None:
         user = self._mirrors.get(node, {}).get(data["k"])
@@ -388,7 +450,12 @@ class Peers:
         self._hello()
 
     def _fact_gone(self, node: str, data: dict[str, Any]) -> None:
-        self._node_gone(data["node"], "their server stopped")
+        if data["node"] == self.node:
+            # Taken for gone (silent too long): the others forgot our users.
+            _log.warn("The other nodes took this one for gone: telling them of its users again")
+            self._announce()
+            return
+        self._node_gone(data["node"], data.get("why") or "their server stopped")
 
     def _asked_tell(self, node: None, data: dict[str, Any]) -> None:
         assert self.chat is not None
@@ -422,30 +489,34 @@ class Peers:
 
     def _ready(self) -> None:
         """Redis reached, the first time or again: claims, presence and lines made whole."""
-        if self._first:
-            self._first = False
-            self.link.script(FREE, [CLAIMS + self.node], [self.node]).addCallbacks(
-                lambda _: self._announce(), self._failed, errbackArgs=("free old names",))
-        else:
-            self._announce()
+        # Redis may have restarted empty: nobody's heartbeat is judged until
+        # each node had the time to beat again.
+        self._judge_after = self.clock.seconds() + TTL
+        self._announce()
         self.hub.reconnected()
 
     def _announce(self) -> None:
         assert self.chat is not None
         self._heartbeat(fresh=True)
+        # Our names, exactly: those of our users claimed again (Redis may have
+        # restarted empty), any let go of while Redis was away (or held by an
+        # earlier run of this node) let go now.
+        keys: list[str] = []
+        shown: list[str] = []
         for user in self.chat.users():
             if user.node is None:
-                self.link.script(CLAIM, _forms(user.name),
-                                 [self.node, user.name, CLAIMS + self.node]).addCallbacks(
-                    self._reclaimed, self._failed, callbackArgs=(user.name,),
-                    errbackArgs=("claim a name again",))
+                forms = _forms(user.name)
+                keys += forms
+                shown += [user.name] * len(forms)
+        self.link.script(SYNC, keys, [self.node, CLAIMS + self.node, *shown]).addCallbacks(
+            self._reclaimed, self._failed, errbackArgs=("claim its names again",))
         self._hello()
         self._tell_all({"t": "ask"})
 
-    def _reclaimed(self, holder: str | None, name: str) -> None:
-        if holder:
-            _log.error("{name} is on this node and on another ({holder}) after Redis "
-                       "came back", name=name, holder=holder)
+    def _reclaimed(self, taken: list[str]) -> None:
+        for name in sorted(set(taken or ())):
+            _log.error("{name} is on this node and on another: the other node took the name "
+                       "while this one was cut off", name=name)
 
     def _hello(self) -> None:
         assert self.chat is not None
@@ -461,13 +532,20 @@ class Peers:
 
     def _heartbeat(self, fresh: bool = False) -> None:
         """``fresh``: the first beat after (re)connecting, when no earlier one is expected."""
+        try:
+            self._beat_once(fresh)
+        except Exception:
+            # The loop must go on: a node that stops beating is taken for gone.
+            _log.failure("A heartbeat failed")
+
+    def _beat_once(self, fresh: bool) -> None:
         if not self.link.connected or self.stopping:
             return
         self.link.call("SET", ALIVE + self.node, self.incarnation, "PX", int(TTL * 1000),
                        "GET").addCallbacks(self._beaten, self._failed, callbackArgs=(fresh,),
                                            errbackArgs=("beat",))
         others = sorted(self._nodes)
-        if others:
+        if others and self.clock.seconds() >= self._judge_after:
             self.link.call("MGET", *[ALIVE + node for node in others]).addCallbacks(
                 self._alive, self._failed, callbackArgs=(others,),
                 errbackArgs=("hear the others",))
@@ -485,9 +563,16 @@ class Peers:
     def _alive(self, beats: list[Any], others: list[str]) -> None:
         for node, beat in zip(others, beats, strict=True):
             if beat is None and node in self._nodes:
-                self._node_gone(node, "their server went away")
-                self.link.script(FREE, [CLAIMS + node], [node]) \
-                    .addErrback(self._failed, "free a gone node's names")
+                why = "their server went away"
+                fact = _dump({"t": "gone", "node": node, "why": why, "n": self.node})
+                self.link.script(GONE, [ALIVE + node, CLAIMS + node], [node, fact]) \
+                    .addCallbacks(self._judged, self._failed, callbackArgs=(node, why),
+                                  errbackArgs=("let go of a gone node",))
+
+    def _judged(self, gone: int, node: str, why: str) -> None:
+        """Redis found ``node``'s heartbeat gone, and told the others (not us: our fact)."""
+        if gone:
+            self._node_gone(node, why)
 
     def _node_gone(self, node: str, reason: str) -> None:
         self._nodes.pop(node, None)
@@ -498,6 +583,8 @@ class Peers:
         for user in users.values():
             if user.room is not None and self.chat is not None:
                 self.chat.mirror_leave(user, "drop", reason)
+        if users and self.chat is not None:
+            self.chat.adopt_orphans()
 
     def _failed(self, failure: Any, doing: str) -> None:
         if failure.check(errors.ClusterUnavailable):

@@ -43,7 +43,7 @@ class Sequence:
     ``call_later(seconds, f)`` runs ``f`` later and returns what ``.cancel()``s it.
     """
 
-    __slots__ = ("_deliver", "_pending", "_read", "_read_item", "_reading", "_timer",
+    __slots__ = ("_again", "_deliver", "_pending", "_read", "_read_item", "_reading", "_timer",
                  "call_later", "next")
 
     def __init__(self, next: int, deliver: Callable[[list[Any]], None],
@@ -60,6 +60,8 @@ class Sequence:
         self._pending: dict[int, Any] = {}
         self._timer: Any = None
         self._reading = False
+        #: A catch-up asked for while a read was out: read again after it.
+        self._again = False
 
     @property
     def waiting(self) -> int:
@@ -115,6 +117,7 @@ class Sequence:
 
     def _read_now(self) -> None:
         if self._reading:
+            self._again = True
             return
         self._reading = True
         after = self.next - 1
@@ -125,10 +128,10 @@ class Sequence:
 
     def _read_back(self, lines: list[SequencedLine], after: int, settled: int) -> None:
         self._reading = False
+        full = len(lines) >= READ_LIMIT
         if after != self.next - 1:
             # Lines came meanwhile over Redis: what was read is partly old.
             lines = [line for line in lines if line.seq >= self.next]
-        full = len(lines) >= READ_LIMIT
         if lines and not full:
             settled = max(settled, lines[-1].seq)
         elif lines:
@@ -146,7 +149,8 @@ class Sequence:
         self._take_pending(run)
         if run:
             self._deliver(run)
-        if full:
+        again, self._again = self._again, False
+        if full or again:
             self._read_now()
         elif self._pending:
             self._wait()

@@ -698,6 +698,24 @@ class Chat:
             self.hub.announce(room, events.Owner(self.clock(), room.name, holder.name))
         room.keeper = keeper
 
+    def adopt_orphans(self) -> None:
+        """
+        Rooms whose owner's node went away without saying who has them now:
+        every node picks the same member (an operator first, then the first
+        name in order) and tells its own members.
+        """
+        for room in self._rooms.values():
+            if room.permanent or room.owner is not None or not room.members:
+                continue
+            members = sorted(room.members, key=lambda member: member.key)
+            room.owner = next((member for member in members
+                               if member.role_mark in room.operators), members[0])
+            self.hub.announce(room, events.Owner(self.clock(), room.name, room.owner.name))
+
+    def find_user_key(self, key: str) -> User | None:
+        """The user online (here or on another node) whose name's key is ``key``."""
+        return self._users.get(key)
+
     def mirrored(self, key: str) -> User | None:
         """The user called ``key`` if they are another node's (None: nobody, or one of ours)."""
         user = self._users.get(key)

@@ -628,6 +628,11 @@ class RoomState(State):
             self.fail(errors.WrongPassword(name))
 
     def _not_saved(self, failure: Failure) -> None:
+        if failure.check(errors.ChatError):
+            # Registered meanwhile (on another node, its word not heard here yet).
+            if self.session.state is self:
+                self.fail(failure.value)
+            return
         _log.failure("Saving an account failed", failure)
         if self.session.state is self:
             self.fail(errors.InternalError())

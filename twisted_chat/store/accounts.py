@@ -150,7 +150,15 @@ class Accounts:
             raise errors.AlreadyRegistered(name)
         self._registered.add(key)
         self._add_forms(key, name)
-        saved = self._save(key, name, password)
+
+        def unless_kept(kept: Any) -> Deferred[None]:
+            # A database several nodes share may hold it already, registered
+            # on another whose word has not come here (yet): never overwritten.
+            if kept is not None:
+                raise errors.AlreadyRegistered(name)
+            return self._save(key, name, password)
+
+        saved = self.store.account(key).addCallback(unless_kept)
         saved.addCallback(lambda _: self._remember(key, address))
         saved.addErrback(self._unregister, key)
         return saved
@@ -162,6 +170,8 @@ class Accounts:
             self._add_forms(key, name)
 
     def _unregister(self, failure: Any, key: str) -> Any:
+        if failure.check(errors.AlreadyRegistered):
+            return failure  # It is registered: as it stays.
         self._registered.discard(key)
         self._forms = {form: owner for form, owner in self._forms.items() if owner != key}
         return failure
