@@ -872,7 +872,7 @@ def test_a_refused_password_on_reconnect_goes_back_to_the_login_view(
 @pytest.fixture
 def order_server(tmp_path: Path) -> Iterator[RunningServer]:
     """A server of the test's own with one server operator, ``rita`` (registered by the test)."""
-    running = RunningServer(tmp_path, "--operator", "rita", web=True)
+    running = RunningServer(tmp_path, "--operator", "rita", "--flood-rate", "0", web=True)
     yield running
     running.terminate()
 
@@ -976,6 +976,9 @@ def test_a_kicked_user_sees_who_and_why_and_lands_in_the_main_room(
     games = lee.page.locator('#rooms .room[data-room="games"] .count')
     expect(games).to_have_text("3")
 
+    for n in range(40):  # kim's log runs past its height, and follows the newest line
+        tom.send(f"a games line {n}")
+    expect(kim.sees("chat", "a games line 39")).to_be_in_viewport()
     tom.send("/kick kim too many puns")
     words = "tom kicked kim out of games: too many puns"
     tom.expect("*** " + words)
@@ -991,6 +994,18 @@ def test_a_kicked_user_sees_who_and_why_and_lands_in_the_main_room(
     expect(lee.lines("moderation.to-me")).to_have_count(0)
     expect(lee.members()).to_have_text(["lee", "tom"])
     expect(games).to_have_text("2")
+
+    # The notice above the log does not stop the log following the newest line.
+    for n in range(40):
+        lobby.send(f"a lobby line {n} after the kick")
+    newest = kim.sees("chat", "a lobby line 39 after the kick")
+    expect(newest).to_be_in_viewport()
+    # But a reader who scrolled up to read is left where they are.
+    kim.page.locator("#log").hover()
+    kim.page.mouse.wheel(0, -3000)
+    expect(newest).not_to_be_in_viewport()
+    lobby.send("one more while kim reads back")
+    expect(kim.sees("chat", "one more while kim reads back")).not_to_be_in_viewport()
 
     # Read: put away; the user may go back (a kick is not a ban).
     kim.page.click("#acted-close")

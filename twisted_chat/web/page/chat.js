@@ -76,6 +76,10 @@
   };
 
   /** Everything the page knows; the name and password live here only, never in storage. */
+  // Follow the newest line only while the reader is at the bottom: decided
+  // when they scroll, not measured at each line, so that a bar appearing
+  // above the log (a kick's, the status) does not stop it following.
+  let following = true;
   const chat = {
     socket: null,
     /** "login": the login view; "chat": logged in; "away": lost, getting back by itself. */
@@ -988,8 +992,6 @@
    */
   function addLine(kinds, seconds, who, text) {
     const log = view.log;
-    // Follow the newest line only if the reader was already at the bottom.
-    const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     const li = document.createElement("li");
     li.className = "line " + kinds.join(" ");
     const time = document.createElement("time");
@@ -1015,7 +1017,7 @@
     li.append(body);
     log.append(li);
     while (log.childElementCount > MAX_LOG) log.firstElementChild.remove();
-    if (atBottom) log.scrollTop = log.scrollHeight;
+    if (following) log.scrollTop = log.scrollHeight;
     return li;
   }
 
@@ -1172,6 +1174,17 @@
   });
   // On a narrow screen the panel lies over the log: a tap on the log or Escape puts it away.
   view.log.addEventListener("click", closeSide);
+  // Only the reader's own scrolling (wheel, touch, keys, the scroll bar)
+  // stops it; a bar shown above the log, or the log filled anew, does not.
+  let readerScrolled = 0;
+  for (const type of ["wheel", "touchmove", "keydown", "mousedown"]) {
+    view.log.addEventListener(type, () => { readerScrolled = Date.now(); }, { passive: true });
+  }
+  view.log.addEventListener("scroll", () => {
+    const log = view.log;
+    if (log.scrollHeight - log.scrollTop - log.clientHeight < 40) following = true;
+    else if (Date.now() - readerScrolled < 1000) following = false;
+  });
   document.addEventListener("keydown", (keydown) => {
     if (keydown.key === "Escape") closeSide();
   });
