@@ -5,10 +5,12 @@ in one database several nodes share, behind
 
 One writer connection, on its own thread (``twisted.enterprise.adbapi``),
 writing by group commit (:mod:`twisted_chat.store.groupcommit`), so every
-call takes effect in the order it was made, as IStore requires; each
-transaction first locks the rooms its lines go to, in sorted order
-(:func:`~twisted_chat.store.postgresql.schema.lock_rooms`), and numbers them
-there.  Searches have a pool of their own
+call takes effect in the order it was made, as IStore requires; the rooms a
+transaction's lines go to are locked in sorted order, and the lines numbered
+under those locks (:mod:`twisted_chat.store.postgresql.schema`).  A run of
+lines is two statements: about 20,000 lines a second through one writer
+here, against about 1,000 transactions a second of one line each.
+Searches have a pool of their own
 (:mod:`twisted_chat.store.postgresql.searching`).
 
 Both pools reconnect (``cp_reconnect``): while PostgreSQL is away, each
@@ -18,6 +20,7 @@ back the next one opens a new connection; the node needs no restart.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -244,12 +247,16 @@ def attempt(operation: Callable[..., Any], cursor: Any, *args: Any) -> Any:
 
 def prepare(cursor: Any, operations: list[tuple[Callable[..., Any], tuple[Any, ...]]]) -> None:
     """
-    Before anything else in the transaction: lock every room its lines go
-    to, in sorted order.  Taken run by run instead, a transaction with lines
-    for b, then something else, then lines for a would lock b before a, and
-    deadlock with another node's that locks a before b.
+    Before anything else in a transaction with more than one run of lines:
+    lock every room they go to, in sorted order.  Taken run by run instead,
+    a transaction with lines for b, then something else, then lines for a
+    would lock b before a, and deadlock with another node's that locks a
+    before b.  (One run locks its rooms in one statement, sorted.)
     """
-    schema.lock_rooms(cursor, [args[1] for operation, args in operations if operation is _append])
+    runs = [operation for operation, _ in itertools.groupby(op for op, _ in operations)]
+    if runs.count(_append) > 1:
+        schema.lock_rooms(cursor, [args[1] for operation, args in operations
+                                   if operation is _append])
 
 
 def _nothing(cursor: Any) -> None:
