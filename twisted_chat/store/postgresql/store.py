@@ -103,22 +103,33 @@ class PostgresStore:
 
     def __init__(self, run: Runner, clock: Callable[[], float] = time.time,
                  close: Callable[[], None] = lambda: None,
-                 searcher: searching.Searcher | None = None) -> None:
+                 searcher: searching.Searcher | None = None,
+                 start: Callable[[], None] = lambda: None) -> None:
         self._commit = GroupCommit(partial(checked, run), what="store",
                                    batched={_append: _append_many}, weigh=_weigh,
                                    attempt=attempt, prepare=prepare)
         self._clock = clock
         self._close_connection = close
         self._searcher = searcher
+        self._start_pools = start
 
     @classmethod
     def open(cls, conninfo: str, reactor: IReactorTime) -> PostgresStore:
+        """
+        The store on pools of its own.  Their threads start with :meth:`start`
+        (or the reactor, whichever comes first), not here: twistd may yet fork.
+        """
         writer = pool(conninfo, reactor, 1)
         readers = pool(conninfo, reactor, searching.CONNECTIONS)
         searcher = searching.Searcher(readers.runInteraction, clock=reactor,
                                       close=readers.close)
+
+        def start() -> None:
+            writer.start()
+            readers.start()
+
         return cls(writer.runWithConnection, clock=reactor.seconds, close=writer.close,
-                   searcher=searcher)
+                   searcher=searcher, start=start)
 
     @property
     def transactions(self) -> int:
@@ -204,6 +215,7 @@ class PostgresStore:
         return self._commit.call(schema.record_act, act)
 
     def start(self) -> Deferred[None]:
+        self._start_pools()
         # A first operation opens the writer's connection now, not at the first line.
         return self._commit.call(_nothing)
 
