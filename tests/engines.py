@@ -140,9 +140,16 @@ class Postgres:
         if cls._shared is None:
             cls._shared = cls()
             atexit.register(cls._shared.stop)
-        elif not cls._shared.ready():
+        elif not cls._shared.running():
             cls._shared.start()  # A test that stopped it failed before starting it again.
         return cls._shared
+
+    def running(self) -> bool:
+        """
+        Whether the server we started is still running (busy or not: a second
+        postmaster on the same data would fail, and the first would be lost).
+        """
+        return self.process is not None and self.process.poll() is None
 
     def _run(self, command: list[str]) -> None:
         if self._as_root:
@@ -153,6 +160,8 @@ class Postgres:
                                  f"{done.stderr.decode()}")
 
     def start(self) -> None:
+        if self.running():
+            raise AssertionError("postgres is running already: halt() it first")
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 [str(PG_BIN / "postgres"), "-D", str(self.data), "-k", self.socket_dir,
@@ -165,7 +174,7 @@ class Postgres:
 
     def ready(self) -> bool:
         """Whether the server accepts connections now (pg_isready)."""
-        if self.process is None or self.process.poll() is not None:
+        if not self.running():
             return False
         return subprocess.run([str(PG_BIN / "pg_isready"), "-q", "-h", self.socket_dir,
                                "-U", "chat", "-d", "postgres"]).returncode == 0

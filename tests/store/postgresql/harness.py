@@ -6,14 +6,38 @@ A PostgreSQL store's runner on a real connection, in the test's hands, as
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from twisted.internet.defer import Deferred
+from twisted.python.failure import Failure
 
 from tests.engines import Postgres
+from tests.processes import DEADLINE
 from twisted_chat.store.postgresql import schema
+
+T = TypeVar("T")
+
+
+def settle(result: Deferred[T]) -> T:
+    """
+    Pump the global reactor until ``result`` fires; its result, or its
+    failure raised.  The reactor is pumped in tests, never run (as the
+    desktop client's tests do), so that no test stops its thread pool.
+    """
+    from twisted.internet import reactor
+
+    outcome: list[Any] = []
+    result.addBoth(outcome.append)
+    end = time.monotonic() + DEADLINE
+    while not outcome:
+        assert time.monotonic() < end, "the Deferred never fired"
+        reactor.iterate(0.005)  # type: ignore[attr-defined]
+    if isinstance(outcome[0], Failure):
+        outcome[0].raiseException()
+    return outcome[0]  # type: ignore[no-any-return]
 
 
 def fresh_database() -> str:

@@ -22,24 +22,26 @@ from twisted_chat.store.postgresql.store import PostgresStore
 
 class Rendezvous:
     """
-    An operation each transaction runs between its two runs of lines: it
-    goes on once the other transaction has reached it too, or is waiting
-    for a lock (which it can only be waiting for if this one holds it).
-    With the rooms locked run by run, both get here holding one room each,
-    and each then waits for the other's: a deadlock.
+    Operations the two transactions run before their first run of lines and
+    between their two: each goes on once the other transaction has reached
+    the same point too, or is waiting for a lock (which it can only be
+    waiting for if this one holds it).  So both start storing lines only
+    once both have begun, and with the rooms locked run by run, both reach
+    the second point holding one room each, and each then waits for the
+    other's: a deadlock.
     """
 
     def __init__(self, conninfo: str, pids: dict[str, int]) -> None:
         self.conninfo = conninfo
         self.pids = pids
-        self.arrived: set[str] = set()
+        self.arrived: set[tuple[str, str]] = set()
 
-    def at(self, me: str, other: str) -> Any:
+    def at(self, point: str, me: str, other: str) -> Any:
         def meet(cursor: Any) -> None:
-            self.arrived.add(me)
+            self.arrived.add((point, me))
             end = time.monotonic() + DEADLINE
             with psycopg.connect(self.conninfo, autocommit=True) as watcher:
-                while other not in self.arrived and not watcher.execute(
+                while (point, other) not in self.arrived and not watcher.execute(
                         "SELECT count(*) FROM pg_stat_activity WHERE pid = %s "
                         "AND wait_event_type = 'Lock'", (self.pids[other],)).fetchone()[0]:
                     assert time.monotonic() < end, "the other transaction never came"
@@ -75,9 +77,10 @@ class SortedLockTests(SynchronousTestCase):
         for me, other, rooms in (("A", "B", "ba"), ("B", "A", "ab")):
             store = stores[me]
             store.start()  # Held, so that what follows goes in one transaction.
+            store._commit.call(meeting.at("begun", me, other))
             store.append_sequenced(events.Message(1.0, rooms[0], me, "first"),
                                    rooms[0]).addBoth(answers[me].append)
-            store._commit.call(meeting.at(me, other))
+            store._commit.call(meeting.at("between", me, other))
             store.append_sequenced(events.Message(1.0, rooms[1], me, "second"),
                                    rooms[1]).addBoth(answers[me].append)
             runners[me].finish()  # The start; the rest waits as one transaction.

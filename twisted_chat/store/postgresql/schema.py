@@ -9,19 +9,21 @@ The tables hold what SQLite's do (:mod:`twisted_chat.store.sqlite.schema`),
 plus each room's sequence: several nodes write to one database, and every
 node must deliver a room's lines in one order.
 
-Sequencing.  ``room_sequences`` holds each room's last number.  A
-transaction that stores lines first locks the rows of every room it writes
-to (:func:`lock_rooms`), in the database's sorted order, so that two nodes'
-transactions touching rooms a and b wait for each other instead of
-deadlocking; then it numbers its lines in the order they were asked and
-raises each room's last number.  The lock is held until commit, so a room's
-numbers commit in order: once line n is visible, every line below n is
-visible too, or was rolled back with its number (the next transaction takes
-the number again), or was forgotten.  That is ISequencedStore's promise.
+Sequencing.  ``room_sequences`` holds each room's last number.  Storing
+lines raises the last number of each of their rooms in one statement, which
+locks those rooms' rows in sorted order, so that two nodes' transactions
+touching rooms a and b wait for each other instead of deadlocking; the lines
+take the numbers in the order they were asked.  (A transaction that stores
+lines in more than one statement locks all their rooms first, at once:
+:func:`lock_rooms`.)  The locks are held until commit, so a room's numbers
+commit in order: once line n is visible, every line below n is visible too,
+or was rolled back with its number (the next transaction takes the number
+again), or was forgotten.  That is ISequencedStore's promise.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -222,18 +224,25 @@ def append(cursor: Any, messages: Sequence[events.Message | events.Emote],
     """
     Store these lines (each with its room's key), all or none: each room's
     next numbers, in the order given; their ids and numbers, in order.
-    Three statements however many lines: the lock, the new last numbers,
-    the lines.
+
+    Two statements however many lines.  The first raises each room's last
+    number by its count of lines (creating the rooms that are new), which
+    locks the rooms' rows, in sorted order, until the transaction ends; the
+    second stores the lines with their numbers.
     """
-    last = lock_rooms(cursor, keys)
+    counts = Counter(keys)
+    rooms = sorted(counts)
+    cursor.execute(
+        "INSERT INTO room_sequences AS s (room, last_seq) "
+        "SELECT room, added FROM unnest(%s::text[], %s::bigint[]) AS v (room, added) "
+        "ORDER BY room "
+        "ON CONFLICT (room) DO UPDATE SET last_seq = s.last_seq + excluded.last_seq "
+        "RETURNING room, last_seq", (rooms, [counts[room] for room in rooms]))
+    next_number = {room: int(last) - counts[room] + 1 for room, last in cursor.fetchall()}
     numbers = []
     for key in keys:
-        last[key] += 1
-        numbers.append(last[key])
-    cursor.execute(
-        "UPDATE room_sequences AS s SET last_seq = v.last_seq "
-        "FROM unnest(%s::text[], %s::bigint[]) AS v (room, last_seq) WHERE s.room = v.room",
-        (list(last), list(last.values())))
+        numbers.append(next_number[key])
+        next_number[key] += 1
     cursor.execute(
         "INSERT INTO messages (room, seq, time, room_name, kind, sender, text) "
         "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::float8[], %s::text[], %s::text[], "
