@@ -271,6 +271,11 @@ def main(argv: list[str] | None = None) -> None:
     globalLogBeginner.beginLoggingTo([FilteringLogObserver(
         textFileLogObserver(sys.stderr), [LogLevelFilterPredicate(LogLevel.warn)])])
     tksupport.install(root, ms=TK_INTERVAL)
+    # Host names looked up by twisted.names, on the reactor, not by
+    # getaddrinfo on a thread: a garbage collection on another thread than
+    # Tk's can reach Tk's objects, and aborts the program (Tcl_AsyncDelete).
+    from twisted.names import client as names_client
+    reactor.installResolver(names_client.createResolver())  # type: ignore[attr-defined]
     servers = ", ".join(options["servers"])
     app = App(root, reactor, servers, options["name"] or "", reactor.stop,
               trust=options["trust"])

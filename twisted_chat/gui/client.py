@@ -20,15 +20,22 @@ from __future__ import annotations
 
 import codecs
 from functools import partial
+from ipaddress import ip_address
 from typing import Any, Protocol
 
 from twisted.internet import error as neterror
 from twisted.internet.defer import CancelledError, Deferred, fail, succeed
-from twisted.internet.endpoints import HostnameEndpoint, wrapClientTLS
+from twisted.internet.endpoints import (
+    HostnameEndpoint,
+    TCP4ClientEndpoint,
+    TCP6ClientEndpoint,
+    wrapClientTLS,
+)
 from twisted.internet.interfaces import (
     IHandshakeListener,
     IProtocol,
     IReactorTime,
+    IStreamClientEndpoint,
     ITCPTransport,
     ITransport,
 )
@@ -332,7 +339,7 @@ def connect(reactor: Any, address: str, name: str, timeout: float = TIMEOUT,
         name = check_name(name)
     except LoginFailed as failed:
         return fail(failed)
-    endpoint = HostnameEndpoint(reactor, host, port, timeout=timeout)
+    endpoint = _endpoint(reactor, host, port, timeout)
     factory = Factory.forProtocol(partial(ChatClient, tls=trust is not None))
     if trust is not None:
         endpoint = wrapClientTLS(trust.creator(host), endpoint)  # type: ignore[assignment]
@@ -340,6 +347,22 @@ def connect(reactor: Any, address: str, name: str, timeout: float = TIMEOUT,
     connecting.addErrback(_not_connected, address, timeout)
     up: Deferred[ChatClient] = connecting.addCallback(_up, reactor, timeout, host)
     return up.addCallback(_log_in, name, reactor, timeout, password)
+
+
+def _endpoint(reactor: Any, host: str, port: int, timeout: float) -> IStreamClientEndpoint:
+    """
+    An address as typed: an IP address connects at once; a host name is
+    looked up first (``HostnameEndpoint``, on a thread).  No thread for an
+    address: a garbage collection run on another thread than Tk's, which
+    can reach Tk's objects, aborts the whole program (Tcl_AsyncDelete).
+    """
+    try:
+        version = ip_address(host.strip("[]")).version
+    except ValueError:
+        return HostnameEndpoint(reactor, host, port, timeout=timeout)
+    if version == 6:
+        return TCP6ClientEndpoint(reactor, host.strip("[]"), port, timeout=timeout)
+    return TCP4ClientEndpoint(reactor, host, port, timeout=timeout)
 
 
 def _up(client: IProtocol, clock: IReactorTime, timeout: float, host: str
