@@ -119,7 +119,8 @@ def gui(server: RunningServer) -> Iterator[Callable[..., Gui]]:
     for window in opened:
         window.close()
     reactor.iterate(0)  # What was due already (a connector's own call at once) runs.
-    assert reactor.getDelayedCalls() == [], f"the client left timers behind: {reactor.getDelayedCalls()}"
+    left = reactor.getDelayedCalls()
+    assert left == [], f"the client left timers behind: {left}"
 
 
 def arrived(client: LineClient, wanted: str) -> Callable[[], bool]:
