@@ -6,13 +6,17 @@ Two scenarios, each run on every contender in turn, alternating, in one run:
 - **fanout**: N members in one room; S of them send M lines each, with at
   most W of their own lines unacknowledged (a sender's own line coming back
   acknowledges it).  Every text carries its sender, sequence number and send
-  time; each member counts what it gets, and any loss, duplicate or
-  reordering per sender.  Reported: deliveries a second, the server's CPU
-  seconds during the traffic (from /proc, both of its threads), CPU µs per
-  delivery, and latency p50/p99/max.
+  time; each member counts what it gets: lines lost, lines had twice, lines
+  had after a later one of their sender, and whether it saw the room's lines
+  in the same order as every other member (``div``: members that did not).
+  Reported: deliveries a second, the server's CPU seconds during the
+  traffic (from /proc, all of its threads), CPU µs per delivery, and latency
+  p50/p99/max.
 - **capacity**: open and log in N connections (spread over 127.0.0.x source
-  addresses), hold them; the time to log them all in, the server's RSS
-  before and after, RSS per connection, and whether all are still there.
+  addresses) from as many holding processes as it takes (``--per-process``
+  each: a process here may hold at most 20,000 files), hold them; the time
+  to log them all in, the server's RSS before and after, RSS per
+  connection, and whether all are still there.
 
 Contenders: ``twisted-chat`` (text and JSON formats over telnet; ``web``,
 every member a browser on the WebSocket; ``mixed``, every other member one;
@@ -28,12 +32,24 @@ member of each arrival, so logging N in costs N².  The server is pinned to
 CPU 0, this generator to CPU 1; it runs on uvloop, which costs half what
 asyncio's own loop does per connection and per read, so that it can load
 the server faster than the server keeps up.  Everything is bounded by ``--deadline``:
-what was measured by then is reported.  Prints a table and one JSON line.
+what was measured by then is reported.  Prints a table and one JSON line;
+``busy 0/1`` says how busy each core was meanwhile, whoever for (the host is
+shared: where the servers' core was busier than the server, others had it).
+
+With ``--cluster 3``, ``cluster3 text`` is loaded too (``cluster.py``): one
+PostgreSQL, one Redis and three nodes, all pinned to CPU 0 as a single server
+is, the members round-robin over the nodes; its CPU is every process's
+(nodes, redis-server, postgres and its backends), each shown apart, and
+capacity logs in ``--cluster-connections`` on it.
 
     python benchmarks/loadgen.py fanout [--members 100 --senders 10 --messages 500 --window 20]
     python benchmarks/loadgen.py capacity [--connections 2000]
     python benchmarks/loadgen.py fanout --idle 18000 --rooms 1000 --only "chat text"
     python benchmarks/loadgen.py fanout --build before=OLD/bin/twistd --build after=.venv/bin/twistd
+    python benchmarks/loadgen.py fanout --cluster 3 --only bare --only "chat text" \
+        --only "cluster3 text"
+    python benchmarks/loadgen.py capacity --connections 15000 --cluster 3 \
+        --cluster-connections 50000 --only "chat text" --only "cluster3 text"
 
 With ``--idle``, that many more users sit in ``--rooms`` other rooms while
 the measured room talks: its cost per line should not change.  (The bare
@@ -61,13 +77,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+import cluster
 import uvloop
 from wsproto.frame_protocol import FrameProtocol
 
 HERE = Path(__file__).parent
 BIN = Path(sys.executable).parent
-TICKS = os.sysconf("SC_CLK_TCK")
 PAYLOAD = re.compile(rb"p:(\d+):(\d+):(\d+)")
 
 
@@ -94,6 +111,9 @@ class Contender:
     #: Which members are browsers, over the WebSocket: none, "all", "half" (every
     #: other member, senders too), or "readers" (every member but the senders).
     web: str = ""
+    #: A cluster of this many nodes (``cluster.py``), its members spread
+    #: round-robin over them; 0 for a single process.
+    nodes: int = 0
 
     def browser(self, index: int, senders: int = 0) -> bool:
         return (self.web == "all" or (self.web == "half" and index % 2 == 1)
@@ -132,26 +152,33 @@ def serves_web(twistd: str) -> bool:
 
 
 def contenders(workdir: str, coalesce: float | None = None,
-               builds: list[tuple[str, str]] | None = None) -> list[Contender]:
+               builds: list[tuple[str, str]] | None = None,
+               clusters: list[int] | None = None) -> list[Contender]:
     """
     ``builds``: (name, twistd) of each build of twisted-chat to load, side
     by side (an older one installed in a venv of its own); by default the
-    twistd beside this Python, under no name.
+    twistd beside this Python, under no name.  ``clusters``: the sizes of
+    clusters to load besides (``clusterN text``), on PostgreSQL and Redis.
     """
     found = [
         Contender("bare", [sys.executable, str(HERE / "bare.py"), "0"], "login m{0}\r\n", None),
     ]
+    clustered: list[Contender] = []
     for build, twistd in builds or [("", str(BIN / "twistd"))]:
         chat = [twistd, "-n", "--pidfile=", "chat", "--port",
                 "tcp:0:interface=127.0.0.1", "--flood-rate", "0", "--max-per-ip", "0",
                 "--conn-rate", "0", "--max-connections", "0", "--max-rooms", "0",
-                "--create-rate", "0", "--db", f"{workdir}/chat{build}.db"]
+                "--create-rate", "0"]
         if coalesce is not None:
             chat += ["--coalesce", str(coalesce)]
         web = serves_web(twistd)
         if web:
             chat += ["--web", "tcp:0:interface=127.0.0.1"]
         suffix = f" {build}" if build else ""
+        # A cluster's nodes get their --db (PostgreSQL), --cluster and --node from cluster.py.
+        clustered += [Contender(f"cluster{nodes} text{suffix}", chat, "login m{0}\r\n",
+                                b"= Members", b" match ", nodes=nodes) for nodes in clusters or []]
+        chat = [*chat, "--db", f"{workdir}/chat{build}.db"]
         found += [
             Contender(f"chat text{suffix}", chat, "login m{0}\r\n", b"= Members", b" match "),
             Contender(f"chat json{suffix}", chat, "format json\r\nlogin m{0}\r\n",
@@ -176,7 +203,7 @@ def contenders(workdir: str, coalesce: float | None = None,
     else:
         print("ngircd is not installed (apt-get install ngircd): measuring without it",
               file=sys.stderr)
-    return found
+    return found + clustered
 
 
 def ngircdConfig(workdir: str) -> str:
@@ -211,8 +238,9 @@ class Server:
 
     def __init__(self, contender: Contender, workdir: str) -> None:
         self.log = Path(workdir) / f"{contender.name.replace(' ', '-')}.log"
-        self.process = subprocess.Popen(["taskset", "-c", "0", *contender.command],
-                                        stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            ["taskset", "-c", str(cluster.SERVER_CPU), *contender.command],
+            stdout=self.log.open("wb"), stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while not (found := re.search(rb"(?:starting on|listening on) (?:\[[^]]*\]:)?(\d+)",
                                       self.log.read_bytes())):
@@ -228,14 +256,24 @@ class Server:
             time.sleep(0.05)
         #: The browser front end's port, if the contender serves one.
         self.web_port = int(web.group(1)) if web else 0
+        #: Where members connect, by number (round-robin): one server, one of each.
+        self.ports = [self.port]
+        self.web_ports = [self.web_port]
+
+    def cpu_parts(self) -> dict[str, float]:
+        return {"server": cluster.tree_cpu(self.process.pid)}
 
     def cpu(self) -> float:
-        stat = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(stat[11]) + int(stat[12])) / TICKS
+        return sum(self.cpu_parts().values())
 
     def rss(self) -> int:
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) * 1024  # type: ignore[union-attr]
+        return cluster.rss(self.process.pid)
+
+    def rss_parts(self) -> dict[str, int]:
+        return {}
+
+    def files(self) -> list[int]:
+        return [cluster.open_files(self.process.pid)]
 
     def stop(self) -> None:
         self.process.terminate()
@@ -243,6 +281,15 @@ class Server:
             self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+
+
+def cores_busy() -> list[float]:
+    """How long the servers' core and the generator's have been busy, whoever for."""
+    return [cluster.core_busy(cluster.SERVER_CPU), cluster.core_busy(cluster.GENERATOR_CPU)]
+
+
+#: What a contender runs as: one server process, or a cluster of them on its engines.
+Running = Server | cluster.Cluster
 
 
 @dataclass
@@ -256,11 +303,17 @@ class Member:
     end: bytes = b"\n"
 
 
-async def join(server: Server, contender: Contender, index: int, source: str = "127.0.0.1",
+def member_port(server: Running, index: int, browser: bool = False) -> int:
+    """Member ``index``'s port: its node's, round-robin over a cluster's nodes."""
+    ports = server.web_ports if browser else server.ports
+    return ports[index % len(ports)]
+
+
+async def join(server: Running, contender: Contender, index: int, source: str = "127.0.0.1",
                room: str | None = None, senders: int = 0) -> Member:
     """A member, logged in, in the measured room or ``room``; what it read on the way is dropped."""
     browser = contender.browser(index, senders)
-    port = server.web_port if browser else server.port
+    port = member_port(server, index, browser)
     reader, writer = await asyncio.open_connection("127.0.0.1", port, local_addr=(source, 0),
                                                    limit=1 << 20)
     member = Member(reader, writer)
@@ -287,47 +340,82 @@ class Tally:
     """What the members got."""
 
     senders: int
+    messages: int
     delivered: int = 0
+    #: Lines a member should have had and never had.
     lost: int = 0
+    #: Lines a member had again.
     duplicated: int = 0
+    #: Lines a member had after a later line of the same sender.
     reordered: int = 0
     latencies: list[int] = field(default_factory=list)
+    #: Each member's room, as it saw it: its lines (``sender * messages + seq``) in order.
+    orders: list[list[int]] = field(default_factory=list)
+
+    def diverged(self) -> int:
+        """
+        How many members saw, of the lines they had, some in another order
+        than the member who had most: every member should see the room's
+        lines in one order, across nodes too.  (A line lost is counted
+        as lost, not here.)
+        """
+        if not self.orders:
+            return 0
+        reference = max(self.orders, key=len)
+        wrong = 0
+        for order in self.orders:
+            had = set(order)
+            wrong += [line for line in reference if line in had] != \
+                [line for line in order if line in had]
+        return wrong
 
 
 async def receive(member: Member, tally: Tally, wanted: int,
-                  acknowledge: Callable[[int], None] | None) -> None:
+                  acknowledge: Callable[[int], None] | None, deaf: int | None = None) -> None:
     """
-    Read until ``wanted`` lines came; check each sender's order; acknowledge
-    as told.  A browser's frames are read as they are: server frames are not
-    masked, so their text is in the bytes.
+    Read until ``wanted`` lines came; check each sender's order and the
+    room's; acknowledge as told.  ``deaf``: the sender whose lines this
+    member does not get (itself, where a server does not echo).  A browser's
+    frames are read as they are: server frames are not masked, so their text
+    is in the bytes.
     """
+    messages = tally.messages
     following = [0] * tally.senders
+    seen = bytearray(tally.senders * messages)
+    order: list[int] = []
     got = 0
     rest = b""
     reader, end = member.reader, member.end
-    while got < wanted:
-        chunk = await reader.read(1 << 18)
-        if not chunk:
-            return
-        now = time.perf_counter_ns()
-        data = rest + chunk
-        cut = data.rfind(end) + 1
-        rest = data[cut:]
-        for sender, seq, sent in PAYLOAD.findall(data[:cut]):
-            sender, seq = int(sender), int(seq)
-            got += 1
-            tally.delivered += 1
-            tally.latencies.append(now - int(sent))
-            expected = following[sender]
-            if seq == expected:
-                following[sender] = seq + 1
-            elif seq > expected:
-                tally.lost += seq - expected
-                following[sender] = seq + 1
-            elif seq < expected:
-                tally.reordered += 1
-            if acknowledge is not None:
-                acknowledge(sender)
+    try:
+        while got < wanted:
+            chunk = await reader.read(1 << 18)
+            if not chunk:
+                return
+            now = time.perf_counter_ns()
+            data = rest + chunk
+            cut = data.rfind(end) + 1
+            rest = data[cut:]
+            for sender, seq, sent in PAYLOAD.findall(data[:cut]):
+                sender, seq = int(sender), int(seq)
+                got += 1
+                tally.delivered += 1
+                tally.latencies.append(now - int(sent))
+                line = sender * messages + seq
+                if seen[line]:
+                    tally.duplicated += 1
+                    continue
+                seen[line] = 1
+                order.append(line)
+                if seq < following[sender]:
+                    tally.reordered += 1
+                else:
+                    following[sender] = seq + 1
+                if acknowledge is not None:
+                    acknowledge(sender)
+    finally:  # Done, closed or cancelled at the deadline: what never came is lost.
+        tally.lost += sum(messages - sum(seen[sender * messages:(sender + 1) * messages])
+                          for sender in range(tally.senders) if sender != deaf)
+        tally.orders.append(order)
 
 
 async def send(member: Member, say: str, me: int, messages: int,
@@ -358,7 +446,7 @@ def _own(window: asyncio.Semaphore, me: int, sender: int) -> None:
         window.release()
 
 
-async def populate(server: Server, contender: Contender, users: int,
+async def populate(server: Running, contender: Contender, users: int,
                    rooms: int) -> list[asyncio.StreamWriter]:
     """Users spread over rooms of their own, idle: the chat around the measured room."""
     first = random.randrange(2, 200)
@@ -381,11 +469,13 @@ async def _discard(reader: asyncio.StreamReader) -> None:
         pass
 
 
-async def fanout(server: Server, contender: Contender, members: int, senders: int,
+async def fanout(server: Running, contender: Contender, members: int, senders: int,
                  messages: int, window: int, deadline: float, idle: int = 0,
                  rooms: int = 1) -> dict[str, float]:
     crowd = await populate(server, contender, idle, rooms) if idle else []
+    files = server.files()
     links = [await join(server, contender, index, senders=senders) for index in range(members)]
+    files = [after - before for before, after in zip(files, server.files(), strict=True)]
     await asyncio.sleep(0.3)
     for link in links:  # Presence and replay from the logins: not the traffic.
         while True:
@@ -394,7 +484,7 @@ async def fanout(server: Server, contender: Contender, members: int, senders: in
                     break
             except TimeoutError:
                 break
-    tally = Tally(senders)
+    tally = Tally(senders, messages)
     windows = [asyncio.Semaphore(window) for _ in range(senders)]
     wanted = [senders * messages] * members
     acknowledgers: list[Callable[[int], None] | None] = [None] * members
@@ -406,8 +496,10 @@ async def fanout(server: Server, contender: Contender, members: int, senders: in
         # acknowledges for everyone.
         wanted[:senders] = [(senders - 1) * messages] * senders
         acknowledgers[senders] = lambda sender: windows[sender].release()
-    cpu, began = server.cpu(), time.perf_counter()
-    readers = [asyncio.create_task(receive(link, tally, wanted[index], acknowledgers[index]))
+    deaf = [None if contender.echoes or index >= senders else index for index in range(members)]
+    cpu, began, busy = server.cpu_parts(), time.perf_counter(), cores_busy()
+    readers = [asyncio.create_task(receive(link, tally, wanted[index], acknowledgers[index],
+                                           deaf[index]))
                for index, link in enumerate(links)]
     writers = [asyncio.create_task(send(links[index], contender.say, index, messages,
                                         windows[index]))
@@ -416,20 +508,28 @@ async def fanout(server: Server, contender: Contender, members: int, senders: in
     elapsed = time.perf_counter() - began
     if contender.searched is not None and not pending:
         await settle(links[0], contender.searched, deadline)
-    cpu = server.cpu() - cpu
+    parts = {name: spent - cpu[name] for name, spent in server.cpu_parts().items()}
+    busy = [(now - then) / (time.perf_counter() - began)
+            for then, now in zip(busy, cores_busy(), strict=True)]
     for task in pending:
         task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
     for link in links:
         link.writer.close()
     for writer in crowd:
         writer.close()
     latencies = sorted(tally.latencies) or [0]
     expected = sum(wanted)
+    cpu = sum(parts.values())
     return {
         "deliveries": tally.delivered, "missing": expected - tally.delivered,
         "lost": tally.lost, "duplicated": tally.duplicated, "reordered": tally.reordered,
+        "diverged": tally.diverged(), "node_files_added": files,
         "seconds": elapsed, "rate": tally.delivered / elapsed, "cpu_seconds": cpu,
         "cpu_us": cpu / max(tally.delivered, 1) * 1e6,
+        "cpu_us_parts": {name: spent / max(tally.delivered, 1) * 1e6
+                         for name, spent in parts.items()},
+        "server_core_busy": busy[0], "generator_core_busy": busy[1],
         "p50_ms": latencies[len(latencies) // 2] / 1e6,
         "p99_ms": latencies[int(len(latencies) * 0.99)] / 1e6,
         "max_ms": latencies[-1] / 1e6, "complete": not pending,
@@ -483,53 +583,137 @@ class Holder(asyncio.Protocol):
         return not self.lost and self.transport is not None and not self.transport.is_closing()
 
 
-async def capacity(server: Server, contender: Contender, connections: int,
-                   deadline: float) -> dict[str, float]:
-    before = server.rss()
-    # 5,000 a source address, from a block no earlier run has left in TIME_WAIT.
-    first = random.randrange(2, 200)
-    sources = [f"127.0.{first + index // 5000}.1" for index in range(connections)]
-    gate = asyncio.Semaphore(256)
+#: Connections one generator process holds: a process here may hold at most
+#: 20,000 files, so 50,000 members take several.
+PER_PROCESS = 15_000
+
+
+@dataclass
+class Holding:
+    """
+    What one holding process is told: which members (``start`` to
+    ``start + count``, by number) it logs in, where and how.
+    """
+
+    ports: list[int]
+    web_ports: list[int]
+    login: str
+    ready: str | None  # Bytes, as latin-1: JSON has no bytes.
+    lobby: str
+    web: str
+    first: int
+    start: int
+    count: int
+    deadline: float
+
+
+async def hold(holding: Holding) -> None:
+    """
+    One holding process: says ``ready``; on ``go`` logs its members in and
+    tells how many got in; on ``count`` how many are still there; on
+    ``close`` closes them all.  It talks over its standard input and output.
+    """
     loop = asyncio.get_running_loop()
+    orders = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(orders), sys.stdin)
+    web = Contender("", [], "", None, web=holding.web)
+    ready = None if holding.ready is None else holding.ready.encode("latin-1")
+    gate = asyncio.Semaphore(256)
     holders: list[Holder] = []
 
     async def one(index: int) -> None:
         async with gate:
-            if contender.browser(index):
+            if web.browser(index):
+                port = holding.web_ports[index % len(holding.web_ports)]
                 holder = Holder(frame_lines(WEB_LOGIN.format(index)), WEB_READY,
-                                loop.create_future(), upgrade_request(server.web_port))
-                port = server.web_port
+                                loop.create_future(), upgrade_request(port))
             else:
-                login = (contender.login.format(index) + contender.lobby).encode()
-                holder = Holder(login, contender.ready, loop.create_future())
-                port = server.port
+                port = holding.ports[index % len(holding.ports)]
+                holder = Holder((holding.login.format(index) + holding.lobby).encode(), ready,
+                                loop.create_future())
             holders.append(holder)
+            # 5,000 a source address, from a block no earlier run has left in TIME_WAIT.
             await loop.create_connection(lambda: holder, "127.0.0.1", port,
-                                         local_addr=(sources[index], 0))
+                                         local_addr=(f"127.0.{holding.first + index // 5000}.1",
+                                                     0))
             await holder.done
 
-    began, cpu = time.perf_counter(), server.cpu()
-    tasks = [asyncio.create_task(one(index)) for index in range(connections)]
-    _, pending = await asyncio.wait(tasks, timeout=deadline)
-    seconds = time.perf_counter() - began
-    cpu = server.cpu() - cpu
+    print("ready", flush=True)
+    await orders.readline()
+    tasks = [asyncio.create_task(one(index))
+             for index in range(holding.start, holding.start + holding.count)]
+    _, pending = await asyncio.wait(tasks, timeout=holding.deadline)
     for task in pending:
         task.cancel()
-    await asyncio.sleep(1)
-    after = server.rss()
-    logged = sum(1 for holder in holders if holder.done.done() and not holder.done.exception())
-    alive = sum(1 for holder in holders if holder.alive)
+    logged = sum(1 for holder in holders if holder.done.done() and not holder.done.cancelled()
+                 and not holder.done.exception())
+    print(json.dumps({"logged": logged, "complete": not pending}), flush=True)
+    await orders.readline()
+    print(sum(1 for holder in holders if holder.alive), flush=True)
+    await orders.readline()
     for holder in holders:
         if holder.transport is not None:
             holder.transport.close()
+
+
+async def capacity(server: Running, contender: Contender, connections: int,
+                   deadline: float, per_process: int = PER_PROCESS) -> dict[str, float]:
+    """
+    Log ``connections`` members in at once, from as many holding processes
+    as it takes (``per_process`` each), and hold them: the login's time and
+    CPU (every process of the contender), and the memory they hold.
+    """
+    before, redis_before, files = server.rss(), server.rss_parts(), server.files()
+    first = random.randrange(2, 200)
+    holdings = [Holding(server.ports, server.web_ports, contender.login,
+                        None if contender.ready is None else contender.ready.decode("latin-1"),
+                        contender.lobby, contender.web, first, start,
+                        min(per_process, connections - start), deadline)
+                for start in range(0, connections, per_process)]
+    holders = [await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "hold", json.dumps(vars(holding)),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE) for holding in holdings]
+
+    async def tell(order: bytes) -> list[bytes]:
+        for holder in holders:
+            holder.stdin.write(order)  # type: ignore[union-attr]
+        return [await holder.stdout.readline() for holder in holders]  # type: ignore[union-attr]
+
+    for holder in holders:
+        if await holder.stdout.readline() != b"ready\n":  # type: ignore[union-attr]
+            raise SystemExit("a holding process did not start")
+    began, cpu, busy = time.perf_counter(), server.cpu_parts(), cores_busy()
+    done = [json.loads(line) for line in await tell(b"go\n")]
+    seconds = time.perf_counter() - began
+    parts = {name: spent - cpu[name] for name, spent in server.cpu_parts().items()}
+    busy = [(now - then) / seconds for then, now in zip(busy, cores_busy(), strict=True)]
+    logged = sum(each["logged"] for each in done)
+    await asyncio.sleep(1)
+    after, redis_after = server.rss(), server.rss_parts()
+    files = [after_ - before_ for before_, after_ in zip(files, server.files(), strict=True)]
+    alive = sum(int(line) for line in await tell(b"count\n"))
+    for holder in holders:
+        holder.stdin.write(b"close\n")  # type: ignore[union-attr]
+        await holder.wait()
     return {"connections": logged, "alive": alive, "login_seconds": seconds,
-            "login_cpu_us": cpu / max(logged, 1) * 1e6,
+            "processes": len(holders),
+            "login_cpu_us": sum(parts.values()) / max(logged, 1) * 1e6,
+            "login_cpu_us_parts": {name: spent / max(logged, 1) * 1e6
+                                   for name, spent in parts.items()},
             "rss_before_mb": before / 2**20, "rss_after_mb": after / 2**20,
             "rss_per_connection_kb": (after - before) / max(logged, 1) / 1024,
-            "complete": not pending}
+            "rss_per_connection_kb_parts": {
+                name: (redis_after[name] - held) / max(logged, 1) / 1024
+                for name, held in redis_before.items()},
+            "node_files_added": files,
+            "server_core_busy": busy[0], "generator_core_busy": busy[1],
+            "complete": all(each["complete"] for each in done)}
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["hold"]:  # One of capacity's holding processes.
+        uvloop.run(hold(Holding(**json.loads(sys.argv[2]))))
+        return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("scenario", choices=["fanout", "capacity"])
     parser.add_argument("--members", type=int, default=100)
@@ -551,33 +735,60 @@ def main() -> None:
                         metavar="NAME=TWISTD",
                         help="a build of twisted-chat to load, by its twistd (repeat to "
                              "compare builds in one run: before=..., after=...)")
+    parser.add_argument("--cluster", action="append", type=int, default=[], metavar="NODES",
+                        help="load a cluster of NODES nodes too (clusterNODES text), on "
+                             "PostgreSQL and Redis, its members round-robin over them")
+    parser.add_argument("--cluster-connections", type=int,
+                        help="capacity: how many a cluster logs in (default: --connections)")
+    parser.add_argument("--per-process", type=int, default=PER_PROCESS,
+                        help="capacity: connections one generator process holds")
     options = parser.parse_args()
-    os.sched_setaffinity(0, {1})
+    os.sched_setaffinity(0, {cluster.GENERATOR_CPU})
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    if options.scenario == "capacity" and options.connections > hard - 200:
-        raise SystemExit(f"--connections {options.connections} needs more open files than "
-                         f"this machine allows a process ({hard}; the server needs as many)")
+    if options.cluster_connections is None:
+        options.cluster_connections = options.connections
+    if options.scenario == "capacity":
+        for wanted, nodes in [(options.connections, 1)] + [
+                (options.cluster_connections, nodes) for nodes in options.cluster]:
+            if -(-wanted // nodes) > hard - 200 or options.per_process > hard - 200:
+                raise SystemExit(f"{wanted} connections on {nodes} node(s) need more open files "
+                                 f"than this machine allows a process ({hard}: each server and "
+                                 "each generator process holds at most that many)")
 
     results: dict[str, list[dict[str, float]]] = {}
+    engines = cluster.Engines()
     with tempfile.TemporaryDirectory() as workdir:
-        chosen = [c for c in contenders(workdir, options.coalesce, options.build)
-                  if (c.name in options.only if options.only
-                      else options.scenario == "fanout" or c.capacity)]
-        for _ in range(options.rounds):
-            for contender in chosen:
-                server = Server(contender, workdir)
-                try:
-                    if options.scenario == "fanout":
-                        run = fanout(server, contender, options.members, options.senders,
-                                     options.messages, options.window, options.deadline,
-                                     options.idle, options.rooms)
-                    else:
-                        run = capacity(server, contender, options.connections, options.deadline)
-                    results.setdefault(contender.name, []).append(uvloop.run(run))
-                finally:
-                    server.stop()
+        try:
+            chosen = [c for c in contenders(workdir, options.coalesce, options.build,
+                                            options.cluster)
+                      if (c.name in options.only if options.only
+                          else options.scenario == "fanout" or c.capacity)]
+            for _ in range(options.rounds):
+                for contender in chosen:
+                    results.setdefault(contender.name, []).append(
+                        one_round(contender, workdir, engines, options))
+        finally:
+            engines.stop()
     report(options, results)
+
+
+def one_round(contender: Contender, workdir: str, engines: cluster.Engines,
+              options: argparse.Namespace) -> dict[str, float]:
+    """Start the contender, load it as the scenario says, stop it."""
+    server = cluster.Cluster(contender, workdir, engines, Server) if contender.nodes \
+        else Server(contender, workdir)
+    try:
+        if options.scenario == "fanout":
+            run = fanout(server, contender, options.members, options.senders,
+                         options.messages, options.window, options.deadline,
+                         options.idle, options.rooms)
+        else:
+            run = capacity(server, contender, options.cluster_connections if contender.nodes
+                           else options.connections, options.deadline, options.per_process)
+        return uvloop.run(run)
+    finally:
+        server.stop()
 
 
 def build(text: str) -> tuple[str, str]:
@@ -597,6 +808,20 @@ def paired_median(runs: list[dict[str, float]], bare: list[dict[str, float]] | N
     return statistics.median(ratios) if ratios else float("nan")
 
 
+def where(best: dict[str, dict[str, Any]], figure: str, what: str) -> None:
+    """For contenders of several processes (a cluster), the share of each."""
+    for name, run in best.items():
+        parts = run[figure]
+        if len(parts) > 1:
+            shares = "  ".join(f"{part} {spent:.3f}" for part, spent in parts.items())
+            print(f"{name}: {what}, by process: {shares}")
+
+
+def busy(run: dict[str, Any]) -> str:
+    """How busy the servers' core and the generator's were, whoever for (the host is shared)."""
+    return f"{run['server_core_busy']:.0%}/{run['generator_core_busy']:.0%}".replace("%", "")
+
+
 def report(options: argparse.Namespace, results: dict[str, list[dict[str, float]]]) -> None:
     best = {name: min(runs, key=lambda run: run.get("cpu_us", run.get("login_seconds", 0)))
             for name, runs in results.items()}
@@ -611,25 +836,34 @@ def report(options: argparse.Namespace, results: dict[str, list[dict[str, float]
               f"W={options.window}, best of {options.rounds} by CPU; p99 x bare: median "
               f"of the rounds' ratios")
         print(f"{'contender':<18}{'CPU µs/deliv':>13}{'x bare':>8}{'deliv/s':>11}"
-              f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'p99 x bare':>11}{'loss/dup/reord':>16}")
+              f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'p99 x bare':>11}"
+              f"{'loss/dup/reord/div':>20}{'busy 0/1 %':>12}")
         for name, run in best.items():
             # A short run may take less than the clock tick (10 ms) of the
             # bare server's CPU: no ratio then, rather than a division by 0.
             ratio = run["cpu_us"] / base["cpu_us"] if base and base["cpu_us"] else float("nan")
-            faults = f"{run['lost'] + run['missing']}/{run['duplicated']}/{run['reordered']}"
+            faults = (f"{run['lost']}/{run['duplicated']}/{run['reordered']}/"
+                      f"{run['diverged']}")
             print(f"{name:<18}{run['cpu_us']:>13.3f}{ratio:>8.2f}{run['rate']:>11,.0f}"
                   f"{run['p50_ms']:>8.2f}{run['p99_ms']:>8.2f}{run['max_ms']:>8.1f}"
-                  f"{tails[name]:>11.2f}{faults:>16}")
+                  f"{tails[name]:>11.2f}{faults:>20}{busy(run):>12}")
+        where(best, "cpu_us_parts", "CPU µs a delivery")
         for name, run in best.items():
             run["p99_x_bare_median"] = tails[name]
     else:
-        print(f"capacity: {options.connections} connections, best of {options.rounds}")
+        clusters = f" ({options.cluster_connections} on a cluster)" if options.cluster else ""
+        print(f"capacity: {options.connections} connections{clusters}, best of {options.rounds}")
         print(f"{'contender':<18}{'logged in':>10}{'alive':>8}{'seconds':>9}{'CPU µs/login':>14}"
-              f"{'RSS before MB':>15}{'after MB':>10}{'KB/conn':>9}")
+              f"{'RSS before MB':>15}{'after MB':>10}{'KB/conn':>9}{'busy 0/1 %':>12}")
         for name, run in best.items():
             print(f"{name:<18}{run['connections']:>10}{run['alive']:>8}{run['login_seconds']:>9.2f}"
                   f"{run['login_cpu_us']:>14.0f}{run['rss_before_mb']:>15.1f}"
-                  f"{run['rss_after_mb']:>10.1f}{run['rss_per_connection_kb']:>9.2f}")
+                  f"{run['rss_after_mb']:>10.1f}{run['rss_per_connection_kb']:>9.2f}"
+                  f"{busy(run):>12}")
+        where(best, "login_cpu_us_parts", "CPU µs a login")
+        for name, run in best.items():
+            for part, kb in run["rss_per_connection_kb_parts"].items():
+                print(f"{name}: {part} holds {kb:.2f} KB a connection more (RSS)")
     print(json.dumps({"scenario": options.scenario, "options": vars(options), "best": best}))
 
 

@@ -63,7 +63,7 @@ class _Said:
 class _RoomOrder:
     """What the node knows of a room's order while it has members in it."""
 
-    __slots__ = ("delivered", "recent", "room", "sequence", "started")
+    __slots__ = ("delivered", "ready", "recent", "room", "sequence", "started")
 
     def __init__(self, room: Room) -> None:
         self.room = room
@@ -73,6 +73,8 @@ class _RoomOrder:
         self.recent: Recent | None = None
         #: Lines delivered while the room's last lines are being read (None: no read out).
         self.delivered: list[events.Line] | None = None
+        #: Lines whose turn came this pass, delivered together at its end.
+        self.ready: list[_Said] = []
 
 
 @implementer(IHub)
@@ -93,6 +95,8 @@ class ClusterHub(LocalHub):
         #: Lines stored this pass, by room, to publish together.
         self._to_publish: dict[str, list[list[Any]]] = {}
         self._publishing = False
+        #: Rooms with lines ready, delivered at the end of the pass (or the coalescing wait).
+        self._ready: dict[str, _RoomOrder] = {}
 
     # Said here: stored, numbered, published, delivered in the room's order
 
@@ -252,7 +256,8 @@ class ClusterHub(LocalHub):
     def _forget_room(self, key: str) -> None:
         order = self._orders.pop(key, None)
         if order is not None:
-            waiting = [said for _, said in order.started]
+            waiting = [said for _, said in order.started] + order.ready
+            order.ready = []
             if order.sequence is not None:
                 waiting += order.sequence.stop()
             self._let_go(waiting)
@@ -267,6 +272,26 @@ class ClusterHub(LocalHub):
     # Delivering
 
     def _deliver(self, order: _RoomOrder, run: list[_Said]) -> None:
+        """
+        Lines whose turn came wait for the end of the pass (or ``--coalesce``),
+        so that a burst reaches each member in one write, framed once per
+        format, as on a server alone (the lines of a commit, of a Redis
+        message, of a read back come one by one from the Sequence).
+        """
+        order.ready.extend(run)
+        if not self._ready:
+            schedule = self.schedule or (lambda flush: self.call_later(0, flush))
+            schedule(self._flush)
+        self._ready[order.room.key] = order
+
+    def _flush(self) -> None:
+        ready, self._ready = self._ready, {}
+        for order in ready.values():
+            run, order.ready = order.ready, []
+            if run:
+                self._deliver_now(order, run)
+
+    def _deliver_now(self, order: _RoomOrder, run: list[_Said]) -> None:
         """
         A run of the room's lines in order: to each line's audience, lines
         in a row to the same audience framed together; the senders here then
