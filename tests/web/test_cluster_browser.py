@@ -12,7 +12,8 @@ the nodes' logs tell (every login is logged there).
 
 With ``TWISTED_CHAT_SCREENSHOTS=DIR`` set, the page is saved there while it
 is reconnecting, while its name is still held by the dead node, and back in
-its room (``cluster-*.png``); otherwise in the test's temporary directory.
+its room, and while the nodes cannot reach each other (``cluster-*.png``);
+otherwise in the test's temporary directory.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from tests.cluster.nodes import Cluster
 from tests.engines import HAProxy
 from tests.processes import DEADLINE, RunningServer
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, RECONNECT_WAIT, Person
+from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, RECONNECT_WAIT, Person, Relay
 
 #: Chromium's words for a WebSocket that HAProxy closed unanswered (it still
 #: sent the try to the dead node), or that ended as its node died.
@@ -157,3 +158,47 @@ def test_page_gets_back_into_its_room_through_haproxy(
         ann.context.close()
 
 
+
+def test_page_keeps_trying_while_the_nodes_cannot_reach_each_other(
+        browser: Browser, cluster: Cluster, proxy: HAProxy, shots: Path) -> None:
+    """
+    The page's connection is lost (the network, not the node) while Redis
+    is away: the nodes it reaches through HAProxy cannot let it take its name
+    back for now (its own node: no name can be taken without Redis; the
+    others: it is still there for all they know), and say so; the page
+    shows their words and keeps trying by itself, as they say to, never
+    falling back to the login view; once Redis is back it is in, in its room.
+    """
+    bea = Person(browser, f"http://127.0.0.1:{proxy.port}/", 1100, 700, watch=False)
+    bea.expected = SOCKET_FAILED
+    relay = Relay(bea.page)
+    try:
+        bea.enter("bea")
+        bea.say("/register bea-pw-1")
+        bea.sees("notice", "bea is registered")
+        bea.say("/create algebra")
+        expect(bea.room()).to_have_text("algebra")
+        bea.say("/room register")
+        bea.sees("notice", "algebra is registered")
+
+        cluster.redis.stop()
+        page_side, server_side = relay.sockets[-1]
+        server_side.close()
+        page_side.close(code=1006)
+        status = bea.page.locator("#status")
+        expect(status).to_contain_text("cannot reach each other", timeout=RECONNECT_WAIT)
+        expect(status).to_contain_text(re.compile(r"reconnecting in \d+ s"))
+        expect(bea.page.locator("#login-view")).to_be_hidden()
+        screenshot(bea.page, shots, "cluster-unreachable.png")
+        refusals = {event["code"] for event in relay.events if event["type"] == "error"}
+        assert "cluster-unavailable" in refusals, refusals
+
+        cluster.redis.start()
+        expect(status).to_be_hidden(timeout=RECONNECT_WAIT)
+        bea.sees("notice", "Connected again as bea")
+        expect(bea.room()).to_have_text("algebra")
+        bea.say("still here")
+        bea.sees("chat.own", "still here")
+        bea.check_clean()
+    finally:
+        bea.context.close()
