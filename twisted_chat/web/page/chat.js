@@ -42,14 +42,16 @@
   const SECRET_WORDS = new Set(["login", "register", "password"]);
   /**
    * Refusals of an automatic re-login that may pass later: the old connection
-   * still holds the name until the server notices it is gone, or the server
-   * is busy or limiting us.  Any other refusal (a wrong password) is the
-   * user's to answer, in the login view.  (connecting-too-fast, which says
-   * how long to wait, is tried again in the login view too: tooFast.)
+   * still holds the name until the server notices it is gone, the server is
+   * busy or limiting us, or (in a cluster) the servers cannot reach each
+   * other for now, so no name can be taken.  Any other refusal (a wrong
+   * password) is the user's to answer, in the login view.
+   * (connecting-too-fast, which says how long to wait, is tried again in the
+   * login view too: tooFast.)
    */
   const TRY_AGAIN = new Set([
     "name-taken", "busy", "rate-limited", "server-full", "too-many-connections",
-    "login-timeout", "internal-error",
+    "login-timeout", "internal-error", "cluster-unavailable",
   ]);
 
   /**
