@@ -150,3 +150,32 @@ def first(client: object, *wanted: str) -> str:
         line = client.readline()  # type: ignore[attr-defined]
         if any(text in line for text in wanted):
             return line
+
+
+class JoinerTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.cluster = Cluster(2, "--create-rate", "0", "--join-rate", "0", "--flood-rate", "0")
+        self.addCleanup(self.cluster.stop)
+
+    def test_line_said_as_the_first_member_here_joins(self) -> None:
+        """
+        A line said just as someone joins a room nobody on their node is in
+        yet reaches them exactly once: live, or in the replay, never both or neither.
+        """
+        one, two = self.cluster.nodes
+        alice = one.connect().login("alice")
+        bob = two.connect().login("bob")
+        alice.expect("bob has logged in")
+        for k in range(10):
+            alice.send(f"/create r{k}")
+            alice.expect("= Members")
+            bob.expect(f"alice has left for r{k}")
+            bob.send(f"/join r{k}")
+            bob.expect("= Members")
+            alice.send(f"line {k}")
+            alice.send(f"marker {k}")
+            seen = bob.expect(f"<alice> marker {k}")
+            self.assertEqual(sum(line.endswith(f"<alice> line {k}") for line in seen), 1, seen)
+            for client in (alice, bob):
+                client.send("/join lobby")
+                client.expect("= Members")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.cluster.nodes import Cluster
@@ -205,8 +204,6 @@ class BehindHAProxyTests(SynchronousTestCase):
         for person in (alice, carol):
             self.assertEqual(person.chat(), stored, f"{person.heard} against {stored}")
 
-    @pytest.mark.xfail(strict=True, reason="cluster bug: a room whose owner's node dies keeps "
-                       "no owner (core/chat.py _leave waits for the dead node to say who has it)")
     def test_owner_node_killed_room_passes_on(self) -> None:
         """
         The owner of a room is on the node killed: as when an owner leaves on

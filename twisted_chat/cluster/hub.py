@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from twisted_chat.core.rooms import Room
     from twisted_chat.core.users import User
     from twisted_chat.interfaces import ISequencedStore
-    from twisted_chat.store.values import Sequenced
+    from twisted_chat.store.values import Sequenced, SequencedLine
 
 ROOM_CHANNEL = "chat:room:"
 
@@ -63,7 +63,8 @@ class _Said:
 class _RoomOrder:
     """What the node knows of a room's order while it has members in it."""
 
-    __slots__ = ("delivered", "ready", "recent", "room", "sequence", "started")
+    __slots__ = ("delivered", "ready", "recent", "room", "sequence", "start", "started",
+                 "waiting")
 
     def __init__(self, room: Room) -> None:
         self.room = room
@@ -75,6 +76,10 @@ class _RoomOrder:
         self.delivered: list[events.Line] | None = None
         #: Lines whose turn came this pass, delivered together at its end.
         self.ready: list[_Said] = []
+        #: The number this node's order of the room began at, once read.
+        self.start: int | None = None
+        #: Replays waiting for it.
+        self.waiting: list[Callable[[int], None]] = []
 
 
 @implementer(IHub)
@@ -223,7 +228,8 @@ class ClusterHub(LocalHub):
             return
         started, order.started = order.started, []
         # Lines said here and stored before a read that was tried again are the room's too.
-        first = min([last + 1, *(seq for seq, said in started if said.slot is not None)])
+        first = order.start = min([last + 1, *(seq for seq, said in started
+                                                if said.slot is not None)])
         sequence = order.sequence = Sequence(
             first, lambda run: self._deliver(order, run),
             lambda after, limit: self.sequenced.lines_after(order.room.key, after, limit),
@@ -234,6 +240,9 @@ class ClusterHub(LocalHub):
             sequence.offer(seq, said)
         # Lines published after the number was read, before Redis heard the room for us.
         listening.addCallback(lambda _: sequence.catch_up())
+        waiting, order.waiting = order.waiting, []
+        for replay in waiting:
+            replay(first)
 
     def _not_started(self, failure: Any, order: _RoomOrder) -> None:
         _log.warn("Could not read where room {room}'s lines are: {error}; trying again",
@@ -287,6 +296,8 @@ class ClusterHub(LocalHub):
     def _flush(self) -> None:
         ready, self._ready = self._ready, {}
         for order in ready.values():
+            if order.delivered is not None:
+                continue  # A replay is being read: its lines go first (found()).
             run, order.ready = order.ready, []
             if run:
                 self._deliver_now(order, run)
@@ -331,36 +342,54 @@ class ClusterHub(LocalHub):
     # Replay: the room's last lines, from memory once read
 
     def replay(self, user: User, room: Room) -> None:
+        """
+        The room's lines numbered below where this node's order of it began:
+        those from there on reach the newcomer live (never both, nor neither).
+        Read once a room, then kept as they are delivered.
+        """
         order = self._order(room)
         if not self.replay_lines:
             return
-        if order.recent is None:
-            slot = self.outbox.hold(None)
-            if order.delivered is None:
-                order.delivered = []
-
-            def found(lines: list[events.Line]) -> None:
-                # Lines delivered while the read was out reached the newcomer
-                # already: the replay holds only those before them.
-                delivered, order.delivered = order.delivered or [], None
-                seen = {line.id for line in delivered}
-                before = [line for line in lines if line.id not in seen]
-                if order.recent is None:
-                    order.recent = Recent(self.replay_lines, before)
-                    for line in delivered:
-                        order.recent.add(0, line)
-                self._replay_lines(user, room, before, slot)
-
-            def failed(failure: Any) -> None:
-                self.outbox.release(slot, user.client.send,
-                                    errors.HistoryUnavailable().event(self.clock()))
-
-            self.sequenced.recent(room.key, self.replay_lines).addCallbacks(found, failed)
+        slot = self.outbox.hold(None)
+        if order.recent is not None:
+            self._replay_lines(user, room, order.recent.before(1), slot)
+        elif order.start is not None:
+            self._read_replay(user, order, slot, order.start)
         else:
-            self._replay_to(user, room, order.recent, self.outbox.hold(None))
+            order.waiting.append(lambda start: self._read_replay(user, order, slot, start))
+
+    def _read_replay(self, user: User, order: _RoomOrder, slot: Slot, start: int) -> None:
+        room = order.room
+        if order.delivered is None:
+            order.delivered = []
+
+        def found(lines: list[SequencedLine]) -> None:
+            before = [found.line for found in lines if found.seq < start]
+            delivered, order.delivered = order.delivered or [], None
+            if order.recent is None:
+                order.recent = Recent(self.replay_lines, before)
+                for line in delivered:
+                    order.recent.add(0, line)
+            self._replay_lines(user, room, before, slot)
+            self._after_replay(order)
+
+        def failed(failure: Any) -> None:
+            order.delivered = None
+            self.outbox.release(slot, user.client.send,
+                                errors.HistoryUnavailable().event(self.clock()))
+            self._after_replay(order)
+
+        self.sequenced.lines_after(room.key, max(0, start - 1 - self.replay_lines),
+                                   self.replay_lines).addCallbacks(found, failed)
 
     def _replay_to(self, user: User, room: Room, recent: Recent, slot: Slot) -> None:
         self._replay_lines(user, room, recent.before(1), slot)
+
+    def _after_replay(self, order: _RoomOrder) -> None:
+        """The lines held while the replay was read go now, after it."""
+        if order.ready and self._orders.get(order.room.key) is order:
+            run, order.ready = order.ready, []
+            self._deliver_now(order, run)
 
     def _replay_lines(self, user: User, room: Room, found: Iterable[events.Line],
                       slot: Slot) -> None:
