@@ -25,12 +25,11 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from twisted_chat.core import errors, events
-from twisted_chat.core.quotas import Identity
-from twisted_chat.core.sanctions import Sanction
 from twisted_chat.interfaces import IStore
 from twisted_chat.store.groupcommit import FileGuard, GroupCommit, Runner
 from twisted_chat.store.sqlite import schema, searching
-from twisted_chat.store.values import Account, KeptRules, LastingRoom, Snapshot
+from twisted_chat.store.statements import Statements
+from twisted_chat.store.values import Snapshot
 
 _log = Logger()
 
@@ -74,12 +73,14 @@ def pool(path: str) -> adbapi.ConnectionPool:
 
 
 @implementer(IStore)
-class SqliteStore:
+class SqliteStore(Statements):
     """
     The SQLite backend.  ``run`` is ``ConnectionPool.runWithConnection`` in
     the server; the tests give one that runs at once on a connection of
     theirs.  Without a ``searcher`` a search is refused.
     """
+
+    schema = schema
 
     def __init__(self, run: Runner, clock: Callable[[], float] = time.time,
                  close: Callable[[], None] = lambda: None,
@@ -144,50 +145,6 @@ class SqliteStore:
             searcher = self._searcher
             forgotten.addCallback(lambda _: searcher.forget(id))
         return forgotten
-
-    def account(self, key: str) -> Deferred[Account | None]:
-        return self._commit.call(schema.account, key)
-
-    def save_account(self, key: str, name: str, hash: str) -> Deferred[None]:
-        return self._commit.call(schema.save_account, key, name, hash, self._clock())
-
-    def remember_address(self, key: str, address: str, keep: int) -> Deferred[None]:
-        return self._commit.call(schema.remember_address, key, address, keep, self._clock())
-
-    def save_room(self, key: str, room: LastingRoom) -> Deferred[None]:
-        return self._commit.call(schema.save_room, key, room, self._clock())
-
-    def forget_room(self, key: str) -> Deferred[None]:
-        return self._commit.call(schema.forget_room, key)
-
-    # What keeps order
-
-    def save_sanction(self, sanction: Sanction) -> Deferred[None]:
-        return self._commit.call(schema.save_sanction, sanction)
-
-    def forget_sanction(self, id: str) -> Deferred[None]:
-        return self._commit.call(schema.forget_sanction, id)
-
-    def save_operator(self, room: str, account: str) -> Deferred[None]:
-        return self._commit.call(schema.save_operator, room, account)
-
-    def forget_operator(self, room: str, account: str) -> Deferred[None]:
-        return self._commit.call(schema.forget_operator, room, account)
-
-    def save_invite(self, room: str, account: str) -> Deferred[None]:
-        return self._commit.call(schema.save_invite, room, account)
-
-    def save_rules(self, room: str, rules: KeptRules) -> Deferred[None]:
-        return self._commit.call(schema.save_rules, room, rules)
-
-    def save_ignore(self, account: str, mark: Identity, label: str) -> Deferred[None]:
-        return self._commit.call(schema.save_ignore, account, mark, label)
-
-    def forget_ignore(self, account: str, mark: Identity) -> Deferred[None]:
-        return self._commit.call(schema.forget_ignore, account, mark)
-
-    def record_act(self, act: events.Act) -> Deferred[None]:
-        return self._commit.call(schema.record_act, act)
 
     def start(self) -> Deferred[None]:
         # A first operation opens the connection, whose set-up takes the lock.
