@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.engines import Postgres, Redis
-from tests.processes import RunningServer
+from tests.processes import LineClient, RunningServer
 
 
 class Cluster:
@@ -50,3 +50,11 @@ class Cluster:
                 node.terminate()
         self.redis.stop()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def first_of(client: LineClient, *wanted: str) -> str:
+    """The first line ``client`` reads that holds any of ``wanted``."""
+    while True:
+        line = client.readline()
+        if any(text in line for text in wanted):
+            return line

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.cluster.nodes import Cluster
+from tests.cluster.nodes import Cluster, first_of
 
 
 class OneChatTests(SynchronousTestCase):
@@ -90,11 +90,11 @@ class OrderTests(SynchronousTestCase):
         Six members on three nodes, all saying lines at once: every member sees
         every line once, all in one order, each sender's lines in the order sent.
         """
-        members = [node.connect().login(f"m{index}{which}")
-                   for index, node in enumerate(self.cluster.nodes) for which in "ab"]
-        last = members[-1]
+        names = [f"m{index}{which}" for index in range(3) for which in "ab"]
+        members = [self.cluster.nodes[index // 2].connect().login(name)
+                   for index, name in enumerate(names)]
         for member in members[:-1]:
-            member.expect(f"{last_name(members)} has logged in")
+            member.expect(f"{names[-1]} has logged in")
         lines = 30
         for n in range(lines):
             for member in members:
@@ -108,20 +108,9 @@ class OrderTests(SynchronousTestCase):
                     got.append(line)
             seen.append(got)
         self.assertEqual(len(set(map(tuple, seen))), 1, "one order for everyone")
-        for member in members:
-            name = member_name(member, members)
+        for name in names:
             own = [line for line in seen[0] if line.startswith(f"<{name}>")]
             self.assertEqual(own, [f"<{name}> line {n}" for n in range(lines)])
-        del last
-
-
-def last_name(members: list) -> str:  # type: ignore[type-arg]
-    return member_name(members[-1], members)
-
-
-def member_name(member: object, members: list) -> str:  # type: ignore[type-arg]
-    index = members.index(member)
-    return f"m{index // 2}{'ab'[index % 2]}"
 
 
 class NameRaceTests(SynchronousTestCase):
@@ -138,18 +127,11 @@ class NameRaceTests(SynchronousTestCase):
                 client.banner()
             for client in clients:
                 client.send(f"login {name}")
-            answers = [first(client, "= Members", "taken") for client in clients]
+            answers = [first_of(client, "= Members", "taken") for client in clients]
             self.assertEqual(sorted("taken" in answer for answer in answers), [False, True],
                              answers)
             for client in clients:
                 client.close()
-
-
-def first(client: object, *wanted: str) -> str:
-    while True:
-        line = client.readline()  # type: ignore[attr-defined]
-        if any(text in line for text in wanted):
-            return line
 
 
 class JoinerTests(SynchronousTestCase):

@@ -13,16 +13,7 @@ import time
 
 from twisted.trial.unittest import SynchronousTestCase
 
-from tests.cluster.nodes import Cluster
-from tests.processes import LineClient
-
-
-def first_of(client: LineClient, *wanted: str) -> str:
-    """The first line holding any of ``wanted``."""
-    while True:
-        line = client.readline()
-        if any(text in line for text in wanted):
-            return line
+from tests.cluster.nodes import Cluster, first_of
 
 
 class NodeKilledTests(SynchronousTestCase):
