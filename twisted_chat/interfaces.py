@@ -114,10 +114,11 @@ class ISession(IClient):
         """Make ``state`` decide what the following lines mean."""
 
     def configure(*, format: str | None = None, encoding: str | None = None,
-                  color: bool | None = None) -> None:
+                  color: bool | None = None, language: str | None = None) -> None:
         """
         The user's choice of how everything from now on is rendered: the
-        format's name, the encoding (never guessed over again), or colour.
+        format's name, the encoding (never guessed over again), colour, or the
+        language (a code).
         """
 
     def close() -> None:
@@ -228,7 +229,7 @@ class IPeers(Interface):
     def locked(on: bool) -> None:
         """The server was locked (or unlocked) here: every node is."""
 
-    def put_out(user: User, room: str | None, goodbye: str | None) -> None:
+    def put_out(user: User, room: str | None, goodbye: events.Goodbye | None) -> None:
         """
         Another node's ``user`` is to be moved into ``room`` (their room heard
         why), or (None) put off the server with ``goodbye``: their node does it.

@@ -21,10 +21,11 @@ from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
 from twisted_chat.core.limits import CROWD_INTERVAL, MINUTE
+from twisted_chat.i18n import N_
 from twisted_chat.interfaces import IStore
 from twisted_chat.session.sessions import Sessions
 
-SHUTDOWN_NOTICE = "The server is shutting down. Goodbye!"
+SHUTDOWN_NOTICE = N_("The server is shutting down. Goodbye!")
 #: How often output held too long behind a store that does not answer is let go.
 OVERDUE_INTERVAL = 0.5
 #: How often bans and mutes that ran out are lifted: they end within a second.

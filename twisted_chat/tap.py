@@ -34,6 +34,7 @@ from twisted_chat.core.chat import MAX_HISTORY, Chat
 from twisted_chat.core.limits import DEFAULTS, Limits
 from twisted_chat.core.logquota import DEFAULT_LOG_RATE, LogQuota
 from twisted_chat.hub.local import LocalHub
+from twisted_chat.i18n.languages import LANGUAGES, lookup
 from twisted_chat.interfaces import IFrontEnd, ISequencedStore
 from twisted_chat.listeners import (
     Listener,
@@ -154,6 +155,9 @@ class Options(usage.Options):
          "The longest line a client may send, in bytes, not counting the line ending.",
          typed("max-line", int)],
         ["server-name", None, "twisted-chat", "The name the welcome banner shows."],
+        ["lang", None, "en",
+         "The language the server writes to users in until they choose one with /lang: "
+         f"{', '.join(LANGUAGES)}."],
         ["motd", None, None, "A file whose text every user sees after logging in."],
         ["db", None, "twisted-chat.db",
          "Where history, registered names and lasting rooms are kept: an SQLite file "
@@ -274,6 +278,10 @@ class Options(usage.Options):
                 self["node"] = _default_node(self["listeners"])
             elif not self["node"] or any(c.isspace() for c in self["node"]):
                 raise usage.UsageError("--node must be a name without spaces")
+        language = lookup(self["lang"])
+        if language is None:
+            raise usage.UsageError(f"--lang {self['lang']}: use one of {', '.join(LANGUAGES)}")
+        self["lang"] = language.code
         if self["motd"] is not None:
             try:
                 with open(self["motd"], encoding="utf-8") as motd:
@@ -411,7 +419,7 @@ def makeService(options: Options) -> IService:
         if not accounts.registered(key):
             _log.warn("--operator {name}: not a registered name yet; it acts as a server "
                       "operator once registered and logged in with its password", name=key)
-    sessions = Sessions(chat, reactor, max_line=options["max-line"])
+    sessions = Sessions(chat, reactor, max_line=options["max-line"], language=options["lang"])
     tune_garbage_collector()
     top = MultiService()
     # Added first, so stopped last: the listeners close before the goodbyes,

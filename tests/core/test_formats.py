@@ -49,6 +49,8 @@ SAMPLES: list[tuple[events.Event, str]] = [
      "*** Your text looks like GBK, so this connection now uses GBK. "
      "Type /encoding NAME to change it."),
     (events.Color(T, True), "*** Colour is on"),
+    (events.LanguageChanged(T, "zh-CN", "简体中文"),
+     "*** Language: 简体中文 (zh-CN). Type /lang CODE to change it."),
     (events.Goodbye(T, "Goodbye."), "*** Goodbye."),
     (events.Error(T, "name-taken", "Taken."), "! Taken."),
     (events.History(T, "lobby", "replay", (events.Line(7, T - 60, "chat", "bob", "hi"),)),

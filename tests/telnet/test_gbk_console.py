@@ -46,7 +46,7 @@ class HintTests(SynchronousTestCase):
             console = Console(encoding)
             console.feed(Server().connect().banner)
             rows = console.rows
-            self.assertIn("*** 如果中文显示为乱码，请输入 /encoding gbk", rows, encoding)
+            self.assertIn(hint.TEXT, rows, encoding)
             self.assertTrue(rows[-1].endswith(" /encoding gbk"), rows)
             self.assertTrue(rows[-2].endswith(" /encoding gbk"), rows)
             self.assertEqual(console.screen.cursor.x, 0)

@@ -17,6 +17,7 @@ import pyte
 from tests.processes import DEADLINE, RunningServer, connected
 from tests.telnet.screen import Console
 from tests.telnet.test_gbk_console import ANSWERS
+from twisted_chat.telnet import hint
 
 
 class GbkConsole:
@@ -53,8 +54,8 @@ def test_gbk_console_screen(server: RunningServer) -> None:
     alice = server.connect().login("alice")
     person = GbkConsole(server.port)
     person.sock.settimeout(DEADLINE)
-    hint = "*** 如果中文显示为乱码，请输入 /encoding gbk"
-    person.shows(lambda console: hint in console.rows, hint)
+    line = hint.TEXT
+    person.shows(lambda console: line in console.rows, line)
     for answer in ANSWERS:
         person.sock.sendall(answer)
     person.type("login li\n")
@@ -108,8 +109,8 @@ def test_luit_gbk_console(server: RunningServer) -> None:
     """The same, through the real luit and Linux telnet, typed as UTF-8 that luit turns to GBK."""
     alice = server.connect().login("alice")
     person = Luit(server.port)
-    hint = "*** 如果中文显示为乱码，请输入 /encoding gbk"
-    person.shows(lambda screen: hint in screen.rows, hint)
+    line = hint.TEXT
+    person.shows(lambda screen: line in screen.rows, line)
     person.process.send("login 毛\r")
     person.shows(lambda screen: any(row.startswith("*** You are 毛.") for row in screen.rows),
                  "*** You are 毛.")

@@ -276,10 +276,13 @@ class Peers:
     def locked(self, on: bool) -> None:
         self._tell_all({"t": "lock", "on": on})
 
-    def put_out(self, user: User, room: str | None, goodbye: str | None) -> None:
+    def put_out(self, user: User, room: str | None, goodbye: events.Goodbye | None) -> None:
         if user.node is not None:
+            # The goodbye's template and values, so their node words it in their language.
+            bye = None if goodbye is None else {
+                "text": goodbye.text, "template": goodbye.template, "values": goodbye.values}
             self.link.publish(NODE_CHANNEL + user.node, _dump(
-                {"t": "put", "to": user.key, "room": room, "bye": goodbye}))
+                {"t": "put", "to": user.key, "room": room, "bye": bye}))
 
     # Marks: a connection's is this node's own, so it goes out with the node's name
 
@@ -476,7 +479,10 @@ class Peers:
         if user is None:
             return
         if data["room"] is None:
-            self.chat.dismiss(user, data["bye"])
+            bye = data["bye"]
+            self.chat.dismiss(user, events.Goodbye(self.chat.clock(), bye["text"],
+                                                   template=bye["template"],
+                                                   values=bye["values"]))
             return
         try:
             room = self.chat.find_room(data["room"])

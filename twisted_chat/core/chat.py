@@ -30,6 +30,7 @@ from twisted_chat.core.peers import Alone
 from twisted_chat.core.quotas import Identity, Quotas
 from twisted_chat.core.rooms import Room, RoomOrder, Rules
 from twisted_chat.core.users import User
+from twisted_chat.i18n import N_
 from twisted_chat.interfaces import IClient
 from twisted_chat.store.values import KeptOrder, LastingRoom
 
@@ -157,6 +158,7 @@ class Chat:
                   address=client.address or "a local socket")
         self.tell(client, events.LoggedIn(self.clock(), name, self.server_name))
         if self.motd:
+            # The operator's own words, in whatever language they wrote them.
             self.tell(client, events.Notice(self.clock(), self.motd))
         self._enter(user, self.main, "login")
         self.peers.came(user)
@@ -208,10 +210,10 @@ class Chat:
         self.peers.went(user, "logout", message, False)
         self.log.info("logouts", "{name} logged out", name=user.name)
 
-    def drop(self, user: User, reason: str = "connection lost") -> None:
+    def drop(self, user: User, reason: str = N_("connection lost")) -> None:
         """The user's connection went away without a goodbye, for ``reason``."""
         if self.stopping:
-            reason = "the server stopped"  # Everyone's connection goes: that is why.
+            reason = N_("the server stopped")  # Everyone's connection goes: that is why.
         self._leave(user, "drop", reason)
         self._remove_user(user)
         self.peers.went(user, "drop", reason, False)
@@ -224,7 +226,7 @@ class Chat:
         room = self.find_room(raw_room)
         if room is user.room:
             raise errors.AlreadyThere(room.name)
-        joins = self.quotas.check("join", user.who, self.limits.join_rate, "changing rooms")
+        joins = self.quotas.check("join", user.who, self.limits.join_rate, N_("changing rooms"))
         self.moderation.may_enter(user, room, key)
         self._move(user, room)
         self.quotas.record(joins)
@@ -240,7 +242,7 @@ class Chat:
         if limits.max_rooms and len(self._rooms) >= limits.max_rooms:
             raise errors.TooManyRooms(limits.max_rooms)
         self._check_rooms_made(user.who)
-        creations = self.quotas.check("create", user.who, limits.create_rate, "creating rooms")
+        creations = self.quotas.check("create", user.who, limits.create_rate, N_("creating rooms"))
         self.quotas.record(creations)
         room = Room(name, owner=user)
         self._add_room(room)
@@ -272,7 +274,7 @@ class Chat:
             self.moderation.check_name(new_key)
         if counted:
             self.quotas.record(self.quotas.check("nick", user.who, self.limits.nick_rate,
-                                                 "changing your name"))
+                                                 N_("changing your name")))
         old = user.name
         self._remove_user(user)
         user.name, user.key = name, new_key
@@ -395,7 +397,7 @@ class Chat:
         if room.keeper is not None:
             raise errors.RoomAlreadyRegistered(room.name)
         if user.account != user.key:
-            raise errors.NotRegistered(user.name, "registering a room")
+            raise errors.NotRegistered(user.name, N_("registering a room"))
         if room.owner is not user:
             raise errors.NotOwner(room.name)
         # A registered name's lasting rooms count toward its limit, however made.
@@ -404,9 +406,10 @@ class Chat:
         self._keep(room)
         self.peers.room_changed(room)
         self.moderation.room_registered(room)
-        self.tell(user.client, events.Notice(
-            self.clock(), f"{room.name} is registered: it stays, with its topic, when empty "
-                          "and when the server restarts, and it is yours whenever you are in it."))
+        self.tell(user.client, events.Notice.words(
+            self.clock(), N_("{room} is registered: it stays, with its topic, when empty and "
+                             "when the server restarts, and it is yours whenever you are in it."),
+            room=room.name))
 
     def unregister_room(self, user: User) -> None:
         room = self._lastable(user)
@@ -418,8 +421,9 @@ class Chat:
         self.peers.room_changed(room)
         assert self.store is not None
         self.store.forget_room(room.key).addErrback(self._store_failed, "forget a room")
-        self.tell(user.client, events.Notice(
-            self.clock(), f"{room.name} is no longer registered: it goes when it is empty."))
+        self.tell(user.client, events.Notice.words(
+            self.clock(), N_("{room} is no longer registered: it goes when it is empty."),
+            room=room.name))
 
     def _lastable(self, user: User) -> Room:
         if self.store is None or self.accounts is None:
@@ -463,7 +467,7 @@ class Chat:
         words = list(dict.fromkeys(query.split()))
         if len(words) > MAX_SEARCH_WORDS:
             raise errors.SearchTooManyWords(MAX_SEARCH_WORDS)
-        searches = self.quotas.check("search", user.who, self.limits.search_rate, "searching")
+        searches = self.quotas.check("search", user.who, self.limits.search_rate, N_("searching"))
         address = user.address
         if address is not None and self._searching.get(address, 0) >= SEARCHES_AT_ONCE:
             raise errors.SearchBusy()
@@ -561,7 +565,7 @@ class Chat:
             return
         self._move(user, room, told=told)
 
-    def dismiss(self, user: User, goodbye: str) -> None:
+    def dismiss(self, user: User, goodbye: events.Goodbye) -> None:
         """
         ``user`` is put off the server: their room heard why already; they
         get ``goodbye`` last, and their connection reads no more and closes.
@@ -570,7 +574,7 @@ class Chat:
         if user.node is not None:
             self.peers.put_out(user, None, goodbye)
             return
-        self.tell(user.client, events.Goodbye(self.clock(), goodbye))
+        self.tell(user.client, goodbye)
         self._leave(user, "drop", None, told=True)
         self._remove_user(user)
         self.peers.went(user, "drop", None, True)

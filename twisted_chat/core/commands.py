@@ -28,7 +28,7 @@ Method = TypeVar("Method", bound=Callable[..., Any])
 #: each only in the shapes its parameters' ``bare`` checks allow: :meth:`Command.bare`.
 BOOK_WORDS = frozenset(
     {"say", "look", "who", "list", "logout", "quit", "h", "help",
-     "format", "color", "colour", "encoding", "charset"}
+     "format", "color", "colour", "encoding", "charset", "lang", "language"}
 )
 
 #: Command names that, after ``help`` without a slash, make a plea rather
@@ -152,14 +152,19 @@ def commands_of(cls: type) -> dict[str, Command]:
             continue
         usage, aliases, bare, needs = spec
         name, *words = usage.split()
-        doc = (getattr(cls, attribute).__doc__ or "").strip()
-        summary, _, details = doc.partition("\n")
+        summary, details = help_texts(getattr(cls, attribute).__doc__)
         found = Command(name, usage, aliases, attribute, tuple(_param(w, bare) for w in words),
-                        summary.strip(), _dedent(details), needs)
+                        summary, details, needs)
         for word in (name, *aliases):
             table[word] = found
     return table
 
 
-def _dedent(text: str) -> str:
-    return "\n".join(line.strip() for line in text.strip().splitlines())
+def help_texts(doc: str | None) -> tuple[str, str]:
+    """
+    A command method's docstring as its help: the first line, its summary,
+    and the rest, each line stripped.  Both are msgids (the catalogs' extractor,
+    :mod:`twisted_chat.i18n.extract`, reads docstrings the same way).
+    """
+    summary, _, details = (doc or "").strip().partition("\n")
+    return summary.strip(), "\n".join(line.strip() for line in details.strip().splitlines())

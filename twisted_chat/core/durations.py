@@ -12,8 +12,16 @@ from __future__ import annotations
 
 import math
 
+from twisted_chat.i18n import N_, NP_
+from twisted_chat.i18n.languages import ENGLISH, Language
+
 #: The units, largest first: short name, long name, length in seconds.
 _UNITS = (("d", "day", 86400), ("h", "hour", 3600), ("m", "minute", 60), ("s", "second", 1))
+
+#: How each unit reads, short (``3m``) and long (``1 minute``, ``5 minutes``).
+_SHORT = {"d": N_("{count}d"), "h": N_("{count}h"), "m": N_("{count}m"), "s": N_("{count}s")}
+_LONG = {"minute": NP_("{count} minute", "{count} minutes"),
+         "second": NP_("{count} second", "{count} seconds")}
 
 #: The units a long reading uses: today's sentences say "60 minutes", not "1 hour".
 _LONG_UNITS = _UNITS[2:]
@@ -28,7 +36,7 @@ def _split(seconds: int, units: tuple[tuple[str, str, int], ...]) -> list[tuple[
     return parts
 
 
-def duration(seconds: float, *, short: bool = False) -> str:
+def duration(seconds: float, *, short: bool = False, language: Language = ENGLISH) -> str:
     """
     ``seconds`` for people.
 
@@ -40,14 +48,15 @@ def duration(seconds: float, *, short: bool = False) -> str:
         parts = _split(int(max(seconds, 0)), _UNITS)
         while len(parts) > 1 and parts[0][0] == 0:
             parts.pop(0)
-        return " ".join(f"{count}{name}" for count, name, _ in parts[:2])
+        return " ".join(language.format(_SHORT[name], count=count)
+                        for count, name, _ in parts[:2])
     whole = max(1, math.ceil(seconds))
     (minutes, _, minute), (rest, _, second) = _split(whole, _LONG_UNITS)
     count, name = (minutes, minute) if rest == 0 else (whole, second)
-    return f"{count} {name}{'' if count == 1 else 's'}"
+    return language.plural(*_LONG[name], count)
 
 
-def span(seconds: float) -> str:
+def span(seconds: float, *, language: Language = ENGLISH) -> str:
     """
     A ban's or mute's time left: ``9m 18s``, ``2h``, ``3d 4h``, rounded up to
     a second (never less than is left), with no empty unit (``10m``, not ``10m 0s``).
@@ -55,7 +64,8 @@ def span(seconds: float) -> str:
     parts = _split(max(1, math.ceil(seconds)), _UNITS)
     first = next(index for index, (count, _, _) in enumerate(parts) if count)
     # The two largest units from the first that is not empty, as listings show them.
-    return " ".join(f"{count}{name}" for count, name, _ in parts[first:first + 2] if count)
+    return " ".join(language.format(_SHORT[name], count=count)
+                    for count, name, _ in parts[first:first + 2] if count)
 
 
 #: The longest span a ban or mute may be given: a year (longer: give none, and it lasts).

@@ -14,34 +14,19 @@ event (:meth:`ChatError.event`), so the user gets one line (text) or one object
 Subclasses are declarative: a ``code``, a ``template`` and an ``__init__`` that
 only records the arguments.  Where the sentence depends on the case, the other
 sentences are ``template_*`` attributes beside it, and ``__init__`` records the
-one that fits.  Templates have two format specs of their own:
-``{wait:duration}`` words seconds (:mod:`twisted_chat.core.durations`), and
-``{scripts:and}`` joins a list with "and".
+one that fits.  Templates have format specs of their own:
+``{wait:duration}`` words seconds (:mod:`twisted_chat.core.durations`),
+``{scripts:and}`` joins a list with "and", and ``{what:word}`` is a value that
+is itself one of the server's words, translated with the template.  Templates
+are msgids (``N_``): an error is worded in each user's language when it is
+rendered (:mod:`twisted_chat.i18n`).
 """
 
 from __future__ import annotations
 
-import string
-from typing import Any
-
 from twisted_chat.core import events
-from twisted_chat.core.durations import duration, span
-
-
-class _Formatter(string.Formatter):
-    """``str.format`` and the specs templates add, so that ``args`` keep their raw values."""
-
-    def format_field(self, value: Any, format_spec: str) -> Any:
-        if format_spec == "duration":
-            return duration(value)
-        if format_spec == "span":
-            return span(value)
-        if format_spec == "and":
-            return " and ".join(value)
-        return super().format_field(value, format_spec)
-
-
-_FORMATTER = _Formatter()
+from twisted_chat.i18n import N_
+from twisted_chat.i18n.languages import ENGLISH
 
 
 class ChatError(Exception):
@@ -72,7 +57,7 @@ class ChatError(Exception):
     @property
     def message(self) -> str:
         """The sentence for people: the template with its values."""
-        return _FORMATTER.vformat(self.template, (), self._args)
+        return ENGLISH.fill(self.template, self._args)
 
     def __str__(self) -> str:
         """The sentence, as ``str(error)`` always gave it: tracebacks and failures read it."""
@@ -80,12 +65,13 @@ class ChatError(Exception):
 
     def event(self, time: float) -> events.Error:
         """The error as the user gets it: its code, its sentence, and its values for programs."""
-        return events.Error(time, self.code, self.message, dict(self._args))
+        return events.Error(time, self.code, self.message, dict(self._args),
+                            template=self.template)
 
 
 class LoginRequired(ChatError):
     code = "login-required"
-    template = "Please log in first: login NAME"
+    template = N_("Please log in first: login NAME")
 
     def __init__(self) -> None:
         self._record()
@@ -93,7 +79,7 @@ class LoginRequired(ChatError):
 
 class UnknownCommand(ChatError):
     code = "unknown-command"
-    template = "Unknown command /{name}. Type /help for the list."
+    template = N_("Unknown command /{name}. Type /help for the list.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -101,7 +87,7 @@ class UnknownCommand(ChatError):
 
 class NotAvailableHere(ChatError):
     code = "not-available"
-    template = "/{name} is not available now. Type /help for what is."
+    template = N_("/{name} is not available now. Type /help for what is.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -109,7 +95,7 @@ class NotAvailableHere(ChatError):
 
 class Usage(ChatError):
     code = "usage"
-    template = "Usage: /{usage}"
+    template = N_("Usage: /{usage}")
 
     def __init__(self, usage: str) -> None:
         self._record(usage=usage)
@@ -117,7 +103,7 @@ class Usage(ChatError):
 
 class LineTooLong(ChatError):
     code = "line-too-long"
-    template = "Line too long (the limit is {limit} bytes); ignored up to the next Enter."
+    template = N_("Line too long (the limit is {limit} bytes); ignored up to the next Enter.")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -125,8 +111,8 @@ class LineTooLong(ChatError):
 
 class BadEncoding(ChatError):
     code = "bad-encoding"
-    template = ("That line was not valid {encoding} and was ignored. "
-                "Type /encoding to see or set yours.")
+    template = N_("That line was not valid {encoding} and was ignored. "
+                  "Type /encoding to see or set yours.")
 
     def __init__(self, encoding: str) -> None:
         self._record(encoding=encoding)
@@ -134,7 +120,7 @@ class BadEncoding(ChatError):
 
 class NameEmpty(ChatError):
     code = "name-empty"
-    template = "The {what} is empty."
+    template = N_("The {what:word} is empty.")
 
     def __init__(self, what: str) -> None:
         self._record(what=what)
@@ -142,7 +128,7 @@ class NameEmpty(ChatError):
 
 class NameTooLong(ChatError):
     code = "name-too-long"
-    template = "The {what} is too long: at most {limit} characters."
+    template = N_("The {what:word} is too long: at most {limit} characters.")
 
     def __init__(self, what: str, limit: int) -> None:
         self._record(what=what, limit=limit)
@@ -150,8 +136,8 @@ class NameTooLong(ChatError):
 
 class NameInvalid(ChatError):
     code = "name-invalid"
-    template = ("{name!r} is not a valid {what}: use letters, digits, _ and -, "
-                "starting with a letter.")
+    template = N_("{name!r} is not a valid {what:word}: use letters, digits, _ and -, "
+                  "starting with a letter.")
 
     def __init__(self, what: str, name: str) -> None:
         self._record(what=what, name=name)
@@ -160,7 +146,7 @@ class NameInvalid(ChatError):
 class NameInvisible(NameInvalid):
     """A name with a character that shows as nothing, so it would pass for another."""
 
-    template = "'{shown}' is not a valid {what}: it holds an invisible character."
+    template = N_("'{shown}' is not a valid {what:word}: it holds an invisible character.")
 
     def __init__(self, what: str, shown: str) -> None:
         """``shown``: the name with its invisible characters written out (``\\u3164``)."""
@@ -170,16 +156,16 @@ class NameInvisible(NameInvalid):
 class NameMixedScripts(NameInvalid):
     """Letters of scripts nobody writes together: one looks like another's."""
 
-    template = ("{name!r} is not a valid {what}: it mixes {scripts:and} letters, which are not "
-                "written together. Use one script.")
+    template = N_("{name!r} is not a valid {what:word}: it mixes {scripts:and} letters, which are "
+                  "not written together. Use one script.")
 
     def __init__(self, what: str, name: str, scripts: list[str]) -> None:
         self._record(what=what, name=name, scripts=scripts)
 
 
 class NameStacked(NameInvalid):
-    template = ("That is not a valid {what}: a letter may carry at most {limit} marks, "
-                "and not the same twice.")
+    template = N_("That is not a valid {what:word}: a letter may carry at most {limit} marks, "
+                  "and not the same twice.")
 
     def __init__(self, what: str, limit: int) -> None:
         self._record(what=what, limit=limit)
@@ -187,8 +173,9 @@ class NameStacked(NameInvalid):
 
 class NameReserved(ChatError):
     code = "name-reserved"
-    template = "The {what} {name!r} is reserved; choose another."
-    template_like = "The {what} {name!r} looks like {like!r}, which is reserved; choose another."
+    template = N_("The {what:word} {name!r} is reserved; choose another.")
+    template_like = N_("The {what:word} {name!r} looks like {like!r}, which is reserved; choose "
+                       "another.")
 
     def __init__(self, what: str, name: str, like: str | None = None) -> None:
         if like is None:
@@ -199,9 +186,9 @@ class NameReserved(ChatError):
 
 class NameTaken(ChatError):
     code = "name-taken"
-    template = "The name {name!r} is taken; choose another."
-    template_holder = ("The name {name!r} is taken: it reads the same as {holder!r}, "
-                       "who is online. Choose another.")
+    template = N_("The name {name!r} is taken; choose another.")
+    template_holder = N_("The name {name!r} is taken: it reads the same as {holder!r}, "
+                         "who is online. Choose another.")
 
     def __init__(self, name: str, holder: str | None = None) -> None:
         if holder is None or holder == name:
@@ -212,7 +199,7 @@ class NameTaken(ChatError):
 
 class NameLookalike(ChatError):
     code = "name-taken"
-    template = "The name {name!r} looks like {holder!r}, who is online. Choose another."
+    template = N_("The name {name!r} looks like {holder!r}, who is online. Choose another.")
 
     def __init__(self, name: str, holder: str) -> None:
         self._record(name=name, holder=holder)
@@ -220,8 +207,8 @@ class NameLookalike(ChatError):
 
 class NameLooksRegistered(ChatError):
     code = "name-registered"
-    template = ("The name {name!r} looks like {registered!r}, a registered name. "
-                "Choose another.")
+    template = N_("The name {name!r} looks like {registered!r}, a registered name. "
+                  "Choose another.")
 
     def __init__(self, name: str, registered: str) -> None:
         self._record(name=name, registered=registered)
@@ -229,7 +216,7 @@ class NameLooksRegistered(ChatError):
 
 class NoSuchUser(ChatError):
     code = "no-such-user"
-    template = "No user named {name!r} is online."
+    template = N_("No user named {name!r} is online.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -237,7 +224,7 @@ class NoSuchUser(ChatError):
 
 class NoSuchRoom(ChatError):
     code = "no-such-room"
-    template = "There is no room {name!r}. Make it with /create {name}."
+    template = N_("There is no room {name!r}. Make it with /create {name}.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -245,9 +232,9 @@ class NoSuchRoom(ChatError):
 
 class RoomExists(ChatError):
     code = "room-exists"
-    template = "The room {name!r} exists already. Enter it with /join {name}."
-    template_like = ("The room name {name!r} looks like {like!r}, which exists. "
-                     "Enter it with /join {like}, or choose another name.")
+    template = N_("The room {name!r} exists already. Enter it with /join {name}.")
+    template_like = N_("The room name {name!r} looks like {like!r}, which exists. "
+                       "Enter it with /join {like}, or choose another name.")
 
     def __init__(self, name: str, like: str | None = None) -> None:
         if like is None:
@@ -258,7 +245,7 @@ class RoomExists(ChatError):
 
 class AlreadyThere(ChatError):
     code = "already-there"
-    template = "You are in {room} already."
+    template = N_("You are in {room} already.")
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -266,7 +253,7 @@ class AlreadyThere(ChatError):
 
 class NotOwner(ChatError):
     code = "not-owner"
-    template = "Only the owner and operators of {room} may change its topic."
+    template = N_("Only the owner and operators of {room} may change its topic.")
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -274,7 +261,7 @@ class NotOwner(ChatError):
 
 class MainRoomTopic(ChatError):
     code = "main-room-topic"
-    template = "The topic of {room} is set by the server."
+    template = N_("The topic of {room} is set by the server.")
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -282,7 +269,7 @@ class MainRoomTopic(ChatError):
 
 class TopicTooLong(ChatError):
     code = "topic-too-long"
-    template = "The topic is too long: at most {limit} characters."
+    template = N_("The topic is too long: at most {limit} characters.")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -290,7 +277,7 @@ class TopicTooLong(ChatError):
 
 class UnknownFormat(ChatError):
     code = "unknown-format"
-    template = "Unknown format {name!r}; use one of: {known}."
+    template = N_("Unknown format {name!r}; use one of: {known}.")
 
     def __init__(self, name: str, known: str) -> None:
         self._record(name=name, known=known)
@@ -298,7 +285,15 @@ class UnknownFormat(ChatError):
 
 class UnknownEncoding(ChatError):
     code = "unknown-encoding"
-    template = "Unknown encoding {name!r}; use one of: {choices}."
+    template = N_("Unknown encoding {name!r}; use one of: {choices}.")
+
+    def __init__(self, name: str, choices: str) -> None:
+        self._record(name=name, choices=choices)
+
+
+class UnknownLanguage(ChatError):
+    code = "unknown-language"
+    template = N_("Unknown language {name!r}; use one of: {choices}.")
 
     def __init__(self, name: str, choices: str) -> None:
         self._record(name=name, choices=choices)
@@ -306,7 +301,7 @@ class UnknownEncoding(ChatError):
 
 class EncodingFixed(ChatError):
     code = "encoding-fixed"
-    template = "This connection's encoding is {encoding}, and cannot be changed."
+    template = N_("This connection's encoding is {encoding}, and cannot be changed.")
 
     def __init__(self, encoding: str) -> None:
         self._record(encoding=encoding)
@@ -314,7 +309,7 @@ class EncodingFixed(ChatError):
 
 class BadSwitch(ChatError):
     code = "usage"
-    template = "Usage: /{command} on  or  /{command} off"
+    template = N_("Usage: /{command} on  or  /{command} off")
 
     def __init__(self, command: str) -> None:
         self._record(command=command)
@@ -322,7 +317,7 @@ class BadSwitch(ChatError):
 
 class SubnegotiationTooLong(ChatError):
     code = "telnet-violation"
-    template = "Telnet subnegotiation longer than {limit} bytes; closing the connection."
+    template = N_("Telnet subnegotiation longer than {limit} bytes; closing the connection.")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -332,7 +327,7 @@ class InternalError(ChatError):
     """Sent when a command failed in a way we did not foresee; the failure is logged."""
 
     code = "internal-error"
-    template = "Internal error: that command failed. The session goes on."
+    template = N_("Internal error: that command failed. The session goes on.")
 
     def __init__(self) -> None:
         self._record()
@@ -342,8 +337,8 @@ class UnreadableInput(ChatError):
     """Sent when input broke the connection's parser: a bug, logged, and the end of it."""
 
     code = "internal-error"
-    template = ("Internal error: the server could not read what you sent; "
-                "closing the connection.")
+    template = N_("Internal error: the server could not read what you sent; "
+                  "closing the connection.")
 
     def __init__(self) -> None:
         self._record()
@@ -355,9 +350,10 @@ class UnreadableInput(ChatError):
 
 class RateLimited(ChatError):
     code = "rate-limited"
-    template = "You are {doing} too fast: at most {limit} a minute. Try again in {wait:duration}."
-    template_by_address = ("You are {doing} too fast: at most {limit} a minute from your "
-                           "address. Try again in {wait:duration}.")
+    template = N_("You are {doing:word} too fast: at most {limit} a minute. Try again in "
+                  "{wait:duration}.")
+    template_by_address = N_("You are {doing:word} too fast: at most {limit} a minute from your "
+                             "address. Try again in {wait:duration}.")
 
     def __init__(self, doing: str, limit: int, wait: float, by_address: bool = False) -> None:
         self._record(self.template_by_address if by_address else None,
@@ -366,11 +362,11 @@ class RateLimited(ChatError):
 
 class TooManyTargets(ChatError):
     code = "rate-limited"
-    template = ("You have written to {limit} different people in the last minute, the most "
-                "allowed. Write to someone new in {wait:duration}.")
-    template_by_address = ("You have written to {limit} different people in the last minute "
-                           "from your address, the most allowed. Write to someone new in "
-                           "{wait:duration}.")
+    template = N_("You have written to {limit} different people in the last minute, the most "
+                  "allowed. Write to someone new in {wait:duration}.")
+    template_by_address = N_("You have written to {limit} different people in the last minute "
+                             "from your address, the most allowed. Write to someone new in "
+                             "{wait:duration}.")
 
     def __init__(self, limit: int, wait: float, by_address: bool = False) -> None:
         self._record(self.template_by_address if by_address else None,
@@ -379,7 +375,7 @@ class TooManyTargets(ChatError):
 
 class TooManyRooms(ChatError):
     code = "too-many-rooms"
-    template = "This server has {limit} rooms, the most it allows. Join one of them (/list)."
+    template = N_("This server has {limit} rooms, the most it allows. Join one of them (/list).")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -387,10 +383,10 @@ class TooManyRooms(ChatError):
 
 class TooManyOwnRooms(ChatError):
     code = "too-many-rooms"
-    template = ("You made {limit} rooms that still exist, the most one user may. "
-                "Join one of them (/list).")
-    template_by_address = ("{limit} rooms made from your address still exist, the most one "
-                           "address may. Join one of them (/list).")
+    template = N_("You made {limit} rooms that still exist, the most one user may. "
+                  "Join one of them (/list).")
+    template_by_address = N_("{limit} rooms made from your address still exist, the most one "
+                             "address may. Join one of them (/list).")
 
     def __init__(self, limit: int, by_address: bool = False) -> None:
         self._record(self.template_by_address if by_address else None,
@@ -399,8 +395,8 @@ class TooManyOwnRooms(ChatError):
 
 class FloodWarning(ChatError):
     code = "flood-warning"
-    template = ("Slow down: {waiting} of your lines are waiting their turn. "
-                "Past {limit}, the server disconnects you.")
+    template = N_("Slow down: {waiting} of your lines are waiting their turn. "
+                  "Past {limit}, the server disconnects you.")
 
     def __init__(self, waiting: int, limit: int) -> None:
         self._record(waiting=waiting, limit=limit)
@@ -408,8 +404,8 @@ class FloodWarning(ChatError):
 
 class ExcessFlood(ChatError):
     code = "excess-flood"
-    template = ("Excess flood: more than {limit} of your lines were waiting. "
-                "Closing the connection.")
+    template = N_("Excess flood: more than {limit} of your lines were waiting. "
+                  "Closing the connection.")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -417,8 +413,8 @@ class ExcessFlood(ChatError):
 
 class InputFlood(ChatError):
     code = "excess-flood"
-    template = ("Excess flood: you sent far more than {rate:g} bytes a second. "
-                "Closing the connection.")
+    template = N_("Excess flood: you sent far more than {rate:g} bytes a second. "
+                  "Closing the connection.")
 
     def __init__(self, rate: float) -> None:
         self._record(rate=rate)
@@ -426,7 +422,8 @@ class InputFlood(ChatError):
 
 class BinaryMessage(ChatError):
     code = "binary-message"
-    template = "Only text messages are read here, one command line each; a binary one was ignored."
+    template = N_("Only text messages are read here, one command line each; a binary one was "
+                  "ignored.")
 
     def __init__(self) -> None:
         self._record()
@@ -434,8 +431,8 @@ class BinaryMessage(ChatError):
 
 class NotUtf8(ChatError):
     code = "bad-encoding"
-    template = ("That message was not valid UTF-8, as WebSocket text must be; "
-                "closing the connection.")
+    template = N_("That message was not valid UTF-8, as WebSocket text must be; "
+                  "closing the connection.")
 
     def __init__(self) -> None:
         self._record()
@@ -443,8 +440,8 @@ class NotUtf8(ChatError):
 
 class BadFrame(ChatError):
     code = "bad-frame"
-    template = ("That was not a WebSocket frame this server can read ({reason}); "
-                "closing the connection.")
+    template = N_("That was not a WebSocket frame this server can read ({reason:word}); "
+                  "closing the connection.")
 
     def __init__(self, reason: str) -> None:
         self._record(reason=reason)
@@ -452,8 +449,8 @@ class BadFrame(ChatError):
 
 class NotHttp(ChatError):
     code = "not-http"
-    template = ("This is a chat server, not a web server: connect with telnet "
-                "or netcat, not a browser. Closing the connection.")
+    template = N_("This is a chat server, not a web server: connect with telnet "
+                  "or netcat, not a browser. Closing the connection.")
 
     def __init__(self) -> None:
         self._record()
@@ -461,7 +458,7 @@ class NotHttp(ChatError):
 
 class TooManyLinesBeforeLogin(ChatError):
     code = "login-required"
-    template = "{limit} lines without logging in. Closing the connection."
+    template = N_("{limit} lines without logging in. Closing the connection.")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -469,7 +466,7 @@ class TooManyLinesBeforeLogin(ChatError):
 
 class LoginTimeout(ChatError):
     code = "login-timeout"
-    template = "You did not log in within {seconds:duration}. Closing the connection."
+    template = N_("You did not log in within {seconds:duration}. Closing the connection.")
 
     def __init__(self, seconds: float) -> None:
         self._record(seconds=seconds)
@@ -477,8 +474,8 @@ class LoginTimeout(ChatError):
 
 class IdleWarning(ChatError):
     code = "idle-warning"
-    template = ("You have been idle for {idle:duration}. Type anything within "
-                "{remaining:duration} to stay connected.")
+    template = N_("You have been idle for {idle:duration}. Type anything within "
+                  "{remaining:duration} to stay connected.")
 
     def __init__(self, idle: float, remaining: float) -> None:
         self._record(idle=idle, remaining=remaining)
@@ -486,7 +483,7 @@ class IdleWarning(ChatError):
 
 class IdleTimeout(ChatError):
     code = "idle-timeout"
-    template = "You were idle for {seconds:duration}. Closing the connection."
+    template = N_("You were idle for {seconds:duration}. Closing the connection.")
 
     def __init__(self, seconds: float) -> None:
         self._record(seconds=seconds)
@@ -497,7 +494,7 @@ class IdleTimeout(ChatError):
 
 class ServerFull(ChatError):
     code = "server-full"
-    template = "The server is full ({limit} connections). Try again later."
+    template = N_("The server is full ({limit} connections). Try again later.")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -505,8 +502,8 @@ class ServerFull(ChatError):
 
 class TooManyFromAddress(ChatError):
     code = "too-many-connections"
-    template = ("Too many connections from your address (at most {limit} at once). "
-                "Close one and try again.")
+    template = N_("Too many connections from your address (at most {limit} at once). "
+                  "Close one and try again.")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -514,8 +511,8 @@ class TooManyFromAddress(ChatError):
 
 class ConnectingTooFast(ChatError):
     code = "connecting-too-fast"
-    template = ("Too many connections from your address in the last minute "
-                "(at most {limit}). Try again in {wait:duration}.")
+    template = N_("Too many connections from your address in the last minute "
+                  "(at most {limit}). Try again in {wait:duration}.")
 
     def __init__(self, limit: int, wait: float) -> None:
         self._record(limit=limit, wait=wait)
@@ -526,7 +523,7 @@ class ConnectingTooFast(ChatError):
 
 class NotStored(ChatError):
     code = "not-stored"
-    template = "Your message could not be stored, so it was not sent. Try again."
+    template = N_("Your message could not be stored, so it was not sent. Try again.")
 
     def __init__(self) -> None:
         self._record()
@@ -534,8 +531,8 @@ class NotStored(ChatError):
 
 class NoHistory(ChatError):
     code = "no-history"
-    template = ("This server runs without memory: no history, registered names "
-                "or lasting rooms.")
+    template = N_("This server runs without memory: no history, registered names "
+                  "or lasting rooms.")
 
     def __init__(self) -> None:
         self._record()
@@ -545,8 +542,8 @@ class ClusterUnavailable(ChatError):
     """The nodes cannot reach each other (Redis is away): names cannot be taken for now."""
 
     code = "cluster-unavailable"
-    template = ("The servers of this chat cannot reach each other just now, so no name can "
-                "be taken. Try again in a moment.")
+    template = N_("The servers of this chat cannot reach each other just now, so no name can "
+                  "be taken. Try again in a moment.")
 
     def __init__(self) -> None:
         self._record()
@@ -554,7 +551,7 @@ class ClusterUnavailable(ChatError):
 
 class HistoryUnavailable(ChatError):
     code = "history-unavailable"
-    template = "The history could not be read just now. Try again."
+    template = N_("The history could not be read just now. Try again.")
 
     def __init__(self) -> None:
         self._record()
@@ -562,7 +559,7 @@ class HistoryUnavailable(ChatError):
 
 class SearchTooManyWords(ChatError):
     code = "usage"
-    template = "A search takes at most {limit} words. Leave some out."
+    template = N_("A search takes at most {limit} words. Leave some out.")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -572,8 +569,8 @@ class SearchTooSlow(ChatError):
     """Raised on the search's own thread, past its time: the search stops there."""
 
     code = "search-too-slow"
-    template = ("That search took more than {seconds:g} seconds and was stopped. "
-                "Use fewer short words, or longer ones.")
+    template = N_("That search took more than {seconds:g} seconds and was stopped. "
+                  "Use fewer short words, or longer ones.")
 
     def __init__(self, seconds: float) -> None:
         self._record(seconds=seconds)
@@ -581,7 +578,7 @@ class SearchTooSlow(ChatError):
 
 class SearchBusy(ChatError):
     code = "search-busy"
-    template = "Too many searches are running just now. Try again in a moment."
+    template = N_("Too many searches are running just now. Try again in a moment.")
 
     def __init__(self) -> None:
         self._record()
@@ -589,7 +586,7 @@ class SearchBusy(ChatError):
 
 class AlreadyNamed(ChatError):
     code = "already-named"
-    template = "You are already {name}."
+    template = N_("You are already {name}.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -597,7 +594,7 @@ class AlreadyNamed(ChatError):
 
 class NotANumber(ChatError):
     code = "usage"
-    template = "Usage: /{usage} (N is a number of lines, such as 50)"
+    template = N_("Usage: /{usage} (N is a number of lines, such as 50)")
 
     def __init__(self, usage: str) -> None:
         self._record(usage=usage)
@@ -605,7 +602,7 @@ class NotANumber(ChatError):
 
 class PasswordRequired(ChatError):
     code = "password-required"
-    template = "The name '{name}' is registered. Log in with: login {name} PASSWORD"
+    template = N_("The name '{name}' is registered. Log in with: login {name} PASSWORD")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -613,7 +610,7 @@ class PasswordRequired(ChatError):
 
 class PasswordNotNeeded(ChatError):
     code = "not-registered"
-    template = "The name '{name}' is not registered; log in without a password: login {name}"
+    template = N_("The name '{name}' is not registered; log in without a password: login {name}")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -621,7 +618,7 @@ class PasswordNotNeeded(ChatError):
 
 class TooManyGuesses(ChatError):
     code = "too-many-guesses"
-    template = "Too many wrong passwords for '{name}' lately. Try again in {wait:duration}."
+    template = N_("Too many wrong passwords for '{name}' lately. Try again in {wait:duration}.")
 
     def __init__(self, name: str, wait: float) -> None:
         self._record(name=name, wait=wait)
@@ -629,7 +626,7 @@ class TooManyGuesses(ChatError):
 
 class WrongPassword(ChatError):
     code = "wrong-password"
-    template = "Wrong password for '{name}'."
+    template = N_("Wrong password for '{name}'.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -637,7 +634,7 @@ class WrongPassword(ChatError):
 
 class NameRegistered(ChatError):
     code = "name-registered"
-    template = "The name '{name}' is registered to someone; choose another."
+    template = N_("The name '{name}' is registered to someone; choose another.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -645,7 +642,7 @@ class NameRegistered(ChatError):
 
 class AlreadyRegistered(ChatError):
     code = "already-registered"
-    template = "'{name}' is already registered. To change its password: /password OLD NEW"
+    template = N_("'{name}' is already registered. To change its password: /password OLD NEW")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -653,8 +650,8 @@ class AlreadyRegistered(ChatError):
 
 class NotRegistered(ChatError):
     code = "not-registered"
-    template = ("'{name}' is not a registered name, needed for {doing}. "
-                "Register it first: /register PASSWORD")
+    template = N_("'{name}' is not a registered name, needed for {doing:word}. "
+                  "Register it first: /register PASSWORD")
 
     def __init__(self, name: str, doing: str) -> None:
         self._record(name=name, doing=doing)
@@ -662,7 +659,7 @@ class NotRegistered(ChatError):
 
 class BadPassword(ChatError):
     code = "bad-password"
-    template = "A password is {shortest} to {longest} characters, with no spaces."
+    template = N_("A password is {shortest} to {longest} characters, with no spaces.")
 
     def __init__(self, shortest: int, longest: int) -> None:
         self._record(shortest=shortest, longest=longest)
@@ -670,7 +667,7 @@ class BadPassword(ChatError):
 
 class Busy(ChatError):
     code = "busy"
-    template = "Still checking a password: that line was dropped. Wait a moment."
+    template = N_("Still checking a password: that line was dropped. Wait a moment.")
 
     def __init__(self) -> None:
         self._record()
@@ -678,7 +675,7 @@ class Busy(ChatError):
 
 class NotKeeper(ChatError):
     code = "not-keeper"
-    template = "Only the one who registered {room} can do that."
+    template = N_("Only the one who registered {room} can do that.")
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -686,7 +683,7 @@ class NotKeeper(ChatError):
 
 class MainRoomLasts(ChatError):
     code = "main-room"
-    template = "{room} is the main room: it always exists and has no owner."
+    template = N_("{room} is the main room: it always exists and has no owner.")
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -694,7 +691,7 @@ class MainRoomLasts(ChatError):
 
 class RoomAlreadyRegistered(ChatError):
     code = "room-registered"
-    template = "{room} is already registered."
+    template = N_("{room} is already registered.")
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -702,7 +699,7 @@ class RoomAlreadyRegistered(ChatError):
 
 class RoomNotRegistered(ChatError):
     code = "room-not-registered"
-    template = "{room} is not registered."
+    template = N_("{room} is not registered.")
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -712,8 +709,8 @@ class RoomNotRegistered(ChatError):
 
 class NotOperator(ChatError):
     code = "not-operator"
-    template = "Only an operator of {room} may do that."
-    template_owner = "Only the owner of {room} (or a server operator) may do that."
+    template = N_("Only an operator of {room} may do that.")
+    template_owner = N_("Only the owner of {room} (or a server operator) may do that.")
 
     def __init__(self, room: str, owner: bool = False) -> None:
         self._record(self.template_owner if owner else None, room=room)
@@ -721,7 +718,7 @@ class NotOperator(ChatError):
 
 class NotServerOperator(ChatError):
     code = "not-server-operator"
-    template = "Only a server operator may do that."
+    template = N_("Only a server operator may do that.")
 
     def __init__(self) -> None:
         self._record()
@@ -729,7 +726,7 @@ class NotServerOperator(ChatError):
 
 class Outranked(ChatError):
     code = "outranked"
-    template = "You cannot act against {name}: they are {rank}."
+    template = N_("You cannot act against {name}: they are {rank:word}.")
 
     def __init__(self, name: str, rank: str) -> None:
         self._record(name=name, rank=rank)
@@ -737,7 +734,7 @@ class Outranked(ChatError):
 
 class NotHere(ChatError):
     code = "not-here"
-    template = "{name} is not in {room}."
+    template = N_("{name} is not in {room}.")
 
     def __init__(self, name: str, room: str) -> None:
         self._record(name=name, room=room)
@@ -745,7 +742,7 @@ class NotHere(ChatError):
 
 class MainRoomOperators(ChatError):
     code = "main-room"
-    template = "{room} is the main room: only a server operator may make its operators."
+    template = N_("{room} is the main room: only a server operator may make its operators.")
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -753,7 +750,7 @@ class MainRoomOperators(ChatError):
 
 class AlreadyOperator(ChatError):
     code = "already-operator"
-    template = "{name} is an operator of {room} already."
+    template = N_("{name} is an operator of {room} already.")
 
     def __init__(self, name: str, room: str) -> None:
         self._record(name=name, room=room)
@@ -761,7 +758,7 @@ class AlreadyOperator(ChatError):
 
 class NotAnOperator(ChatError):
     code = "not-an-operator"
-    template = "{name} is not an operator of {room}."
+    template = N_("{name} is not an operator of {room}.")
 
     def __init__(self, name: str, room: str) -> None:
         self._record(name=name, room=room)
@@ -769,10 +766,10 @@ class NotAnOperator(ChatError):
 
 class Banned(ChatError):
     code = "banned"
-    template = "You are banned from {room}."
-    template_timed = "You are banned from {room} for {wait:span} more."
-    template_reason = "You are banned from {room}: {reason}"
-    template_timed_reason = "You are banned from {room} for {wait:span} more: {reason}"
+    template = N_("You are banned from {room}.")
+    template_timed = N_("You are banned from {room} for {wait:span} more.")
+    template_reason = N_("You are banned from {room}: {reason}")
+    template_timed_reason = N_("You are banned from {room} for {wait:span} more: {reason}")
 
     def __init__(self, room: str, wait: float | None, reason: str | None) -> None:
         template = {(False, False): None, (True, False): self.template_timed,
@@ -788,8 +785,8 @@ class Banned(ChatError):
 
 class Muted(ChatError):
     code = "muted"
-    template = "You are muted in {room}: you may read, not speak."
-    template_timed = "You are muted in {room} for {wait:span} more: you may read, not speak."
+    template = N_("You are muted in {room}: you may read, not speak.")
+    template_timed = N_("You are muted in {room} for {wait:span} more: you may read, not speak.")
 
     def __init__(self, room: str, wait: float | None) -> None:
         if wait is None:
@@ -800,8 +797,8 @@ class Muted(ChatError):
 
 class SlowMode(ChatError):
     code = "slow-mode"
-    template = ("{room} is in slow mode: one line each per {every:duration}. "
-                "You may speak again in {wait:duration}.")
+    template = N_("{room} is in slow mode: one line each per {every:duration}. "
+                  "You may speak again in {wait:duration}.")
 
     def __init__(self, room: str, every: float, wait: float) -> None:
         self._record(room=room, every=every, wait=wait)
@@ -809,8 +806,8 @@ class SlowMode(ChatError):
 
 class QuietNewcomer(ChatError):
     code = "quiet"
-    template = ("Newcomers to {room} wait {quiet:duration} before speaking. "
-                "You may speak in {wait:duration}.")
+    template = N_("Newcomers to {room} wait {quiet:duration} before speaking. "
+                  "You may speak in {wait:duration}.")
 
     def __init__(self, room: str, quiet: float, wait: float) -> None:
         self._record(room=room, quiet=quiet, wait=wait)
@@ -818,7 +815,7 @@ class QuietNewcomer(ChatError):
 
 class InviteOnly(ChatError):
     code = "invite-only"
-    template = "{room} is invite-only: ask one of its operators for an /invite."
+    template = N_("{room} is invite-only: ask one of its operators for an /invite.")
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -826,8 +823,8 @@ class InviteOnly(ChatError):
 
 class KeyNeeded(ChatError):
     code = "wrong-key"
-    template = "{room} needs its key: join {room} KEY"
-    template_wrong = "That is not the key of {room}."
+    template = N_("{room} needs its key: join {room} KEY")
+    template_wrong = N_("That is not the key of {room}.")
 
     def __init__(self, room: str, given: bool) -> None:
         self._record(self.template_wrong if given else None, room=room)
@@ -835,7 +832,7 @@ class KeyNeeded(ChatError):
 
 class RoomFull(ChatError):
     code = "room-full"
-    template = "{room} is full: at most {limit} members."
+    template = N_("{room} is full: at most {limit} members.")
 
     def __init__(self, room: str, limit: int) -> None:
         self._record(room=room, limit=limit)
@@ -843,7 +840,7 @@ class RoomFull(ChatError):
 
 class ServerLocked(ChatError):
     code = "server-locked"
-    template = "The server is locked: no new logins for now. Try again later."
+    template = N_("The server is locked: no new logins for now. Try again later.")
 
     def __init__(self) -> None:
         self._record()
@@ -851,7 +848,7 @@ class ServerLocked(ChatError):
 
 class NotBanned(ChatError):
     code = "not-banned"
-    template = "{target} is not {what} in {room}."
+    template = N_("{target} is not {what:word} in {room}.")
 
     def __init__(self, target: str, what: str, room: str) -> None:
         self._record(target=target, what=what, room=room)
@@ -859,7 +856,7 @@ class NotBanned(ChatError):
 
 class BadAddress(ChatError):
     code = "bad-address"
-    template = "{name} has no address to ban (a local connection): ban the name instead."
+    template = N_("{name} has no address to ban (a local connection): ban the name instead.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -867,7 +864,7 @@ class BadAddress(ChatError):
 
 class ReasonTooLong(ChatError):
     code = "reason-too-long"
-    template = "The reason is too long: at most {limit} characters."
+    template = N_("The reason is too long: at most {limit} characters.")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -875,7 +872,7 @@ class ReasonTooLong(ChatError):
 
 class TooManySanctions(ChatError):
     code = "too-many"
-    template = "{room} has {limit} {what} already: lift some first."
+    template = N_("{room} has {limit} {what:word} already: lift some first.")
 
     def __init__(self, room: str, limit: int, what: str) -> None:
         self._record(room=room, limit=limit, what=what)
@@ -883,7 +880,7 @@ class TooManySanctions(ChatError):
 
 class BadSetting(ChatError):
     code = "usage"
-    template = "Usage: /room {usage}"
+    template = N_("Usage: /room {usage}")
 
     def __init__(self, usage: str) -> None:
         self._record(usage=usage)
@@ -891,7 +888,7 @@ class BadSetting(ChatError):
 
 class IgnoreSelf(ChatError):
     code = "ignore-self"
-    template = "You cannot ignore yourself."
+    template = N_("You cannot ignore yourself.")
 
     def __init__(self) -> None:
         self._record()
@@ -899,7 +896,7 @@ class IgnoreSelf(ChatError):
 
 class NotIgnoring(ChatError):
     code = "not-ignoring"
-    template = "You do not ignore {name}."
+    template = N_("You do not ignore {name}.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -907,7 +904,7 @@ class NotIgnoring(ChatError):
 
 class AlreadyIgnoring(ChatError):
     code = "already-ignoring"
-    template = "You ignore {name} already."
+    template = N_("You ignore {name} already.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -915,7 +912,7 @@ class AlreadyIgnoring(ChatError):
 
 class IgnoreListFull(ChatError):
     code = "too-many"
-    template = "You ignore {limit} people already: /unignore some first."
+    template = N_("You ignore {limit} people already: /unignore some first.")
 
     def __init__(self, limit: int) -> None:
         self._record(limit=limit)
@@ -923,7 +920,7 @@ class IgnoreListFull(ChatError):
 
 class NameBanned(ChatError):
     code = "banned"
-    template = "The name {name} is banned from this server."
+    template = N_("The name {name} is banned from this server.")
 
     def __init__(self, name: str) -> None:
         self._record(name=name)
@@ -931,7 +928,7 @@ class NameBanned(ChatError):
 
 class NotYourself(ChatError):
     code = "not-yourself"
-    template = "You cannot do that to yourself."
+    template = N_("You cannot do that to yourself.")
 
     def __init__(self) -> None:
         self._record()
@@ -939,7 +936,7 @@ class NotYourself(ChatError):
 
 class AlreadyIn(ChatError):
     code = "already-there"
-    template = "{name} is in {room} already."
+    template = N_("{name} is in {room} already.")
 
     def __init__(self, name: str, room: str) -> None:
         self._record(name=name, room=room)
@@ -947,8 +944,8 @@ class AlreadyIn(ChatError):
 
 class NotAnAddress(ChatError):
     code = "bad-address"
-    template = ("{text!r} is not an address: give an IPv4 address (203.0.113.7), an IPv6 one "
-                "(its /64 is banned), or @NAME for that user's.")
+    template = N_("{text!r} is not an address: give an IPv4 address (203.0.113.7), an IPv6 one "
+                  "(its /64 is banned), or @NAME for that user's.")
 
     def __init__(self, text: str) -> None:
         self._record(text=text)
@@ -956,7 +953,8 @@ class NotAnAddress(ChatError):
 
 class BadDuration(ChatError):
     code = "bad-duration"
-    template = "{text!r} is not a length: give 30s, 10m, 2h or 7d (at most 365d), or none to last."
+    template = N_("{text!r} is not a length: give 30s, 10m, 2h or 7d (at most 365d), or none to "
+                  "last.")
 
     def __init__(self, text: str) -> None:
         self._record(text=text)
@@ -964,8 +962,8 @@ class BadDuration(ChatError):
 
 class MainRoomOpen(ChatError):
     code = "main-room"
-    template = ("{room} is the main room: everyone logged in is in it, so it takes no "
-                "invitations, key or limit (a server operator can /lock the server for a raid).")
+    template = N_("{room} is the main room: everyone logged in is in it, so it takes no "
+                  "invitations, key or limit (a server operator can /lock the server for a raid).")
 
     def __init__(self, room: str) -> None:
         self._record(room=room)
@@ -973,8 +971,8 @@ class MainRoomOpen(ChatError):
 
 class LockUnchanged(ChatError):
     code = "lock-unchanged"
-    template = "The server is locked already."
-    template_open = "The server is not locked."
+    template = N_("The server is locked already.")
+    template_open = N_("The server is not locked.")
 
     def __init__(self, on: bool) -> None:
         self._record(None if on else self.template_open)

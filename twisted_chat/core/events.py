@@ -10,7 +10,18 @@ JSON, so a new front end only needs a new format.  ``kind`` is the JSON
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
+
+from twisted_chat.i18n.languages import ENGLISH
+
+#: A field's metadata that keeps it off the wire: what only the server's renderer reads.
+LOCAL = {"wire": False}
+
+Worded = TypeVar("Worded", bound="Notice | Goodbye")
+
+
+def _worded(cls: type[Worded], time: float, template: str, values: dict[str, Any]) -> Worded:
+    return cls(time, ENGLISH.fill(template, values), template=template, values=values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +86,23 @@ class Private(Event):
 
 @dataclass(frozen=True, slots=True)
 class Notice(Event):
-    """Server talk that is not about presence: banners, the MOTD, confirmations."""
+    """
+    Server talk that is not about presence: banners, the MOTD, confirmations.
+
+    ``text`` is English; a notice made by :meth:`words` keeps its template and
+    values (never sent), so each user reads it in their language.  One made
+    with ``text`` alone (the MOTD, an operator's words) reads as it is.
+    """
 
     kind: ClassVar[str] = "notice"
     text: str
+    template: str | None = field(default=None, compare=False, metadata=LOCAL)
+    values: dict[str, Any] = field(default_factory=dict, compare=False, metadata=LOCAL)
+
+    @classmethod
+    def words(cls, time: float, template: str, /, **values: Any) -> Notice:
+        """The notice ``template`` (a msgid) says, filled with ``values``."""
+        return _worded(cls, time, template, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -365,6 +389,19 @@ class Encoding(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class LanguageChanged(Event):
+    """
+    The language the server words things in for you (``/lang``): its code and
+    its own name; asked without a code, ``choices`` holds every code.
+    """
+
+    kind: ClassVar[str] = "language"
+    code: str
+    name: str
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Color(Event):
     kind: ClassVar[str] = "color"
     on: bool
@@ -376,6 +413,13 @@ class Goodbye(Event):
 
     kind: ClassVar[str] = "goodbye"
     text: str
+    template: str | None = field(default=None, compare=False, metadata=LOCAL)
+    values: dict[str, Any] = field(default_factory=dict, compare=False, metadata=LOCAL)
+
+    @classmethod
+    def words(cls, time: float, template: str, /, **values: Any) -> Goodbye:
+        """The goodbye ``template`` (a msgid) says, filled with ``values``."""
+        return _worded(cls, time, template, values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,6 +435,8 @@ class Error(Event):
     code: str
     text: str
     args: dict[str, object] = field(default_factory=dict, hash=False)
+    #: The error's msgid, which ``text`` is in English: never sent.
+    template: str | None = field(default=None, compare=False, metadata=LOCAL)
 
 
 #: Every event class by its ``kind``: what a client reading JSON builds.  (Taken

@@ -29,93 +29,135 @@ from zope.interface import implementer
 
 from twisted_chat.core import events, terminal
 from twisted_chat.core.durations import duration, span
+from twisted_chat.i18n import N_
+from twisted_chat.i18n.languages import ENGLISH, Language
+from twisted_chat.i18n.languages import get as language_of
 from twisted_chat.interfaces import IFormat
 
 CRLF = "\r\n"
 
 
+# Every sentence below is a msgid (N_), translated when an event is rendered in
+# a language (:class:`~twisted_chat.i18n.languages.Language`); the line markers
+# (``***``, ``=``, ``!``) are the format's, never translated.
+
 _PRESENCE = {
-    "login": "*** {name} has logged in",
-    "join": "*** {name} has joined {room} (from {from_room})",
-    "part": "*** {name} has left for {to_room}",
-    "logout": "*** {name} has logged out",
-    "drop": "*** {name} has left",
-    "nick": "*** {old_name} is now known as {name}",
+    "login": N_("{name} has logged in"),
+    "join": N_("{name} has joined {room} (from {from_room})"),
+    "part": N_("{name} has left for {to_room}"),
+    "logout": N_("{name} has logged out"),
+    "drop": N_("{name} has left"),
+    "nick": N_("{old_name} is now known as {name}"),
 }
 
 
-def _presence(event: events.Presence) -> list[str]:
-    line = _PRESENCE[event.action].format(
-        name=event.name, room=event.room, from_room=event.from_room, to_room=event.to_room,
-        old_name=event.old_name)
-    return [f"{line} ({event.reason})" if event.reason else line]
+def _presence(event: events.Presence, words: Language) -> list[str]:
+    line = words.format(
+        _PRESENCE[event.action], name=event.name, room=event.room, from_room=event.from_room,
+        to_room=event.to_room, old_name=event.old_name)
+    # A logout's reason is the user's goodbye; a drop's is the server's.
+    reason = event.reason
+    if reason and event.action == "drop":
+        reason = words.gettext(reason)
+    return [f"*** {line} ({reason})" if reason else f"*** {line}"]
 
 
-def _topic(event: events.Topic) -> list[str]:
+def _topic(event: events.Topic, words: Language) -> list[str]:
     if event.setter:
-        return [f"*** {event.setter} set the topic of {event.room}: {event.topic}"]
-    return [f"= Topic of {event.room}: {event.topic or '(none)'}"]
+        return ["*** " + words.format(N_("{setter} set the topic of {room}: {topic}"),
+                                      setter=event.setter, room=event.room, topic=event.topic)]
+    return ["= " + words.format(N_("Topic of {room}: {topic}"), room=event.room,
+                                topic=event.topic or words.gettext(N_("(none)")))]
 
 
-def _room(event: events.RoomInfo) -> list[str]:
-    owner = f", owned by {event.owner}" if event.owner else ""
+#: What each rank reads as after a member's name in a room's listing.
+_ROLES = {"operator": N_("operator"), "server operator": N_("server operator"),
+          "owner": N_("owner")}
+
+
+def _room(event: events.RoomInfo, words: Language) -> list[str]:
     total = len(event.members) if event.total is None else event.total
     more = total - len(event.members)
     roles = {**{name: "operator" for name in event.operators},
              **{name: "server operator" for name in event.server_operators}}
     if event.owner:
         roles.setdefault(event.owner, "owner")
-    shown = [f"{name} ({roles[name]})" if name in roles else name for name in event.members]
+    shown = ", ".join(f"{name} ({words.gettext(_ROLES[roles[name]])})" if name in roles else name
+                      for name in event.members)
+    title = (words.format(N_("Room {room}, owned by {owner}"), room=event.room, owner=event.owner)
+             if event.owner else words.format(N_("Room {room}"), room=event.room))
+    members = (words.format(N_("Members ({total}): {names} and {more} more"), total=total,
+                            names=shown, more=more) if more
+               else words.format(N_("Members ({total}): {names}"), total=total, names=shown))
     return [
-        f"= Room {event.room}{owner}",
-        f"= Topic: {event.topic or '(none)'}",
-        f"= Members ({total}): {', '.join(shown)}" + (f" and {more} more" if more else ""),
+        f"= {title}",
+        "= " + words.format(N_("Topic: {topic}"), topic=event.topic or words.gettext(N_("(none)"))),
+        f"= {members}",
     ]
 
 
-def _some(count: int, names: tuple[str, ...]) -> str:
+def _some(count: int, names: tuple[str, ...], words: Language) -> str:
     more = count - len(names)
-    return ", ".join(names) + (f" and {more} more" if more else "")
+    if more:
+        return words.format(N_("{names} and {more} more"), names=", ".join(names), more=more)
+    return ", ".join(names)
 
 
-def _crowd(event: events.Crowd) -> list[str]:
+def _crowd(event: events.Crowd, words: Language) -> list[str]:
     told = []
     if event.arrivals:
-        told.append(f"{event.arrivals} came in: {_some(event.arrivals, event.arrived)}")
+        told.append(words.format(N_("{count} came in: {names}"), count=event.arrivals,
+                                 names=_some(event.arrivals, event.arrived, words)))
     if event.departures:
-        told.append(f"{event.departures} left: {_some(event.departures, event.departed)}")
+        told.append(words.format(N_("{count} left: {names}"), count=event.departures,
+                                 names=_some(event.departures, event.departed, words)))
     return [f"*** {event.room}: " + "; ".join(told)]
 
 
-def _who(event: events.Who) -> list[str]:
-    lines = [f"= Online ({len(event.users)}):"]
-    lines += [f"=   {user.name} (in {user.room})" for user in event.users]
+def _who(event: events.Who, words: Language) -> list[str]:
+    lines = ["= " + words.format(N_("Online ({count}):"), count=len(event.users))]
+    lines += ["=   " + words.format(N_("{name} (in {room})"), name=user.name, room=user.room)
+              for user in event.users]
     return lines
 
 
-def _rooms(event: events.Rooms) -> list[str]:
-    lines = [f"= Rooms ({len(event.rooms)}):"]
+def _rooms(event: events.Rooms, words: Language) -> list[str]:
+    lines = ["= " + words.format(N_("Rooms ({count}):"), count=len(event.rooms))]
     for room in event.rooms:
         topic = f": {room.topic}" if room.topic else ""
         lines.append(f"=   {room.name} ({room.members}){topic}")
     return lines
 
 
-def _help(event: events.Help) -> list[str]:
+def help_summary(command: events.CommandHelp, words: Language) -> str:
+    """A command's one-line summary in ``words``' language (a docstring's first line)."""
+    return words.gettext(command.summary) if command.summary else ""
+
+
+def help_details(command: events.CommandHelp, words: Language) -> str:
+    """A command's details in ``words``' language: its docstring after the first line."""
+    return words.gettext(command.details) if command.details else ""
+
+
+def _help(event: events.Help, words: Language) -> list[str]:
     if event.detailed:
         (command,) = event.commands
-        lines = [f"= /{command.usage}", f"=   {command.summary}"]
+        lines = [f"= /{command.usage}", f"=   {help_summary(command, words)}"]
         if command.aliases:
-            lines.append("=   Also: " + ", ".join("/" + alias for alias in command.aliases))
-        lines += [f"=   {line}" for line in command.details.splitlines() if line.strip()]
+            lines.append("=   " + words.format(N_("Also: {aliases}"), aliases=", ".join(
+                "/" + alias for alias in command.aliases)))
+        lines += [f"=   {line}" for line in help_details(command, words).splitlines()
+                  if line.strip()]
         return lines
     # The summaries line up after the usual usages; a longer usage (ban's) is
     # not let push every other summary off to the right.
     width = max((len(command.usage) for command in event.commands
                  if len(command.usage) <= HELP_COLUMN), default=0) + 2
-    lines = ["= Commands (type /help COMMAND for one in detail):"]
-    lines += [f"=   /{command.usage:<{width}}{command.summary}" if len(command.usage) < width
-              else f"=   /{command.usage}  {command.summary}" for command in event.commands]
+    lines = ["= " + words.gettext(N_("Commands (type /help COMMAND for one in detail):"))]
+    lines += [f"=   /{command.usage:<{width}}{help_summary(command, words)}"
+              if len(command.usage) < width
+              else f"=   /{command.usage}  {help_summary(command, words)}"
+              for command in event.commands]
     return lines
 
 
@@ -123,132 +165,174 @@ def _help(event: events.Help) -> list[str]:
 HELP_COLUMN = 24
 
 
-def _encoding(event: events.Encoding) -> list[str]:
+def _encoding(event: events.Encoding, words: Language) -> list[str]:
     if event.guessed:
-        return [f"*** Your text looks like {event.encoding.upper()}, so this connection now "
-                f"uses {event.encoding.upper()}. Type /encoding NAME to change it."]
-    lines = [f"*** Encoding: {event.encoding}"]
+        return ["*** " + words.format(
+            N_("Your text looks like {encoding}, so this connection now uses {encoding}. "
+               "Type /encoding NAME to change it."), encoding=event.encoding.upper())]
+    lines = ["*** " + words.format(N_("Encoding: {encoding}"), encoding=event.encoding)]
     if event.choices:
-        lines.append(f"= Encodings: {', '.join(event.choices)}")
+        lines.append("= " + words.format(N_("Encodings: {choices}"),
+                                         choices=", ".join(event.choices)))
     return lines
 
 
-def _span(until: float | None, now: float) -> str:
+def _language(event: events.LanguageChanged, words: Language) -> list[str]:
+    lines = ["*** " + words.format(N_("Language: {name} ({code}). Type /lang CODE to change it."),
+                                   name=event.name, code=event.code)]
+    if event.choices:
+        lines.append("= " + words.format(N_("Languages: {choices}"),
+                                         choices=", ".join(event.choices)))
+    return lines
+
+
+def _span(until: float | None, now: float, words: Language) -> str:
     """`` for 10m (until 14:03)``, or nothing for what lasts."""
     if until is None:
         return ""
     # "10m", not "10m 0s": a ban's length reads as it was given.
-    return f" for {span(until - now)} (until {stamp(until, now)})"
+    return words.format(N_(" for {span} (until {until})"),
+                        span=span(until - now, language=words), until=stamp(until, now))
 
 
 #: What each act reads as: ``{by}``, ``{target}``, ``{room}`` ("the server" if
 #: server-wide) and ``{span}`` filled in; a reason follows after a colon.
 _ACTS = {
-    "op": "{by} made {target} an operator of {room}",
-    "deop": "{by} removed {target} as an operator of {room}",
-    "kick": "{by} kicked {target} out of {room}",
-    "ban": "{by} banned {target} from {room}{span}",
-    "unban": "{by} lifted the ban on {target} in {room}",
-    "mute": "{by} muted {target} in {room}{span}",
-    "unmute": "{by} unmuted {target} in {room}",
-    "invite": "{by} invited {target} to {room}",
-    "disconnect": "{by} disconnected {target} from the server",
-    "lock": "{by} locked the server: no new logins but operators' for now",
-    "unlock": "{by} unlocked the server: anyone may log in again",
+    "op": N_("{by} made {target} an operator of {room}"),
+    "deop": N_("{by} removed {target} as an operator of {room}"),
+    "kick": N_("{by} kicked {target} out of {room}"),
+    "ban": N_("{by} banned {target} from {room}{span}"),
+    "unban": N_("{by} lifted the ban on {target} in {room}"),
+    "mute": N_("{by} muted {target} in {room}{span}"),
+    "unmute": N_("{by} unmuted {target} in {room}"),
+    "invite": N_("{by} invited {target} to {room}"),
+    "disconnect": N_("{by} disconnected {target} from the server"),
+    "lock": N_("{by} locked the server: no new logins but operators' for now"),
+    "unlock": N_("{by} unlocked the server: anyone may log in again"),
 }
 
 #: The same acts, server-wide (``room`` None).
 _SERVER_ACTS = {
     **_ACTS,
-    "kick": "{by} kicked {target} out of the server",
-    "ban": "{by} banned {target} from the server{span}",
-    "unban": "{by} lifted the server's ban on {target}",
-    "mute": "{by} muted {target} in every room{span}",
-    "unmute": "{by} unmuted {target} in every room",
+    "kick": N_("{by} kicked {target} out of the server"),
+    "ban": N_("{by} banned {target} from the server{span}"),
+    "unban": N_("{by} lifted the server's ban on {target}"),
+    "mute": N_("{by} muted {target} in every room{span}"),
+    "unmute": N_("{by} unmuted {target} in every room"),
 }
 
 #: An act nobody did: what ran out, in a room and server-wide.
 _EXPIRED = {
-    "unban": "The ban on {target} in {room} has run out",
-    "unmute": "{target}'s mute in {room} has run out",
+    "unban": N_("The ban on {target} in {room} has run out"),
+    "unmute": N_("{target}'s mute in {room} has run out"),
 }
 _SERVER_EXPIRED = {
-    "unban": "The server's ban on {target} has run out",
-    "unmute": "{target}'s mute in every room has run out",
+    "unban": N_("The server's ban on {target} has run out"),
+    "unmute": N_("{target}'s mute in every room has run out"),
 }
 
 #: What a room setting reads as, on (with its ``{value}``) and off.
 _SETTINGS = {
-    "invite-only": ("{by} made {room} invite-only", "{by} opened {room} to everyone"),
-    "key": ("{by} set a key on {room}: join {room} KEY", "{by} took the key off {room}"),
-    "limit": ("{by} limited {room} to {value} members", "{by} lifted {room}'s member limit"),
-    "slow": ("{by} put {room} in slow mode: one line each per {value} seconds",
-             "{by} turned slow mode off in {room}"),
-    "quiet": ("{by} made newcomers to {room} wait {value} seconds before speaking",
-              "{by} let newcomers to {room} speak at once"),
+    "invite-only": (N_("{by} made {room} invite-only"), N_("{by} opened {room} to everyone")),
+    "key": (N_("{by} set a key on {room}: join {room} KEY"), N_("{by} took the key off {room}")),
+    "limit": (N_("{by} limited {room} to {value} members"),
+              N_("{by} lifted {room}'s member limit")),
+    "slow": (N_("{by} put {room} in slow mode: one line each per {value} seconds"),
+             N_("{by} turned slow mode off in {room}")),
+    "quiet": (N_("{by} made newcomers to {room} wait {value} seconds before speaking"),
+              N_("{by} let newcomers to {room} speak at once")),
 }
 
 
-def _moderation(event: events.Moderation) -> list[str]:
+def _moderation(event: events.Moderation, words: Language) -> list[str]:
     fields = {"by": event.by, "target": event.target, "room": event.room,
-              "span": _span(event.until, event.time), "value": event.value}
+              "span": _span(event.until, event.time, words), "value": event.value}
     server = event.room is None
     if event.action == "setting":
         on, off = _SETTINGS[event.setting or ""]
-        line = (off if event.value == "off" else on).format(**fields)
+        template = off if event.value == "off" else on
     elif event.by is None:
-        line = (_SERVER_EXPIRED if server else _EXPIRED)[event.action].format(**fields)
+        template = (_SERVER_EXPIRED if server else _EXPIRED)[event.action]
     else:
-        line = (_SERVER_ACTS if server else _ACTS)[event.action].format(**fields)
+        template = (_SERVER_ACTS if server else _ACTS)[event.action]
+    line = words.fill(template, fields)
     reason = f": {event.reason}" if event.reason and event.by is not None else ""
     return [f"*** {line}{reason}"]
 
 
-def _sanctions(event: events.Sanctions) -> list[str]:
-    where = f"in {event.room}" if event.room is not None else "on the server"
+#: What a ban or mute entry's kind reads as in a listing.
+_KINDS = {"ban": N_("ban"), "mute": N_("mute")}
+
+
+def _sanctions(event: events.Sanctions, words: Language) -> list[str]:
+    server = event.room is None
     if not event.entries:
-        return [f"= No bans or mutes {where}."]
-    lines = [f"= Bans and mutes {where} ({len(event.entries)}):"]
+        return ["= " + (words.gettext(N_("No bans or mutes on the server.")) if server else
+                        words.format(N_("No bans or mutes in {room}."), room=event.room))]
+    count = len(event.entries)
+    lines = ["= " + (words.format(N_("Bans and mutes on the server ({count}):"), count=count)
+                     if server else words.format(N_("Bans and mutes in {room} ({count}):"),
+                                                 room=event.room, count=count))]
     for entry in event.entries:
-        ends = f" until {stamp(entry.until, event.time)}" if entry.until is not None else ""
+        ends = (words.format(N_(" until {until}"), until=stamp(entry.until, event.time))
+                if entry.until is not None else "")
         reason = f": {entry.reason}" if entry.reason else ""
-        lines.append(f"=   {entry.kind} {entry.target} (by {entry.by}{ends}){reason}")
+        kind = words.gettext(_KINDS[entry.kind]) if entry.kind in _KINDS else entry.kind
+        lines.append("=   " + words.format(N_("{kind} {target} (by {by}{ends})"), kind=kind,
+                                           target=entry.target, by=entry.by, ends=ends) + reason)
     return lines
 
 
-def _audit(event: events.Audit) -> list[str]:
-    where = event.room if event.room is not None else "every room and the server"
+def _audit(event: events.Audit, words: Language) -> list[str]:
+    server = event.room is None
     if not event.acts:
-        return [f"= Nothing has been done in {where} yet."]
-    lines = [f"= Audit of {where}, last {len(event.acts)}:"]
+        return ["= " + (words.gettext(N_("Nothing has been done in every room and the server "
+                                         "yet.")) if server else
+                        words.format(N_("Nothing has been done in {room} yet."), room=event.room))]
+    count = len(event.acts)
+    lines = ["= " + (words.format(N_("Audit of every room and the server, last {count}:"),
+                                  count=count) if server else
+                     words.format(N_("Audit of {room}, last {count}:"), room=event.room,
+                                  count=count))]
     for act in event.acts:
         target = f" {act.target}" if act.target else ""
-        ends = f" until {stamp(act.until, event.time)}" if act.until is not None else ""
+        ends = (words.format(N_(" until {until}"), until=stamp(act.until, event.time))
+                if act.until is not None else "")
         reason = f": {act.reason}" if act.reason else ""
-        where = f"in {act.room}" if act.room is not None else "server-wide"
-        lines.append(f"=   [{stamp(act.when, event.time)}] {act.by or '(expired)'} "
+        where = (words.format(N_("in {room}"), room=act.room) if act.room is not None
+                 else words.gettext(N_("server-wide")))
+        by = act.by or words.gettext(N_("(expired)"))
+        lines.append(f"=   [{stamp(act.when, event.time)}] {by} "
                      f"{act.action}{target} {where}{ends}{reason}")
     return lines
 
 
-def _ignoring(event: events.Ignoring) -> list[str]:
+def _ignoring(event: events.Ignoring, words: Language) -> list[str]:
     if event.changed is not None:
         if event.on:
-            return [f"*** You now ignore {event.changed}; they are not told."]
-        return [f"*** You no longer ignore {event.changed}."]
+            return ["*** " + words.format(N_("You now ignore {name}; they are not told."),
+                                          name=event.changed)]
+        return ["*** " + words.format(N_("You no longer ignore {name}."), name=event.changed)]
     if not event.names:
-        return ["= You ignore nobody."]
-    return [f"= You ignore ({len(event.names)}): {', '.join(event.names)}"]
+        return ["= " + words.gettext(N_("You ignore nobody."))]
+    return ["= " + words.format(N_("You ignore ({count}): {names}"), count=len(event.names),
+                                names=", ".join(event.names))]
 
 
-def _room_settings(event: events.RoomSettings) -> list[str]:
+def _room_settings(event: events.RoomSettings, words: Language) -> list[str]:
+    on, off = words.gettext(N_("on")), words.gettext(N_("off"))
+
     def seconds(value: float) -> str:
-        return f"{value:g}s" if value else "off"
+        return f"{value:g}s" if value else off
 
-    return [f"= {event.room}: invite-only {'on' if event.invite_only else 'off'}, "
-            f"key {'on' if event.key else 'off'}, limit {event.limit or 'off'}, "
-            f"slow {seconds(event.slow)}, quiet {seconds(event.quiet)}"
-            + (", registered" if event.registered else "")]
+    line = words.format(
+        N_("{room}: invite-only {invite_only}, key {key}, limit {limit}, slow {slow}, "
+           "quiet {quiet}"), room=event.room, invite_only=on if event.invite_only else off,
+        key=on if event.key else off, limit=event.limit or off, slow=seconds(event.slow),
+        quiet=seconds(event.quiet))
+    if event.registered:
+        line += words.gettext(N_(", registered"))
+    return [f"= {line}"]
 
 
 def stamp(when: float, now: float) -> str:
@@ -272,66 +356,100 @@ def past_line(line: events.Line) -> str:
 
 
 _HISTORY_TITLES = {
-    "replay": "= Last {count} in {room}:",
-    "history": "= History of {room}, {count}:",
-    "search": "= {count} in {room} matching {query}:",
+    "replay": N_("Last {lines} in {room}:"),
+    "history": N_("History of {room}, {lines}:"),
+    "search": N_("{lines} in {room} matching {query}:"),
 }
 
 
-def _history(event: events.History) -> list[str]:
-    count = f"{len(event.lines)} line{'' if len(event.lines) == 1 else 's'}"
+def _history(event: events.History, words: Language) -> list[str]:
     if not event.lines:
         if event.reason == "search":
-            return [f"= No lines in {event.room} match {event.query}."]
-        return [f"= Nothing has been said in {event.room} yet."]
-    title = _HISTORY_TITLES[event.reason].format(count=count, room=event.room, query=event.query)
-    return [title] + [f"=   [{stamp(line.time, event.time)}] {past_line(line)}"
-                      for line in event.lines]
+            return ["= " + words.format(N_("No lines in {room} match {query}."), room=event.room,
+                                        query=event.query)]
+        return ["= " + words.format(N_("Nothing has been said in {room} yet."), room=event.room)]
+    lines = words.plural("{count} line", "{count} lines", len(event.lines))
+    title = words.format(_HISTORY_TITLES[event.reason], lines=lines, room=event.room,
+                         query=event.query)
+    return [f"= {title}"] + [f"=   [{stamp(line.time, event.time)}] {past_line(line)}"
+                             for line in event.lines]
 
 
-_TEXT: dict[str, Callable] = {
-    "chat": lambda e: [f"<{e.sender}> {e.text}"],
-    "emote": lambda e: [f"* {e.sender} {e.text}"],
-    "private": lambda e: [f"[{e.sender} -> {e.target}] {e.text}"],
-    "notice": lambda e: [f"*** {line}" for line in e.text.splitlines() or [""]],
-    "as-chat": lambda e: [f"*** Sent as chat. For the command, type: {e.command}"],
+def worded(event: events.Notice | events.Goodbye | events.Error, words: Language) -> str:
+    """
+    The text of a notice, goodbye or error in ``words``' language: English as
+    it was made, or its template translated and filled in again.
+    """
+    if event.template is None or words is ENGLISH:
+        return event.text
+    values = event.args if isinstance(event, events.Error) else event.values
+    return words.fill(event.template, values)
+
+
+def _whois(event: events.WhoIs, words: Language) -> list[str]:
+    return ["= " + words.format(
+        N_("{name} is in {room}, connected {connected}, idle {idle}"), name=event.name,
+        room=event.room, connected=duration(event.connected, short=True, language=words),
+        idle=duration(event.idle, short=True, language=words))]
+
+
+def _login(event: events.LoggedIn, words: Language) -> list[str]:
+    return ["*** " + words.format(N_("You are {name}. Type /help for the commands."),
+                                  name=event.name)]
+
+
+def _color(event: events.Color, words: Language) -> list[str]:
+    return ["*** " + (words.gettext(N_("Colour is on")) if event.on
+                      else words.gettext(N_("Colour is off")))]
+
+
+_TEXT: dict[str, Callable[[Any, Language], list[str]]] = {
+    "chat": lambda e, words: [f"<{e.sender}> {e.text}"],
+    "emote": lambda e, words: [f"* {e.sender} {e.text}"],
+    "private": lambda e, words: [f"[{e.sender} -> {e.target}] {e.text}"],
+    "notice": lambda e, words: [f"*** {line}" for line in worded(e, words).splitlines() or [""]],
+    "as-chat": lambda e, words: ["*** " + words.format(
+        N_("Sent as chat. For the command, type: {command}"), command=e.command)],
     "presence": _presence,
-    "owner": lambda e: [f"*** {e.name} now owns {e.room}"],
+    "owner": lambda e, words: ["*** " + words.format(N_("{name} now owns {room}"), name=e.name,
+                                                     room=e.room)],
     "moderation": _moderation,
-    "wall": lambda e: [f"*** Notice to everyone from {e.sender}: {e.text}"],
+    "wall": lambda e, words: ["*** " + words.format(
+        N_("Notice to everyone from {sender}: {text}"), sender=e.sender, text=e.text)],
     "bans": _sanctions,
     "audit": _audit,
     "ignoring": _ignoring,
     "room-settings": _room_settings,
     "crowd": _crowd,
     "topic": _topic,
-    "login": lambda e: [f"*** You are {e.name}. Type /help for the commands."],
-    "renamed": lambda e: [f"*** You are now known as {e.name}"],
+    "login": _login,
+    "renamed": lambda e, words: ["*** " + words.format(N_("You are now known as {name}"),
+                                                       name=e.name)],
     "room": _room,
     "who": _who,
-    "whois": lambda e: [
-        f"= {e.name} is in {e.room}, connected {duration(e.connected, short=True)}, "
-        f"idle {duration(e.idle, short=True)}"
-    ],
+    "whois": _whois,
     "rooms": _rooms,
     "history": _history,
     "help": _help,
-    "format": lambda e: [f"*** Output format: {e.format}"],
+    "format": lambda e, words: ["*** " + words.format(N_("Output format: {format}"),
+                                                      format=e.format)],
     "encoding": _encoding,
-    "color": lambda e: [f"*** Colour is {'on' if e.on else 'off'}"],
-    "goodbye": lambda e: [f"*** {e.text}"],
-    "error": lambda e: [f"! {e.text}"],
+    "language": _language,
+    "color": _color,
+    "goodbye": lambda e, words: [f"*** {worded(e, words)}"],
+    "error": lambda e, words: [f"! {worded(e, words)}"],
 }
 
 
-def text_lines(event: events.Event) -> list[str]:
+def text_lines(event: events.Event, words: Language = ENGLISH) -> list[str]:
     """
-    The text format's lines for ``event``, unwrapped, uncoloured, unencoded.
+    The text format's lines for ``event`` in a language, unwrapped,
+    uncoloured, unencoded.
 
     A client with a display of its own (the GUI) shows these, so that every
     client words an event the same way.
     """
-    return _TEXT[event.kind](event)
+    return _TEXT[event.kind](event, words)
 
 
 #: The colour of each line marker, for users who turn colour on.
@@ -427,7 +545,7 @@ class _Framed:
 @dataclass(frozen=True, slots=True)
 class TextFormat(_Framed):
     """
-    Lines for people at a terminal.
+    Lines for people at a terminal, in one language.
 
     ``width`` (0 for unknown) wraps long lines to a telnet client's window;
     ``color`` colours the line markers, and only them.
@@ -437,10 +555,11 @@ class TextFormat(_Framed):
     color: bool = False
     width: int = 0
     framing: Framing = STREAM
+    language: str = "en"
     name = "text"
 
     def render(self, event: events.Event) -> bytes:
-        lines = text_lines(event)
+        lines = text_lines(event, language_of(self.language))
         if self.width:
             lines = [row for line in lines for row in _wrapped(line, self.width)]
         if self.color:
@@ -451,16 +570,43 @@ class TextFormat(_Framed):
 @implementer(IFormat)
 @dataclass(frozen=True, slots=True)
 class JsonFormat(_Framed):
-    """One JSON object per line: ``type`` is the event's kind, the rest its fields."""
+    """
+    One JSON object per line: ``type`` is the event's kind, the rest its fields.
+
+    Codes and fields are the same in every language; the sentences in them
+    (a notice's or error's ``text``, a command's help) are in ``language``.
+    """
 
     encoding: str = "utf-8"
     framing: Framing = STREAM
+    language: str = "en"
     name = "json"
 
     def render(self, event: events.Event) -> bytes:
         document = {"type": event.kind, **_fields(event)}
         document["time"] = round(event.time, 3)
+        if self.language != "en":
+            localise = _LOCALISED.get(event.kind)
+            if localise is not None:
+                localise(document, event, language_of(self.language))
         return (_ENCODER.encode(document) + CRLF).encode(self.encoding, "replace")
+
+
+def _localise_text(document: dict[str, Any], event: Any, words: Language) -> None:
+    document["text"] = worded(event, words)
+
+
+def _localise_help(document: dict[str, Any], event: events.Help, words: Language) -> None:
+    document["commands"] = [
+        {**_fields(command), "summary": help_summary(command, words),
+         "details": help_details(command, words)} for command in event.commands]
+
+
+#: The kinds whose JSON carries sentences, and how each is put in another language.
+_LOCALISED: dict[str, Callable[[dict[str, Any], Any, Language], None]] = {
+    "notice": _localise_text, "goodbye": _localise_text, "error": _localise_text,
+    "help": _localise_help,
+}
 
 
 def _fields(value: Any) -> dict[str, Any]:
@@ -475,7 +621,8 @@ def _fields(value: Any) -> dict[str, Any]:
     if names is None:
         if not is_dataclass(cls):
             raise TypeError(f"{cls.__name__} is not an event's part")
-        names = _FIELD_NAMES[cls] = tuple(field.name for field in fields(cls))
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in fields(cls)
+                                          if field.metadata.get("wire", True))
     return {name: getattr(value, name) for name in names}
 
 
@@ -537,14 +684,14 @@ FORMATS = ("text", "json")
 
 @lru_cache(maxsize=4096)
 def build(name: str, *, encoding: str = "utf-8", color: bool = False, width: int = 0,
-          framing: Framing = STREAM) -> IFormat:
+          framing: Framing = STREAM, language: str = "en") -> IFormat:
     """
     The format called ``name`` with a session's settings, framed as its front end
-    needs (``framing``); JSON ignores colour and width.
+    needs (``framing``), in ``language`` (a code); JSON ignores colour and width.
 
     Equal settings give the same object, so a broadcast can tell formats apart
     by identity, without comparing them.
     """
     if name == "json":
-        return JsonFormat(encoding, framing)
-    return TextFormat(encoding, color, width, framing)
+        return JsonFormat(encoding, framing, language)
+    return TextFormat(encoding, color, width, framing, language)

@@ -40,6 +40,7 @@ from twisted_chat.core.limits import address_key
 from twisted_chat.core.quotas import Identity
 from twisted_chat.core.rooms import Room, Rules
 from twisted_chat.core.sanctions import BAN, MUTE, Sanction, Sanctions, new_id
+from twisted_chat.i18n import N_
 from twisted_chat.store.values import KeptOrder, KeptRules
 
 if TYPE_CHECKING:
@@ -87,8 +88,18 @@ class Rank(IntEnum):
     SERVER_OPERATOR = 3
 
 
-_RANK_WORDS = {Rank.MEMBER: "a member", Rank.OPERATOR: "an operator",
-               Rank.OWNER: "the room's owner", Rank.SERVER_OPERATOR: "a server operator"}
+#: What a user put off the server reads last, by the act: without a reason, and with one.
+_GOODBYES = {
+    "kick": (N_("{by} kicked you out of the server."),
+             N_("{by} kicked you out of the server: {reason}")),
+    "disconnect": (N_("{by} disconnected you from the server."),
+                   N_("{by} disconnected you from the server: {reason}")),
+    "ban": (N_("{by} banned you from the server."),
+            N_("{by} banned you from the server: {reason}")),
+}
+
+_RANK_WORDS = {Rank.MEMBER: N_("a member"), Rank.OPERATOR: N_("an operator"),
+               Rank.OWNER: N_("the room's owner"), Rank.SERVER_OPERATOR: N_("a server operator")}
 
 class Moderation:
     """The chat's order: its server operators, the sanctions in force, the audit trail."""
@@ -226,7 +237,7 @@ class Moderation:
         event = events.Moderation(self.chat.clock(), "kick", None if main else room.name,
                                   actor.name, target.name, reason, removed=(target.name,))
         self._act(actor, room, event)
-        self._put_out(target, room, main, f"{actor.name} kicked you out of", reason)
+        self._put_out(target, room, main, "kick", actor, reason)
 
     def disconnect(self, actor: User, raw_name: str, reason: str | None) -> None:
         rank = self._require(actor, self.chat.main, Rank.SERVER_OPERATOR)
@@ -237,14 +248,15 @@ class Moderation:
         event = events.Moderation(self.chat.clock(), "disconnect", None, actor.name, target.name,
                                   reason, removed=(target.name,))
         self._act(actor, room, event)
-        self._put_out(target, room, True, f"{actor.name} disconnected you from", reason)
+        self._put_out(target, room, True, "disconnect", actor, reason)
 
-    def _put_out(self, user: User, room: Room, server: bool, done: str,
+    def _put_out(self, user: User, room: Room, server: bool, act: str, actor: User,
                  reason: str | None) -> None:
-        """Out of ``room`` to the main room, or (``server``) out of the server."""
-        why = f": {reason}" if reason else "."
+        """Out of ``room`` to the main room, or (``server``) out of the server, by ``act``."""
         if server:
-            self.chat.dismiss(user, f"{done} the server{why}")
+            plain, why = _GOODBYES[act]
+            self.chat.dismiss(user, events.Goodbye.words(
+                self.chat.clock(), why if reason else plain, by=actor.name, reason=reason))
         else:
             # The room's event told them, who and why: they land in the main room.
             self.chat.move(user, self.chat.main, told=True)
@@ -283,8 +295,7 @@ class Moderation:
             self.chat.hub.announce(elsewhere, replace(
                 event, removed=tuple(user.name for user in users)))
         for user in hit:
-            self._put_out(user, self.chat.room_of(user), scope is None,
-                          f"{actor.name} banned you from", reason)
+            self._put_out(user, self.chat.room_of(user), scope is None, "ban", actor, reason)
 
     def unban(self, actor: User, raw_target: str) -> None:
         self._lift(BAN, actor, raw_target)
@@ -316,7 +327,7 @@ class Moderation:
                 self._store("forget_sanction", old.id)
                 self.chat.peers.lifted(old)
         if self.sanctions.count(scope) >= MAX_SANCTIONS:
-            raise errors.TooManySanctions(room.name, MAX_SANCTIONS, "bans and mutes")
+            raise errors.TooManySanctions(room.name, MAX_SANCTIONS, N_("bans and mutes"))
         sanction = Sanction(kind, scope, None if scope is None else room.name, target.label,
                             target.marks, actor.name, now,
                             None if duration is None else now + duration, reason, new_id(),
@@ -390,7 +401,7 @@ class Moderation:
                   if sanction.kind == kind and (names_equal(sanction.target, raw)
                                                 or wanted & sanction.marks)]
         if not lifted:
-            raise errors.NotBanned(raw, "banned" if kind == BAN else "muted",
+            raise errors.NotBanned(raw, N_("banned") if kind == BAN else N_("muted"),
                                    room.name if scope is not None else "the server")
         for sanction in lifted:
             self.sanctions.remove(sanction)
@@ -523,7 +534,7 @@ class Moderation:
             raise errors.MainRoomOpen(room.name)
         self._require(actor, room, Rank.OPERATOR)
         if len(room.invited) >= MAX_INVITED:
-            raise errors.TooManySanctions(room.name, MAX_INVITED, "invitations")
+            raise errors.TooManySanctions(room.name, MAX_INVITED, N_("invitations"))
         try:
             user: User | None = self.chat.find_user(raw_name)
         except errors.NoSuchUser:

@@ -33,6 +33,7 @@ from functools import lru_cache
 import icu
 
 from twisted_chat.core import errors
+from twisted_chat.i18n import N_
 
 MAX_NAME_LENGTH = 24
 #: The most combining marks one letter may carry (Thai and Tibetan stack three).
@@ -40,6 +41,12 @@ MAX_MARKS = 3
 
 #: ICU's checker with its defaults: every check, at the "highly restrictive" level.
 _SPOOF = icu.SpoofChecker()
+#: The scripts a refused name most often mixes, as ICU names them: marked for the
+#: catalogs, so that the error names them in the user's language.
+SCRIPT_WORDS = (N_("Latin"), N_("Cyrillic"), N_("Greek"), N_("Han"), N_("Hiragana"),
+                N_("Katakana"), N_("Hangul"), N_("Arabic"), N_("Hebrew"), N_("Armenian"),
+                N_("Georgian"), N_("Thai"), N_("Devanagari"), N_("Common"))
+
 #: What ICU finds in a single name that refuses it: scripts mixed as nobody
 #: writes them, digits from several systems, the same mark twice in a row.
 _MIXED = icu.USpoofChecks.RESTRICTION_LEVEL | icu.USpoofChecks.MIXED_NUMBERS
@@ -178,11 +185,11 @@ _ASCII_SKELETONS = {code: str(_SPOOF.getSkeleton(0, chr(code))) for code in rang
 
 
 def user_name(raw: str) -> str:
-    return normalise(raw, "name", RESERVED_USER_NAMES)
+    return normalise(raw, N_("name"), RESERVED_USER_NAMES)
 
 
 def room_name(raw: str) -> str:
-    return normalise(raw, "room name", RESERVED_ROOM_NAMES)
+    return normalise(raw, N_("room name"), RESERVED_ROOM_NAMES)
 
 
 def key(name: str) -> str:

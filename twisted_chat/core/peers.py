@@ -21,6 +21,7 @@ from twisted_chat.interfaces import IPeers
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
+    from twisted_chat.core import events
     from twisted_chat.core.rooms import Room
     from twisted_chat.core.sanctions import Sanction
     from twisted_chat.core.users import User
@@ -63,5 +64,5 @@ class Alone:
     def locked(self, on: bool) -> None:
         pass
 
-    def put_out(self, user: User, room: str | None, goodbye: str | None) -> None:
+    def put_out(self, user: User, room: str | None, goodbye: events.Goodbye | None) -> None:
         raise AssertionError("a server alone has no other node's users")

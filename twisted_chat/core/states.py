@@ -43,6 +43,7 @@ from twisted_chat.core.formats import FORMATS
 from twisted_chat.core.moderation import SETTINGS, Rank
 from twisted_chat.core.sanitise import clean
 from twisted_chat.core.users import User
+from twisted_chat.i18n import N_, languages
 from twisted_chat.interfaces import ISession, IState
 
 if TYPE_CHECKING:
@@ -270,6 +271,27 @@ class State:
         self.reply(events.Color(self.chat.clock(), self.session.settings.color))
 
 
+    @command("lang [CODE]", "language",
+             bare={"CODE": lambda code: languages.lookup(code) is not None})
+    def do_lang(self, code: str | None = None) -> None:
+        """Show or set the language the server writes to you in: en, zh-CN or zh-TW.
+
+        Everything the server says (notices, errors, help, listings) follows;
+        what people write is never translated.  zh-CN is Simplified Chinese,
+        zh-TW Traditional Chinese.
+        """
+        if code is None:
+            current = languages.get(self.session.settings.language)
+            self.reply(events.LanguageChanged(self.chat.clock(), current.code, current.name,
+                                              choices=tuple(languages.LANGUAGES)))
+            return
+        chosen = languages.lookup(code)
+        if chosen is None:
+            raise errors.UnknownLanguage(code, ", ".join(languages.LANGUAGES))
+        self.session.configure(language=chosen.code)
+        self.reply(events.LanguageChanged(self.chat.clock(), chosen.code, chosen.name))
+
+
 class LoginState(State):
     """Connected, not yet named: only login, help, format and quit make sense."""
 
@@ -286,11 +308,11 @@ class LoginState(State):
 
     def enter(self) -> None:
         self.session.setTimeout(self.chat.limits.login_timeout or None)
-        self.reply(events.Notice(
+        self.reply(events.Notice.words(
             self.chat.clock(),
-            f"Welcome to {self.chat.server_name}!\n"
-            "Log in with: login NAME    Help: /help    Leave: /quit",
-        ))
+            N_("Welcome to {server}!\n"
+               "Log in with: login NAME    Help: /help    Language: /lang    Leave: /quit"),
+            server=self.chat.server_name))
 
     def line_received(self, line: str) -> None:
         """Lines before login are few: a browser is sent away, a babbler cut off."""
@@ -298,16 +320,16 @@ class LoginState(State):
             return
         self.lines += 1
         if self.lines == 1 and HTTP_REQUEST.fullmatch(line.strip()):
-            self.kick(errors.NotHttp(), "not a chat client")
+            self.kick(errors.NotHttp(), N_("not a chat client"))
             return
         limit = self.chat.limits.login_lines
         if limit and self.lines > limit:
-            self.kick(errors.TooManyLinesBeforeLogin(limit), "too many lines before login")
+            self.kick(errors.TooManyLinesBeforeLogin(limit), N_("too many lines before login"))
             return
         super().line_received(line)
 
     def timed_out(self) -> None:
-        self.kick(errors.LoginTimeout(self.chat.limits.login_timeout), "login timeout")
+        self.kick(errors.LoginTimeout(self.chat.limits.login_timeout), N_("login timeout"))
 
     def text(self, line: str) -> None:
         raise errors.LoginRequired()
@@ -403,7 +425,7 @@ class LoginState(State):
     @command("quit [MESSAGE...]", "logout")
     def do_quit(self, message: str | None = None) -> None:
         """Close the connection."""
-        self.reply(events.Goodbye(self.chat.clock(), "Goodbye."))
+        self.reply(events.Goodbye.words(self.chat.clock(), N_("Goodbye.")))
         self.session.become(LoggedOutState(self.session, self.chat))
         self.close()
 
@@ -440,9 +462,9 @@ class RoomState(State):
             pass
         except errors.ChatError as error:
             self.fail(error)
-        self.reply(events.Notice(self.chat.clock(), (
-            f"Your name was read in {old.upper()} before your text showed {new.upper()}; "
-            f"it stays {name}. Type /nick NAME to change it.")))
+        self.reply(events.Notice.words(self.chat.clock(), N_(
+            "Your name was read in {old} before your text showed {new}; it stays {name}. "
+            "Type /nick NAME to change it."), old=old.upper(), new=new.upper(), name=name))
 
     def enter(self) -> None:
         self._await_idle()
@@ -465,7 +487,7 @@ class RoomState(State):
     def timed_out(self) -> None:
         limits = self.chat.limits
         if self.warned:
-            self.kick(errors.IdleTimeout(limits.idle_timeout), "idle timeout")
+            self.kick(errors.IdleTimeout(limits.idle_timeout), N_("idle timeout"))
             return
         self.warned = True
         self.fail(errors.IdleWarning(limits.idle_timeout - limits.idle_warning,
@@ -604,9 +626,9 @@ class RoomState(State):
         user.account = user.key
         self.chat.peers.registered(user.key, user.name)
         if self.session.state is self:
-            self.reply(events.Notice(self.chat.clock(),
-                                     f"{user.name} is registered. From now on log in with: "
-                                     f"login {user.name} PASSWORD"))
+            self.reply(events.Notice.words(self.chat.clock(), N_(
+                "{name} is registered. From now on log in with: login {name} PASSWORD"),
+                name=user.name))
 
     @command("password OLD NEW")
     def do_password(self, old: str, new: str) -> None:
@@ -614,7 +636,7 @@ class RoomState(State):
         accounts = self._accounts()
         user = self.user
         if user.account != user.key:
-            raise errors.NotRegistered(user.name, "a password")
+            raise errors.NotRegistered(user.name, N_("a password"))
         address = self.chat.address_of(self.session)
         self.hold(accounts.change(user.key, user.name, old, new, address).addCallbacks(
             self._password_changed, self._not_saved, callbackArgs=(user.name,)))
@@ -623,7 +645,7 @@ class RoomState(State):
         if self.session.state is not self:
             return
         if right:
-            self.reply(events.Notice(self.chat.clock(), "Your password is changed."))
+            self.reply(events.Notice.words(self.chat.clock(), N_("Your password is changed.")))
         else:
             self.fail(errors.WrongPassword(name))
 
@@ -809,7 +831,7 @@ class RoomState(State):
         """Leave the chat; the room is told, with your message if you give one."""
         name = self.user.name
         self.chat.logout(self.user, message)
-        self.reply(events.Goodbye(self.chat.clock(), f"Goodbye, {name}."))
+        self.reply(events.Goodbye.words(self.chat.clock(), N_("Goodbye, {name}."), name=name))
         self.session.become(LoggedOutState(self.session, self.chat))
         self.close()
 

@@ -37,6 +37,7 @@ from zope.interface import implementer
 
 from twisted_chat.core import errors, events, formats
 from twisted_chat.core.states import LoggedOutState, LoginState
+from twisted_chat.i18n import N_, languages
 from twisted_chat.interfaces import IFormat, ISession, IState
 from twisted_chat.session.budget import Budget, allowance
 from twisted_chat.session.budget import cost as budget_cost
@@ -108,13 +109,16 @@ class Session(TimeoutMixin):
         #: Why reading from the client is paused ("store", "budget", "flood"); read when none.
         #: (Frozen: the empty one is shared, where an empty set costs 216 bytes.)
         self._pauses: frozenset[str] = frozenset()
-        self.settings = settings
+        # The server's language until the user chooses one (--lang).
+        language = sessions.language
+        self.settings = settings if language == settings.language else replace(
+            settings, language=language)
         self.format: IFormat = self.settings.build(framing)
         #: What the front end puts around each delivery, if anything (telnet's echoed line).
         self.around: Callable[[bytes], bytes] | None = None
         self.closing = False
         self._close_timer: IDelayedCall | None = None
-        self._lost_reason = "connection lost"
+        self._lost_reason = N_("connection lost")
         self.output = SendQueue(transport, limits.sendq, self._send_queue_exceeded)
         #: How lines are decoded: the evidence for the encoding, while it is not settled.
         self.reading = Reading(lambda: self.settings)
@@ -217,9 +221,23 @@ class Session(TimeoutMixin):
         old = self.settings.encoding
         self.settle(encoding=encoding)
         self.send(events.Encoding(self.chat.clock(), encoding, guessed=True))
+        self._suggest_language(encoding)
         if encoding == "gb18030" and old == "gbk":
             return  # GB18030 reads GBK the same.
         self.state.encoding_changed(old, encoding)
+
+    def _suggest_language(self, encoding: str) -> None:
+        """
+        Text in a Chinese encoding: say, in that Chinese, how to read the server
+        in it.  The banner's line that says so went out in UTF-8, before the
+        encoding was known, so a GBK or Big5 console could not show it.
+        """
+        suggested = languages.suggested(encoding)
+        if suggested is None or self.settings.language != languages.ENGLISH.code:
+            return
+        self.send(events.Notice(self.chat.clock(), suggested.format(
+            N_("To read the server in {name}, type: /lang {code}"), name=suggested.name,
+            code=suggested.code)))
 
     # Limits
 
@@ -228,7 +246,7 @@ class Session(TimeoutMixin):
 
     def _excess_flood(self) -> None:
         self.chat.log.info("floods", "Excess flood from {peer}", peer=self.transport.getPeer())
-        self.kick(errors.ExcessFlood(self.throttle.queue), "excess flood")
+        self.kick(errors.ExcessFlood(self.throttle.queue), N_("excess flood"))
 
     def _input_flood(self) -> None:
         assert self.budget is not None
@@ -240,13 +258,13 @@ class Session(TimeoutMixin):
         self.chat.log.info("floods", "Excess flood from {peer}: input far past "
                            "{rate} bytes a second", peer=self.transport.getPeer(),
                            rate=self.budget.rate)
-        self.kick(errors.InputFlood(self.budget.rate), "excess flood")
+        self.kick(errors.InputFlood(self.budget.rate), N_("excess flood"))
 
     def _send_queue_exceeded(self) -> None:
         self.chat.log.info(
             "connections not reading", "{peer} is not reading: more than {limit} bytes unsent; "
             "cutting it off", peer=self.transport.getPeer(), limit=self.output.limit)
-        self._cut("send queue exceeded")
+        self._cut(N_("send queue exceeded"))
         # Not at once: this runs in the middle of a broadcast to the room.
         self.callLater(0, self.transport.abortConnection)  # type: ignore[attr-defined]
 
@@ -263,9 +281,9 @@ class Session(TimeoutMixin):
         """Input nobody should send: say why, end the session, close."""
         self.state.kick(error, reason)
 
-    def notice(self, text: str) -> None:
+    def notice(self, template: str, /, **values: object) -> None:
         """Tell the user something of the connection's own (an interrupt), at once."""
-        self.send(events.Notice(self.chat.clock(), text))
+        self.send(events.Notice.words(self.chat.clock(), template, **values))
 
     # Events out: IClient
 
@@ -330,20 +348,21 @@ class Session(TimeoutMixin):
         state.enter()
 
     def configure(self, *, format: str | None = None, encoding: str | None = None,
-                  color: bool | None = None) -> None:
-        self.settle(format=format, encoding=encoding, color=color,
+                  color: bool | None = None, language: str | None = None) -> None:
+        self.settle(format=format, encoding=encoding, color=color, language=language,
                     encoding_chosen=True if encoding is not None else None)
 
     def settle(self, *, format: str | None = None, encoding: str | None = None,
                color: bool | None = None, width: int | None = None,
-               encoding_chosen: bool | None = None) -> None:
+               encoding_chosen: bool | None = None, language: str | None = None) -> None:
         """
         Change some settings (those not None) and rebuild the format from all
         of them: the user's choices, or what the front end learnt (a guessed
         encoding, a window's width).
         """
         changes: dict[str, Any] = {"format": format, "encoding": encoding, "color": color,
-                                   "width": width, "encoding_chosen": encoding_chosen}
+                                   "width": width, "encoding_chosen": encoding_chosen,
+                                   "language": language}
         self.settings = replace(
             self.settings, **{key: value for key, value in changes.items() if value is not None})
         self.format = self.settings.build(self._framing)

@@ -34,10 +34,12 @@ class Sessions:
     """The chat's sessions, and what every front end's factory shares."""
 
     def __init__(self, chat: Chat, clock: IReactorTime, *,
-                 max_line: int = DEFAULT_MAX_LINE) -> None:
+                 max_line: int = DEFAULT_MAX_LINE, language: str = "en") -> None:
         self.chat = chat
         self.clock = clock
         self.max_line = max_line
+        #: The language a new session starts in (a code; --lang).
+        self.language = language
         self.admission = Admission(chat.limits, clock.seconds)
         self.open: set[Session] = set()
         self._all_closed: list[Deferred[None]] = []
@@ -91,7 +93,7 @@ class Sessions:
         Closing sends what is still buffered first; a client that does not read
         it within ``grace`` seconds is cut off.
         """
-        notice = events.Notice(self.chat.clock(), message)
+        notice = events.Notice.words(self.chat.clock(), message)
         # Everyone is leaving at once: nobody is told of the others' going.
         self.chat.stop()
         for session in list(self.open):

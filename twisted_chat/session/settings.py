@@ -27,6 +27,8 @@ class Settings:
     #: The front end's messages are in this encoding, which nobody may change
     #: (a WebSocket's text is UTF-8).
     encoding_fixed: bool = False
+    #: The language the server words things in (a code of twisted_chat.i18n.languages).
+    language: str = "en"
 
     def build(self, framing: formats.Framing = formats.STREAM) -> IFormat:
         """The (shared) format these settings make, framed for the front end."""
@@ -37,7 +39,8 @@ class Settings:
 def _build(settings: Settings, framing: formats.Framing) -> IFormat:
     """Once per distinct settings: a login makes its session's format from a cache."""
     return formats.build(settings.format, encoding=settings.encoding, color=settings.color,
-                         width=terminal.wrap_width(settings.width), framing=framing)
+                         width=terminal.wrap_width(settings.width), framing=framing,
+                         language=settings.language)
 
 
 #: A new session's settings, shared until it changes one.

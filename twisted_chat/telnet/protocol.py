@@ -33,6 +33,7 @@ from twisted.python.failure import Failure
 
 from twisted_chat.core import errors
 from twisted_chat.core.formats import Stream
+from twisted_chat.i18n import N_
 from twisted_chat.session.session import Session
 from twisted_chat.telnet import hint
 from twisted_chat.telnet.editing import EchoLine, edit
@@ -111,7 +112,7 @@ class TelnetProtocol(LineReceiver):
         except Exception:
             # A byte sequence nobody foresaw: it costs the sender its connection, no more.
             _log.failure("Input from {peer} broke the connection", peer=self.transport.getPeer())
-            self.session.kick(errors.UnreadableInput(), "unreadable input")
+            self.session.kick(errors.UnreadableInput(), N_("unreadable input"))
 
     def text_received(self, data: bytes) -> None:
         if self.echo is not None and _KEYS.search(data):
@@ -196,7 +197,7 @@ class TelnetProtocol(LineReceiver):
                 self.session.write(b"^C\r\n")
             self.echo.clear()
         self.session.notice(
-            "Interrupted: the line you were typing was dropped. Type /quit to leave.")
+            N_("Interrupted: the line you were typing was dropped. Type /quit to leave."))
 
     def end_of_input(self) -> None:
         """Ctrl-D: on an empty line it leaves, as it ends a shell; within a line it is ignored."""
@@ -210,7 +211,7 @@ class TelnetProtocol(LineReceiver):
             self.session.write(self.telnet.escape(self.echo.redraw()))
 
     def are_you_there(self) -> None:
-        self.session.notice(f"Yes, {self.sessions.chat.server_name} is here.")
+        self.session.notice(N_("Yes, {server} is here."), server=self.sessions.chat.server_name)
 
     def subnegotiation_too_long(self) -> None:
         self.session.fail(errors.SubnegotiationTooLong(MAX_SUBNEGOTIATION))

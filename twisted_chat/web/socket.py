@@ -49,6 +49,7 @@ from wsproto.frame_protocol import CloseReason, FrameProtocol
 from zope.interface import implementer
 
 from twisted_chat.core import errors, formats
+from twisted_chat.i18n import N_
 from twisted_chat.session.budget import plain_cost
 from twisted_chat.session.session import Session
 from twisted_chat.session.settings import Settings
@@ -226,7 +227,7 @@ class WebSocketConnection:
             _log.failure("Input from {peer} broke the connection", peer=self.getPeer())
             self._broken = True
             self._close_code = CloseReason.INTERNAL_ERROR
-            self.session.kick(errors.UnreadableInput(), "unreadable input")
+            self.session.kick(errors.UnreadableInput(), N_("unreadable input"))
 
     def _text(self, event: TextMessage) -> None:
         if not self._discarding:
@@ -259,10 +260,10 @@ class WebSocketConnection:
             self._broken = True
             self._close_code = event.code
             if event.code == CloseReason.INVALID_FRAME_PAYLOAD_DATA:
-                self.session.kick(errors.NotUtf8(), "invalid UTF-8")
+                self.session.kick(errors.NotUtf8(), N_("invalid UTF-8"))
             else:
-                self.session.kick(errors.BadFrame(_FRAME_TROUBLE.get(event.code, "unreadable")),
-                                  "bad frame")
+                self.session.kick(errors.BadFrame(_FRAME_TROUBLE.get(event.code, N_("unreadable"))),
+                                  N_("bad frame"))
             return
         # The session closes as any does: what it holds goes first, then the answer
         # to the close (loseConnection), nothing after; cut if not read in time.
@@ -274,7 +275,7 @@ class WebSocketConnection:
         if self._heard:
             self._heard = self._pinged = False
         elif self._pinged or self.connection.state is not ConnectionState.OPEN:
-            self.session.cut("ping timeout")
+            self.session.cut(N_("ping timeout"))
         else:
             self._pinged = True
             self.session.write(self.connection.send(Ping(b"twisted-chat")))
@@ -329,10 +330,10 @@ class WebSocketConnection:
 
 #: What was wrong with a frame, by the close code wsproto chose (its own words name its internals).
 _FRAME_TROUBLE: dict[int, str] = {
-    CloseReason.PROTOCOL_ERROR: "a protocol error",
-    CloseReason.MESSAGE_TOO_BIG: "too big",
-    CloseReason.UNSUPPORTED_DATA: "data of an unknown kind",
-    CloseReason.POLICY_VIOLATION: "not allowed",
+    CloseReason.PROTOCOL_ERROR: N_("a protocol error"),
+    CloseReason.MESSAGE_TOO_BIG: N_("too big"),
+    CloseReason.UNSUPPORTED_DATA: N_("data of an unknown kind"),
+    CloseReason.POLICY_VIOLATION: N_("not allowed"),
 }
 
 #: What each kind of wsproto event is handed to.
