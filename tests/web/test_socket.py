@@ -29,9 +29,14 @@ class ChatTests(SynchronousTestCase):
         self.server = Server()
 
     def test_welcome_in_json(self) -> None:
-        """A browser's session speaks JSON from its first event: the welcome."""
+        """
+        A browser's session speaks JSON from its first event: the language its
+        sentences are in, then the welcome.
+        """
         browser = Browser(self.server.connect_web())
-        (welcome,) = browser.events()
+        language, welcome = browser.events()
+        self.assertEqual(language, {"type": "language", "code": "en", "name": "English",
+                                    "choices": [], "time": language["time"]})
         self.assertEqual(welcome["type"], "notice")
         self.assertIn("Log in with: login NAME", welcome["text"])
 

@@ -308,6 +308,11 @@ class LoginState(State):
 
     def enter(self) -> None:
         self.session.setTimeout(self.chat.limits.login_timeout or None)
+        if self.session.format.name == "json":
+            # A program (the browser page) learns at once which language the
+            # sentences are in, to word its own labels in it.
+            language = languages.get(self.session.settings.language)
+            self.reply(events.LanguageChanged(self.chat.clock(), language.code, language.name))
         self.reply(events.Notice.words(
             self.chat.clock(),
             N_("Welcome to {server}!\n"
