@@ -114,6 +114,9 @@ class Contender:
     #: A cluster of this many nodes (``cluster.py``), its members spread
     #: round-robin over them; 0 for a single process.
     nodes: int = 0
+    #: The languages members read the server in, round-robin (``/lang`` after
+    #: logging in); none: the server's own.  The first member's is the first.
+    languages: tuple[str, ...] = ()
 
     def browser(self, index: int, senders: int = 0) -> bool:
         return (self.web == "all" or (self.web == "half" and index % 2 == 1)
@@ -149,6 +152,12 @@ def serves_web(twistd: str) -> bool:
     """Whether a build of twisted-chat has the browser front end (``--web``)."""
     found = subprocess.run([twistd, "chat", "--help"], capture_output=True, text=True)
     return "--web" in found.stdout
+
+
+def speaks_languages(twistd: str) -> bool:
+    """Whether a build of twisted-chat words things in other languages (``--lang``)."""
+    found = subprocess.run([twistd, "chat", "--help"], capture_output=True, text=True)
+    return "--lang" in found.stdout
 
 
 def contenders(workdir: str, coalesce: float | None = None,
@@ -195,6 +204,11 @@ def contenders(workdir: str, coalesce: float | None = None,
                 Contender(f"chat readers{suffix}", chat, "login m{0}\r\n", b"= Members",
                           b" match ", web="readers", capacity=False),
             ]
+        if speaks_languages(twistd):
+            # A room reading the server in English, Simplified and Traditional Chinese.
+            found.append(Contender(f"chat languages{suffix}", chat, "login m{0}\r\n",
+                                   b"= Members", b" match ", capacity=False,
+                                   languages=("en", "zh-CN", "zh-TW")))
     if shutil.which("ngircd"):
         found.append(Contender(
             "ngircd", ["ngircd", "--nodaemon", "--config", ngircdConfig(workdir)],
@@ -324,7 +338,10 @@ async def join(server: Running, contender: Contender, index: int, source: str = 
         member.encode, member.end = frame_lines, b"}"
         login, ready = WEB_LOGIN, WEB_READY
     enter = contender.lobby if room is None else contender.enter.format(room)
-    writer.write(member.encode(login.format(index) + enter))
+    login = login.format(index)
+    if contender.languages:
+        login += f"lang {contender.languages[index % len(contender.languages)]}\r\n"
+    writer.write(member.encode(login + enter))
     if ready is not None:
         seen = b""
         while ready not in seen:
