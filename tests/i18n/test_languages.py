@@ -73,6 +73,8 @@ class WordingTests(SynchronousTestCase):
 
         for language in (SIMPLIFIED, TRADITIONAL):
             for error, _, english in CASES:
+                if error.template == errors.ChatError.template:
+                    continue  # A sentence made elsewhere, as it is.
                 worded = language.fill(error.template, error.args)
                 with self.subTest(language=language.code, error=type(error).__name__):
                     self.assertNotEqual(worded, english)
@@ -85,7 +87,7 @@ class WordingTests(SynchronousTestCase):
         spoken = {"chat", "emote", "private"}
         for language in (SIMPLIFIED, TRADITIONAL):
             for event, _ in SAMPLES:
-                if event.kind in spoken or (event.kind == "notice" and event.template is None):
+                if event.kind in spoken or getattr(event, "template", "") is None:
                     continue
                 lines = text_lines(event, language)
                 with self.subTest(language=language.code, kind=event.kind):

@@ -766,10 +766,10 @@ class NotAnOperator(ChatError):
 
 class Banned(ChatError):
     code = "banned"
-    template = N_("You are banned from {room}.")
-    template_timed = N_("You are banned from {room} for {wait:span} more.")
-    template_reason = N_("You are banned from {room}: {reason}")
-    template_timed_reason = N_("You are banned from {room} for {wait:span} more: {reason}")
+    template = N_("You are banned from {room:place}.")
+    template_timed = N_("You are banned from {room:place} for {wait:span} more.")
+    template_reason = N_("You are banned from {room:place}: {reason}")
+    template_timed_reason = N_("You are banned from {room:place} for {wait:span} more: {reason}")
 
     def __init__(self, room: str, wait: float | None, reason: str | None) -> None:
         template = {(False, False): None, (True, False): self.template_timed,
@@ -785,8 +785,9 @@ class Banned(ChatError):
 
 class Muted(ChatError):
     code = "muted"
-    template = N_("You are muted in {room}: you may read, not speak.")
-    template_timed = N_("You are muted in {room} for {wait:span} more: you may read, not speak.")
+    template = N_("You are muted in {room:place}: you may read, not speak.")
+    template_timed = N_("You are muted in {room:place} for {wait:span} more: you may read, "
+                        "not speak.")
 
     def __init__(self, room: str, wait: float | None) -> None:
         if wait is None:
@@ -848,7 +849,7 @@ class ServerLocked(ChatError):
 
 class NotBanned(ChatError):
     code = "not-banned"
-    template = N_("{target} is not {what:word} in {room}.")
+    template = N_("{target} is not {what:word} in {room:place}.")
 
     def __init__(self, target: str, what: str, room: str) -> None:
         self._record(target=target, what=what, room=room)

@@ -82,8 +82,9 @@ def _room(event: events.RoomInfo, words: Language) -> list[str]:
              **{name: "server operator" for name in event.server_operators}}
     if event.owner:
         roles.setdefault(event.owner, "owner")
-    shown = ", ".join(f"{name} ({words.gettext(_ROLES[roles[name]])})" if name in roles else name
-                      for name in event.members)
+    shown = ", ".join(words.format(N_("{name} ({role})"), name=name,
+                                   role=words.gettext(_ROLES[roles[name]]))
+                      if name in roles else name for name in event.members)
     title = (words.format(N_("Room {room}, owned by {owner}"), room=event.room, owner=event.owner)
              if event.owner else words.format(N_("Room {room}"), room=event.room))
     members = (words.format(N_("Members ({total}): {names} and {more} more"), total=total,
@@ -263,6 +264,12 @@ def _moderation(event: events.Moderation, words: Language) -> list[str]:
 #: What a ban or mute entry's kind reads as in a listing.
 _KINDS = {"ban": N_("ban"), "mute": N_("mute")}
 
+#: What each act reads as in the audit trail (a setting's act names the setting after it).
+_AUDITED = {**_KINDS, "op": N_("op"), "deop": N_("deop"), "kick": N_("kick"),
+            "unban": N_("unban"), "unmute": N_("unmute"), "invite": N_("invite"),
+            "disconnect": N_("disconnect"), "lock": N_("lock"), "unlock": N_("unlock"),
+            "setting": N_("setting")}
+
 
 def _sanctions(event: events.Sanctions, words: Language) -> list[str]:
     server = event.room is None
@@ -302,8 +309,9 @@ def _audit(event: events.Audit, words: Language) -> list[str]:
         where = (words.format(N_("in {room}"), room=act.room) if act.room is not None
                  else words.gettext(N_("server-wide")))
         by = act.by or words.gettext(N_("(expired)"))
+        action = words.gettext(_AUDITED[act.action]) if act.action in _AUDITED else act.action
         lines.append(f"=   [{stamp(act.when, event.time)}] {by} "
-                     f"{act.action}{target} {where}{ends}{reason}")
+                     f"{action}{target} {where}{ends}{reason}")
     return lines
 
 

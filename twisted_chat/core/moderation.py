@@ -402,7 +402,7 @@ class Moderation:
                                                 or wanted & sanction.marks)]
         if not lifted:
             raise errors.NotBanned(raw, N_("banned") if kind == BAN else N_("muted"),
-                                   room.name if scope is not None else "the server")
+                                   room.name if scope is not None else N_("the server"))
         for sanction in lifted:
             self.sanctions.remove(sanction)
             self._store("forget_sanction", sanction.id)
@@ -458,7 +458,7 @@ class Moderation:
         now = self.chat.clock()
         found = self.sanctions.find(BAN, None, marks, now)
         if found is not None and rank < found.rank:
-            raise errors.Banned("this server", found.left(now), found.reason)
+            raise errors.Banned(N_("this server"), found.left(now), found.reason)
 
     def check_name(self, key: str) -> None:
         """A name the server banned is nobody's to take."""
@@ -502,7 +502,7 @@ class Moderation:
         if sanctions.mutes:
             muted = sanctions.find(MUTE, None, user.marks, now)
             if muted is not None and not self._exempt(muted, user, room):
-                raise errors.Muted("every room", muted.left(now))
+                raise errors.Muted(N_("every room"), muted.left(now))
             if room is not self.chat.main:
                 muted = sanctions.find(MUTE, room.key, user.marks, now)
                 if muted is not None and not self._exempt(muted, user, room):
@@ -524,7 +524,7 @@ class Moderation:
         now = self.chat.clock()
         muted = self.sanctions.find(MUTE, None, user.marks, now)
         if muted is not None and not self._exempt(muted, user, self.chat.main):
-            raise errors.Muted("every room", muted.left(now))
+            raise errors.Muted(N_("every room"), muted.left(now))
 
     # Invitations and settings
 

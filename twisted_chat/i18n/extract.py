@@ -93,10 +93,16 @@ def main(argv: list[str] | None = None) -> int:
     """Write each domain's ``.pot`` and bring every language's ``.po`` up to it."""
     for domain in METHODS:
         pot = template(domain)
-        write(pot, PACKAGE / "locale" / f"{domain}.pot")
+        kept = PACKAGE / "locale" / f"{domain}.pot"
+        if kept.exists():
+            # Dated once: a run that changes nothing leaves the files as they were.
+            with kept.open("rb") as source:
+                pot.creation_date = read_po(source).creation_date
+        write(pot, kept)
         for locale in LOCALES:
             catalog = read(locale, domain)
             catalog.update(pot, no_fuzzy_matching=True, update_header_comment=False)
+            catalog.fuzzy = False  # Babel marks a new catalog's header fuzzy; these are kept by hand.
             write(catalog, Path(str(catalogs.po_path(locale, domain))))
             missing = [message.id for message in catalog if message.id and not message.string]
             print(f"{locale}/{domain}: {len(catalog)} messages, {len(missing)} untranslated")

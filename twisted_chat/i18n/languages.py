@@ -4,9 +4,11 @@ The languages the server speaks, and a sentence in one of them.
 A :class:`Language` translates a template and fills it in.  Templates have
 format specs of their own, read the same in every language:
 ``{wait:duration}`` words seconds, ``{until:span}`` a time left,
-``{scripts:and}`` joins a list with the language's "and", and
+``{scripts:and}`` joins a list with the language's "and",
 ``{what:word}`` translates a value that is itself one of the server's words
-("room name").  Anything else is filled in as it is: names and what users
+("room name"), and ``{room:place}`` is a room's name or the server's words for
+everywhere ("the server"): a room's name holds no space, so a value with one
+is translated.  Anything else is filled in as it is: names and what users
 wrote are never translated.
 """
 
@@ -72,8 +74,10 @@ class _Formatter(string.Formatter):
             return span(value, language=self.language)
         if format_spec == "and":
             return self.language.and_(self.language.gettext(item) for item in value)
-        if format_spec == "word":
+        if format_spec == "word" or (format_spec == "place" and " " in value):
             return self.language.gettext(value)
+        if format_spec == "place":
+            return value
         return super().format_field(value, format_spec)
 
 
