@@ -102,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         for locale in LOCALES:
             catalog = read(locale, domain)
             catalog.update(pot, no_fuzzy_matching=True, update_header_comment=False)
-            catalog.fuzzy = False  # Babel marks a new catalog's header fuzzy; these are kept by hand.
+            catalog.fuzzy = False  # Babel marks a new header fuzzy: these are kept by hand.
             write(catalog, Path(str(catalogs.po_path(locale, domain))))
             missing = [message.id for message in catalog if message.id and not message.string]
             print(f"{locale}/{domain}: {len(catalog)} messages, {len(missing)} untranslated")
