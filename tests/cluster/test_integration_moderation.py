@@ -5,6 +5,7 @@ from __future__ import annotations
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.cluster.nodes import Cluster
+from twisted_chat.i18n.languages import SIMPLIFIED
 
 
 class ModerationAcrossNodesTests(SynchronousTestCase):
@@ -55,3 +56,30 @@ class ModerationAcrossNodesTests(SynchronousTestCase):
         carol.expect("unmuted")
         carol.send("now I can")
         alice.expect("<carol> now I can")
+
+
+class PutOffAcrossNodesTests(SynchronousTestCase):
+    def test_goodbye_in_the_users_language(self) -> None:
+        """
+        A server operator on one node disconnects a user on the other: their
+        node says goodbye in the language that user reads, reason as written.
+        """
+        cluster = Cluster(2, "--operator", "teacher")
+        self.addCleanup(cluster.stop)
+        one, two = cluster.nodes
+        first = one.connect().login("teacher")
+        first.send("/register sesame123")
+        first.expect("is registered")
+        first.send("/quit")
+        teacher = one.connect()
+        teacher.banner()
+        teacher.send("login teacher sesame123")
+        teacher.expect("= Members")
+        bob = two.connect().login("bob")
+        bob.send("/lang zh-CN")
+        bob.expect("zh-CN")
+        teacher.send("/disconnect bob trolling")
+        goodbye = SIMPLIFIED.format("{by} disconnected you from the server: {reason}",
+                                    by="teacher", reason="trolling")
+        self.assertEqual(bob.expect(goodbye)[-1], f"*** {goodbye}")
+        self.assertTrue(bob.closed())
