@@ -23,7 +23,14 @@ from twisted.logger import Logger
 
 from twisted_chat.core import errors, events, names
 from twisted_chat.core.ignoring import Ignoring
-from twisted_chat.core.limits import DEFAULTS, Limits, address_key, counted_key
+from twisted_chat.core.limits import (
+    DEFAULTS,
+    InForce,
+    Limits,
+    address_key,
+    counted_key,
+    in_force,
+)
 from twisted_chat.core.logquota import LogQuota
 from twisted_chat.core.moderation import Moderation, Rank
 from twisted_chat.core.peers import Alone
@@ -64,7 +71,7 @@ class Chat:
 
     def __init__(self, hub: IHub, *, main_room: str = "lobby", main_topic: str = "",
                  server_name: str = "twisted-chat", motd: str = "",
-                 clock: Callable[[], float] = time.time, limits: Limits = DEFAULTS,
+                 clock: Callable[[], float] = time.time, limits: Limits | InForce = DEFAULTS,
                  store: IStore | None = None, accounts: IAccounts | None = None,
                  lasting: Iterable[LastingRoom] = (), log: LogQuota | None = None,
                  operators: Iterable[str] = (), kept: KeptOrder | None = None,
@@ -84,14 +91,15 @@ class Chat:
         self.tell: Callable[[IClient, events.Event], None] = hub.tell
         self.later: Callable[[Callable[[], object]], None] = hub.after
         self.server_name = server_name
-        self.limits = limits
+        #: The limits in force, which the quotas and the sessions' door read too.
+        self.in_force = in_force(limits)
         self.motd = motd
         self.clock = clock
         self.store = store
         self.accounts = accounts
         self.peers: IPeers = peers if peers is not None else Alone()
         self.log = log if log is not None else LogQuota()
-        self.quotas = Quotas(limits, clock)
+        self.quotas = Quotas(self.in_force, clock)
         #: Searches under way, by address.
         self._searching: dict[str, int] = {}
         #: The server is stopping: everyone is told goodbye, and not of each other's going.
@@ -111,6 +119,10 @@ class Chat:
         self.ignoring = Ignoring(self, kept.ignores if kept is not None else None)
         for room in self._rooms.values():
             self.moderation.restore(room)
+
+    @property
+    def limits(self) -> Limits:
+        return self.in_force.limits
 
     # Who and what exists
 

@@ -38,7 +38,7 @@ class Sessions:
         self.chat = chat
         self.clock = clock
         self.max_line = max_line
-        self.admission = Admission(chat.limits, clock.seconds)
+        self.admission = Admission(chat.in_force, clock.seconds)
         self.open: set[Session] = set()
         self._all_closed: list[Deferred[None]] = []
 
