@@ -43,7 +43,7 @@ from twisted_chat.store.values import KeptOrder, LastingRoom
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
-    from twisted_chat.interfaces import IAccounts, IHub, IPeers, IStore
+    from twisted_chat.interfaces import IAccounts, IHub, IPeers, IReloader, IStore
 
 
 MAX_TOPIC_LENGTH = 300
@@ -116,6 +116,8 @@ class Chat:
             if room.key not in self._rooms:
                 self._add_room(room)
         self.moderation = Moderation(self, operators, kept)
+        #: What reads the server's options again (``/reload``); None: nothing can.
+        self.reloader: IReloader | None = None
         self.ignoring = Ignoring(self, kept.ignores if kept is not None else None)
         for room in self._rooms.values():
             self.moderation.restore(room)
@@ -313,6 +315,20 @@ class Chat:
             self._keep(room)
         self.peers.room_changed(room)
         self.hub.announce(room, events.Topic(self.clock(), room.name, topic, setter=user.name))
+
+    def set_main_topic(self, topic: str) -> None:
+        """The main room's topic, as the server's options say now: its members are told."""
+        if topic != self.main.topic:
+            self.main.topic = topic
+            self.hub.announce(self.main, events.Topic(self.clock(), self.main.name, topic))
+
+    def reload(self, user: User) -> events.Notice:
+        """``/reload`` (server operators): what changed in the config file, applied."""
+        if not self.moderation.is_server_operator(user):
+            raise errors.NotServerOperator()
+        if self.reloader is None:
+            raise errors.NoConfigFile()
+        return events.Notice(self.clock(), self.reloader.reload(user.name))
 
     # Talking
 
