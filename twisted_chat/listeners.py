@@ -392,18 +392,18 @@ class Renewal(NamedTuple):
 
     @property
     def changed(self) -> bool:
-        """Whether the files give another certificate (or key) than the one in use."""
-        return _fingerprint(self.options) != _fingerprint(self.certificate.options)
+        """Whether the files give another certificate than the one in use (a key fits one)."""
+        return _der(self.options) != _der(self.certificate.options)
 
     def apply(self) -> None:
         self.certificate.options = self.options
 
 
-def _fingerprint(options: Any) -> tuple[bytes, bytes]:
+def _der(options: Any) -> bytes:
     from OpenSSL import crypto
 
-    return (crypto.dump_certificate(crypto.FILETYPE_ASN1, options.certificate),
-            crypto.dump_privatekey(crypto.FILETYPE_ASN1, options.privateKey))
+    der: bytes = crypto.dump_certificate(crypto.FILETYPE_ASN1, options.certificate)
+    return der
 
 
 class Listeners(Service):

@@ -38,7 +38,8 @@ class Reloader:
         self.path: str | None = options["config"]
         self.argv: list[str] = options.argv
         self.make = type(options)
-        self.keys = list(kinds(options))
+        #: The options compared, in the order a reload words their changes.
+        self.keys = sorted(kinds(options))
         #: The options in force: those read at start, and the changes applied since.
         self.options: dict[str, Any] = dict(options)
         self.running = running
