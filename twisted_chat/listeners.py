@@ -292,15 +292,10 @@ class Listener:
         """
         The TLS options (a CertificateOptions) this listener's files give now,
         read again; None for a listener without TLS.  ListenerError if they
-        cannot be read, or do not make a certificate.
+        cannot be read, or do not make a certificate (a key that does not fit it).
         """
         where = _Certificates()
         _address(_read(str(self), self.description, where))
-        if where.found is not None:
-            try:
-                where.found.getContext()  # the key matches the certificate, say
-            except Exception as error:
-                raise ListenerError(f"{self}: {error}") from None
         return where.found
 
     def check(self) -> None:

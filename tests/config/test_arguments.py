@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from twisted.python import usage
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.config import directory
 from twisted_chat.config.arguments import Kind, kinds
 from twisted_chat.tap import Options
 
@@ -24,10 +25,9 @@ class FileTests(SynchronousTestCase):
     """The file is named chat.toml, in the test's own directory (as if the server's)."""
 
     def setUp(self) -> None:
-        directory = Path(self.mktemp())
-        directory.mkdir()
+        here = directory(self)
         self.addCleanup(os.chdir, os.getcwd())
-        os.chdir(directory)
+        os.chdir(here)
 
     def parsed(self, text: str, *argv: str, options: Options | None = None,
                quiet: bool = True) -> Options:

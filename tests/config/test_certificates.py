@@ -5,20 +5,18 @@ the new one, and a file that does not load changes nothing.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from twisted.internet.protocol import Factory
 from twisted.internet.testing import MemoryReactor
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.certificates import make_ca, make_server
+from tests.config import directory
 from twisted_chat.listeners import CurrentCertificate, Listener, ListenerError, Listeners
 
 
 class RenewalTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.directory = Path(self.mktemp()).resolve()
-        self.directory.mkdir()
+        self.directory = directory(self)
         self.ca, self.ca_key = make_ca(self.directory)
         self.issued = make_server(self.directory, self.ca, self.ca_key)
         self.reactor = MemoryReactor()

@@ -6,6 +6,7 @@ and the crowd summaries follow --crowd turned on by a reload.
 from __future__ import annotations
 
 from dataclasses import replace
+from ipaddress import ip_network
 
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -41,6 +42,38 @@ class SeamTests(SynchronousTestCase):
                Change("sendq", 0, 1)], new)
         self.assertEqual(files, [50])
         self.assertIs(server.chat.limits, new["limits"])
+
+
+class DoorTests(SynchronousTestCase):
+    """The connection limits, changed while connections are open."""
+
+    def test_a_rate_lowered_counts_who_came(self) -> None:
+        """conn-rate 3 → 2 a minute, after two came: a third is refused at once."""
+        server = Server(limits=replace(UNLIMITED, conn_rate=3))
+        server.connect(), server.connect()
+        server.chat.in_force.limits = replace(UNLIMITED, conn_rate=2)
+        self.assertFalse(server.connect().connected)
+
+    def test_exempt_no_longer(self) -> None:
+        """Let in while exempt, closed after --exempt lost the network: nothing is miscounted."""
+        network = (ip_network("192.0.2.0/24"),)
+        server = Server(limits=replace(UNLIMITED, max_per_ip=1, exempt=network))
+        first, second = server.connect("192.0.2.9"), server.connect("192.0.2.9")
+        server.chat.in_force.limits = replace(UNLIMITED, max_per_ip=1)
+        first.drop()
+        second.drop()
+        self.assertTrue(server.connect("192.0.2.9").connected)
+        self.assertFalse(server.connect("192.0.2.9").connected)
+
+    def test_exempt_since(self) -> None:
+        """Counted, then exempt, then closed: its count goes, so it is not held against it."""
+        network = (ip_network("192.0.2.0/24"),)
+        server = Server(limits=replace(UNLIMITED, max_per_ip=1))
+        first = server.connect("192.0.2.9")
+        server.chat.in_force.limits = replace(UNLIMITED, max_per_ip=1, exempt=network)
+        first.drop()
+        server.chat.in_force.limits = replace(UNLIMITED, max_per_ip=1)
+        self.assertTrue(server.connect("192.0.2.9").connected)
 
 
 class CrowdTests(SynchronousTestCase):

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.config import directory
 from twisted_chat.config.reading import ConfigError, read
 
 
 class ReadTests(SynchronousTestCase):
     def setUp(self) -> None:
-        self.path = Path(self.mktemp())
+        self.path = directory(self) / "chat.toml"
 
     def write(self, text: str | bytes) -> str:
         if isinstance(text, str):

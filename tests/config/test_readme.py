@@ -14,6 +14,7 @@ from pathlib import Path
 
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.config import directory
 from twisted_chat.config.arguments import from_file, kinds
 from twisted_chat.tap import Options
 
@@ -36,10 +37,9 @@ def example() -> str:
 
 class ExampleTests(SynchronousTestCase):
     def setUp(self) -> None:
-        directory = Path(self.mktemp()).resolve()
-        directory.mkdir()
+        here = directory(self)
         self.addCleanup(os.chdir, os.getcwd())
-        os.chdir(directory)
+        os.chdir(here)
         self.text = example()
         Path("chat.toml").write_text(self.text)
 

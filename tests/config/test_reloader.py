@@ -13,6 +13,7 @@ from pathlib import Path
 from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
+from tests.config import directory
 from tests.harness import Client, Server, Transactions
 from twisted_chat.config.live import Running
 from twisted_chat.config.reloader import Reloader
@@ -39,16 +40,15 @@ class Started(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        directory = Path(self.mktemp()).resolve()
-        directory.mkdir()
+        here = directory(self)
         self.addCleanup(os.chdir, os.getcwd())
-        os.chdir(directory)
+        os.chdir(here)
         Path("motd.txt").write_text("Be kind.")
         self.write(START)
         options = Options()
         options.parseOptions(["--config", "chat.toml"])
         self.options = options
-        self.server = Server(db=Transactions(str(directory / "chat.db")),
+        self.server = Server(db=Transactions(str(here / "chat.db")),
                              limits=replace(UNLIMITED, max_per_ip=2), motd=options["motd-text"],
                              main_topic="Welcome", operators=options["operator"])
         self.files: list[int] = []
