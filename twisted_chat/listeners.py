@@ -375,7 +375,7 @@ class Planned(NamedTuple):
     listener: Listener
     endpoint: IStreamServerEndpoint
     factory: IProtocolFactory
-    certificate: CurrentCertificate
+    certificate: CurrentCertificate | None = None
 
 
 class Renewal(NamedTuple):
@@ -430,7 +430,7 @@ class Listeners(Service):
         """
         renewals = []
         for planned in self.planned:
-            if planned.certificate.options is not None:
+            if planned.certificate is not None and planned.certificate.options is not None:
                 options = planned.listener.certificate()
                 renewals.append(Renewal(planned.listener, planned.certificate, options))
         return renewals
