@@ -378,3 +378,18 @@ class IFrontEnd(Interface):
 
     def factory(sessions: Any, options: Any) -> Any:
         """The IProtocolFactory for this front end's listeners, sharing ``sessions``."""
+
+
+class IReloader(Interface):
+    """
+    The server's options read again from its config file (``SIGHUP``,
+    ``/reload``): what can change while it runs is applied, nobody is cut
+    off, and a file that does not read changes nothing.
+    """
+
+    def reload(by: str) -> str:
+        """
+        Read the file again and apply what changed, for ``by`` (an operator's
+        name, or the signal); the one line that says what changed and what
+        needs a restart.  Raises ChatError (NoConfigFile, NotReloaded) instead.
+        """

@@ -8,6 +8,10 @@ description is parsed here.  With the addresses known, two listeners that
 would collide are refused while the options are parsed, every address is
 tried (bound, never listened on) before any listens, and every failure is one
 line: the option, the value as typed, and the cause in plain words.
+
+A TLS listener's connections get their certificate through a
+:class:`CurrentCertificate`, so that a reload can give new connections a
+new one (:meth:`Listeners.renewals`) while those made keep theirs.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from twisted.internet.defer import Deferred, gatherResults, maybeDeferred
 from twisted.internet.error import CannotListenError
 from twisted.internet.interfaces import (
     IListeningPort,
+    IOpenSSLServerConnectionCreator,
     IProtocolFactory,
     IReactorCore,
     IStreamServerEndpoint,
@@ -36,6 +41,7 @@ from twisted.internet.protocol import Factory
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from twisted.python.lockfile import FilesystemLock
+from zope.interface import implementer
 
 #: Connections the kernel may hold for accept(): Twisted's default, 50, drops
 #: the SYNs of a burst of arrivals, which then wait a second to try again
@@ -206,6 +212,56 @@ class _Where:
         return UNIXAddress(address, bool(wantPID))
 
 
+class _Certificates(_Where):
+    """A reactor that listens nowhere, and keeps the TLS options a listener would have used."""
+
+    found: Any = None
+
+    def listenSSL(self, port: int, factory: object, contextFactory: object,
+                  backlog: int = 50, interface: str = "") -> TCPAddress:
+        self.found = contextFactory
+        return super().listenSSL(port, factory, contextFactory, backlog, interface)
+
+
+@implementer(IOpenSSLServerConnectionCreator)
+class CurrentCertificate:
+    """
+    The certificate a TLS listener's new connections get: each connection
+    takes the current one's context as it is made, so a swap of
+    ``options`` holds for the next connection, and none made is touched.
+    """
+
+    def __init__(self) -> None:
+        #: The listener's CertificateOptions, once it listens.
+        self.options: Any = None
+
+    def serverConnectionForTLS(self, protocol: object) -> Any:
+        from OpenSSL.SSL import Connection
+
+        return Connection(self.options.getContext(), None)
+
+
+class _Swappable:
+    """
+    The reactor a listener listens on: the real one, but a TLS listen is
+    given a :class:`CurrentCertificate` that holds the endpoint's options.
+    """
+
+    def __init__(self, reactor: Any, certificate: CurrentCertificate) -> None:
+        self._reactor = reactor
+        self._certificate = certificate
+
+    def listenSSL(self, port: int, factory: IProtocolFactory, contextFactory: object,
+                  backlog: int = 50, interface: str = "") -> IListeningPort:
+        self._certificate.options = contextFactory
+        listened: IListeningPort = self._reactor.listenSSL(port, factory, self._certificate,
+                                                           backlog, interface)
+        return listened
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reactor, name)
+
+
 @dataclass(frozen=True)
 class Listener:
     """
@@ -226,25 +282,21 @@ class Listener:
     def parse(cls, option: str, typed: str) -> Listener:
         """The listener ``--option typed`` asks for; ListenerError for one that cannot be."""
         said = _said(option, typed)
-        try:
-            # As typed (not with our backlog), so that Twisted's errors quote the user.
-            endpoint = endpoints.serverFromString(_Where(), endpoint_description(typed))
-        except ImportError as error:
-            missing = TLS_MISSING if error.name in TLS_MODULES \
-                else f"the Python module {error.name} is not installed"
-            raise ListenerError(f"{said}: {missing}") from None
-        except OSError as error:  # ssl:'s certificate and key files
-            cause = f"cannot read {error.filename}: {error.strerror}" if error.filename \
-                else str(error)
-            raise ListenerError(f"{said}: {cause}") from None
-        except Exception as error:  # each endpoint type's parser raises its own kinds
-            raise ListenerError(f"{said}: not a listener Twisted can read ({error}); "
-                                f"write a port, or for example tcp:6666:interface=127.0.0.1"
-                                ) from None
-        address = _address(endpoint)
+        # As typed (not with our backlog), so that Twisted's errors quote the user.
+        address = _address(_read(said, endpoint_description(typed), _Where()))
         if isinstance(address, TCPAddress) and not 0 <= address.port <= MAX_PORT:
             raise ListenerError(f"{said}: port {address.port} is out of range (0-{MAX_PORT})")
         return cls(option, typed, with_backlog(endpoint_description(typed)), address)
+
+    def certificate(self) -> Any:
+        """
+        The TLS options (a CertificateOptions) this listener's files give now,
+        read again; None for a listener without TLS.  ListenerError if they
+        cannot be read, or do not make a certificate (a key that does not fit it).
+        """
+        where = _Certificates()
+        _address(_read(str(self), self.description, where))
+        return where.found
 
     def check(self) -> None:
         """Raise ListenerError if this listener's address cannot be bound now."""
@@ -261,6 +313,24 @@ class Listener:
         if isinstance(cause, OSError) and self.address is not None:
             return ListenerError(f"{self}: {self.address.explain(cause)}")
         return ListenerError(f"{self}: {cause}")
+
+
+def _read(said: str, description: str, reactor: object) -> IStreamServerEndpoint:
+    """The endpoint ``description`` makes on ``reactor``; ListenerError in plain words if none."""
+    try:
+        return endpoints.serverFromString(reactor, description)
+    except ImportError as error:
+        missing = TLS_MISSING if error.name in TLS_MODULES \
+            else f"the Python module {error.name} is not installed"
+        raise ListenerError(f"{said}: {missing}") from None
+    except OSError as error:  # ssl:'s certificate and key files
+        cause = f"cannot read {error.filename}: {error.strerror}" if error.filename \
+            else str(error)
+        raise ListenerError(f"{said}: {cause}") from None
+    except Exception as error:  # each endpoint type's parser raises its own kinds
+        raise ListenerError(f"{said}: not a listener Twisted can read ({error}); "
+                            f"write a port, or for example tcp:6666:interface=127.0.0.1"
+                            ) from None
 
 
 def _said(option: str, typed: str) -> str:
@@ -297,11 +367,38 @@ def check(listeners: Sequence[Listener]) -> None:
 
 
 class Planned(NamedTuple):
-    """A listener, the endpoint it listens through, and the factory its connections get."""
+    """
+    A listener, the endpoint it listens through, the factory its connections
+    get, and the certificate they are given (used by a TLS listener only).
+    """
 
     listener: Listener
     endpoint: IStreamServerEndpoint
     factory: IProtocolFactory
+    certificate: CurrentCertificate | None = None
+
+
+class Renewal(NamedTuple):
+    """A TLS listener's certificate as its files give it now, to be :meth:`applied <apply>`."""
+
+    listener: Listener
+    certificate: CurrentCertificate
+    options: Any
+
+    @property
+    def changed(self) -> bool:
+        """Whether the files give another certificate than the one in use (a key fits one)."""
+        return _der(self.options) != _der(self.certificate.options)
+
+    def apply(self) -> None:
+        self.certificate.options = self.options
+
+
+def _der(options: Any) -> bytes:
+    from OpenSSL import crypto
+
+    der: bytes = crypto.dump_certificate(crypto.FILETYPE_ASN1, options.certificate)
+    return der
 
 
 class Listeners(Service):
@@ -316,17 +413,32 @@ class Listeners(Service):
     def __init__(self, reactor: IReactorCore,
                  planned: Sequence[tuple[Listener, IProtocolFactory]]) -> None:
         self.reactor = reactor
-        self.planned = [Planned(listener, endpoints.serverFromString(reactor,
-                                                                    listener.description),
-                                factory)
-                        for listener, factory in planned]
+        self.planned = [self._plan(listener, factory) for listener, factory in planned]
         self.ports: list[IListeningPort] = []
         self._listened = False
+
+    def _plan(self, listener: Listener, factory: IProtocolFactory) -> Planned:
+        certificate = CurrentCertificate()
+        endpoint = endpoints.serverFromString(_Swappable(self.reactor, certificate),
+                                              listener.description)
+        return Planned(listener, endpoint, factory, certificate)
+
+    def renewals(self) -> list[Renewal]:
+        """
+        Every TLS listener's certificate read again from its files, to apply
+        together; ListenerError, and nothing to apply, if one cannot be read.
+        """
+        renewals = []
+        for planned in self.planned:
+            if planned.certificate is not None and planned.certificate.options is not None:
+                options = planned.listener.certificate()
+                renewals.append(Renewal(planned.listener, planned.certificate, options))
+        return renewals
 
     def privilegedStartService(self) -> None:
         super().privilegedStartService()
         self._listened = True
-        for listener, endpoint, factory in self.planned:
+        for listener, endpoint, factory, _ in self.planned:
             listening: Deferred[IListeningPort] = endpoint.listen(factory)
             if not listening.called:
                 # An endpoint that answers later: it stops the server if it fails.

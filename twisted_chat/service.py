@@ -6,6 +6,9 @@ twistd ends itself with the signal that stopped it, so a SIGTERM stop would
 show as killed by SIGTERM.  Stopping on SIGTERM is what the server is for
 (systemd, Docker and every init script send it), so the service answers
 SIGTERM itself: the same orderly stop, and exit status 0.
+
+SIGHUP reads the config file again (:mod:`twisted_chat.config.reloader`),
+as ``/reload`` does: nobody is disconnected.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
 from twisted.python.threadpool import ThreadPool
 
+from twisted_chat.core import errors
 from twisted_chat.core.limits import CROWD_INTERVAL, MINUTE
 from twisted_chat.i18n import N_
 from twisted_chat.interfaces import IStore
@@ -39,7 +43,7 @@ class ChatService(Service):
     The chat while twistd runs: every minute old arrivals and deeds are
     forgotten, every half second output stuck behind a store is let go, every
     second bans and mutes that ran out end, and crowded rooms hear who came
-    and went every few seconds.
+    and went every few seconds (if --crowd is on, or turned on by a reload).
     """
 
     def __init__(self, sessions: Sessions, reactor: IReactorTime,
@@ -49,9 +53,8 @@ class ChatService(Service):
         self.signals = signals
         chat = sessions.chat
         self._timers = [(self._sweep, MINUTE), (chat.hub.expire, OVERDUE_INTERVAL),
-                        (chat.moderation.expire, EXPIRY_INTERVAL)]
-        if chat.limits.crowd:
-            self._timers.append((chat.tell_crowds, CROWD_INTERVAL))
+                        (chat.moderation.expire, EXPIRY_INTERVAL),
+                        (self._tell_crowds, CROWD_INTERVAL)]
         self._loops: list[LoopingCall] = []
         self.reactor = reactor
 
@@ -61,6 +64,7 @@ class ChatService(Service):
         if self.signals is not None:
             # After the reactor's own handlers are in place, which this replaces.
             self.signals.callWhenRunning(self._handle_sigterm)
+            self.signals.callWhenRunning(self._handle_sighup)
 
     def stopService(self) -> Deferred[None]:
         super().stopService()
@@ -87,6 +91,22 @@ class ChatService(Service):
         self.sessions.sweep()
         self.sessions.chat.sweep()
 
+    def _tell_crowds(self) -> None:
+        if self.sessions.chat.limits.crowd:
+            self.sessions.chat.tell_crowds()
+
+    def reload(self) -> None:
+        """SIGHUP: the config file read again; the log says what changed, or why nothing did."""
+        chat = self.sessions.chat
+        try:
+            if chat.reloader is None:
+                raise errors.NoConfigFile()
+            chat.reloader.reload("SIGHUP")
+        except errors.ChatError as error:
+            # A reload that failed has logged why itself; a missing file, here.
+            if not isinstance(error, errors.NotReloaded):
+                _log.warn("Received SIGHUP: {why}", why=error.message)
+
     def _summarise(self, result: object) -> object:
         self.sessions.chat.log.summarise()
         return result
@@ -106,6 +126,16 @@ class ChatService(Service):
 
         if signal.getsignal(signal.SIGTERM) not in (signal.SIG_DFL, signal.SIG_IGN, None):
             signal.signal(signal.SIGTERM, stop)
+
+
+    def _handle_sighup(self) -> None:
+        reactor = self.signals
+        assert reactor is not None
+
+        def reload(number: int, frame: FrameType | None) -> None:
+            reactor.callFromThread(self.reload)  # type: ignore[attr-defined]
+
+        signal.signal(signal.SIGHUP, reload)
 
 
 class StoreService(Service):

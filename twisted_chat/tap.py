@@ -7,6 +7,9 @@ sockets need no code of ours (:mod:`twisted_chat.listeners`).  Every limit of
 :class:`~twisted_chat.core.limits.Limits` is an option of the same name, with
 the same default.
 
+With ``--config FILE`` the options come from a TOML file too, under the same
+names, the command line winning (:mod:`twisted_chat.config`).
+
 Under twistd, whatever stops the start (a bad value, a port that cannot be
 bound, a database that cannot be opened) is one line on stderr, and exit
 status 1, before anything listens.
@@ -29,6 +32,10 @@ from twisted.python import usage
 from twisted.python.threadpool import ThreadPool
 
 from twisted_chat.cluster.address import endpoint_description
+from twisted_chat.config.arguments import FileArguments, from_file
+from twisted_chat.config.live import Running
+from twisted_chat.config.reading import ConfigError
+from twisted_chat.config.reloader import Reloader
 from twisted_chat.core import errors, names
 from twisted_chat.core.chat import MAX_HISTORY, Chat
 from twisted_chat.core.limits import DEFAULTS, Limits
@@ -149,6 +156,10 @@ class Options(usage.Options):
         "(http://localhost:8080/)."
     )
     optParameters: ClassVar[list[list[Any]]] = [
+        ["config", None, None,
+         "A TOML file of these options under the same names (max-per-ip = 5, "
+         "port = [\"tcp:6666\"]); the command line wins over it. SIGHUP or /reload reads "
+         "it again."],
         ["main-room", None, "lobby", "The room everyone enters at login; it always exists."],
         ["main-topic", None, "", "The topic of the main room."],
         ["max-line", None, DEFAULT_MAX_LINE,
@@ -185,11 +196,22 @@ class Options(usage.Options):
         """
         A UsageError for a bad value; but as twistd's subcommand (``parent``
         set), one line and exit status 1: twistd would print all of
-        ``--help`` before the error.
+        ``--help`` before the error.  With ``--config``, the file's options
+        come first, and an error in one names the file and the key.
         """
+        #: The command line as given: a reload reads the file again under it.
+        self.argv = list(sys.argv[1:] if options is None else options)
+        #: What ``--config``'s file gave (None: no file).
+        self.source: FileArguments | None = None
         try:
-            super().parseOptions(options)
-        except usage.UsageError as error:
+            argv, self.source = from_file(self, self.argv)
+            try:
+                super().parseOptions(argv)
+            except usage.UsageError as error:
+                if self.source is None:
+                    raise
+                raise usage.UsageError(self.source.blame(str(error))) from None
+        except (usage.UsageError, ConfigError) as error:
             # Our own words name the option; Twisted's prefix says nothing more.
             message = str(error).removeprefix("Parameter type enforcement failed: ")
             if self.parent is not None:
@@ -429,6 +451,9 @@ def makeService(options: Options) -> IService:
         node.PeersService(peers, chat).setServiceParent(top)
     ChatService(sessions, reactor, signals=reactor).setServiceParent(top)
     factories = {front.option: front.factory(sessions, options) for front in options.front_ends}
-    Listeners(reactor, [(listener, factories[listener.option])
-                        for listener in options["listeners"]]).setServiceParent(top)
+    listeners = Listeners(reactor, [(listener, factories[listener.option])
+                                    for listener in options["listeners"]])
+    listeners.setServiceParent(top)
+    if options["config"] is not None:
+        chat.reloader = Reloader(options, Running(chat, sessions, raise_file_limit), listeners)
     return top

@@ -23,7 +23,14 @@ from twisted.logger import Logger
 
 from twisted_chat.core import errors, events, names
 from twisted_chat.core.ignoring import Ignoring
-from twisted_chat.core.limits import DEFAULTS, Limits, address_key, counted_key
+from twisted_chat.core.limits import (
+    DEFAULTS,
+    InForce,
+    Limits,
+    address_key,
+    counted_key,
+    in_force,
+)
 from twisted_chat.core.logquota import LogQuota
 from twisted_chat.core.moderation import Moderation, Rank
 from twisted_chat.core.peers import Alone
@@ -37,7 +44,7 @@ from twisted_chat.store.values import KeptOrder, LastingRoom
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
-    from twisted_chat.interfaces import IAccounts, IHub, IPeers, IStore
+    from twisted_chat.interfaces import IAccounts, IHub, IPeers, IReloader, IStore
 
 
 MAX_TOPIC_LENGTH = 300
@@ -65,7 +72,7 @@ class Chat:
 
     def __init__(self, hub: IHub, *, main_room: str = "lobby", main_topic: str = "",
                  server_name: str = "twisted-chat", motd: str = "",
-                 clock: Callable[[], float] = time.time, limits: Limits = DEFAULTS,
+                 clock: Callable[[], float] = time.time, limits: Limits | InForce = DEFAULTS,
                  store: IStore | None = None, accounts: IAccounts | None = None,
                  lasting: Iterable[LastingRoom] = (), log: LogQuota | None = None,
                  operators: Iterable[str] = (), kept: KeptOrder | None = None,
@@ -85,14 +92,15 @@ class Chat:
         self.tell: Callable[[IClient, events.Event], None] = hub.tell
         self.later: Callable[[Callable[[], object]], None] = hub.after
         self.server_name = server_name
-        self.limits = limits
+        #: The limits in force, which the quotas and the sessions' door read too.
+        self.in_force = in_force(limits)
         self.motd = motd
         self.clock = clock
         self.store = store
         self.accounts = accounts
         self.peers: IPeers = peers if peers is not None else Alone()
         self.log = log if log is not None else LogQuota()
-        self.quotas = Quotas(limits, clock)
+        self.quotas = Quotas(self.in_force, clock)
         #: Searches under way, by address.
         self._searching: dict[str, int] = {}
         #: The server is stopping: everyone is told goodbye, and not of each other's going.
@@ -109,9 +117,15 @@ class Chat:
             if room.key not in self._rooms:
                 self._add_room(room)
         self.moderation = Moderation(self, operators, kept)
+        #: What reads the server's options again (``/reload``); None: nothing can.
+        self.reloader: IReloader | None = None
         self.ignoring = Ignoring(self, kept.ignores if kept is not None else None)
         for room in self._rooms.values():
             self.moderation.restore(room)
+
+    @property
+    def limits(self) -> Limits:
+        return self.in_force.limits
 
     # Who and what exists
 
@@ -303,6 +317,20 @@ class Chat:
             self._keep(room)
         self.peers.room_changed(room)
         self.hub.announce(room, events.Topic(self.clock(), room.name, topic, setter=user.name))
+
+    def set_main_topic(self, topic: str) -> None:
+        """The main room's topic, as the server's options say now: its members are told."""
+        if topic != self.main.topic:
+            self.main.topic = topic
+            self.hub.announce(self.main, events.Topic(self.clock(), self.main.name, topic))
+
+    def reload(self, user: User) -> events.Notice:
+        """``/reload`` (server operators): what changed in the config file, applied."""
+        if not self.moderation.is_server_operator(user):
+            raise errors.NotServerOperator()
+        if self.reloader is None:
+            raise errors.NoConfigFile()
+        return events.Notice(self.clock(), self.reloader.reload(user.name))
 
     # Talking
 

@@ -977,3 +977,19 @@ class LockUnchanged(ChatError):
 
     def __init__(self, on: bool) -> None:
         self._record(None if on else self.template_open)
+
+
+class NoConfigFile(ChatError):
+    code = "no-config"
+    template = "There is no file to reload: the server was started without --config."
+
+    def __init__(self) -> None:
+        self._record()
+
+
+class NotReloaded(ChatError):
+    code = "not-reloaded"
+    template = "Nothing was reloaded: {problem}"
+
+    def __init__(self, problem: str) -> None:
+        self._record(problem=problem)

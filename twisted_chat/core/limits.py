@@ -2,9 +2,10 @@
 The limits that keep one user's abuse from costing anyone else a message.
 
 :class:`Limits` is every number in one place, with the defaults README.rst
-documents; ``twistd chat`` builds one from its options and hands it to the
-chat and the sessions.  :class:`Window` and :class:`Targets` count what a user
-did in the last minute.
+documents; ``twistd chat`` builds one from its options.  :class:`InForce`
+holds the one in force, which the chat, its quotas and the door all read, so
+that a reload swaps it for all of them at once.  :class:`Window` and
+:class:`Targets` count what a user did in the last minute.
 """
 
 from __future__ import annotations
@@ -68,6 +69,24 @@ class Limits:
 
 
 DEFAULTS = Limits()
+
+
+class InForce:
+    """
+    The limits in force now: the one place every reader looks.  Readers keep
+    this, never a :class:`Limits` of their own, so a reload (``limits =``)
+    holds for the chat, its quotas and the connection limits at once.
+    """
+
+    __slots__ = ("limits",)
+
+    def __init__(self, limits: Limits = DEFAULTS) -> None:
+        self.limits = limits
+
+
+def in_force(limits: Limits | InForce) -> InForce:
+    """The holder ``limits`` is, or a new one holding them (a reader given plain Limits)."""
+    return limits if isinstance(limits, InForce) else InForce(limits)
 
 #: What the unit tests and a trusted deployment use: nothing is limited.
 UNLIMITED = Limits(flood_rate=0, input_rate=0, sendq=0, max_connections=0, max_per_ip=0,

@@ -155,6 +155,16 @@ class Moderation:
             return Rank.OWNER
         return Rank.OPERATOR if ("account", key) in room.operators else Rank.MEMBER
 
+    def set_operators(self, operators: Iterable[str]) -> tuple[frozenset[str], frozenset[str]]:
+        """
+        The server operators are now ``operators`` (a reload): ranks are read
+        as they are needed, so it holds at once.  Who became one, who no longer is.
+        """
+        new = frozenset(operators)
+        granted, revoked = new - self.operators, self.operators - new
+        self.operators = new
+        return granted, revoked
+
     def is_server_operator(self, user: User) -> bool:
         return user.account is not None and user.account in self.operators
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from twisted_chat.core import errors
-from twisted_chat.core.limits import Limits, Targets, Window
+from twisted_chat.core.limits import InForce, Limits, Targets, Window, in_force
 
 #: An identity: its kind ("connection", "name", "account", "address") and key.
 Identity = tuple[str, str]
@@ -50,10 +50,15 @@ def identities(name_key: str, account: str | None, address: str | None,
 class Quotas:
     """The per-minute counts of every identity, and how much each kind may do."""
 
-    def __init__(self, limits: Limits, clock: Callable[[], float]) -> None:
-        self.limits = limits
+    def __init__(self, limits: Limits | InForce, clock: Callable[[], float]) -> None:
+        """``limits``: the chat's limits in force (read at each count), or fixed ones."""
+        self.in_force = in_force(limits)
         self.clock = clock
         self._counters: dict[tuple[str, Identity], Window | Targets] = {}
+
+    @property
+    def limits(self) -> Limits:
+        return self.in_force.limits
 
     def share(self, identity: Identity, limit: int) -> int:
         """How much of ``limit`` an identity may use (0: no limit): an address, several users'."""
@@ -105,6 +110,7 @@ class Quotas:
             counter = self._counters.get((kind, identity))
             if counter is None:
                 counter = self._counters[kind, identity] = make(share)
+            counter.limit = share  # the limit in force, if a reload changed it
             counters.append((identity, counter))
         # (Each kind's counters are all made by the same ``make``.)
         return counters  # type: ignore[return-value]

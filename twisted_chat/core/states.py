@@ -787,6 +787,11 @@ class RoomState(State):
             raise errors.Usage(self.commands["lock"].usage)
         self.chat.moderation.lock(self.user, on)
 
+    @command("reload", needs=Rank.SERVER_OPERATOR)
+    def do_reload(self) -> None:
+        """Read the config file again and apply what changed, nobody cut off (server operators)."""
+        self.reply(self.chat.reload(self.user))
+
     @command("ignore [NAME]")
     def do_ignore(self, name: str | None = None) -> None:
         """Stop seeing someone's chat, emotes and private messages; alone, whom you ignore.

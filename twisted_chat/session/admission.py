@@ -17,7 +17,16 @@ from ipaddress import IPv6Address, ip_address
 from twisted.internet import address
 
 from twisted_chat.core import errors
-from twisted_chat.core.limits import IP, MINUTE, Limits, Window, address_key, counted_key
+from twisted_chat.core.limits import (
+    IP,
+    MINUTE,
+    InForce,
+    Limits,
+    Window,
+    address_key,
+    counted_key,
+    in_force,
+)
 
 
 def peer_ip(peer: object) -> IP | None:
@@ -52,8 +61,9 @@ MIN_PAGE_CONNECTIONS = 100
 class Admission:
     """Counts open connections and recent arrivals, and refuses those over a limit."""
 
-    def __init__(self, limits: Limits, clock: Callable[[], float]) -> None:
-        self.limits = limits
+    def __init__(self, limits: Limits | InForce, clock: Callable[[], float]) -> None:
+        """``limits``: the chat's limits in force (read at each arrival), or fixed ones."""
+        self.in_force = in_force(limits)
         self.clock = clock
         self.total = 0
         self._open: dict[str, int] = {}
@@ -87,6 +97,10 @@ class Admission:
         self.total += 1
         return None
 
+    @property
+    def limits(self) -> Limits:
+        return self.in_force.limits
+
     def arrive(self, ip: IP | None) -> errors.ChatError | None:
         """Count a connection already admitted against ``--conn-rate``, or say why not."""
         key = self._counted(ip)
@@ -105,6 +119,7 @@ class Admission:
         arrivals = windows.get(key)
         if arrivals is None:
             arrivals = windows[key] = Window(limit)
+        arrivals.limit = limit  # the limit in force, if a reload changed it
         now = self.clock()
         wait = arrivals.wait(now)
         if wait:
@@ -115,8 +130,9 @@ class Admission:
     def release(self, ip: IP | None) -> None:
         """A connection counted by :meth:`admit` has closed."""
         self.total -= 1
-        key = self._counted(ip)
-        if key is not None:
+        # Counted or not by the address as it was let in: --exempt may have changed since.
+        key = address_key(ip) if ip is not None else None
+        if key in self._open:
             left = self._open.pop(key) - 1
             if left:
                 self._open[key] = left

@@ -40,7 +40,7 @@ class Sessions:
         self.max_line = max_line
         #: The language a new session starts in (a code; --lang).
         self.language = language
-        self.admission = Admission(chat.limits, clock.seconds)
+        self.admission = Admission(chat.in_force, clock.seconds)
         self.open: set[Session] = set()
         self._all_closed: list[Deferred[None]] = []
 
