@@ -387,9 +387,9 @@ class IReloader(Interface):
     off, and a file that does not read changes nothing.
     """
 
-    def reload(by: str) -> str:
+    def reload(by: str) -> events.Notice:
         """
         Read the file again and apply what changed, for ``by`` (an operator's
-        name, or the signal); the one line that says what changed and what
+        name, or the signal); the notice that says what changed and what
         needs a restart.  Raises ChatError (NoConfigFile, NotReloaded) instead.
         """

@@ -37,12 +37,13 @@ class ChangesTests(SynchronousTestCase):
 
 class SummaryTests(SynchronousTestCase):
     def test_applied_and_waiting(self) -> None:
-        self.assertEqual(summary("chat.toml", ["max-per-ip 5 → 3", "motd"], ["port"]),
+        self.assertEqual(summary(0.0, "chat.toml", ["max-per-ip 5 → 3", "motd"], ["port"]).text,
                          "Reloaded chat.toml: max-per-ip 5 → 3, motd; port needs a restart")
 
     def test_several_waiting(self) -> None:
-        self.assertEqual(summary("chat.toml", [], ["port", "web", "db"]),
+        self.assertEqual(summary(0.0, "chat.toml", [], ["port", "web", "db"]).text,
                          "Reloaded chat.toml: port, web and db need a restart")
 
     def test_nothing(self) -> None:
-        self.assertEqual(summary("chat.toml", [], []), "Reloaded chat.toml: nothing changed")
+        self.assertEqual(summary(0.0, "chat.toml", [], []).text,
+                         "Reloaded chat.toml: nothing changed")

@@ -211,7 +211,7 @@ class ReloadTests(Started):
         options.parseOptions(["--config", "chat.toml", "--max-per-ip", "9"])
         reloader = Reloader(options, Running(self.server.chat, self.server.sessions))
         self.change("max-per-ip = 2", "max-per-ip = 1")
-        self.assertEqual(reloader.reload("test"), "Reloaded chat.toml: nothing changed")
+        self.assertEqual(reloader.reload("test").text, "Reloaded chat.toml: nothing changed")
 
     def test_only_server_operators(self) -> None:
         ann = self.server.login("ann")
@@ -250,3 +250,13 @@ class SignalTests(Started):
         self.assertEqual([log["log_format"].format(**log) for log in logs],
                          ["Nothing was reloaded (by SIGHUP): chat.toml: line 1, column 14: "
                           "Invalid value"])
+
+
+class ReloadWordedTests(Started):
+    def test_the_answer_in_the_operators_language(self) -> None:
+        """The operator reads what a reload did in their language; the option names stay."""
+        from twisted_chat.i18n.languages import SIMPLIFIED
+
+        self.teacher.send("/lang zh-CN")
+        self.assertEqual(self.reload(), ["*** " + SIMPLIFIED.format(
+            "Reloaded {path}: nothing changed", path="chat.toml")])

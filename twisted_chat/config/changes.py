@@ -9,6 +9,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from twisted_chat.core import events
+from twisted_chat.i18n import N_
+
 #: Options that name a file the server reads: the file's text changes while the name stays.
 READ_FROM = {"motd": "motd-text"}
 
@@ -50,21 +53,24 @@ def changes(old: Mapping[str, Any], new: Mapping[str, Any], keys: Iterable[str])
             if compared(old, key) != compared(new, key)]
 
 
-def summary(path: str, applied: Sequence[str], restart: Sequence[str]) -> str:
+#: A reload's answer: (without a restart waiting, with one, with several) by whether
+#: anything changed live.  Its ``text`` is the log's line, in English.
+_SUMMARIES = {
+    True: (N_("Reloaded {path}: {changes}"),
+           N_("Reloaded {path}: {changes}; {waiting:and} needs a restart"),
+           N_("Reloaded {path}: {changes}; {waiting:and} need a restart")),
+    False: (N_("Reloaded {path}: nothing changed"),
+            N_("Reloaded {path}: {waiting:and} needs a restart"),
+            N_("Reloaded {path}: {waiting:and} need a restart")),
+}
+
+
+def summary(time: float, path: str, applied: Sequence[str],
+            restart: Sequence[str]) -> events.Notice:
     """
     The one line a reload answers: ``Reloaded chat.toml: max-per-ip 5 → 3,
-    motd; port needs a restart``.
+    motd; port needs a restart``, in each reader's language.
     """
-    done = ", ".join(applied)
-    if not restart:
-        return f"Reloaded {path}: {done or 'nothing changed'}"
-    waiting = _listed(restart)
-    needs = "needs" if len(restart) == 1 else "need"
-    return f"Reloaded {path}: {done + '; ' if done else ''}{waiting} {needs} a restart"
-
-
-def _listed(words: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    if len(words) == 1:
-        return words[0]
-    return f"{', '.join(words[:-1])} and {words[-1]}"
+    template = _SUMMARIES[bool(applied)][min(len(restart), 2)]
+    return events.Notice.words(time, template, path=path, changes=", ".join(applied),
+                               waiting=list(restart))

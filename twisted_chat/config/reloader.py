@@ -18,7 +18,7 @@ from zope.interface import implementer
 from twisted_chat.config.arguments import kinds
 from twisted_chat.config.changes import READ_FROM, changes, summary
 from twisted_chat.config.live import APPLY, Running, apply
-from twisted_chat.core import errors
+from twisted_chat.core import errors, events
 from twisted_chat.interfaces import IReloader
 from twisted_chat.listeners import ListenerError, Listeners
 
@@ -45,7 +45,7 @@ class Reloader:
         self.running = running
         self.listeners = listeners
 
-    def reload(self, by: str) -> str:
+    def reload(self, by: str) -> events.Notice:
         if self.path is None:
             raise errors.NoConfigFile()
         try:
@@ -69,10 +69,11 @@ class Reloader:
                    if renewal.changed]
         for renewal in renewals:
             renewal.apply()
-        line = summary(self.path, [str(change) for change in live] + renewed, restart)
+        applied = [str(change) for change in live] + renewed
+        told = summary(self.running.chat.clock(), self.path, applied, restart)
         # A change that waits for a restart is a warning: the file says what the server does not.
-        (_log.warn if restart else _log.info)("{line} (by {by})", line=line, by=by)
-        return line
+        (_log.warn if restart else _log.info)("{line} (by {by})", line=told.text, by=by)
+        return told
 
     def _refused(self, problem: str, by: str) -> NoReturn:
         _log.error("Nothing was reloaded (by {by}): {problem}", by=by, problem=problem)

@@ -330,7 +330,7 @@ class Chat:
             raise errors.NotServerOperator()
         if self.reloader is None:
             raise errors.NoConfigFile()
-        return events.Notice(self.clock(), self.reloader.reload(user.name))
+        return self.reloader.reload(user.name)
 
     # Talking
 

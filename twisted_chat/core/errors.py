@@ -981,7 +981,7 @@ class LockUnchanged(ChatError):
 
 class NoConfigFile(ChatError):
     code = "no-config"
-    template = "There is no file to reload: the server was started without --config."
+    template = N_("There is no file to reload: the server was started without --config.")
 
     def __init__(self) -> None:
         self._record()
@@ -989,7 +989,8 @@ class NoConfigFile(ChatError):
 
 class NotReloaded(ChatError):
     code = "not-reloaded"
-    template = "Nothing was reloaded: {problem}"
+    #: ``problem`` is the file's mistake, worded as at start-up (in English, as the log has it).
+    template = N_("Nothing was reloaded: {problem}")
 
     def __init__(self, problem: str) -> None:
         self._record(problem=problem)

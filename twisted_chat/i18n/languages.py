@@ -54,8 +54,11 @@ class Language:
             "count": count, **args})
 
     def and_(self, items: Iterable[str]) -> str:
-        """``Latin and Cyrillic``: a list joined as this language joins one."""
-        return self.gettext(N_(" and ")).join(items)
+        """``a``, ``a and b``, ``a, b and c``: a list joined as this language joins one."""
+        *first, last = list(items) or [""]
+        if not first:
+            return last
+        return self.gettext(N_(", ")).join(first) + self.gettext(N_(" and ")) + last
 
 
 class _Formatter(string.Formatter):
