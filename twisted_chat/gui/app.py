@@ -155,7 +155,7 @@ class App:
 
     def _build_menu(self) -> None:
         """The menu bar: Language, each choice named in its own language."""
-        self.menu = tk.Menu(self.root)
+        self.menu = tk.Menu(self.root, tearoff=False)
         self.language_menu = tk.Menu(self.menu, tearoff=False)
         self.language_choice = tk.StringVar(self.root, self.words.language.code)
         for code in CHOICES:
