@@ -71,17 +71,36 @@ class ClientTestCase(SynchronousTestCase):
 
 class SendingTests(ClientTestCase):
     def test_asks_for_json_at_once(self) -> None:
-        """The first thing the client says is ``format json``."""
-        self.assertEqual(self.transport.value(), b"format json\r\n")
+        """
+        The first thing the client says is ``format json``, then ``/lang``,
+        whose answer says which language the server writes in.
+        """
+        self.assertEqual(self.transport.value(), b"format json\r\n/lang\r\n")
+
+    def test_asks_for_its_language(self) -> None:
+        """Given a language, the client asks the server for it before logging in."""
+        client = ChatClient(language="zh-TW")
+        transport = StringTransport()
+        client.makeConnection(transport)
+        self.assertEqual(transport.value(), b"format json\r\n/lang zh-TW\r\n")
+
+    def test_hears_the_servers_language(self) -> None:
+        """The answer to ``/lang``, even before the login's, is the language the client keeps."""
+        outcome = self.login()
+        self.receive(events.LanguageChanged(1.0, "zh-CN", "简体中文"),
+                     events.LoggedIn(1.0, "alice", "twisted-chat"))
+        self.assertEqual(outcome, [self.client])
+        self.assertEqual(self.client.language, "zh-CN")
 
     def test_login_line(self) -> None:
         self.login("小明")
         self.assertEqual(self.transport.value(),
-                         b"format json\r\n" + "login 小明\r\n".encode())
+                         b"format json\r\n/lang\r\n" + "login 小明\r\n".encode())
 
     def test_login_with_a_password(self) -> None:
         self.client.login("bob", self.clock, password="oolong-42")
-        self.assertEqual(self.transport.value(), b"format json\r\nlogin bob oolong-42\r\n")
+        self.assertEqual(self.transport.value(),
+                         b"format json\r\n/lang\r\nlogin bob oolong-42\r\n")
 
     def test_never_answers_telnet(self) -> None:
         """The offer is read and not answered: the server then never sends IAC again."""
@@ -241,7 +260,7 @@ class TLSTests(SynchronousTestCase):
         self.assertEqual(self.transport.value(), b"")
         self.assertEqual(self.ready, [])
         self.client.handshakeCompleted()
-        self.assertEqual(self.transport.value(), b"format json\r\n")
+        self.assertEqual(self.transport.value(), b"format json\r\n/lang\r\n")
         self.assertEqual(self.ready, [self.client])
 
     def test_lost_in_the_handshake(self) -> None:

@@ -25,6 +25,8 @@ from twisted_chat.core.limits import CROWD_INTERVAL, UNLIMITED
 from twisted_chat.gui.client import ChatClient, LoginFailed
 from twisted_chat.gui.present import Row
 from twisted_chat.gui.session import IChatView, Session
+from twisted_chat.gui.words import Words
+from twisted_chat.i18n.languages import ENGLISH, SIMPLIFIED, TRADITIONAL
 from twisted_chat.service import SHUTDOWN_NOTICE
 
 
@@ -41,6 +43,7 @@ class RecordingView:
         self.current = ""
         self.lost: str | None = None
         self.connections = 0
+        self.relabelled = 0
 
     def show_rows(self, rows: Sequence[Row]) -> None:
         self.rows.extend(rows)
@@ -70,6 +73,9 @@ class RecordingView:
         self.lost = None
         self.connections += 1
 
+    def language_changed(self) -> None:
+        self.relabelled += 1
+
     def lines(self) -> list[str]:
         """The log as text: marker and text of each row."""
         return [f"{row.marker} {row.text}".strip() for row in self.rows]
@@ -80,8 +86,9 @@ class Window:
 
     port = 50000
 
-    def __init__(self, server: Server, name: str) -> None:
+    def __init__(self, server: Server, name: str, language: str | None = None) -> None:
         self.server = server
+        self.language = language
         self.view = RecordingView()
         self.session = Session(self.view, clock=server.clock.seconds)
         outcome = self.connect(name)
@@ -105,7 +112,7 @@ class Window:
         """A new connection to ``server`` (else this window's), logging in: answered at once."""
         self.server = server or self.server
         Window.port += 1
-        client = ChatClient()
+        client = ChatClient(language=self.language)
         protocol = self.server.factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", self.port))
         self.pump = iosim.connect(protocol, iosim.makeFakeServer(protocol),
                                   client, iosim.makeFakeClient(client))
@@ -665,3 +672,42 @@ class PutOutTests(SynchronousTestCase):
         self.assertEqual(self.view.lost, "The server closed the connection.")
         self.alice.connect("alice")
         self.assertEqual(self.view.room, "games")
+
+
+class LanguageTests(SynchronousTestCase):
+    """
+    The window speaks the language the server writes to the user in: asked
+    for at the login, or changed by ``/lang``; the server's catalog words
+    the events, the client's the window's own lines.
+    """
+
+    def setUp(self) -> None:
+        self.server = Server(main_topic="Tea and talk")
+
+    def test_asked_at_login_the_events_read_in_it(self) -> None:
+        """Logged in asking for zh-CN, a /who listing reads as the server words it in zh-CN."""
+        window = Window(self.server, "小明", language="zh-CN")
+        self.assertIs(window.session.words.language, SIMPLIFIED)
+        self.assertEqual(window.view.relabelled, 1)
+        window.type("/who")
+        who = [row for row in window.view.rows if row.style == "listing"][-2:]
+        self.assertEqual([f"{row.marker} {row.text}" for row in who], [
+            "= " + SIMPLIFIED.format("Online ({count}):", count=1),
+            "=   " + SIMPLIFIED.format("{name} (in {room})", name="小明", room="lobby"),
+        ])
+
+    def test_lang_typed_changes_the_windows_language(self) -> None:
+        """Typed /lang zh-TW: the window follows the server's answer, and its own words too."""
+        window = Window(self.server, "alice")
+        self.assertIs(window.session.words.language, ENGLISH)
+        self.assertEqual(window.view.relabelled, 0)
+        window.type("/lang zh-TW")
+        self.assertIs(window.session.words.language, TRADITIONAL)
+        self.assertEqual(window.view.relabelled, 1)
+        self.assertEqual(window.view.lines()[-1], "*** " + TRADITIONAL.format(
+            "Language: {name} ({code}). Type /lang CODE to change it.", name="繁體中文",
+            code="zh-TW"))
+        window.type("/format text")
+        self.assertEqual(window.view.lines()[-1], "! " + Words(TRADITIONAL)._(
+            "This window always uses the JSON format; /format works on telnet."))
+        self.assertNotIn("JSON format", window.view.lines()[-1])

@@ -241,7 +241,7 @@ def test_nothing_sent_before_the_check(certificates: Certificates, right: bool) 
     received = recorder.finished()
     if right:
         assert refused(outcome).startswith("The server did not answer in 0.5 seconds.")
-        assert received == b"format json\r\nlogin alice oolong-42\r\n"
+        assert received == b"format json\r\n/lang\r\nlogin alice oolong-42\r\n"
     else:
         assert refused(outcome).startswith("The server's certificate is not the one pinned")
         assert received == b""

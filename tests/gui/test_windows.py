@@ -31,6 +31,8 @@ from twisted_chat.gui.present import Row
 from twisted_chat.gui.session import IChatView
 from twisted_chat.gui.trust import Trust, load_ca, parse_fingerprint
 from twisted_chat.gui.windows import MAX_LOG_LINES, ChatWindow
+from twisted_chat.gui.words import Words
+from twisted_chat.i18n.languages import SIMPLIFIED, TRADITIONAL, Language
 
 reactor: Any = _reactor
 pytestmark = pytest.mark.usefixtures("display", "resolver_threads")
@@ -40,12 +42,13 @@ class Gui:
     """The client's application in a Tk root of its own, on the global reactor."""
 
     def __init__(self, server: str, name: str = "", timeout: float = 10.0,
-                 trust: Trust | None = None, random: Callable[[], float] = lambda: 0.5) -> None:
+                 trust: Trust | None = None, random: Callable[[], float] = lambda: 0.5,
+                 language: Language | None = None) -> None:
         self.root = tk.Tk(className="twisted-chat")
         tksupport.install(self.root)
         self.quits = 0
         self.app = App(self.root, reactor, server, name, quit=self._quit, timeout=timeout,
-                       trust=trust, random=random)
+                       trust=trust, random=random, language=language)
         self.pump(lambda: self.root.winfo_ismapped(), "the login window shows")
 
     def _quit(self) -> None:
@@ -110,9 +113,10 @@ def gui(server: RunningServer) -> Iterator[Callable[..., Gui]]:
 
     def open_gui(address: str = f"127.0.0.1:{server.port}", name: str = "",
                  timeout: float = 10.0, trust: Trust | None = None,
-                 random: Callable[[], float] = lambda: 0.5) -> Gui:
+                 random: Callable[[], float] = lambda: 0.5,
+                 language: Language | None = None) -> Gui:
         """``random``: the jitter of the waits to reconnect (0.5: three quarters of the longest)."""
-        opened.append(Gui(address, name, timeout, trust, random))
+        opened.append(Gui(address, name, timeout, trust, random, language))
         return opened[-1]
 
     yield open_gui
@@ -677,6 +681,41 @@ def test_log_stays_where_the_user_scrolled(display: str) -> None:
         assert last_line_shows(chat)
     finally:
         root.destroy()
+
+
+def test_in_chinese(server: RunningServer, gui: Callable[..., Gui]) -> None:
+    """
+    With --lang zh-CN the windows' labels, menu and members' badges are the
+    clients catalog's Chinese and a /who listing reads as the server words
+    it in zh-CN; the Language menu switches to 繁體中文 once the server says so.
+    """
+    window = gui(language=SIMPLIFIED)
+    chinese = Words(SIMPLIFIED)._
+    login = window.app.login_window
+    assert str(login.button["text"]) == chinese("Login") != "Login"
+    assert str(login.security["text"]) == chinese(
+        "Not encrypted: the password crosses the network as typed (see --tls).")
+    assert window.app.menu.entrycget(0, "label") == chinese("Language") != "Language"
+    chat = window.log_in("小红")
+    assert str(chat.send_button["text"]) == chinese("Send") != "Send"
+    assert str(chat.reconnect_button["text"]) == chinese("Reconnect")
+    window.type(chat.entry, "/create 书房")
+    window.pump(lambda: chat.session.room == "书房", "in the new room")
+    window.pump(lambda: chat.members.get(0) == f"小红 ({SIMPLIFIED.gettext('owner')})",
+                "the owner marked in Chinese")
+    window.type(chat.entry, "/who")
+    listing = "= " + SIMPLIFIED.format("Online ({count}):", count=1)
+    window.pump(lambda: listing in chat.log_text(), "the /who listing")
+    assert "=   " + SIMPLIFIED.format("{name} (in {room})", name="小红", room="书房") \
+        in chat.log_text()
+
+    window.app.language_menu.invoke(2)
+    traditional = Words(TRADITIONAL)._
+    window.pump(lambda: str(chat.send_button["text"]) == traditional("Send"),
+                "re-labelled in zh-TW")
+    assert window.app.menu.entrycget(0, "label") == traditional("Language")
+    assert window.app.language_choice.get() == "zh-TW"
+    assert listing in chat.log_text()  # What was shown stays as it was said.
 
 
 def test_the_program(server: RunningServer, tmp_path: Path) -> None:

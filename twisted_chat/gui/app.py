@@ -9,6 +9,10 @@ touched from anywhere but the reactor's thread.
 Given several servers (``--server a:6666,b:6666``, or ``--server`` again), the
 client logs in on the first that answers and, when a connection is lost by
 accident, comes back by itself on the next (:mod:`twisted_chat.gui.servers`).
+
+Languages: ``--lang`` and the Language menu choose the one the windows speak
+and the server is asked to write in; once logged in, the server's word on
+it (its answer to ``/lang``, typed or sent) is what the windows follow.
 """
 
 from __future__ import annotations
@@ -35,6 +39,8 @@ from twisted_chat.gui.client import TIMEOUT, ChatClient, LoginFailed, connect
 from twisted_chat.gui.servers import Reconnector, first_to_answer, parse_servers
 from twisted_chat.gui.trust import Trust, load_ca, parse_fingerprint
 from twisted_chat.gui.windows import ChatWindow, LoginWindow
+from twisted_chat.gui.words import CHOICES, Words
+from twisted_chat.i18n import N_, languages
 
 #: Milliseconds between the reactor's turns at Tk: quick enough that typing never
 #: lags, slow enough that an idle window costs about 2 % of a core (10 ms: 4 %).
@@ -47,7 +53,7 @@ _log = Logger()
 
 
 class Options(usage.Options):
-    synopsis = ("[--server HOST:PORT[,HOST:PORT...]] [--name NAME] "
+    synopsis = ("[--server HOST:PORT[,HOST:PORT...]] [--name NAME] [--lang CODE] "
                 "[--tls [--ca FILE | --fingerprint SHA256]]")
     longdesc = ("The twisted-chat desktop client. With --name it logs in at once; "
                 "otherwise it opens the login window.")
@@ -57,6 +63,8 @@ class Options(usage.Options):
     ]
     optParameters: ClassVar[list[list[str | None]]] = [
         ["name", "n", None, "Log in with this name at once, without the login window."],
+        ["lang", None, None, "The language of the windows and of what the server writes: "
+                             "en, zh-CN or zh-TW (default: the server's)."],
         ["ca", None, None, "With --tls: trust this CA (a PEM file) instead of the system's."],
         ["fingerprint", None, None,
          "With --tls: accept only the certificate with this SHA-256 fingerprint "
@@ -77,6 +85,12 @@ class Options(usage.Options):
 
     def postOptions(self) -> None:
         self["trust"] = None
+        self["language"] = None
+        if self["lang"] is not None:
+            self["language"] = languages.lookup(self["lang"])
+            if self["language"] is None:
+                raise usage.UsageError(f"--lang: no language '{self['lang']}'; choose one of "
+                                       f"{', '.join(languages.LANGUAGES)}")
         try:
             self["servers"] = parse_servers(",".join(self["servers"]) or "localhost:6666")
         except LoginFailed as error:
@@ -103,9 +117,17 @@ class App:
     def __init__(self, root: tk.Tk, reactor: Any, server: str, name: str,
                  quit: Callable[[], object], timeout: float = TIMEOUT,
                  trust: Trust | None = None,
-                 random: Callable[[], float] = _random.random) -> None:
-        """``server``: one address or several (``a:6666, b:6666``), as the login window takes."""
+                 random: Callable[[], float] = _random.random,
+                 language: languages.Language | None = None) -> None:
+        """
+        ``server``: one address or several (``a:6666, b:6666``), as the login
+        window takes; ``language``: the one to speak and ask the server for
+        (None: the server's).
+        """
         self.root = root
+        self.words = Words(language or languages.ENGLISH)
+        #: The language to ask the server for at the next login (a code), if any.
+        self.asked = None if language is None else language.code
         self.reactor = reactor
         self.quit = quit
         #: Seconds to connect, and as many for the server to answer the login.
@@ -117,19 +139,59 @@ class App:
         self.returning: Reconnector | None = None
         #: Over TLS, what the server's certificate must be; None: plain TCP.
         self.trust = trust
-        security = f"Encrypted (TLS), {trust.describe()}." if trust is not None else \
-            "Not encrypted: the password crosses the network as typed (see --tls)."
-        self.login_window = LoginWindow(root, server, name, self.log_in, security)
+        self.login_window = LoginWindow(root, server, name, self.log_in, self._security(),
+                                        self.words)
         self.chat_window: ChatWindow | None = None
         self.client: ChatClient | None = None
         self.attempt: Deferred[ChatClient] | None = None
         self.closing = False
         self.login_name = self.password = ""
         root.title("twisted-chat")
+        self._build_menu()
         root.protocol("WM_DELETE_WINDOW", self.close)
         root.report_callback_exception = self._callback_failed  # type: ignore[method-assign]
         self.login_window.pack(fill="both", expand=True)
         self.login_window.focus()
+
+    def _build_menu(self) -> None:
+        """The menu bar: Language, each choice named in its own language."""
+        self.menu = tk.Menu(self.root, tearoff=False)
+        self.language_menu = tk.Menu(self.menu, tearoff=False)
+        self.language_choice = tk.StringVar(self.root, self.words.language.code)
+        for code in CHOICES:
+            self.language_menu.add_radiobutton(
+                label=languages.LANGUAGES[code].name, value=code, variable=self.language_choice,
+                command=lambda code=code: self.choose_language(code))  # type: ignore[misc]
+        self.menu.add_cascade(label=self.words._(N_("Language")), menu=self.language_menu)
+        self.root.configure(menu=self.menu)
+
+    def choose_language(self, code: str) -> None:
+        """
+        The Language menu: ask the server, whose answer re-labels the windows;
+        not connected, re-label them now, and ask at the next login.
+        """
+        self.asked = code
+        window = self.chat_window
+        if window is not None and window.session.connected:
+            window.session.submit(f"/lang {code}")
+            return
+        self.words.language = languages.get(code)
+        if window is not None:
+            window.language_changed()
+        else:
+            self.relabel()
+
+    def relabel(self) -> None:
+        """The menu and the login window in the language of the moment."""
+        self.language_choice.set(self.words.language.code)
+        self.menu.entryconfigure(0, label=self.words._(N_("Language")))
+        self.login_window.relabel(self._security())
+
+    def _security(self) -> str:
+        _ = self.words._
+        if self.trust is not None:
+            return _("Encrypted (TLS), {how}.").format(how=_(self.trust.describe()))
+        return _("Not encrypted: the password crosses the network as typed (see --tls).")
 
     def log_in(self, servers: str, name: str, password: str = "") -> Deferred[ChatClient]:
         """
@@ -145,7 +207,7 @@ class App:
             addresses, attempt = [], fail(failed)
         else:
             self.server = addresses[0]
-            self.login_window.busy(f"Connecting to {addresses[0]}{self._over()} ...")
+            self.login_window.busy(self._connecting(addresses[0]))
             attempt = first_to_answer(
                 addresses, lambda server: self._connect(server, name, password),
                 self._trying_next)
@@ -180,12 +242,15 @@ class App:
 
     # Inside
 
-    def _over(self) -> str:
-        return " over TLS" if self.trust is not None else ""
+    def _connecting(self, server: str) -> str:
+        return (self.words._("Connecting to {server} over TLS ...") if self.trust is not None
+                else self.words._("Connecting to {server} ...")).format(server=server)
 
     def _connect(self, server: str, name: str, password: str) -> Deferred[ChatClient]:
+        # Back after a loss, the language the window speaks now (the user may have typed /lang).
+        language = self.asked if self.chat_window is None else self.words.language.code
         attempt = self.attempt = connect(self.reactor, server, name, self.timeout,
-                                         password, self.trust)
+                                         password, self.trust, language)
         attempt.addBoth(self._settled)
         return attempt
 
@@ -194,20 +259,21 @@ class App:
         return result
 
     def _trying_next(self, server: str, why: str) -> None:
-        self.login_window.busy(f"{why}\nConnecting to {server}{self._over()} ...")
+        self.login_window.busy(f"{why}\n{self._connecting(server)}")
 
     def _logged_in(self, logged_in: tuple[ChatClient, str], servers: list[str]) -> ChatClient:
         client, server = logged_in
         self.server = server
         self.login_window.pack_forget()
-        window = self.chat_window = ChatWindow(self.root, self.reconnect, self.close)
+        window = self.chat_window = ChatWindow(self.root, self.reconnect, self.close,
+                                               self.words, self.relabel)
         window.pack(fill="both", expand=True)
         self.root.geometry("960x600")
         self.returning = Reconnector(
             self.reactor, servers, server,
             lambda server: self._connect(server, *self._credentials(window)),
             lambda client, server: self._reconnected(client, server, window),
-            window, self.random)
+            window, self.random, self.words)
         self._attach(client, window)
         return client
 
@@ -237,7 +303,7 @@ class App:
             self.client = None
         if self.closing or self.returning is None or not window.session.comes_back:
             return  # The window says why; Reconnect is the user's to press.
-        self.returning.lost("Connection lost.")
+        self.returning.lost(self.words._("Connection lost."))
 
     def _failed(self, failure: Failure, show: Callable[..., object]) -> None:
         """A login that did not happen: ``show(text, code)`` says why."""
@@ -247,7 +313,7 @@ class App:
             show(failure.value.message, failure.value.code)
         elif failure.check(Exception):
             _log.failure("Connecting failed", failure)
-            show(f"Could not connect: {failure.getErrorMessage()}")
+            show(self.words._("Could not connect: {why}").format(why=failure.getErrorMessage()))
 
     def _callback_failed(self, kind: type, value: BaseException, trace: object) -> None:
         """A bug in a Tk callback: log it; the window goes on."""
@@ -278,7 +344,7 @@ def main(argv: list[str] | None = None) -> None:
     reactor.installResolver(names_client.createResolver())  # type: ignore[attr-defined]
     servers = ", ".join(options["servers"])
     app = App(root, reactor, servers, options["name"] or "", reactor.stop,
-              trust=options["trust"])
+              trust=options["trust"], language=options["language"])
     if options["name"]:
         app.log_in(servers, options["name"])
     reactor.run()  # type: ignore[attr-defined]

@@ -129,8 +129,12 @@ class ChatClient(LineReceiver):
     #: A listing of every room on a full server is long, but not this long.
     MAX_LENGTH = 4 * 1024 * 1024
 
-    def __init__(self, tls: bool = False) -> None:
+    def __init__(self, tls: bool = False, language: str | None = None) -> None:
         self.tls = tls
+        #: The language to ask the server for (a code), else the one it speaks is fine;
+        #: then the one it says it speaks (``/lang``'s answer).
+        self.wanted = language
+        self.language: str | None = None
         self.telnet = _Unnegotiated(self)
         self.encoding = "utf-8"
         #: Text lines before the switch to JSON: the banner, or why we were refused.
@@ -161,6 +165,8 @@ class ChatClient(LineReceiver):
     def _begin(self) -> None:
         self._up = True
         self.send("format json")
+        # Its answer says which language the server writes in (events' text).
+        self.send(f"/lang {self.wanted}" if self.wanted else "/lang")
         if not self._ready.called:
             self._ready.callback(self)
 
@@ -259,6 +265,8 @@ class ChatClient(LineReceiver):
     def event_received(self, event: events.Event) -> None:
         if isinstance(event, events.Encoding):
             self._follow(event.encoding)
+        if isinstance(event, events.LanguageChanged):
+            self.language = event.code
         if self._logging_in is not None:
             if isinstance(event, events.LoggedIn):
                 self.name = event.name
@@ -326,13 +334,14 @@ class ChatClient(LineReceiver):
 
 
 def connect(reactor: Any, address: str, name: str, timeout: float = TIMEOUT,
-            password: str = "", trust: Trust | None = None) -> Deferred[ChatClient]:
+            password: str = "", trust: Trust | None = None,
+            language: str | None = None) -> Deferred[ChatClient]:
     """
     Connect to ``address`` and log in as ``name``; fails with :class:`LoginFailed`.
 
     ``reactor`` connects TCP and keeps time.  With ``trust``, the connection is
-    TLS and the server's certificate must pass it.  Cancelling gives up,
-    connected or not.
+    TLS and the server's certificate must pass it.  ``language`` (a code) is
+    asked for before the login.  Cancelling gives up, connected or not.
     """
     try:
         host, port = parse_address(address)
@@ -340,7 +349,7 @@ def connect(reactor: Any, address: str, name: str, timeout: float = TIMEOUT,
     except LoginFailed as failed:
         return fail(failed)
     endpoint = _endpoint(reactor, host, port, timeout)
-    factory = Factory.forProtocol(partial(ChatClient, tls=trust is not None))
+    factory = Factory.forProtocol(partial(ChatClient, tls=trust is not None, language=language))
     if trust is not None:
         endpoint = wrapClientTLS(trust.creator(host), endpoint)  # type: ignore[assignment]
     connecting = endpoint.connect(factory)

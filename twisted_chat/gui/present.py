@@ -4,8 +4,8 @@ How an event looks in the chat window's log, without a display.
 Each event becomes rows: a time stamp, a style (which the window maps to a
 colour and font), the marker (the sender's part of a chat line, or the
 ``***``/``=``/``!`` of the text format) and the text.  The wording is the text
-format's (:func:`twisted_chat.core.formats.text_lines`), so a telnet user and a
-window user read the same words; only the styling is the window's own: an
+format's (:func:`twisted_chat.core.formats.text_lines`) in the user's language,
+so a telnet user and a window user read the same words; only the styling is the window's own: an
 operator's act against the user (a kick, ban, mute or disconnect) is styled
 apart from the same act against someone else, so that it is not missed.
 """
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from twisted_chat.core import events
 from twisted_chat.core.formats import marker, past_line, stamp, text_lines
+from twisted_chat.i18n.languages import ENGLISH, Language
 
 #: The style of each kind of event; the rest are listings (look, who, help, ...).
 STYLES = {
@@ -57,10 +58,10 @@ class Row:
     own: bool = False
 
 
-def rows(event: events.Event, me: str, now: float) -> list[Row]:
-    """The rows that show ``event`` to the user called ``me``."""
+def rows(event: events.Event, me: str, now: float, language: Language = ENGLISH) -> list[Row]:
+    """The rows that show ``event`` to the user called ``me``, in ``language``."""
     if isinstance(event, events.History) and event.lines:
-        return _history(event, me, now)
+        return _history(event, me, now, language)
     style = _style(event, me)
     sender = getattr(event, "sender", None)
     own = sender is not None and _same(sender, me)
@@ -68,7 +69,7 @@ def rows(event: events.Event, me: str, now: float) -> list[Row]:
                and _says(event.text, me))
     when = stamp(event.time, now)
     result = []
-    for line in text_lines(event):
+    for line in text_lines(event, language):
         start = marker(event, line)
         if not line.startswith(start):
             start = ""
@@ -108,9 +109,9 @@ def _says(text: str, name: str) -> bool:
     return re.search(pattern, text.casefold()) is not None
 
 
-def _history(event: events.History, me: str, now: float) -> list[Row]:
+def _history(event: events.History, me: str, now: float, language: Language) -> list[Row]:
     """A title, then each past line at the time it was said, marked as history."""
-    [title, *_] = text_lines(event)
+    [title, *_] = text_lines(event, language)
     result = [Row(stamp(event.time, now), "listing", "=", title.removeprefix("= "))]
     for line in event.lines:
         said = past_line(line)

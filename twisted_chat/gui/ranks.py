@@ -18,11 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from twisted_chat.core.events import RoomInfo
+from twisted_chat.i18n import N_
 
-#: The ranks, as the members list words them (the text format's words for ``look``).
-SERVER_OPERATOR = "server operator"
-OWNER = "owner"
-OPERATOR = "operator"
+#: The ranks, as the members list words them (the text format's words for ``look``,
+#: so the server's msgids: the window translates them as it shows them).
+SERVER_OPERATOR = N_("server operator")
+OWNER = N_("owner")
+OPERATOR = N_("operator")
 
 
 def _key(name: str) -> str:

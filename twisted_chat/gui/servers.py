@@ -31,6 +31,7 @@ from twisted.python.failure import Failure
 from zope.interface import Interface
 
 from twisted_chat.gui.client import ChatClient, LoginFailed, parse_address
+from twisted_chat.gui.words import Words
 
 #: Seconds before the first try after a loss (at most; jitter takes up to half off).
 FIRST_WAIT = 2.0
@@ -125,8 +126,11 @@ class Reconnector:
 
     def __init__(self, clock: IReactorTime, servers: Sequence[str], server: str,
                  connect: Connect, back: Callable[[ChatClient, str], object],
-                 view: IReturnView, random: Callable[[], float] = _random.random) -> None:
+                 view: IReturnView, random: Callable[[], float] = _random.random,
+                 words: Words | None = None) -> None:
         self.clock = clock
+        #: The window's words, for what the way back says in it.
+        self.words = Words() if words is None else words
         self.servers = list(servers)
         #: The server the window is (or was last) on.
         self.server = server
@@ -186,7 +190,9 @@ class Reconnector:
         self._tries += 1
         self._timer = self.clock.callLater(seconds, self._attempt)
         shown = max(1, round(seconds))
-        self.view.show_lost(f"{why} Reconnecting to {self.target} in {shown} s ...")
+        self.view.show_lost(self.words._(
+            "{why} Reconnecting to {server} in {seconds} s ...").format(
+                why=why, server=self.target, seconds=shown))
 
     def _cancel(self) -> None:
         if self._timer is not None:
@@ -199,7 +205,8 @@ class Reconnector:
         target = self.target
         assert target is not None
         self.trying = True
-        self.view.show_reconnecting(f"Reconnecting to {target} ...")
+        self.view.show_reconnecting(self.words._("Reconnecting to {server} ...").format(
+            server=target))
         self.connect(target).addCallbacks(self._arrived, self._failed,
                                           callbackArgs=(target,), errbackArgs=(target,))
 
@@ -216,22 +223,25 @@ class Reconnector:
         failed = failure.value
         if not isinstance(failed, LoginFailed):
             _log.failure("Reconnecting failed", failure)
-            self._give_up(target, f"Could not reconnect: {failure.getErrorMessage()}")
+            self._give_up(target, self.words._("Could not reconnect: {why}").format(
+                why=failure.getErrorMessage()))
         elif failed.code == NAME_TAKEN:
             self._taken += 1
             if self._taken >= TAKEN_TRIES:
-                self._give_up(target, f"Your name is still taken on {target}, after {self._taken} "
-                              "tries: someone else may have it now. Press Reconnect to try "
-                              "again, or Close.")
+                self._give_up(target, self.words._(
+                    "Your name is still taken on {server}, after {count} tries: someone else "
+                    "may have it now. Press Reconnect to try again, or Close.").format(
+                        server=target, count=self._taken))
                 return
             self.target = self._after(target)
-            self._wait(f"Your name is still taken on {target} (your last connection may not "
-                       "be gone yet).")
+            self._wait(self.words._("Your name is still taken on {server} (your last "
+                                    "connection may not be gone yet).").format(server=target))
         elif unreachable(failed):
             self.target = self._after(target)
             self._wait(failed.message)
         else:
-            self._give_up(target, f"Could not log back in on {target}: {failed.message}")
+            self._give_up(target, self.words._("Could not log back in on {server}: {why}").format(
+                server=target, why=failed.message))
 
     def _give_up(self, target: str, message: str) -> None:
         self.target, self.again = None, target

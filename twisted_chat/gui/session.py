@@ -18,6 +18,10 @@ command works as on telnet; any other line is chat, sent as ``/say``, so
 that a line which happens to be one of the book's command words is still
 chat.  A few commands belong to the window itself (``/clear``) or cannot work
 in it (``/format``): methods ``local_<command>`` here.
+
+Language: the server says which one it writes to the user in (``/lang``,
+asked by the client at each connection); the session then words events in
+it too (its :class:`~twisted_chat.gui.words.Words`), and the window re-labels.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from twisted_chat.core.events import RoomEntry
 from twisted_chat.gui.client import ChatClient
 from twisted_chat.gui.present import Row, rows
 from twisted_chat.gui.ranks import Ranks
+from twisted_chat.gui.words import Words
+from twisted_chat.i18n import languages
 
 #: Errors the server sends just before it closes the connection: the reason it was lost.
 PARTING_ERRORS = frozenset({"excess-flood", "idle-timeout", "telnet-violation"})
@@ -73,6 +79,9 @@ class IChatView(Interface):
     def show_connected() -> None:
         """Connected and logged in (again): take input."""
 
+    def language_changed() -> None:
+        """The session's words changed language: re-label everything shown."""
+
 
 def _key(name: str) -> str:
     return name.casefold()
@@ -81,9 +90,12 @@ def _key(name: str) -> str:
 class Session:
     """One user's chat, across reconnections."""
 
-    def __init__(self, view: IChatView, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, view: IChatView, clock: Callable[[], float] = time.time,
+                 words: Words | None = None) -> None:
         self.view = view
         self.clock = clock
+        #: The language events and the window's own words are in (shared with the window).
+        self.words = Words() if words is None else words
         self.client: ChatClient | None = None
         self.name = ""
         self.room: str | None = None
@@ -130,9 +142,13 @@ class Session:
         A logged-in connection: the first, or a new one after the last was
         lost (on ``server``, if that is another than before).
         """
+        if client.language is not None:
+            self._follow(client.language)
         if self.room is not None:
-            on = f", on {server}" if server else ""
-            self._show(events.Notice(self.clock(), f"Connected again as {client.name}{on}."))
+            _ = self.words._
+            self._show(events.Notice(self.clock(), (
+                _("Connected again as {name}, on {server}.") if server
+                else _("Connected again as {name}.")).format(name=client.name, server=server)))
         self.client = client
         self.name = client.name or self.name
         self._goodbye = None
@@ -294,15 +310,28 @@ class Session:
         The room the user was in is not on the server now (a new server, or it
         emptied meanwhile): made again if it was theirs, else said, in the main room.
         """
+        _ = self.words._
         if self._return_owned:
-            self._show(events.Notice(self.clock(), f"The room {room} is not on this server; "
-                                                   "making it again, as it was yours."))
+            self._show(events.Notice(self.clock(), _(
+                "The room {room} is not on this server; making it again, as it was yours."
+            ).format(room=room)))
             self._send(f"/create {room}")
             return False
-        where = f"; you are in {self.room}" if self.room else ""
-        self._error(f"The room {room} you were in is not on this server{where}. "
-                    f"Make it with /create {room}.")
+        self._error((_("The room {room} you were in is not on this server; you are in "
+                       "{current}. Make it with /create {room}.") if self.room else
+                     _("The room {room} you were in is not on this server. Make it with "
+                       "/create {room}.")).format(room=room, current=self.room))
         return False
+
+    def on_language(self, event: events.LanguageChanged) -> None:
+        """The server writes in another language now (``/lang``): so does the window."""
+        self._follow(event.code)
+
+    def _follow(self, code: str) -> None:
+        language = languages.get(code)
+        if language is not self.words.language:
+            self.words.language = language
+            self.view.language_changed()
 
     def on_notice(self, event: events.Notice) -> None:
         # The answer to /register or /password, taken: Reconnect logs in with it.
@@ -365,13 +394,14 @@ class Session:
 
     def local_format(self, rest: str) -> None:
         """The window reads JSON; text would leave it blind."""
-        self._error("This window always uses the JSON format; /format works on telnet.")
+        self._error(self.words._("This window always uses the JSON format; /format works on "
+                                 "telnet."))
 
     # Inside
 
     def _send(self, line: str) -> bool:
         if self.client is None:
-            self._error("Not connected. Press Reconnect to connect again.")
+            self._error(self.words._("Not connected. Press Reconnect to connect again."))
             return False
         self.client.send(line)
         return True
@@ -380,7 +410,7 @@ class Session:
         self._show(events.Error(self.clock(), "client", text))
 
     def _show(self, event: events.Event) -> None:
-        self.view.show_rows(rows(event, self.name, self.clock()))
+        self.view.show_rows(rows(event, self.name, self.clock(), self.words.language))
 
     def _count(self, room: str, change: int) -> None:
         """A member came or went: keep the room list's counts without asking."""

@@ -27,6 +27,8 @@ from twisted.protocols.tls import TLSMemoryBIOProtocol
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from twisted_chat.i18n import N_
+
 
 class FingerprintMismatch(Exception):
     """The server's certificate is not the pinned one."""
@@ -86,12 +88,12 @@ class Trust:
         return ssl.optionsForClientTLS(host, root)
 
     def describe(self) -> str:
-        """How the certificate is checked, for the login window."""
+        """How the certificate is checked, for the login window (a msgid: it translates it)."""
         if self.fingerprint is not None:
-            return "its certificate pinned by fingerprint"
+            return N_("its certificate pinned by fingerprint")
         if self.ca is not None:
-            return "its certificate checked against the CA given"
-        return "its certificate checked against the system's trusted CAs"
+            return N_("its certificate checked against the CA given")
+        return N_("its certificate checked against the system's trusted CAs")
 
 
 @implementer(IOpenSSLClientConnectionCreator)

@@ -6,6 +6,10 @@ hold widgets and nothing else: the login window hands what was typed to a
 callback, and the chat window passes every action to its
 :class:`~twisted_chat.gui.session.Session` and shows what the session tells
 it (it is the session's :class:`~twisted_chat.gui.session.IChatView`).
+
+Their labels are msgids (:class:`~twisted_chat.gui.words.Words`), kept with
+the widget each labels, so that :meth:`relabel` words them all again when the
+language changes; what the log already shows stays as it was said.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import tkinter as tk
 import tkinter.font as tkfont
 from collections.abc import Callable, Mapping, Sequence
 from tkinter import ttk
+from typing import TypeVar
 
 from zope.interface import implementer
 
@@ -22,6 +27,8 @@ from twisted_chat.gui.history import History
 from twisted_chat.gui.present import Row
 from twisted_chat.gui.servers import IReturnView
 from twisted_chat.gui.session import IChatView, Session
+from twisted_chat.gui.words import Words
+from twisted_chat.i18n import N_
 
 #: Lines the log keeps; older ones go, so a long session stays quick to draw.
 MAX_LOG_LINES = 5000
@@ -55,11 +62,32 @@ BANDS: dict[str, str] = {
 #: (``login NAME PASSWORD``): the login window's own words for them, about its
 #: Password field (None: the server's words do).
 PASSWORD_REFUSALS: dict[str, str | None] = {
-    "password-required": "The name '{name}' is registered: type its password in the "
-                         "Password field, then press Login.",
-    "not-registered": "The name '{name}' is not registered: leave the Password field empty.",
+    "password-required": N_("The name '{name}' is registered: type its password in the "
+                            "Password field, then press Login."),
+    "not-registered": N_("The name '{name}' is not registered: leave the Password field empty."),
     "wrong-password": None,
 }
+
+
+W = TypeVar("W", bound=tk.Misc)
+
+
+class Labels:
+    """Widgets and the msgid each shows, worded again in the language of the moment."""
+
+    def __init__(self, words: Words) -> None:
+        self.words = words
+        self._labelled: list[tuple[tk.Misc, str]] = []
+
+    def __call__(self, widget: W, message: str) -> W:
+        """Label ``widget`` with ``message`` now and at each :meth:`relabel`; ``widget``."""
+        self._labelled.append((widget, message))
+        widget.configure(text=self.words._(message))  # type: ignore[call-arg]
+        return widget
+
+    def relabel(self) -> None:
+        for widget, message in self._labelled:
+            widget.configure(text=self.words._(message))  # type: ignore[call-arg]
 
 
 class LoginWindow(ttk.Frame):
@@ -70,36 +98,46 @@ class LoginWindow(ttk.Frame):
     """
 
     def __init__(self, master: tk.Misc, address: str, name: str,
-                 on_login: Callable[[str, str, str], object], security: str = "") -> None:
+                 on_login: Callable[[str, str, str], object], security: str = "",
+                 words: Words | None = None) -> None:
         super().__init__(master, padding=16)
+        self.words = Words() if words is None else words
+        label = self.labels = Labels(self.words)
         self.on_login = on_login
         self.address = tk.StringVar(self, address)
         self.name = tk.StringVar(self, name)
-        ttk.Label(self, text="Server").grid(row=0, column=0, sticky="w", padx=(0, 8), pady=4)
+        label(ttk.Label(self), N_("Server")).grid(row=0, column=0, sticky="w", padx=(0, 8),
+                                                  pady=4)
         self.address_entry = ttk.Entry(self, textvariable=self.address, width=32)
         self.address_entry.grid(row=0, column=1, sticky="ew", pady=4)
-        ttk.Label(self, text="One or more, comma-separated.", foreground="#6b6b6b").grid(
+        label(ttk.Label(self, foreground="#6b6b6b"), N_("One or more, comma-separated.")).grid(
             row=1, column=1, sticky="w")
-        ttk.Label(self, text="Name").grid(row=2, column=0, sticky="w", padx=(0, 8), pady=4)
+        label(ttk.Label(self), N_("Name")).grid(row=2, column=0, sticky="w", padx=(0, 8), pady=4)
         self.name_entry = ttk.Entry(self, textvariable=self.name, width=32)
         self.name_entry.grid(row=2, column=1, sticky="ew", pady=4)
-        ttk.Label(self, text="Password").grid(row=3, column=0, sticky="w", padx=(0, 8), pady=4)
+        label(ttk.Label(self), N_("Password")).grid(row=3, column=0, sticky="w", padx=(0, 8),
+                                                    pady=4)
         self.password = tk.StringVar(self)
         self.password_entry = ttk.Entry(self, textvariable=self.password, width=32, show="•")
         self.password_entry.grid(row=3, column=1, sticky="ew", pady=4)
-        ttk.Label(self, text="Only for a registered name.", foreground="#6b6b6b").grid(
+        label(ttk.Label(self, foreground="#6b6b6b"), N_("Only for a registered name.")).grid(
             row=4, column=1, sticky="w")
         self.security = ttk.Label(self, text=security, foreground="#6b6b6b", wraplength=320,
                                   justify="left")
         self.security.grid(row=5, column=0, columnspan=2, sticky="w", pady=(8, 0))
         self.message = ttk.Label(self, foreground="#c62828", wraplength=320, justify="left")
         self.message.grid(row=6, column=0, columnspan=2, sticky="w", pady=(8, 0))
-        self.button = ttk.Button(self, text="Login", command=self.submit)
+        self.button = label(ttk.Button(self, command=self.submit), N_("Login"))
         self.button.grid(row=7, column=1, sticky="e", pady=(8, 0))
         self.columnconfigure(1, weight=1)
         for entry in (self.address_entry, self.name_entry, self.password_entry):
             entry.bind("<Return>", self.submit)
             entry.bind("<KP_Enter>", self.submit)
+
+    def relabel(self, security: str) -> None:
+        """Every label in the language of the moment; ``security`` in it too."""
+        self.labels.relabel()
+        self.security.configure(text=security)
 
     def focus(self) -> None:
         (self.name_entry if self.address.get() else self.address_entry).focus_set()
@@ -123,7 +161,7 @@ class LoginWindow(ttk.Frame):
         if code in PASSWORD_REFUSALS:
             entry = self.password_entry
             own = PASSWORD_REFUSALS[code]
-            text = text if own is None else own.format(name=self.name.get().strip())
+            text = text if own is None else self.words.format(own, name=self.name.get().strip())
         self.message.configure(text=text, foreground="#c62828")
         self.button.state(["!disabled"])
         entry.focus_set()
@@ -135,9 +173,15 @@ class ChatWindow(ttk.Frame):
     """The log, the input line, the members and rooms, and the buttons."""
 
     def __init__(self, master: tk.Misc, on_reconnect: Callable[[], object],
-                 onClose: Callable[[], object]) -> None:
+                 onClose: Callable[[], object], words: Words | None = None,
+                 on_language: Callable[[], object] = lambda: None) -> None:
         super().__init__(master, padding=6)
-        self.session = Session(self)
+        self.words = Words() if words is None else words
+        label = self.labels = Labels(self.words)
+        #: Told when the session changed the language (the application re-labels the rest).
+        self.on_language = on_language
+        self.session = Session(self, words=self.words)
+        self._members_shown: tuple[list[str], dict[str, str], str, int] = ([], {}, "", 0)
         self.history = History()
         self.on_reconnect = on_reconnect
         self.member_names: list[str] = []
@@ -151,9 +195,9 @@ class ChatWindow(ttk.Frame):
         self.input = tk.StringVar(self)
         self.entry = ttk.Entry(bottom, textvariable=self.input)
         self.entry.pack(side="left", fill="x", expand=True)
-        self.send_button = ttk.Button(bottom, text="Send", command=self.send_input)
-        self.users_button = ttk.Button(bottom, text="Users", command=self.session.look)
-        self.close_button = ttk.Button(bottom, text="Close", command=onClose)
+        self.send_button = label(ttk.Button(bottom, command=self.send_input), N_("Send"))
+        self.users_button = label(ttk.Button(bottom, command=self.session.look), N_("Users"))
+        self.close_button = label(ttk.Button(bottom, command=onClose), N_("Close"))
         for button in (self.send_button, self.users_button, self.close_button):
             button.pack(side="left", padx=(4, 0))
         self.entry.bind("<Return>", self.send_input)
@@ -166,7 +210,8 @@ class ChatWindow(ttk.Frame):
         self.lost_message.pack(side="left", fill="x", expand=True, padx=(0, 8))
         # A long message wraps beside the button rather than pushing it out.
         self.lost_message.bind("<Configure>", self._wrap_lost_message)
-        self.reconnect_button = ttk.Button(self.lost_bar, text="Reconnect", command=on_reconnect)
+        self.reconnect_button = label(ttk.Button(self.lost_bar, command=on_reconnect),
+                                      N_("Reconnect"))
         self.reconnect_button.pack(side="right", anchor="n")
 
         panes = ttk.PanedWindow(self, orient="horizontal")
@@ -209,15 +254,16 @@ class ChatWindow(ttk.Frame):
 
     def _build_side(self, master: tk.Misc) -> ttk.Frame:
         frame = ttk.Frame(master, padding=(6, 0, 0, 0))
-        ttk.Label(frame, text="Members").pack(side="top", anchor="w")
+        self.labels(ttk.Label(frame), N_("Members")).pack(side="top", anchor="w")
         self.members = tk.Listbox(frame, width=20, height=12, activestyle="none",
                                   exportselection=False)
         self.members.pack(side="top", fill="both", expand=True)
-        ttk.Label(frame, text="Rooms").pack(side="top", anchor="w", pady=(6, 0))
+        self.labels(ttk.Label(frame), N_("Rooms")).pack(side="top", anchor="w", pady=(6, 0))
         self.rooms = tk.Listbox(frame, width=20, height=8, activestyle="none",
                                 exportselection=False)
         self.rooms.pack(side="top", fill="both", expand=True)
-        self.refresh_button = ttk.Button(frame, text="Refresh", command=self.session.refresh_rooms)
+        self.refresh_button = self.labels(
+            ttk.Button(frame, command=self.session.refresh_rooms), N_("Refresh"))
         self.refresh_button.pack(side="top", anchor="e", pady=(4, 0))
         self.members.bind("<Double-Button-1>", self._member_chosen)
         self.members.bind("<Return>", self._member_chosen)
@@ -320,14 +366,15 @@ class ChatWindow(ttk.Frame):
                      more: int = 0) -> None:
         """Each member a line, a rank in words after the name: ``bob (operator)``."""
         self.member_names = list(members)
+        self._members_shown = (list(members), dict(ranks), me, more)
         self.members.delete(0, "end")
         for index, name in enumerate(members):
             rank = ranks.get(name)
-            self.members.insert("end", f"{name} ({rank})" if rank else name)
+            self.members.insert("end", f"{name} ({self.words._(rank)})" if rank else name)
             if name.casefold() == me.casefold():
                 self.members.itemconfigure(index, foreground=STYLES["own"]["foreground"])
         if more > 0:
-            self.members.insert("end", f"and {more} more")
+            self.members.insert("end", self.words.format(N_("and {more} more"), more=more))
             self.members.itemconfigure("end", foreground=STYLES["notice"]["foreground"])
 
     def show_rooms(self, rooms: Sequence[RoomEntry], current: str) -> None:
@@ -353,6 +400,12 @@ class ChatWindow(ttk.Frame):
     def show_reconnecting(self, text: str) -> None:
         self.lost_message.configure(text=text)
         self.reconnect_button.state(["disabled"])
+
+    def language_changed(self) -> None:
+        """Every label and the members list in the session's new language."""
+        self.labels.relabel()
+        self.show_members(*self._members_shown)
+        self.on_language()
 
     def show_connected(self) -> None:
         self.lost_bar.pack_forget()

@@ -39,8 +39,9 @@ CLIENT_KEYWORDS: dict[str, Any] = {**KEYWORDS, "t": None, "tn": (1, 2)}
 METHODS = {
     catalogs.SERVER: [("gui/**", "ignore"), ("web/page/**", "ignore"),
                       ("**.py", "twisted_chat.i18n.extract:extract_with_help")],
-    catalogs.CLIENTS: [("gui/**.py", "python"), ("web/page/**.js", "javascript"),
-                       ("**", "ignore")],
+    # No ("**", "ignore") here: Babel prunes every folder an ignore matches, gui/
+    # and web/ with them; a file no pattern matches is skipped anyway.
+    catalogs.CLIENTS: [("gui/**.py", "python"), ("web/page/**.js", "javascript")],
 }
 
 

@@ -1,6 +1,7 @@
 """
-The web listener: the page at ``/``, its files beside it, the WebSocket at
-``/ws``, and the bounds that keep a web port as safe as the telnet one.
+The web listener: the page at ``/``, its files beside it, its words in each
+language at ``/i18n/CODE.json``, the WebSocket at ``/ws``, and the bounds
+that keep a web port as safe as the telnet one.
 
 - **The door.**  Every connection is counted by the connection limits every
   front end shares (``--max-per-ip``, ``--max-connections``) as it arrives,
@@ -31,6 +32,7 @@ from twisted.web import http, server, static
 from twisted.web.resource import NoResource, Resource
 
 from twisted_chat.core.formats import build
+from twisted_chat.web import catalog
 from twisted_chat.web.origins import Origins
 from twisted_chat.web.socket import Pinger, WebSocketResource
 
@@ -86,6 +88,35 @@ class PageFiles(static.File):
 
     def directoryListing(self) -> Resource:
         return NoResource()
+
+
+class Catalogs(Resource):
+    """``/i18n/CODE.json``: the page's words in a language (:mod:`twisted_chat.web.catalog`)."""
+
+    def getChild(self, path: bytes, request: server.Request) -> Resource:
+        code = path.decode("ascii", "replace").removesuffix(".json")
+        found = catalog.table(code) if path.endswith(b".json") else None
+        return NoResource() if found is None else _Table(found)
+
+
+class _Table(Resource):
+    """One language's table, with the page's headers."""
+
+    isLeaf = True
+
+    def __init__(self, body: bytes) -> None:
+        super().__init__()
+        self.body = body
+
+    def render_GET(self, request: server.Request) -> bytes:
+        if request.postpath:
+            request.setResponseCode(http.NOT_FOUND)
+            request.setHeader(b"content-type", b"text/plain; charset=utf-8")
+            return b"No such resource\n"
+        for name, value in _HEADERS.items():
+            request.setHeader(name, value)
+        request.setHeader(b"content-type", b"application/json; charset=utf-8")
+        return self.body
 
 
 class ChatRequest(server.Request):
@@ -219,4 +250,5 @@ def make_site(sessions: Sessions, origins: Origins) -> ChatSite:
     root.indexNames = ["index.html"]
     pinger = Pinger(sessions.clock)
     root.putChild(b"ws", WebSocketResource(sessions, origins, pinger))
+    root.putChild(b"i18n", Catalogs())
     return ChatSite(sessions, root, pinger)

@@ -17,6 +17,16 @@
  * text_lines), so telnet, desktop and browser users read the same sentences;
  * only the styling is the page's own, and the login view's words where the
  * server's tell a telnet user what to type (LOGIN_WORDS).
+ *
+ * Languages: every sentence and label goes through t("msgid", {values}) (and
+ * tn for plurals), with the server's own msgids where the sentence is the
+ * server's, so its catalog translates them, and the page's own (the
+ * "clients" catalog) for the rest.  The server says which language it
+ * speaks (a "language" event, first on each connection and after each
+ * /lang); the page then fetches that language's table (/i18n/CODE.json),
+ * re-labels itself and words what follows in it; lines shown stay as they
+ * are.  The chooser sends /lang and the choice is kept in localStorage, to
+ * be asked for again on each connection.
  */
 "use strict";
 
@@ -60,10 +70,15 @@
    * logs in.  Every other refusal reads as the server wrote it.
    */
   const LOGIN_WORDS = {
-    "password-required": (args) => "\u201c" + args.name + "\u201d is registered: enter its password.",
-    "not-registered": (args) => "\u201c" + args.name + "\u201d is not registered: " +
-      "leave the password empty.",
+    "password-required": (args) => t("“{name}” is registered: enter its password.", args),
+    "not-registered": (args) => t("“{name}” is not registered: leave the password empty.",
+      args),
   };
+
+  /** Where the language chosen is kept: only its code. */
+  const LANGUAGE_KEY = "twisted-chat.language";
+  /** The languages the server speaks, by code: what the chooser offers. */
+  const LANGUAGES = ["en", "zh-CN", "zh-TW"];
 
   const $ = (id) => document.getElementById(id);
   const view = {
@@ -75,6 +90,7 @@
     acted: $("acted"), actedText: $("acted-text"), actedClose: $("acted-close"),
     members: $("members"), memberCount: $("member-count"), rooms: $("rooms"),
     inputForm: $("input-form"), input: $("input"),
+    choosers: [$("login-language"), $("chat-language")],
   };
 
   /** Everything the page knows; the name and password live here only, never in storage. */
@@ -139,10 +155,172 @@
     composing: false,
     /** A password sent with /register or /password, until the server answers. */
     newPassword: null,
+    /** The line to send once the server has said which language it speaks (greet). */
+    firstLine: null,
+    /** Whether this connection's first line went (and so /lang may be sent now). */
+    greeted: false,
+    /** What the server sent that waits while a language's table is fetched. */
+    inbox: [],
+    loading: false,
   };
 
   /** Names are one name in any case or width, as the server's are. */
   const key = (name) => name.normalize("NFKC").toLowerCase();
+
+  // ---------------------------------------------------------------- the page's words
+
+  /** Marks a msgid for the catalogs where it is only named, and translated later by t. */
+  const N_ = (msgid) => msgid;
+
+  /** Each language's table fetched so far, by code; English's words are its msgids. */
+  const tables = new Map([["en", {}]]);
+  /** The language the page words things in now, and its table. */
+  const words = { code: "en", table: {} };
+
+  /** ``msgid`` in the page's language, its ``{name}``s filled in from ``values``. */
+  function t(msgid, values) {
+    const found = words.table[msgid];
+    return fill(typeof found === "string" && found ? found : msgid, values || {});
+  }
+
+  /**
+   * The form of a message for ``count`` (``{count} line``, ``{count} lines``),
+   * filled in.  A table holds a plural's forms under "singular\\0plural"; the
+   * languages served have one form (Chinese) or English's two.
+   */
+  function tn(singular, plural, count, values) {
+    const forms = words.table[singular + "\u0000" + plural];
+    let template = count === 1 ? singular : plural;
+    if (Array.isArray(forms) && forms.length > 0) {
+      template = forms[forms.length === 1 || count === 1 ? 0 : 1];
+    }
+    return fill(template, { count, ...(values || {}) });
+  }
+
+  /**
+   * ``template`` with its ``{field}``s filled in, once (a value is never read
+   * as a template); a field it is not given stays as written.
+   */
+  function fill(template, fields) {
+    return template.replace(/\{(\w+)(?::\w+)?\}/g, (whole, name) =>
+      Object.prototype.hasOwnProperty.call(fields, name) ? String(fields[name]) : whole);
+  }
+
+  /** The page's own labels: each element's text (or an attribute), as a msgid. */
+  const LABELS = [
+    ["noscript-text", "textContent", N_("This chat needs JavaScript. Without it, use telnet.")],
+    ["login-intro", "textContent", N_("Choose a name to join the chat.")],
+    ["login-name-label", "textContent", N_("Name")],
+    ["login-password-label", "textContent", N_("Password")],
+    ["login-password-hint", "textContent", N_("(only for a registered name)")],
+    ["side-toggle", "textContent", N_("People & rooms")],
+    ["status-now", "textContent", N_("Reconnect now")],
+    ["status-login", "textContent", N_("Log in as someone else")],
+    ["acted-close", "textContent", N_("OK")],
+    ["log", "aria-label", N_("Messages")],
+    ["side", "aria-label", N_("People and rooms")],
+    ["members-title", "textContent", N_("In this room")],
+    ["rooms-title", "textContent", N_("Rooms")],
+    ["input-label", "textContent", N_("Message, or a /command")],
+    ["input", "placeholder", N_("Message, or /help")],
+    ["send-button", "textContent", N_("Send")],
+    ["login-language", "aria-label", N_("Language")],
+    ["chat-language", "aria-label", N_("Language")],
+  ];
+
+  /** Every label in the page's language, and what the panels show worded again. */
+  function relabel() {
+    document.documentElement.lang = words.code;
+    for (const [id, where, msgid] of LABELS) {
+      const element = $(id);
+      if (element === null) continue;
+      if (where === "textContent") element.textContent = t(msgid);
+      else element.setAttribute(where, t(msgid));
+    }
+    for (const chooser of view.choosers) chooser.value = words.code;
+    if (!view.loginButton.disabled) say(view.loginButton, t("Log in"));
+    if (chat.phase !== "login") {
+      showMembers();
+      showRooms();
+    }
+  }
+
+  /** Word the page in ``code`` from now on (its table fetched already). */
+  function useWords(code) {
+    const table = tables.get(code);
+    if (table === undefined || code === words.code) return;
+    words.code = code;
+    words.table = table;
+    relabel();
+  }
+
+  /**
+   * ``code``'s table, fetched once; resolves to it, or to null if the server
+   * has none (the page stays as it is).
+   */
+  function fetchWords(code) {
+    if (tables.has(code)) return Promise.resolve(tables.get(code));
+    return fetch("/i18n/" + encodeURIComponent(code) + ".json", { credentials: "same-origin" })
+      .then((answer) => (answer.ok ? answer.json() : null))
+      .then((table) => {
+        if (table === null || typeof table !== "object") return null;
+        tables.set(code, table);
+        return table;
+      })
+      .catch(() => null);
+  }
+
+  /** The language chosen here before, if any (storage may be refused). */
+  function savedLanguage() {
+    try {
+      const code = window.localStorage.getItem(LANGUAGE_KEY);
+      return LANGUAGES.includes(code) ? code : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function saveLanguage(code) {
+    try {
+      window.localStorage.setItem(LANGUAGE_KEY, code);
+    } catch (error) {
+      // Not kept: the page still speaks it until it is closed.
+    }
+  }
+
+  /** The Chinese the browser asks for (zh-TW for Traditional), or null for another language. */
+  function browserChinese() {
+    const asked = String(navigator.language || "").toLowerCase();
+    if (!/^zh\b/.test(asked)) return null;
+    return /^zh-(tw|hk|mo|hant)\b/.test(asked) ? "zh-TW" : "zh-CN";
+  }
+
+  /**
+   * The language to ask a server for that speaks ``told``: the one chosen
+   * here; on a first visit, the browser's Chinese where the server speaks
+   * English; else none (the server's is fine).
+   */
+  function wantedLanguage(told) {
+    const saved = savedLanguage();
+    if (saved !== null) return saved !== told ? saved : null;
+    const chinese = browserChinese();
+    return told === "en" && chinese !== null ? chinese : null;
+  }
+
+  /** The chooser: ask the server (which answers with a language event), or word the page now. */
+  function chooseLanguage(code) {
+    if (!LANGUAGES.includes(code)) return;
+    saveLanguage(code);
+    if (chat.greeted && send("/lang " + code)) {
+      for (const chooser of view.choosers) chooser.value = code;
+      return;
+    }
+    fetchWords(code).then(() => useWords(code));
+  }
+
+  for (const chooser of view.choosers) {
+    chooser.addEventListener("change", () => chooseLanguage(chooser.value));
+  }
 
   // ---------------------------------------------------------------- the socket
 
@@ -160,19 +338,38 @@
       return;
     }
     chat.socket = socket;
+    // The first line waits for the server's first word (which language it
+    // speaks: greet), so that the language chosen here is asked for before it.
+    chat.firstLine = firstLine;
+    chat.greeted = false;
     // Handlers ignore a socket that has since been replaced; one closed as
     // it opened (refused at once) says so through onclose, not send.
-    socket.onopen = () => {
-      if (socket === chat.socket && socket.readyState === WebSocket.OPEN) socket.send(firstLine);
-    };
     socket.onmessage = (message) => { if (socket === chat.socket) received(message.data); };
     socket.onclose = () => { if (socket === chat.socket) lost(); };
+  }
+
+  /**
+   * The server's first word on a connection: if it is the language it
+   * speaks and another is wanted here, ask for that one (whose event then
+   * comes instead, so this one need not be followed); then the first line
+   * (the login).  True when this event is not to be followed.
+   */
+  function greet(event) {
+    chat.greeted = true;
+    const wanted = event !== null && event.type === "language" ? wantedLanguage(event.code) : null;
+    if (wanted !== null) send("/lang " + wanted);
+    const line = chat.firstLine;
+    chat.firstLine = null;
+    if (line !== null) send(line);
+    return wanted !== null;
   }
 
   /** Forget the socket (if any) without hearing from it again, and close it. */
   function dropSocket() {
     const socket = chat.socket;
     chat.socket = null;
+    chat.greeted = false;
+    chat.inbox = [];
     if (socket !== null) {
       socket.onopen = socket.onmessage = socket.onclose = null;
       if (socket.readyState <= WebSocket.OPEN) socket.close();
@@ -209,7 +406,7 @@
     const leftOnPurpose = chat.leaving;
     if (chat.phase === "login") {
       if (!view.loginError.textContent) {
-        say(view.loginError, "Could not reach the server. Try again in a moment.");
+        say(view.loginError, t("Could not reach the server. Try again in a moment."));
       }
       loginReady();
       return;
@@ -227,15 +424,15 @@
     if (leftOnPurpose) {
       chat.leaving = false;
       chat.resume = null;
-      showLogin(chat.goodbye || "You have left the chat.", "note");
+      showLogin(chat.goodbye || t("You have left the chat."), "note");
       return;
     }
     if (chat.phase === "chat") {
       chat.phase = "away";
       chat.attempt = 0;
-      addLine(["notice", "lost"], nowSeconds(), null, "Disconnected from the server.");
+      addLine(["notice", "lost"], nowSeconds(), null, t("Disconnected from the server."));
     }
-    retryLater("Disconnected");
+    retryLater(N_("Disconnected"));
   }
 
   /**
@@ -243,6 +440,8 @@
    * longer at random, so that a class whose server restarted does not come
    * back in one wave; and never before ``wait`` seconds, when the server
    * said to wait that long (no "Reconnect now" then: it would be refused).
+   * ``why`` is a msgid of the page's or the server's words; each tick words
+   * it in the page's language of the moment.
    */
   function retryLater(why, wait = 0) {
     clearTimeout(chat.retryTimer);
@@ -252,7 +451,8 @@
     chat.attempt += 1;
     const due = Date.now() + delay;
     const tell = () => {
-      showStatus(why + " \u2014 reconnecting in " + secondsLeft(due) + " s\u2026", wait <= 0);
+      showStatus(t("{why} — reconnecting in {seconds} s…", { why: t(why), seconds: secondsLeft(due) }),
+        wait <= 0);
     };
     tell();
     chat.countdown = setInterval(tell, 1000);
@@ -274,7 +474,7 @@
     if (chat.phase !== "away" || Date.now() < chat.notBefore) return;
     clearTimeout(chat.retryTimer);
     clearInterval(chat.countdown);
-    showStatus("Reconnecting\u2026", false);
+    showStatus(t("Reconnecting…"), false);
     connect(loginLine());
   }
 
@@ -309,7 +509,20 @@
 
   // ---------------------------------------------------------------- events
 
+  /**
+   * What the server sent, in order; while a language's table is on its way,
+   * what comes after waits for it, so that it is worded in that language.
+   */
   function received(data) {
+    chat.inbox.push(data);
+    drain();
+  }
+
+  function drain() {
+    while (!chat.loading && chat.inbox.length > 0) take(chat.inbox.shift());
+  }
+
+  function take(data) {
     let event = null;
     try {
       event = JSON.parse(data);
@@ -317,10 +530,35 @@
       event = null;
     }
     if (event === null || typeof event !== "object" || typeof event.type !== "string") {
+      event = null;
+    }
+    if (!chat.greeted && greet(event)) return;
+    if (event === null) {
       // Not an event: the user typed /format text.  Shown as it came, muted.
       addLine(["raw"], nowSeconds(), null, String(data));
       return;
     }
+    if (event.type === "language" && typeof event.code === "string" && !tables.has(event.code)) {
+      chat.loading = true;
+      const socket = chat.socket;
+      fetchWords(event.code).then(() => {
+        chat.loading = false;
+        if (socket === chat.socket) dispatch(event);
+        drain();
+      });
+      return;
+    }
+    dispatch(event);
+  }
+
+  /** The server speaks ``event.code`` to us now: so does the page, and it is the choice here. */
+  function followLanguage(event) {
+    useWords(event.code);
+    if (chat.phase === "chat" && LANGUAGES.includes(event.code)) saveLanguage(event.code);
+  }
+
+  function dispatch(event) {
+    if (event.type === "language") followLanguage(event);
     if (chat.phase !== "chat" && event.type !== "login") {
       beforeLogin(event);
       return;
@@ -351,7 +589,7 @@
     if (TRY_AGAIN.has(event.code)) {
       dropSocket();
       retryLater(event.code === "name-taken"
-        ? chat.name + " is still taken (the old connection may not have ended yet)"
+        ? t("{name} is still taken (the old connection may not have ended yet)", { name: chat.name })
         : event.text);
     } else {
       chat.resume = chat.name;
@@ -384,7 +622,8 @@
     const delay = waitUntil(wait);
     const due = Date.now() + delay;
     view.loginButton.disabled = true;
-    const tell = () => say(view.loginButton, "Trying again in " + secondsLeft(due) + " s\u2026");
+    const tell = () => say(view.loginButton, t("Trying again in {seconds} s…",
+      { seconds: secondsLeft(due) }));
     tell();
     chat.countdown = setInterval(tell, 1000);
     chat.retryTimer = setTimeout(() => {
@@ -412,7 +651,7 @@
         // The server puts everyone in the main room; the room event takes us back.
         chat.returnTo = chat.room;
         chat.room = null;
-        addLine(["notice"], event.time, null, "Connected again as " + event.name + ".");
+        addLine(["notice"], event.time, null, t("Connected again as {name}.", { name: event.name }));
       } else {
         clearChat();
       }
@@ -605,19 +844,22 @@
 
   // ---------------------------------------------------------------- how each event reads
 
+  // Every sentence here is the text format's msgid (twisted_chat/core/formats.py),
+  // so the server's catalog translates it; a line's markers (***, =, !) are not shown.
+
   const PRESENCE = {
-    login: (e) => e.name + " has logged in",
-    join: (e) => e.name + " has joined " + e.room + " (from " + e.from_room + ")",
-    part: (e) => e.name + " has left for " + e.to_room,
-    logout: (e) => e.name + " has logged out",
-    drop: (e) => e.name + " has left",
-    nick: (e) => e.old_name + " is now known as " + e.name,
+    login: N_("{name} has logged in"),
+    join: N_("{name} has joined {room} (from {from_room})"),
+    part: N_("{name} has left for {to_room}"),
+    logout: N_("{name} has logged out"),
+    drop: N_("{name} has left"),
+    nick: N_("{old_name} is now known as {name}"),
   };
 
   const HISTORY_TITLES = {
-    replay: (n, e) => "Last " + n + " in " + e.room + ":",
-    history: (n, e) => "History of " + e.room + ", " + n + ":",
-    search: (n, e) => n + " in " + e.room + " matching " + e.query + ":",
+    replay: N_("Last {lines} in {room}:"),
+    history: N_("History of {room}, {lines}:"),
+    search: N_("{lines} in {room} matching {query}:"),
   };
 
   /**
@@ -626,82 +868,95 @@
    * follows after a colon.
    */
   const ACTS = {
-    op: "{by} made {target} an operator of {room}",
-    deop: "{by} removed {target} as an operator of {room}",
-    kick: "{by} kicked {target} out of {room}",
-    ban: "{by} banned {target} from {room}{span}",
-    unban: "{by} lifted the ban on {target} in {room}",
-    mute: "{by} muted {target} in {room}{span}",
-    unmute: "{by} unmuted {target} in {room}",
-    invite: "{by} invited {target} to {room}",
-    disconnect: "{by} disconnected {target} from the server",
-    lock: "{by} locked the server: no new logins but operators' for now",
-    unlock: "{by} unlocked the server: anyone may log in again",
+    op: N_("{by} made {target} an operator of {room}"),
+    deop: N_("{by} removed {target} as an operator of {room}"),
+    kick: N_("{by} kicked {target} out of {room}"),
+    ban: N_("{by} banned {target} from {room}{span}"),
+    unban: N_("{by} lifted the ban on {target} in {room}"),
+    mute: N_("{by} muted {target} in {room}{span}"),
+    unmute: N_("{by} unmuted {target} in {room}"),
+    invite: N_("{by} invited {target} to {room}"),
+    disconnect: N_("{by} disconnected {target} from the server"),
+    lock: N_("{by} locked the server: no new logins but operators' for now"),
+    unlock: N_("{by} unlocked the server: anyone may log in again"),
   };
 
   /** The same acts server-wide (``room`` null: the text format's _SERVER_ACTS). */
   const SERVER_ACTS = {
     ...ACTS,
-    kick: "{by} kicked {target} out of the server",
-    ban: "{by} banned {target} from the server{span}",
-    unban: "{by} lifted the server's ban on {target}",
-    mute: "{by} muted {target} in every room{span}",
-    unmute: "{by} unmuted {target} in every room",
+    kick: N_("{by} kicked {target} out of the server"),
+    ban: N_("{by} banned {target} from the server{span}"),
+    unban: N_("{by} lifted the server's ban on {target}"),
+    mute: N_("{by} muted {target} in every room{span}"),
+    unmute: N_("{by} unmuted {target} in every room"),
   };
 
   /** An act nobody did: what ran out, in a room and server-wide. */
   const EXPIRED = {
-    unban: "The ban on {target} in {room} has run out",
-    unmute: "{target}'s mute in {room} has run out",
+    unban: N_("The ban on {target} in {room} has run out"),
+    unmute: N_("{target}'s mute in {room} has run out"),
   };
   const SERVER_EXPIRED = {
-    unban: "The server's ban on {target} has run out",
-    unmute: "{target}'s mute in every room has run out",
+    unban: N_("The server's ban on {target} has run out"),
+    unmute: N_("{target}'s mute in every room has run out"),
   };
 
   /** What a room setting reads as: on (with its ``{value}``), off. */
   const SETTINGS = {
-    "invite-only": ["{by} made {room} invite-only", "{by} opened {room} to everyone"],
-    key: ["{by} set a key on {room}: join {room} KEY", "{by} took the key off {room}"],
-    limit: ["{by} limited {room} to {value} members", "{by} lifted {room}'s member limit"],
-    slow: ["{by} put {room} in slow mode: one line each per {value} seconds",
-      "{by} turned slow mode off in {room}"],
-    quiet: ["{by} made newcomers to {room} wait {value} seconds before speaking",
-      "{by} let newcomers to {room} speak at once"],
+    "invite-only": [N_("{by} made {room} invite-only"), N_("{by} opened {room} to everyone")],
+    key: [N_("{by} set a key on {room}: join {room} KEY"), N_("{by} took the key off {room}")],
+    limit: [N_("{by} limited {room} to {value} members"), N_("{by} lifted {room}'s member limit")],
+    slow: [N_("{by} put {room} in slow mode: one line each per {value} seconds"),
+      N_("{by} turned slow mode off in {room}")],
+    quiet: [N_("{by} made newcomers to {room} wait {value} seconds before speaking"),
+      N_("{by} let newcomers to {room} speak at once")],
   };
+
+  /** What each rank reads as after a member's name in a room's listing (formats._ROLES). */
+  const ROLES = {
+    operator: N_("operator"), "server operator": N_("server operator"), owner: N_("owner"),
+  };
+
+  /** What a ban or mute entry's kind reads as in a listing. */
+  const KINDS = { ban: N_("ban"), mute: N_("mute") };
 
   /** Acts on you that stay in view above the log until read (a disconnect shows on the login view). */
   const KEPT_IN_VIEW = new Set(["kick", "ban", "unban", "mute", "unmute"]);
   /** The acts against someone, which stand out in their own log. */
   const SANCTIONS = new Set(["kick", "ban", "mute", "disconnect"]);
 
-  /** ``template`` with its ``{field}``s filled in, once (a value is never read as a template). */
-  function fill(template, fields) {
-    return template.replace(/\{(\w+)\}/g, (whole, name) => String(fields[name]));
-  }
+  /** The units of a span of time, largest first, each as the server words it short (``3m``). */
+  const UNITS = [[N_("{count}d"), 86400], [N_("{count}h"), 3600], [N_("{count}m"), 60],
+    [N_("{count}s"), 1]];
 
-  /** Where a listing's bans hold, or an act was done: a room, or the whole server. */
-  function where(room, server = "on the server") {
-    return room != null ? "in " + room : server;
+  function split(seconds) {
+    let left = seconds;
+    return UNITS.map(([unit, size]) => {
+      const count = Math.floor(left / size);
+      left %= size;
+      return [count, unit];
+    });
   }
 
   /** ``9m 18s``, ``10m``: a ban's time, rounded up, no empty unit (durations.span). */
   function lengthOf(seconds) {
-    let left = Math.max(1, Math.ceil(seconds));
-    const parts = [];
-    for (const [name, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]]) {
-      parts.push([Math.floor(left / size), name]);
-      left %= size;
-    }
+    const parts = split(Math.max(1, Math.ceil(seconds)));
     const first = parts.findIndex(([count]) => count > 0);
     return parts.slice(first, first + 2).filter(([count]) => count > 0)
-      .map(([count, name]) => count + name).join(" ");
+      .map(([count, unit]) => t(unit, { count })).join(" ");
+  }
+
+  /** ``3m 20s``: the short durations of the text format's whois (durations.duration). */
+  function shortDuration(seconds) {
+    const parts = split(Math.floor(Math.max(seconds, 0)));
+    while (parts.length > 1 && parts[0][0] === 0) parts.shift();
+    return parts.slice(0, 2).map(([count, unit]) => t(unit, { count })).join(" ");
   }
 
   /** `` for 10m (until 14:03)``, or nothing for what lasts (the text format's _span). */
   function span(until, now) {
     if (until == null) return "";
-    return " for " + lengthOf(until - now) + " (until " + stamp(until, now) + ")";
+    return t(" for {span} (until {until})", { span: lengthOf(until - now), until: stamp(until, now) });
   }
 
   /** A moderation event in the text format's words (its _moderation), without the marker. */
@@ -709,183 +964,205 @@
     const fields = { by: event.by, target: event.target, room: event.room,
       span: span(event.until, event.time), value: event.value };
     const server = event.room == null;
-    let line;
+    let template;
     if (event.action === "setting") {
       const [on, off] = SETTINGS[event.setting] || ["{by} set " + event.setting + " on {room}: {value}",
         "{by} turned " + event.setting + " off in {room}"];
-      line = fill(event.value === "off" ? off : on, fields);
+      template = event.value === "off" ? off : on;
     } else if (event.by == null) {
-      line = fill((server ? SERVER_EXPIRED : EXPIRED)[event.action] ||
-        "{target}: " + event.action, fields);
+      template = (server ? SERVER_EXPIRED : EXPIRED)[event.action] || "{target}: " + event.action;
     } else {
-      line = fill((server ? SERVER_ACTS : ACTS)[event.action] ||
-        "{by}: " + event.action + " {target}", fields);
+      template = (server ? SERVER_ACTS : ACTS)[event.action] || "{by}: " + event.action + " {target}";
     }
-    return line + (event.reason && event.by != null ? ": " + event.reason : "");
+    return t(template, fields) + (event.reason && event.by != null ? ": " + event.reason : "");
   }
 
   /** A listing's `` until 14:03``, or nothing for what lasts. */
   function ends(until, now) {
-    return until != null ? " until " + stamp(until, now) : "";
+    return until != null ? t(" until {until}", { until: stamp(until, now) }) : "";
   }
 
-  function secondsOrOff(value) {
-    return value ? value + "s" : "off";
-  }
-
-  /** ``3m 20s``: the short durations of the text format's whois. */
-  function shortDuration(seconds) {
-    let left = Math.floor(Math.max(seconds, 0));
-    const parts = [];
-    for (const [unit, size] of [["d", 86400], ["h", 3600], ["m", 60], ["s", 1]]) {
-      parts.push([Math.floor(left / size), unit]);
-      left %= size;
-    }
-    while (parts.length > 1 && parts[0][0] === 0) parts.shift();
-    return parts.slice(0, 2).map(([n, unit]) => n + unit).join(" ");
+  /** ``alice, bob and 3 more``: the first names of many (the text format's _some). */
+  function some(count, names) {
+    const more = count - names.length;
+    return more > 0 ? t("{names} and {more} more", { names: names.join(", "), more })
+      : names.join(", ");
   }
 
   function show(event) {
-    const t = event.time;
+    const at = event.time;
     switch (event.type) {
       case "chat":
-        addLine(["chat"], t, { marker: "<" + event.sender + ">", sender: event.sender }, event.text);
+        addLine(["chat"], at, { marker: "<" + event.sender + ">", sender: event.sender }, event.text);
         break;
       case "emote":
-        addLine(["emote"], t, { marker: "* " + event.sender, sender: event.sender }, event.text);
+        addLine(["emote"], at, { marker: "* " + event.sender, sender: event.sender }, event.text);
         break;
       case "private": {
         const out = key(event.sender) === key(chat.name);
-        addLine(["private", out ? "outgoing" : "incoming"], t,
+        addLine(["private", out ? "outgoing" : "incoming"], at,
           { marker: "[" + event.sender + " \u2192 " + event.target + "]", sender: event.sender },
           event.text);
         break;
       }
       case "notice":
-        for (const line of String(event.text).split("\n")) addLine(["notice"], t, null, line);
+        for (const line of String(event.text).split("\n")) addLine(["notice"], at, null, line);
+        break;
+      case "as-chat":
+        addLine(["notice"], at, null, t("Sent as chat. For the command, type: {command}",
+          { command: event.command }));
         break;
       case "presence": {
-        const words = (PRESENCE[event.action] || ((e) => e.name + " " + e.action))(event);
-        addLine(["presence"], t, null, event.reason ? words + " (" + event.reason + ")" : words);
+        const template = PRESENCE[event.action];
+        const said = template !== undefined ? t(template, event) : event.name + " " + event.action;
+        // A logout's reason is the user's goodbye; a drop's is the server's.
+        const reason = event.reason && event.action === "drop" ? t(event.reason) : event.reason;
+        addLine(["presence"], at, null, reason ? said + " (" + reason + ")" : said);
         break;
       }
       case "owner":
-        addLine(["notice"], t, null, event.name + " now owns " + event.room);
+        addLine(["notice"], at, null, t("{name} now owns {room}", event));
         break;
       case "moderation": {
-        const words = moderationWords(event);
+        const said = moderationWords(event);
         // What is done to you stands out: who did it, and why.
         const toMe = (event.target != null && key(event.target) === key(chat.name)) ||
           (event.removed || []).some((name) => key(name) === key(chat.name));
         // Made an operator, or invited, is news, not a warning: only sanctions stand out.
         const against = toMe && SANCTIONS.has(event.action);
         const line = addLine(against ? ["notice", "moderation", "to-me"] : ["notice", "moderation"],
-          t, null, words);
+          at, null, said);
         line.dataset.action = event.action;
         // Kicked or banned, the main room's replay follows and pushes that line away: kept in view.
         if (toMe && KEPT_IN_VIEW.has(event.action)) {
-          say(view.actedText, words);
+          say(view.actedText, said);
           view.acted.hidden = false;
         }
         break;
       }
       case "wall":
-        addLine(["wall"], t, { marker: "Notice to everyone from " + event.sender + ":" }, event.text);
+        addLine(["wall"], at, { marker: t("Notice to everyone from {sender}:", event) }, event.text);
         break;
       case "bans": {
-        if (event.entries.length === 0) {
-          addLine(["listing"], t, null, "No bans or mutes " + where(event.room) + ".");
+        const count = event.entries.length;
+        if (count === 0) {
+          addLine(["listing"], at, null, event.room == null ? t("No bans or mutes on the server.")
+            : t("No bans or mutes in {room}.", { room: event.room }));
           break;
         }
-        addLine(["listing"], t, null, "Bans and mutes " + where(event.room) + " (" +
-          event.entries.length + "):");
+        addLine(["listing"], at, null, event.room == null
+          ? t("Bans and mutes on the server ({count}):", { count })
+          : t("Bans and mutes in {room} ({count}):", { room: event.room, count }));
         for (const entry of event.entries) {
-          addLine(["listing", "item"], t, null, entry.kind + " " + entry.target + " (by " + entry.by +
-            ends(entry.until, t) + ")" + (entry.reason ? ": " + entry.reason : ""));
+          const kind = KINDS[entry.kind] !== undefined ? t(KINDS[entry.kind]) : entry.kind;
+          addLine(["listing", "item"], at, null, t("{kind} {target} (by {by}{ends})",
+            { kind, target: entry.target, by: entry.by, ends: ends(entry.until, at) }) +
+            (entry.reason ? ": " + entry.reason : ""));
         }
         break;
       }
       case "audit": {
-        const whose = event.room != null ? event.room : "every room and the server";
-        if (event.acts.length === 0) {
-          addLine(["listing"], t, null, "Nothing has been done in " + whose + " yet.");
+        const count = event.acts.length;
+        if (count === 0) {
+          addLine(["listing"], at, null, event.room == null
+            ? t("Nothing has been done in every room and the server yet.")
+            : t("Nothing has been done in {room} yet.", { room: event.room }));
           break;
         }
-        addLine(["listing"], t, null, "Audit of " + whose + ", last " + event.acts.length + ":");
+        addLine(["listing"], at, null, event.room == null
+          ? t("Audit of every room and the server, last {count}:", { count })
+          : t("Audit of {room}, last {count}:", { room: event.room, count }));
         for (const act of event.acts) {
-          addLine(["listing", "item"], t, null, "[" + stamp(act.when, t) + "] " +
-            (act.by || "(expired)") + " " + act.action + (act.target ? " " + act.target : "") +
-            " " + where(act.room, "server-wide") + ends(act.until, t) + (act.reason ? ": " + act.reason : ""));
+          const where = act.room != null ? t("in {room}", { room: act.room }) : t("server-wide");
+          addLine(["listing", "item"], at, null, "[" + stamp(act.when, at) + "] " +
+            (act.by || t("(expired)")) + " " + act.action + (act.target ? " " + act.target : "") +
+            " " + where + ends(act.until, at) + (act.reason ? ": " + act.reason : ""));
         }
         break;
       }
       case "ignoring":
         if (event.changed != null) {
-          addLine(["notice"], t, null, event.on
-            ? "You now ignore " + event.changed + "; they are not told."
-            : "You no longer ignore " + event.changed + ".");
+          addLine(["notice"], at, null, event.on
+            ? t("You now ignore {name}; they are not told.", { name: event.changed })
+            : t("You no longer ignore {name}.", { name: event.changed }));
         } else if (event.names.length === 0) {
-          addLine(["listing"], t, null, "You ignore nobody.");
+          addLine(["listing"], at, null, t("You ignore nobody."));
         } else {
-          addLine(["listing"], t, null, "You ignore (" + event.names.length + "): " +
-            event.names.join(", "));
+          addLine(["listing"], at, null, t("You ignore ({count}): {names}",
+            { count: event.names.length, names: event.names.join(", ") }));
         }
         break;
-      case "room-settings":
-        addLine(["listing"], t, null, event.room + ": invite-only " + (event.invite_only ? "on" : "off") +
-          ", key " + (event.key ? "on" : "off") + ", limit " + (event.limit || "off") +
-          ", slow " + secondsOrOff(event.slow) + ", quiet " + secondsOrOff(event.quiet) +
-          (event.registered ? ", registered" : ""));
+      case "room-settings": {
+        const on = t("on");
+        const off = t("off");
+        const seconds = (value) => (value ? value + "s" : off);
+        addLine(["listing"], at, null, t("{room}: invite-only {invite_only}, key {key}, limit {limit}, slow {slow}, quiet {quiet}", {
+          room: event.room, invite_only: event.invite_only ? on : off, key: event.key ? on : off,
+          limit: event.limit || off, slow: seconds(event.slow), quiet: seconds(event.quiet),
+        }) + (event.registered ? t(", registered") : ""));
         break;
+      }
       case "crowd": {
-        const some = (n, names) => names.join(", ") + (n > names.length ? " and " + (n - names.length) + " more" : "");
         const told = [];
-        if (event.arrivals) told.push(event.arrivals + " came in: " + some(event.arrivals, event.arrived));
-        if (event.departures) told.push(event.departures + " left: " + some(event.departures, event.departed));
-        addLine(["presence"], t, null, event.room + ": " + told.join("; "));
+        if (event.arrivals) {
+          told.push(t("{count} came in: {names}",
+            { count: event.arrivals, names: some(event.arrivals, event.arrived) }));
+        }
+        if (event.departures) {
+          told.push(t("{count} left: {names}",
+            { count: event.departures, names: some(event.departures, event.departed) }));
+        }
+        addLine(["presence"], at, null, event.room + ": " + told.join("; "));
         break;
       }
       case "topic":
         if (event.setter) {
-          addLine(["notice"], t, null, event.setter + " set the topic of " + event.room + ": " + event.topic);
+          addLine(["notice"], at, null, t("{setter} set the topic of {room}: {topic}", event));
         } else {
-          addLine(["listing"], t, null, "Topic of " + event.room + ": " + (event.topic || "(none)"));
+          addLine(["listing"], at, null, t("Topic of {room}: {topic}",
+            { room: event.room, topic: event.topic || t("(none)") }));
         }
         break;
       case "login":
-        addLine(["notice"], t, null, (event.server ? "Welcome to " + event.server + "! " : "") +
-          "You are " + event.name + ". Type /help for the commands.");
+        addLine(["notice"], at, null, (event.server ? t("Welcome to {server}!", event) + " " : "") +
+          t("You are {name}. Type /help for the commands.", event));
         break;
       case "renamed":
-        addLine(["notice"], t, null, "You are now known as " + event.name);
+        addLine(["notice"], at, null, t("You are now known as {name}", event));
         break;
       case "room": {
         const total = event.total == null ? event.members.length : event.total;
         const more = total - event.members.length;
-        addLine(["listing"], t, null, "Room " + event.room + (event.owner ? ", owned by " + event.owner : ""));
-        addLine(["listing"], t, null, "Topic: " + (event.topic || "(none)"));
+        addLine(["listing"], at, null, event.owner ? t("Room {room}, owned by {owner}", event)
+          : t("Room {room}", event));
+        addLine(["listing"], at, null, t("Topic: {topic}", { topic: event.topic || t("(none)") }));
         const roles = new Map();
         for (const name of event.operators || []) roles.set(key(name), "operator");
         for (const name of event.server_operators || []) roles.set(key(name), "server operator");
         if (event.owner && !roles.has(key(event.owner))) roles.set(key(event.owner), "owner");
-        const shown = event.members.map((name) =>
-          roles.has(key(name)) ? name + " (" + roles.get(key(name)) + ")" : name);
-        addLine(["listing"], t, null, "Members (" + total + "): " + shown.join(", ") +
-          (more > 0 ? " and " + more + " more" : ""));
+        const names = event.members.map((name) =>
+          roles.has(key(name)) ? name + " (" + t(ROLES[roles.get(key(name))]) + ")" : name).join(", ");
+        addLine(["listing"], at, null, more > 0
+          ? t("Members ({total}): {names} and {more} more", { total, names, more })
+          : t("Members ({total}): {names}", { total, names }));
         break;
       }
       case "who":
-        addLine(["listing"], t, null, "Online (" + event.users.length + "):");
-        for (const user of event.users) addLine(["listing", "item"], t, null, user.name + " (in " + user.room + ")");
+        addLine(["listing"], at, null, t("Online ({count}):", { count: event.users.length }));
+        for (const user of event.users) {
+          addLine(["listing", "item"], at, null, t("{name} (in {room})", user));
+        }
         break;
       case "whois":
-        addLine(["listing"], t, null, event.name + " is in " + event.room + ", connected " +
-          shortDuration(event.connected) + ", idle " + shortDuration(event.idle));
+        addLine(["listing"], at, null, t("{name} is in {room}, connected {connected}, idle {idle}", {
+          name: event.name, room: event.room, connected: shortDuration(event.connected),
+          idle: shortDuration(event.idle),
+        }));
         break;
       case "rooms":
-        addLine(["listing"], t, null, "Rooms (" + event.rooms.length + "):");
+        addLine(["listing"], at, null, t("Rooms ({count}):", { count: event.rooms.length }));
         for (const room of event.rooms) {
-          addLine(["listing", "item"], t, null, room.name + " (" + room.members + ")" + (room.topic ? ": " + room.topic : ""));
+          addLine(["listing", "item"], at, null, room.name + " (" + room.members + ")" + (room.topic ? ": " + room.topic : ""));
         }
         break;
       case "history":
@@ -895,43 +1172,50 @@
         showHelp(event);
         break;
       case "format":
-        addLine(["notice"], t, null, "Output format: " + event.format);
+        addLine(["notice"], at, null, t("Output format: {format}", event));
         break;
       case "encoding":
-        addLine(["notice"], t, null, event.guessed
-          ? "Your text looks like " + event.encoding.toUpperCase() + ", so this connection now uses " +
-            event.encoding.toUpperCase() + ". Type /encoding NAME to change it."
-          : "Encoding: " + event.encoding);
+        addLine(["notice"], at, null, event.guessed
+          ? t("Your text looks like {encoding}, so this connection now uses {encoding}. Type /encoding NAME to change it.",
+            { encoding: event.encoding.toUpperCase() })
+          : t("Encoding: {encoding}", event));
         if (!event.guessed && event.choices && event.choices.length) {
-          addLine(["listing"], t, null, "Encodings: " + event.choices.join(", "));
+          addLine(["listing"], at, null, t("Encodings: {choices}", { choices: event.choices.join(", ") }));
+        }
+        break;
+      case "language":
+        addLine(["notice"], at, null, t("Language: {name} ({code}). Type /lang CODE to change it.", event));
+        if (event.choices && event.choices.length) {
+          addLine(["listing"], at, null, t("Languages: {choices}", { choices: event.choices.join(", ") }));
         }
         break;
       case "color":
-        addLine(["notice"], t, null, "Colour is " + (event.on ? "on" : "off"));
+        addLine(["notice"], at, null, event.on ? t("Colour is on") : t("Colour is off"));
         break;
       case "goodbye":
-        addLine(["notice"], t, null, event.text);
+        addLine(["notice"], at, null, event.text);
         break;
       case "error":
-        addLine(["error"], t, null, event.text);
+        addLine(["error"], at, null, event.text);
         break;
       default:
         // A kind this page does not know yet (the server only ever adds some).
-        if (typeof event.text === "string") addLine(["notice"], t, null, event.text);
+        if (typeof event.text === "string") addLine(["notice"], at, null, event.text);
     }
   }
 
   /** The replay on entering a room, /history and /search: muted, each line at its own time. */
   function showHistory(event) {
-    const n = event.lines.length + (event.lines.length === 1 ? " line" : " lines");
     if (event.lines.length === 0) {
       addLine(["history", "title"], event.time, null, event.reason === "search"
-        ? "No lines in " + event.room + " match " + event.query + "."
-        : "Nothing has been said in " + event.room + " yet.");
+        ? t("No lines in {room} match {query}.", event)
+        : t("Nothing has been said in {room} yet.", event));
       return;
     }
-    const title = (HISTORY_TITLES[event.reason] || HISTORY_TITLES.history)(n, event);
-    addLine(["history", "title"], event.time, null, title);
+    const lines = tn("{count} line", "{count} lines", event.lines.length);
+    const title = HISTORY_TITLES[event.reason] || HISTORY_TITLES.history;
+    addLine(["history", "title"], event.time, null,
+      t(title, { lines, room: event.room, query: event.query }));
     for (const line of event.lines) {
       const emote = line.kind === "emote";
       addLine(["history", emote ? "emote" : "chat"], line.time,
@@ -941,22 +1225,23 @@
   }
 
   function showHelp(event) {
-    const t = event.time;
+    const at = event.time;
     if (event.detailed) {
       const command = event.commands[0];
-      addLine(["listing"], t, null, "/" + command.usage);
-      addLine(["listing", "item"], t, null, command.summary);
+      addLine(["listing"], at, null, "/" + command.usage);
+      addLine(["listing", "item"], at, null, command.summary);
       if (command.aliases.length) {
-        addLine(["listing", "item"], t, null, "Also: " + command.aliases.map((a) => "/" + a).join(", "));
+        addLine(["listing", "item"], at, null, t("Also: {aliases}",
+          { aliases: command.aliases.map((a) => "/" + a).join(", ") }));
       }
       for (const line of command.details.split("\n")) {
-        if (line.trim()) addLine(["listing", "item"], t, null, line);
+        if (line.trim()) addLine(["listing", "item"], at, null, line);
       }
       return;
     }
-    addLine(["listing"], t, null, "Commands (type /help COMMAND for one in detail):");
+    addLine(["listing"], at, null, t("Commands (type /help COMMAND for one in detail):"));
     for (const command of event.commands) {
-      const li = addLine(["listing", "item", "command"], t, { marker: "/" + command.usage }, command.summary);
+      const li = addLine(["listing", "item", "command"], at, { marker: "/" + command.usage }, command.summary);
       li.dataset.command = command.name;
     }
   }
@@ -1079,15 +1364,15 @@
   function roles(name) {
     const found = [];
     if (chat.serverOperators.has(key(name))) {
-      found.push({ kind: "server-operator", word: "server operator",
-        title: "Server operator: keeps order in every room" });
+      found.push({ kind: "server-operator", word: t("server operator"),
+        title: t("Server operator: keeps order in every room") });
     }
     if (chat.owner !== null && key(name) === key(chat.owner)) {
-      found.push({ kind: "owner", word: "owner", title: "Owns this room" });
+      found.push({ kind: "owner", word: t("owner"), title: t("Owns this room") });
     } else if (chat.operators.has(key(name)) && !chat.serverOperators.has(key(name))) {
-      found.push({ kind: "operator", word: "operator", title: "Keeps order in this room" });
+      found.push({ kind: "operator", word: t("operator"), title: t("Keeps order in this room") });
     }
-    if (key(name) === key(chat.name)) found.push({ kind: "self", word: "you", title: "You" });
+    if (key(name) === key(chat.name)) found.push({ kind: "self", word: t("you"), title: t("You") });
     return found;
   }
 
@@ -1099,7 +1384,7 @@
       button.type = "button";
       button.className = "member";
       button.dataset.name = name;
-      button.title = "Write privately to " + name;
+      button.title = t("Write privately to {name}", { name });
       const label = document.createElement("span");
       label.className = "name";
       label.textContent = name;
@@ -1122,7 +1407,7 @@
     if (chat.more > 0) {
       const li = document.createElement("li");
       li.className = "more";
-      li.textContent = "and " + chat.more + " more";
+      li.textContent = t("and {more} more", { more: chat.more });
       items.push(li);
     }
     view.members.replaceChildren(...items);
@@ -1143,7 +1428,7 @@
       const members = document.createElement("span");
       members.className = "count";
       members.textContent = String(room.members);
-      members.title = room.members + (room.members === 1 ? " member" : " members");
+      members.title = tn("{count} member", "{count} members", room.members);
       button.append(name, " ", members);
       if (room.topic) {
         const topic = document.createElement("span");
@@ -1236,7 +1521,7 @@
 
   function loginReady() {
     view.loginButton.disabled = false;
-    say(view.loginButton, "Log in");
+    say(view.loginButton, t("Log in"));
   }
 
   view.loginForm.addEventListener("submit", (submit) => {
@@ -1252,17 +1537,17 @@
     const name = view.name.value.trim();
     const password = view.password.value;
     if (!name) {
-      say(view.loginError, "Type the name you want to use.");
+      say(view.loginError, t("Type the name you want to use."));
       view.name.focus();
       return;
     }
     if (/\s/.test(name)) {
-      say(view.loginError, "A name has no spaces.");
+      say(view.loginError, t("A name has no spaces."));
       view.name.focus();
       return;
     }
     if (/\s/.test(password)) {
-      say(view.loginError, "A password has no spaces.");
+      say(view.loginError, t("A password has no spaces."));
       view.password.focus();
       return;
     }
@@ -1270,7 +1555,7 @@
     chat.password = password;
     say(view.loginError, "");
     view.loginButton.disabled = true;
-    say(view.loginButton, "Logging in\u2026");
+    say(view.loginButton, t("Logging in…"));
     logIn();
   }
 
@@ -1312,7 +1597,7 @@
     const line = commandLine(typed);
     if (chat.phase !== "chat" || !send(line)) {
       addLine(["error", "local"], nowSeconds(), null,
-        "Not connected: that line was not sent. It is still in the input line.");
+        t("Not connected: that line was not sent. It is still in the input line."));
       return;
     }
     const words = line.slice(1).trim().split(/\s+/);
@@ -1390,5 +1675,10 @@
     view.input.focus();
   });
 
+  // Before any server is heard from: the language chosen here before, or on a
+  // first visit the browser's Chinese (the server's word follows on connecting).
+  relabel();
+  const first = savedLanguage() || browserChinese();
+  if (first !== null) fetchWords(first).then(() => useWords(first));
   view.name.focus();
 })();
