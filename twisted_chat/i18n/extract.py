@@ -105,7 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             catalog.update(pot, no_fuzzy_matching=True, update_header_comment=False)
             catalog.fuzzy = False  # Babel marks a new header fuzzy: these are kept by hand.
             write(catalog, Path(str(catalogs.po_path(locale, domain))))
-            missing = [message.id for message in catalog if message.id and not message.string]
+            # The clients' messages the server's catalog translates are translated.
+            shared = set(catalogs.messages(locale)) if domain == catalogs.CLIENTS else set()
+            missing = [message.id for message in catalog if message.id and not message.string
+                       and message.id not in shared]
             print(f"{locale}/{domain}: {len(catalog)} messages, {len(missing)} untranslated")
     return 0
 
