@@ -189,11 +189,15 @@ class StoreTests(SynchronousTestCase):
         self.assertEqual(commit.failed, 4)
 
     def test_ping_asks_the_database(self) -> None:
+        """A real question on the database's connection, whose failure is the ping's."""
         server = Server(db=Transactions())
+        assert server.transactions is not None
+        statements: list[str] = []
+        server.transactions.connection.set_trace_callback(statements.append)
         answered: list[object] = []
         server.store.ping().addBoth(answered.append)
         self.assertEqual(answered, [None])
-        assert server.transactions is not None
+        self.assertIn("SELECT 1", statements)
         server.transactions.broken = True
         server.store.ping().addBoth(answered.append)
         self.assertEqual(len(answered), 2)
