@@ -99,7 +99,7 @@ def test_scraped_while_users_chat(start_server: Start, tmp_path: Path) -> None:
     for number in range(1, 6):
         alice.send(f"line {number}")
         bob.expect(f"<alice> line {number}")
-        carol.event("message", f"line {number}")
+        carol.event("chat", f"line {number}")
         now = scrape(port)
         assert now[("chat_lines_total", ())] == number
         # Each line reaches the three in the room, counted once per broadcast.
@@ -113,7 +113,7 @@ def test_scraped_while_users_chat(start_server: Start, tmp_path: Path) -> None:
     intruder = server.connect()
     intruder.banner()
     intruder.send("login alice")
-    intruder.expect("is already")
+    intruder.expect("is taken")
     status, _, text = get(port, "/metrics")
     checked = promtool(text)
     assert checked.returncode == 0, checked.stdout + checked.stderr
