@@ -18,7 +18,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from twisted.logger import Logger
 from twisted.python.failure import Failure
-from twisted.web.resource import Resource
+from twisted.web.pages import notFound
+from twisted.web.resource import IResource, Resource
 from twisted.web.server import NOT_DONE_YET, Request, Site
 
 from twisted_chat.metrics.collector import ChatCollector, registry
@@ -95,6 +96,13 @@ class Readyz(Resource):
         return NOT_DONE_YET
 
 
+class _Root(Resource):
+    """The three pages; anything else is a plain 404."""
+
+    def getChild(self, path: bytes, request: Request) -> IResource:
+        return notFound()
+
+
 class MetricsSite(Site):
     """
     The ``--metrics`` listener's factory (its name is what the log says on
@@ -111,7 +119,7 @@ def make_site(sessions: Sessions, store: IStore, clock: IReactorTime,
     The site for ``--metrics``: ``listening`` are the chat's listeners'
     factories, which must all be listening for ``/readyz`` to say ready.
     """
-    root = Resource()
+    root = _Root()
     root.putChild(b"metrics", Metrics(registry(ChatCollector(sessions, store, link))))
     root.putChild(b"healthz", Healthz())
     root.putChild(b"readyz", Readyz(Health(sessions, store, clock, listening, link)))
