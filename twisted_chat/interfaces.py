@@ -143,6 +143,9 @@ class IHub(Interface):
     fans out to its own members, with the chat's rules unchanged.
     """
 
+    counters = Attribute("The Counters it adds to once per line, per broadcast and per error "
+                         "told (twisted_chat.metrics.counters): what /metrics reads.")
+
     def say(user: User, room: Room, event: events.Message | events.Emote,
             audience: list[User] | None = None) -> None:
         """
@@ -245,6 +248,10 @@ class IStore(Interface):
     reply never overtakes the message before it.
     """
 
+    latency = Attribute("A Histogram of its transactions' seconds, from asked to committed "
+                        "(twisted_chat.metrics.counters).")
+    failed = Attribute("How many operations the database failed or refused so far.")
+
     def append(message: events.Message | events.Emote, room: str) -> Deferred[int]:
         """Store a line said in the room whose key is ``room``; fires with its id once durable."""
 
@@ -298,6 +305,12 @@ class IStore(Interface):
 
     def record_act(act: events.Act) -> Deferred[None]:
         """One act of keeping order, for the audit trail."""
+
+    def ping() -> Deferred[None]:
+        """
+        Fires once the database answers a question that reads nothing, asked
+        after everything asked before it (readiness: a store that hangs never fires).
+        """
 
     def start() -> Deferred[None]:
         """Take hold of the database (its connections, the file's lock), before anyone comes."""

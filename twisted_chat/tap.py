@@ -186,6 +186,9 @@ class Options(usage.Options):
         ["coalesce", None, 1.0,
          "Milliseconds a stored line waits for others, to go out in one write with them; "
          "0 sends at the next pass of the reactor.", typed("coalesce", float)],
+        ["metrics", None, None,
+         "Where to serve /metrics (Prometheus), /healthz and /readyz: an endpoint description "
+         "such as tcp:9100:interface=127.0.0.1. Off unless given."],
         ["log-rate", None, DEFAULT_LOG_RATE,
          "Log lines a second about users coming and going; past it they are counted, "
          "and one line a second says how many. 0 for no limit.", typed("log-rate", int)],
@@ -326,6 +329,8 @@ class Options(usage.Options):
             listeners += planned
         if not listeners:
             raise usage.UsageError("Every listener is off (none): nobody could connect")
+        if self["metrics"] is not None:
+            listeners.append(Listener.parse("metrics", self["metrics"]))
         refuse_collisions(listeners)
         return listeners
 
@@ -451,6 +456,12 @@ def makeService(options: Options) -> IService:
         node.PeersService(peers, chat).setServiceParent(top)
     ChatService(sessions, reactor, signals=reactor).setServiceParent(top)
     factories = {front.option: front.factory(sessions, options) for front in options.front_ends}
+    if options["metrics"] is not None:
+        from twisted_chat.metrics.resource import make_site
+        factories["metrics"] = make_site(
+            sessions, kept, reactor, [factories[listener.option] for listener in
+                                      options["listeners"] if listener.option in factories],
+            link=getattr(hub, "link", None))
     listeners = Listeners(reactor, [(listener, factories[listener.option])
                                     for listener in options["listeners"]])
     listeners.setServiceParent(top)

@@ -61,7 +61,7 @@ class ExampleTests(SynchronousTestCase):
     def test_the_commented_out_ones_are_right_too(self) -> None:
         """Uncommented, each key's value is of its option's type and passes it."""
         commented = dict(COMMENTED.findall(self.text))
-        self.assertEqual(sorted(commented), ["cluster", "motd", "node"])
+        self.assertEqual(sorted(commented), ["cluster", "metrics", "motd", "node"])
         Path("chat.toml").write_text(COMMENTED.sub(r"\1 = \2", self.text))
         _, source = from_file(Options(), ["--config", "chat.toml"])
         assert source is not None

@@ -108,6 +108,7 @@ class ClusterHub(LocalHub):
     def say(self, user: User, room: Room, event: events.Message | events.Emote,
             audience: list[User] | None = None) -> None:
         recipients = room.audience() if audience is None else audience
+        self.counters.lines += 1
         order = self._order(room)
         slot = self.outbox.hold(self._stored_too_late, user)
         self._count_unstored(user)
@@ -317,6 +318,7 @@ class ClusterHub(LocalHub):
                 deliver(batch, audience or ())
                 batch = []
             audience = users
+            self.counters.deliveries += len(users)
             batch.append(said.line)
             line = said.line
             assert line.id is not None

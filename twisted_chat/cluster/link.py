@@ -81,6 +81,8 @@ class RedisLink:
         self._unanswered = 0
         #: Lines not published: no connection, or too many replies awaited.
         self.dropped = 0
+        #: Times the link was lost (either connection) after being up.
+        self.losses = 0
         self._askers = _Factory(txredisapi.RedisProtocol, self._asker_ready, self._asker_lost)
         self._listeners = _Factory(_Listener, self._listener_ready, self._listener_lost,
                                    self._received)
@@ -123,6 +125,10 @@ class RedisLink:
         if asker is None:
             return fail(errors.ClusterUnavailable())
         return asker.execute_command(command, *args)
+
+    def ping(self) -> Deferred[Any]:
+        """Redis's PONG, over the asking connection: whether it answers now (readiness)."""
+        return self.call("PING")
 
     def script(self, source: str, keys: Sequence[str], args: Sequence[Any]) -> Deferred[Any]:
         """Run a Lua script (EVAL: Redis caches it; the scripts here are small)."""
@@ -195,6 +201,7 @@ class RedisLink:
     def _lost(self, which: str) -> None:
         was = self.connected
         if was:
+            self.losses += 1
             _log.warn("Lost the {which} connection to Redis at {address}; reconnecting",
                       which=which, address=self.address)
             self.on_lost()

@@ -25,6 +25,7 @@ from twisted_chat.hub.fanout import broadcast, broadcast_runs
 from twisted_chat.hub.outbox import Outbox, Slot
 from twisted_chat.hub.recent import Recent
 from twisted_chat.interfaces import IClient, IHub
+from twisted_chat.metrics.counters import Counters
 
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
@@ -57,14 +58,16 @@ class LocalHub:
     ``store`` keeps the lines (None: nowhere, and they go at once);
     ``replay`` is how many of a room's last lines a newcomer sees.
     ``schedule`` runs a callable on the reactor's next pass: lines stored in
-    one pass then go out together (see :class:`Outbox`).
+    one pass then go out together (see :class:`Outbox`).  ``counters`` are
+    added to once per line, per broadcast and per error told (for /metrics).
     """
 
     def __init__(self, *, store: IStore | None = None, replay: int = 0,
                  clock: Callable[[], float] = time.time,
                  schedule: Callable[[Callable[[], None]], object] | None = None,
-                 log: LogQuota | None = None) -> None:
+                 log: LogQuota | None = None, counters: Counters | None = None) -> None:
         self.store = store
+        self.counters = counters if counters is not None else Counters()
         self.replay_lines = replay if store is not None else 0
         self.clock = clock
         self.schedule = schedule
@@ -87,6 +90,8 @@ class LocalHub:
     # Output, in the order it was decided
 
     def tell(self, client: IClient, event: events.Event) -> None:
+        if type(event) is events.Error:
+            self.counters.told(client, event)
         self.outbox.call(client.send, event)
 
     def after(self, action: Callable[[], object]) -> None:
@@ -94,8 +99,9 @@ class LocalHub:
 
     def announce(self, room: Room, event: events.Event, besides: User | None = None) -> None:
         audience = room.audience()
-        users: Iterable[User] = audience if besides is None else \
+        users = audience if besides is None else \
             [member for member in audience if member is not besides]
+        self.counters.deliveries += len(users)
         if self.outbox.busy:
             # Who gets it is decided now, whoever is in the room when it goes.
             self.outbox.call(broadcast, event, list(users))
@@ -119,7 +125,9 @@ class LocalHub:
     def say(self, user: User, room: Room, event: events.Message | events.Emote,
             audience: list[User] | None = None) -> None:
         recipients = room.audience() if audience is None else audience
+        self.counters.lines += 1
         if self.store is None:
+            self.counters.deliveries += len(recipients)
             if self.outbox.busy:
                 self.outbox.call(broadcast, event, recipients)
             else:
@@ -152,6 +160,7 @@ class LocalHub:
                                                event.text))
         # To everyone who was there when it was said: whatever they did since
         # (left, moved) is told after it, in its place in the output.
+        self.counters.deliveries += len(recipients)
         self.outbox.release(slot, broadcast, replace(event, id=id), recipients)
 
     def _not_stored(self, failure: Any, slot: Slot, user: User) -> None:

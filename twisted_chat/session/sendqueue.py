@@ -32,7 +32,8 @@ class SendQueue:
     slowly, empties the transport before each resume and is never cut.
     """
 
-    __slots__ = ("_flushed", "_full", "_held", "_size", "_transport", "limit", "overflow")
+    __slots__ = ("_flushed", "_full", "_held", "_size", "_transport", "exceeded", "limit",
+                 "overflow")
 
     def __init__(self, transport: ITransport, limit: int, overflow: Callable[[], None]) -> None:
         self._transport = transport
@@ -42,6 +43,8 @@ class SendQueue:
         self._size = 0
         self._flushed = 0
         self._full = False
+        #: Whether the limit was passed (and the owner told): a count for /metrics.
+        self.exceeded = False
         transport.registerProducer(self, True)  # type: ignore[attr-defined]
 
     @property
@@ -60,6 +63,7 @@ class SendQueue:
             # From here on nothing more is kept: the connection is being cut.
             self._full = True
             self._held = None
+            self.exceeded = True
             self.overflow()
 
     def close(self) -> None:

@@ -72,7 +72,8 @@ class Session(TimeoutMixin):
     :class:`~twisted_chat.core.formats.Messages`); ``settings`` how a new
     session renders (a WebSocket's starts in JSON, its encoding fixed);
     ``weigh`` what a read costs of the input budget (telnet commands count more).
-    ``transport`` takes the bytes, and pauses reading.
+    ``transport`` takes the bytes, and pauses reading.  ``front_end`` names
+    the way in (/metrics counts connections by it).
     """
 
     state: IState
@@ -82,8 +83,10 @@ class Session(TimeoutMixin):
                  prepare: Callable[[str], str] = _as_is,
                  framing: formats.Framing = formats.STREAM,
                  settings: Settings = DEFAULT,
-                 weigh: Callable[[bytes], int] = budget_cost) -> None:
+                 weigh: Callable[[bytes], int] = budget_cost,
+                 front_end: str = "telnet") -> None:
         self.sessions = sessions
+        self.front_end = front_end
         self.chat: Chat = sessions.chat
         self.clock: IReactorTime = sessions.clock
         self.transport = transport

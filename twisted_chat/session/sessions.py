@@ -19,6 +19,7 @@ from twisted.logger import Logger
 from twisted_chat.core import errors, events
 from twisted_chat.core.chat import Chat
 from twisted_chat.core.limits import IP
+from twisted_chat.metrics.counters import SEND_QUEUE_EXCEEDED, add
 from twisted_chat.session.admission import Admission, peer_ip
 
 if TYPE_CHECKING:
@@ -31,11 +32,15 @@ DEFAULT_MAX_LINE = 1024
 
 
 class Sessions:
-    """The chat's sessions, and what every front end's factory shares."""
+    """
+    The chat's sessions, and what every front end's factory shares; the
+    refusals and the cuts it sees go in the hub's counters.
+    """
 
     def __init__(self, chat: Chat, clock: IReactorTime, *,
                  max_line: int = DEFAULT_MAX_LINE, language: str = "en") -> None:
         self.chat = chat
+        self.counters = chat.hub.counters
         self.clock = clock
         self.max_line = max_line
         #: The language a new session starts in (a code; --lang).
@@ -62,6 +67,7 @@ class Sessions:
     def _logged(self, peer: IAddress | None, ip: IP | None,
                 refusal: errors.ChatError | None) -> errors.ChatError | None:
         if refusal is not None:
+            add(self.counters.refusals, refusal.code)
             unlogged = self.admission.log_refusal(ip)
             if unlogged is not None:
                 _log.info("Refused {peer}: {why} ({unlogged} more from there unlogged in the "
@@ -77,6 +83,8 @@ class Sessions:
     def closed(self, session: Session) -> None:
         self.open.discard(session)
         self.admission.release(session.address)
+        if session.output.exceeded:
+            add(self.counters.limits, SEND_QUEUE_EXCEEDED)
         if not self.open:
             waiting, self._all_closed = self._all_closed, []
             for waiter in waiting:

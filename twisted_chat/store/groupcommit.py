@@ -14,7 +14,10 @@ Runs of an operation that has a ``batched`` version (a run of lines to
 store) are handed to it as one call, so they become one statement.
 
 What a database refuses is logged, a line at most every
-:data:`FAULT_INTERVAL` seconds with a count of the rest; and a ``guard``,
+:data:`FAULT_INTERVAL` seconds with a count of the rest, and counted
+(:attr:`GroupCommit.failed`), and each transaction's time from asked to
+committed goes in a histogram (:attr:`GroupCommit.latency`), for /metrics;
+and a ``guard``,
 run on the database's thread before each transaction, can refuse the whole
 of it (the file is gone).
 
@@ -40,6 +43,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from twisted_chat.core import errors
+from twisted_chat.metrics.counters import Histogram
 
 T = TypeVar("T")
 
@@ -122,15 +126,18 @@ class GroupCommit:
     """
     ``batched`` maps an operation to a version that takes a cursor and a
     list of argument tuples and returns a list of results; ``weigh`` gives
-    an operation's size in text, to bound a transaction by (0: not counted).
+    an operation's size in text, to bound a transaction by (0: not counted);
+    ``timer`` measures a transaction's seconds.
     """
 
     def __init__(self, run: Runner, *, what: str = "store",
                  batched: Mapping[Callable[..., Any], Callable[..., list[Any]]] | None = None,
                  weigh: Callable[[Callable[..., Any], tuple[Any, ...]], int] | None = None,
                  guard: Callable[[], None] | None = None, attempt: Attempt | None = None,
-                 prepare: Prepare | None = None) -> None:
+                 prepare: Prepare | None = None,
+                 timer: Callable[[], float] = time.perf_counter) -> None:
         self._run = run
+        self._timer = timer
         self._batched = dict(batched or {})
         self._weigh = weigh or (lambda operation, args: 0)
         self._guard = guard
@@ -145,6 +152,11 @@ class GroupCommit:
         #: Transactions committed, and the operations they carried.
         self.transactions = 0
         self.operations = 0
+        #: Seconds from a transaction's start to its end (committed or failed).
+        self.latency = Histogram()
+        #: Operations that failed for the database: with their transaction, or refused alone.
+        self.failed = 0
+        self._began = 0.0
 
     def call(self, operation: Callable[..., T], *args: Any) -> Deferred[T]:
         """Run ``operation(cursor, *args)`` after everything asked for before it."""
@@ -168,14 +180,17 @@ class GroupCommit:
         size = self._batch_size()
         batch, self._waiting = self._waiting[:size], self._waiting[size:]
         self._running = True
+        self._began = self._timer()
         self._run(self._transaction, [(operation, args) for operation, args, _ in batch],
                   self._batched, self._guard).addBoth(self._committed, batch)
 
     def _committed(self, outcome: list[Any] | Failure, batch: list[Operation]) -> None:
         self._running = False
+        self.latency.observe(self._timer() - self._began)
         self.transactions += 1
         self.operations += len(batch)
         if isinstance(outcome, Failure):
+            self.failed += len(batch)
             self.faults.report(outcome, len(batch))
             for _, _, result in batch:
                 if not result.called:
@@ -184,6 +199,7 @@ class GroupCommit:
             refused = [answer for answer in outcome if isinstance(answer, Failure)
                        and not answer.check(errors.ChatError)]
             if refused:
+                self.failed += len(refused)
                 self.faults.report(refused[0], len(refused))
             for (_, _, result), answer in zip(batch, outcome, strict=True):
                 if result.called:

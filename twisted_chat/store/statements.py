@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from twisted_chat.core import events
     from twisted_chat.core.quotas import Identity
     from twisted_chat.core.sanctions import Sanction
+    from twisted_chat.metrics.counters import Histogram
     from twisted_chat.store.groupcommit import GroupCommit
     from twisted_chat.store.values import Account, KeptRules, LastingRoom
 
@@ -27,6 +28,20 @@ class Statements:
     schema: ModuleType
     _commit: GroupCommit
     _clock: Callable[[], float]
+
+    def ping(self) -> Deferred[None]:
+        """A question that reads nothing, in turn behind the rest: readiness."""
+        return self._commit.call(_ping)
+
+    @property
+    def latency(self) -> Histogram:
+        """Its transactions' seconds (the group commit's)."""
+        return self._commit.latency
+
+    @property
+    def failed(self) -> int:
+        """Operations the database failed or refused."""
+        return self._commit.failed
 
     def account(self, key: str) -> Deferred[Account | None]:
         return self._commit.call(self.schema.account, key)
@@ -70,3 +85,9 @@ class Statements:
 
     def record_act(self, act: events.Act) -> Deferred[None]:
         return self._commit.call(self.schema.record_act, act)
+
+
+def _ping(cursor: Any) -> None:
+    """Asks the database for one row of nothing: it answers, or the transaction fails."""
+    cursor.execute("SELECT 1")
+    cursor.fetchall()

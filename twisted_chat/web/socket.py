@@ -182,7 +182,8 @@ class WebSocketConnection:
             transport.setTcpKeepAlive(True)
             transport.setTcpNoDelay(True)
         self.session = Session(self.sessions, self, self.address, parse=self._parse,
-                               framing=WEBSOCKET, settings=WEB_SETTINGS, weigh=plain_cost)
+                               framing=WEBSOCKET, settings=WEB_SETTINGS, weigh=plain_cost,
+                               front_end="web")
         self.pinger.connections.add(self)
         self.session.start()
 
