@@ -310,7 +310,7 @@ class App:
         if self.closing or failure.check(CancelledError):
             return  # Closed while connecting: nobody is waiting for the answer.
         if isinstance(failure.value, LoginFailed):
-            show(failure.value.message, failure.value.code)
+            show(failure.value.worded(self.words), failure.value.code)
         elif failure.check(Exception):
             _log.failure("Connecting failed", failure)
             show(self.words._("Could not connect: {why}").format(why=failure.getErrorMessage()))

@@ -21,7 +21,7 @@ from __future__ import annotations
 import codecs
 from functools import partial
 from ipaddress import ip_address
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from twisted.internet import error as neterror
 from twisted.internet.defer import CancelledError, Deferred, fail, succeed
@@ -48,7 +48,11 @@ from zope.interface import implementer
 from twisted_chat.core import events
 from twisted_chat.core.formats import read_json
 from twisted_chat.gui.trust import Trust, refusal
+from twisted_chat.i18n import N_
 from twisted_chat.telnet.negotiation import TelnetLayer
+
+if TYPE_CHECKING:
+    from twisted_chat.gui.words import Words
 
 #: Seconds to wait for the connection, then as long again for the login's answer.
 TIMEOUT = 10.0
@@ -58,13 +62,27 @@ _log = Logger()
 
 
 class LoginFailed(Exception):
-    """Why a login did not happen, in words for the person at the login window."""
+    """
+    Why a login did not happen, in words for the person at the login window:
+    a sentence of the clients' catalog (a msgid) and its values, worded in the
+    window's language (:meth:`worded`), or the server's own words (:meth:`said`).
+    """
 
-    def __init__(self, message: str, code: str = "") -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, code: str = "", /, **values: object) -> None:
+        self.template, self.values = template, values
+        #: In English: for the command line, the log, and tests.
+        self.message = template.format(**values) if values else template
+        super().__init__(self.message)
         #: The server's error code, if it refused with one (``password-required``).
         self.code = code
+
+    @classmethod
+    def said(cls, text: str, code: str = "") -> LoginFailed:
+        """The server's (or the TLS layer's) words, shown as they came."""
+        return cls("{said}", code, said=text)
+
+    def worded(self, words: Words) -> str:
+        return words.format(self.template, **self.values)
 
 
 class Listener(Protocol):
@@ -81,7 +99,7 @@ def parse_address(address: str) -> tuple[str, int]:
     """``host:port``, ``host``, ``[::1]:port`` or ``::1`` as a host and a port."""
     address = address.strip()
     if not address:
-        raise LoginFailed("Type the server's address, such as localhost:6666.")
+        raise LoginFailed(N_("Type the server's address, such as localhost:6666."))
     host, port = address, str(DEFAULT_PORT)
     if address.startswith("["):
         host, _, rest = address[1:].partition("]")
@@ -90,8 +108,8 @@ def parse_address(address: str) -> tuple[str, int]:
     elif address.count(":") == 1:
         host, port = address.split(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise LoginFailed(f"'{address}' is not a server address; write it as host:port, "
-                          "such as localhost:6666.")
+        raise LoginFailed(N_("'{address}' is not a server address; write it as host:port, "
+                             "such as localhost:6666."), address=address)
     return host, int(port)
 
 
@@ -104,9 +122,9 @@ def check_name(name: str) -> str:
     """
     name = name.strip()
     if not name:
-        raise LoginFailed("Type a name to log in with.")
+        raise LoginFailed(N_("Type a name to log in with."))
     if len(name.split()) > 1:
-        raise LoginFailed("A name is one word: no spaces.")
+        raise LoginFailed(N_("A name is one word: no spaces."))
     return name
 
 
@@ -211,8 +229,8 @@ class ChatClient(LineReceiver):
     def _no_answer(self, result: object, timeout: float) -> object:
         if isinstance(result, Failure) and result.check(CancelledError):
             return Failure(LoginFailed(
-                f"The server did not answer in {timeout:g} seconds. "
-                "Is it a twisted-chat server?"))
+                N_("The server did not answer in {timeout:g} seconds. "
+                   "Is it a twisted-chat server?"), timeout=timeout))
         return result
 
     def _login_answered(self, result: ChatClient | Failure) -> None:
@@ -272,7 +290,7 @@ class ChatClient(LineReceiver):
                 self.name = event.name
                 self._login_answered(self)
             elif isinstance(event, events.Error):
-                self._login_answered(Failure(LoginFailed(event.text, event.code)))
+                self._login_answered(Failure(LoginFailed.said(event.text, event.code)))
                 self.close()
         elif self.listener is not None:
             self.listener.event_received(event)
@@ -297,11 +315,14 @@ class ChatClient(LineReceiver):
         if self._logging_in is not None:
             said = self.text[-1].removeprefix("! ") if self.text else ""
             if not self._heard and not self.tls:
-                said = ("The server closed the connection without a word "
-                        "(if its port is an ssl: one, connect with --tls).")
-            self._login_answered(Failure(LoginFailed(
-                said or "The server closed the connection before answering.")))
-        self._lost = "The server closed the connection." if reason is None or reason.check(
+                failed = LoginFailed(N_("The server closed the connection without a word "
+                                        "(if its port is an ssl: one, connect with --tls)."))
+            elif said:
+                failed = LoginFailed.said(said)
+            else:
+                failed = LoginFailed(N_("The server closed the connection before answering."))
+            self._login_answered(Failure(failed))
+        self._lost = N_("The server closed the connection.") if reason is None or reason.check(
             neterror.ConnectionDone) else f"Connection lost: {reason.getErrorMessage()}"
         if self.listener is not None:
             self.listener.connectionLost(self._lost)
@@ -386,16 +407,17 @@ def _up(client: IProtocol, clock: IReactorTime, timeout: float, host: str
 def _no_handshake(result: object, timeout: float) -> object:
     if isinstance(result, Failure) and result.check(CancelledError):
         return Failure(LoginFailed(
-            f"The server did not finish the TLS handshake in {timeout:g} seconds. "
-            "Is its port an ssl: one?"))
+            N_("The server did not finish the TLS handshake in {timeout:g} seconds. "
+               "Is its port an ssl: one?"), timeout=timeout))
     return result
 
 
 def _not_secured(failure: Failure, host: str) -> Failure:
     if failure.check(LoginFailed, CancelledError):
         return failure
-    return Failure(LoginFailed(refusal(failure, host) or
-                               "The server closed the connection before answering."))
+    refused = refusal(failure, host)
+    return Failure(LoginFailed.said(refused) if refused else LoginFailed(
+        N_("The server closed the connection before answering.")))
 
 
 def _log_in(client: ChatClient, name: str, clock: IReactorTime, timeout: float,
@@ -407,14 +429,18 @@ def _not_connected(failure: Failure, address: str, timeout: float) -> Failure:
     if failure.check(CancelledError, neterror.ConnectingCancelledError):
         return failure
     if failure.check(neterror.ConnectionRefusedError):
-        message = f"Could not connect to {address}: connection refused. Is the server running?"
+        failed = LoginFailed(N_("Could not connect to {address}: connection refused. "
+                                "Is the server running?"), address=address)
     elif failure.check(neterror.TimeoutError):
-        message = f"Could not connect to {address}: no answer in {timeout:g} seconds."
+        failed = LoginFailed(N_("Could not connect to {address}: no answer in {timeout:g} "
+                                "seconds."), address=address, timeout=timeout)
     elif failure.check(neterror.DNSLookupError):
-        message = f"Could not connect to {address}: no such host."
+        failed = LoginFailed(N_("Could not connect to {address}: no such host."),
+                             address=address)
     else:
-        message = f"Could not connect to {address}: {failure.getErrorMessage()}"
-    return Failure(LoginFailed(message))
+        failed = LoginFailed(N_("Could not connect to {address}: {why}"), address=address,
+                             why=failure.getErrorMessage())
+    return Failure(failed)
 
 
 def _readable(line: bytes, encoding: str) -> bool:

@@ -100,7 +100,7 @@ def first_to_answer(servers: Sequence[str], connect: Connect,
             return fail(failure)  # A refusal, a bug, or given up (cancelled): as it is.
         said.append(failed.message)
         if index + 1 == len(servers):
-            return fail(LoginFailed("\n".join(said), failed.code))
+            return fail(LoginFailed.said("\n".join(said), failed.code))
         return attempt(index + 1)
 
     return attempt(0)

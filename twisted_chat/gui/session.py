@@ -173,7 +173,8 @@ class Session:
 
     def connectionLost(self, reason: str) -> None:
         self.client = None
-        self.view.show_lost(self._goodbye or reason)
+        # The client's own sentence (N_), translated; a network error's words as they are.
+        self.view.show_lost(self._goodbye or self.words._(reason))
 
     def on_room(self, event: events.RoomInfo) -> bool:
         entered = event.room != self.room
