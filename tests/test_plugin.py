@@ -49,3 +49,15 @@ def test_twistd_lists_chat_after_plain_install(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=60)
     assert "chat" in result.stdout.split("Commands:")[1], result.stdout + result.stderr
     assert "A multi-user text chat server" in result.stdout
+    # The chat's own options: every module the service is made of ships (a package
+    # left out of setup.cfg works from a clone, and not from a wheel).
+    chat_help = subprocess.run(
+        [sys.executable, "-S", "-c", script.replace("'--help'", "'chat', '--help'")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "--config" in chat_help.stdout, chat_help.stdout + chat_help.stderr
+    # The server's words in each language, and the page's.
+    for locale in ("zh_CN", "zh_TW"):
+        for domain in ("twisted_chat", "clients"):
+            assert (target / "twisted_chat" / "locale" / locale / "LC_MESSAGES"
+                    / f"{domain}.po").exists()
+
