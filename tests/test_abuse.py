@@ -7,6 +7,7 @@ test_sendqueue.py, connection limits in test_admission.py.)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from ipaddress import ip_network
 
 from twisted.internet.interfaces import ITCPTransport
@@ -59,6 +60,23 @@ class IdleTimeoutTests(SynchronousTestCase):
                                               "Closing the connection."])
         self.assertFalse(self.idler.connected)
         self.assertEqual(self.watcher.lines()[-1], "*** idler has left (idle timeout)")
+
+    def test_turned_off_by_a_reload_nobody_is_cut(self) -> None:
+        """The timer set under the old limit finds idling allowed now: nobody is warned or cut."""
+        self.server.clock.advance(100)
+        self.server.chat.in_force.limits = replace(self.server.chat.limits, idle_timeout=0)
+        self.server.clock.advance(3000)
+        self.assertEqual(self.idler.lines(), [])
+        self.assertTrue(self.idler.connected)
+
+    def test_lengthened_by_a_reload(self) -> None:
+        """Twice as long now: the warning comes a minute before the new limit, not the old."""
+        self.server.chat.in_force.limits = replace(self.server.chat.limits, idle_timeout=1200)
+        self.server.clock.advance(1139)
+        self.assertEqual(self.idler.lines(), [])
+        self.server.clock.advance(1)
+        self.assertEqual(self.idler.lines(), ["! You have been idle for 19 minutes. Type "
+                                              "anything within 1 minute to stay connected."])
 
     def test_any_line_resets_it(self) -> None:
         for _ in range(10):

@@ -491,6 +491,14 @@ class RoomState(State):
 
     def timed_out(self) -> None:
         limits = self.chat.limits
+        # The limit may have changed since the timer was set (a reload): idle
+        # users may stay now, or have longer, or the warning is due.
+        quiet = self.chat.clock() - self.user.last_active
+        due = limits.idle_timeout - limits.idle_warning
+        if not limits.idle_timeout or (not self.warned and quiet < due):
+            self.warned = False
+            self.session.setTimeout(due - quiet if limits.idle_timeout else None)
+            return
         if self.warned:
             self.kick(errors.IdleTimeout(limits.idle_timeout), N_("idle timeout"))
             return
