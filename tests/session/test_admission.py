@@ -13,6 +13,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from tests.harness import Server
 from twisted_chat.core import errors
 from twisted_chat.core.limits import UNLIMITED, Limits
+from twisted_chat.i18n.languages import TRADITIONAL
 from twisted_chat.session.admission import Admission, peer_ip
 from twisted_chat.telnet.protocol import TelnetProtocol
 
@@ -121,6 +122,19 @@ class RefusalTests(SynchronousTestCase):
         kept[0].clear()
         kept[0].send("login alice")
         self.assertEqual(kept[0].lines()[0], "*** You are alice. Type /help for the commands.")
+
+    def test_in_the_servers_language(self) -> None:
+        """--lang: a refused connection reads why in it, on telnet and on the WebSocket."""
+        server = Server(limits=LIMITS)
+        server.sessions.language = "zh-TW"
+        kept = [server.connect() for _ in range(3)]
+        self.assertTrue(all(client.connected for client in kept))
+        said = TRADITIONAL.fill(errors.TooManyFromAddress.template, {"limit": 3})
+        protocol = server.factory.buildProtocol(tcp("127.0.0.1"))
+        transport = StringTransport()
+        protocol.makeConnection(transport)
+        self.assertEqual(transport.value().decode(), f"! {said}\r\n")
+        self.assertIn(said.encode(), server.connect_web().received())
 
     def test_closing_makes_room(self) -> None:
         server = Server(limits=LIMITS)

@@ -37,5 +37,7 @@ class TelnetFactory(ServerFactory):
     def buildProtocol(self, addr: IAddress | None) -> Protocol:
         ip, refusal = self.sessions.admit(addr)
         if refusal is not None:
-            return Refusal(build("text").render(refusal.event(self.sessions.chat.clock())))
+            # In the server's language: the connection never got to choose one.
+            told = build("text", language=self.sessions.language)
+            return Refusal(told.render(refusal.event(self.sessions.chat.clock())))
         return TelnetProtocol(self.sessions, ip)

@@ -233,7 +233,8 @@ class ChatSite(server.Site):
         # own files cost a browser two or three connections).
         ip, refusal = self.chat_sessions.admit(addr, arrival=False)
         if refusal is not None:
-            return Refusal(build("text").render(
+            told = build("text", language=self.chat_sessions.language)
+            return Refusal(told.render(
                 refusal.event(self.chat_sessions.chat.clock())).decode("utf-8"))
         channel = super().buildProtocol(addr)
         channel.ip = ip  # type: ignore[union-attr]

@@ -28,6 +28,7 @@ and cannot pause a slow reader.  Here:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 from twisted.internet.interfaces import IPushProducer, IReactorTime, ITCPTransport, ITransport
@@ -174,7 +175,8 @@ class WebSocketConnection:
         self.write = transport.write  # type: ignore[method-assign]
         if self.refusal is not None:
             event = self.refusal.event(self.sessions.chat.clock())
-            transport.write(WEB_SETTINGS.build(WEBSOCKET).frame((event,)))
+            settings = replace(WEB_SETTINGS, language=self.sessions.language)
+            transport.write(settings.build(WEBSOCKET).frame((event,)))
             transport.write(self.connection.send(CloseConnection(CloseReason.TRY_AGAIN_LATER)))
             transport.loseConnection()
             return
