@@ -260,3 +260,18 @@ class ReloadWordedTests(Started):
         self.teacher.send("/lang zh-CN")
         self.assertEqual(self.reload(), ["*** " + SIMPLIFIED.format(
             "Reloaded {path}: nothing changed", path="chat.toml")])
+
+    def test_a_failure_applying_is_one_line(self) -> None:
+        """A bug while applying: the operator reads one line, stays, and the log has why."""
+        from twisted_chat.config import live
+
+        def broken(running: object, new: object) -> None:
+            raise RuntimeError("a bug")
+
+        self.patch(live, "APPLY", {**live.APPLY, "motd": broken})
+        Path("motd.txt").write_text("Be kinder.")
+        self.assertEqual(self.reload(), ["! Nothing was reloaded: chat.toml: applying it failed "
+                                         "part way, see the server's log"])
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        self.teacher.send("/look")
+        self.assertTrue(self.teacher.lines())

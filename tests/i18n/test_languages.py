@@ -130,6 +130,14 @@ class FormatTests(SynchronousTestCase):
         self.assertEqual((shown["name"], shown["usage"]), ("look", "look"))
         self.assertEqual(shown["summary"], TRADITIONAL.gettext(command.summary))
 
+    def test_a_translation_that_breaks_reads_in_english(self) -> None:
+        """A catalog bug (a value the translation wants is missing) costs the language only."""
+        broken = events.Notice(1.0, "Goodbye, bob.", template="Goodbye, {name}.", values={})
+        self.assertEqual(TextFormat(language="zh-CN").render(broken), b"*** Goodbye, bob.\r\n")
+        self.assertEqual(json.loads(JsonFormat(language="zh-TW").render(broken))["text"],
+                         "Goodbye, bob.")
+        self.assertEqual(len(self.flushLoggedErrors(KeyError)), 2)
+
     def test_users_words_never_translated(self) -> None:
         """A line said, and the MOTD, read the same in every language."""
         said = events.Message(1.0, "lobby", "bob", "Welcome to {server}!")

@@ -480,6 +480,8 @@ class Peers:
             return
         if data["room"] is None:
             bye = data["bye"]
+            if isinstance(bye, str):  # From a node older than the languages: its English.
+                bye = {"text": bye, "template": None, "values": {}}
             self.chat.dismiss(user, events.Goodbye(self.chat.clock(), bye["text"],
                                                    template=bye["template"],
                                                    values=bye["values"]))

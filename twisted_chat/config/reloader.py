@@ -60,7 +60,13 @@ class Reloader:
         changed = changes(self.options, new, self.keys)
         live = [change for change in changed if change.key in APPLY]
         restart = [change.key for change in changed if change.key not in APPLY]
-        apply(self.running, live, new)
+        try:
+            apply(self.running, live, new)
+        except Exception:
+            # A bug: what was applied before it stays; the rest waits for the next reload.
+            _log.failure("Applying {path} failed part way", path=self.path)
+            raise errors.NotReloaded(f"{self.path}: applying it failed part way, "
+                                     "see the server's log") from None
         for change in live:
             self.options[change.key] = new.get(change.key)
             if change.key in READ_FROM:

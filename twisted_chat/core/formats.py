@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from functools import cache, lru_cache
 from typing import Any, get_args, get_origin, get_type_hints
 
+from twisted.logger import Logger
 from zope.interface import implementer
 
 from twisted_chat.core import events, terminal
@@ -35,6 +36,8 @@ from twisted_chat.i18n.languages import get as language_of
 from twisted_chat.interfaces import IFormat
 
 CRLF = "\r\n"
+
+_log = Logger()
 
 
 # Every sentence below is a msgid (N_), translated when an event is rendered in
@@ -455,9 +458,18 @@ def text_lines(event: events.Event, words: Language = ENGLISH) -> list[str]:
     uncoloured, unencoded.
 
     A client with a display of its own (the GUI) shows these, so that every
-    client words an event the same way.
+    client words an event the same way.  A translation that cannot be filled
+    in (a bug in a catalog) is logged, and the event reads in English: a
+    broadcast is never lost to it.
     """
-    return _TEXT[event.kind](event, words)
+    try:
+        return _TEXT[event.kind](event, words)
+    except (KeyError, IndexError, ValueError, TypeError):
+        if words is ENGLISH:
+            raise
+        _log.failure("Wording a {kind} event in {language} failed", kind=event.kind,
+                     language=words.code)
+        return _TEXT[event.kind](event, ENGLISH)
 
 
 #: The colour of each line marker, for users who turn colour on.
@@ -596,7 +608,12 @@ class JsonFormat(_Framed):
         if self.language != "en":
             localise = _LOCALISED.get(event.kind)
             if localise is not None:
-                localise(document, event, language_of(self.language))
+                try:
+                    localise(document, event, language_of(self.language))
+                except (KeyError, IndexError, ValueError, TypeError):
+                    # As text_lines: logged, and the sentence stays English.
+                    _log.failure("Wording a {kind} event in {language} failed",
+                                 kind=event.kind, language=self.language)
         return (_ENCODER.encode(document) + CRLF).encode(self.encoding, "replace")
 
 

@@ -157,7 +157,7 @@ class TelnetProtocol(LineReceiver):
 
     def lineLengthExceeded(self, line: bytes) -> None:
         if not self._discarding:
-            self.session.fail(errors.LineTooLong(self.sessions.max_line))
+            self.session.fail(errors.LineTooLong(self.MAX_LENGTH))
         _, ended, rest = line.partition(self.delimiter)
         self._discarding = not ended
         self._after_overlong = rest
@@ -169,7 +169,7 @@ class TelnetProtocol(LineReceiver):
 
     def echo_changed(self, on: bool) -> None:
         # The session's reading: the echo reads half-typed lines by its rules.
-        self.echo = (EchoLine(self.sessions.max_line, self.session.reading, self._columns)
+        self.echo = (EchoLine(self.MAX_LENGTH, self.session.reading, self._columns)
                      if on else None)
         self.session.around = self._around_echo if on else None
 

@@ -236,8 +236,8 @@ class WebSocketConnection:
         if not self._discarding:
             piece = event.data.encode("utf-8")
             self._size += len(piece)
-            if self._size > self.sessions.max_line:
-                self.session.fail(errors.LineTooLong(self.sessions.max_line))
+            if self._size > self.session.max_line:
+                self.session.fail(errors.LineTooLong(self.session.max_line))
                 self._discarding = True
                 self._message.clear()
             else:
