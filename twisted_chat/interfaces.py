@@ -248,7 +248,7 @@ class IStore(Interface):
     reply never overtakes the message before it.
     """
 
-    latency = Attribute("A Histogram of its transactions' seconds, from asked to committed "
+    latency = Attribute("A Histogram of its transactions' seconds, from begun to committed "
                         "(twisted_chat.metrics.counters).")
     failed = Attribute("How many operations the database failed or refused so far.")
 

@@ -22,7 +22,7 @@ import resource
 import socket
 import sys
 from functools import partial
-from ipaddress import IPv4Network, IPv6Network, ip_network
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from typing import Any, ClassVar, NoReturn
 
 from twisted.application.service import IService, MultiService
@@ -330,9 +330,25 @@ class Options(usage.Options):
         if not listeners:
             raise usage.UsageError("Every listener is off (none): nobody could connect")
         if self["metrics"] is not None:
-            listeners.append(Listener.parse("metrics", self["metrics"]))
+            metrics = Listener.parse("metrics", self["metrics"])
+            if not _loopback(metrics):
+                _log.warn("--metrics {where}: not on loopback only, so anyone who reaches it "
+                          "reads the chat's numbers (add :interface=127.0.0.1)",
+                          where=metrics.description)
+            listeners.append(metrics)
         refuse_collisions(listeners)
         return listeners
+
+
+def _loopback(listener: Listener) -> bool:
+    """Whether only this machine can reach ``listener`` (a UNIX socket, or a loopback address)."""
+    address = listener.address
+    if not isinstance(address, TCPAddress):
+        return True
+    try:
+        return ip_address(address.interface).is_loopback
+    except ValueError:
+        return address.interface == "localhost"
 
 
 def _default_node(listeners: list[Listener]) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.harness import Server, Transactions, limited
-from twisted_chat.core import errors
 from twisted_chat.core.limits import Limits
 from twisted_chat.metrics.counters import SEND_QUEUE_EXCEEDED, Counters, Histogram
 from twisted_chat.store.groupcommit import GroupCommit
@@ -108,15 +107,14 @@ class CountedTests(SynchronousTestCase):
         self.assertEqual(self.counters.login_failures, {"wrong-password": 1})
 
     def test_a_lock_met_at_login_is_a_refusal(self) -> None:
-        """The server's refusal (locked, banned) at login counts as a refusal, not a failure."""
+        """The server's refusal (locked) at login counts as a refusal, not a failure."""
+        self.server.chat.moderation.locked = True
         client = self.server.connect()
-        session = client.protocol.session
-        self.counters.told(session, errors.ServerLocked().event(0))
+        client.send("login carol")
+        self.assertIn("! The server is locked: no new logins for now. Try again later.",
+                      client.lines())
         self.assertEqual(self.counters.refusals, {"server-locked": 1})
         self.assertEqual(self.counters.login_failures, {})
-        (alice,) = self.server.logins("alice")
-        self.counters.told(alice.protocol.session, errors.ServerLocked().event(0))
-        self.assertEqual(self.counters.refusals, {"server-locked": 1})
 
     def test_refusals_at_the_door(self) -> None:
         server = limited(max_connections=1)

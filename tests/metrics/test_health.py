@@ -66,6 +66,17 @@ class ProbeTests(SynchronousTestCase):
         self.assertEqual(answer, [f"store: no answer in {TIMEOUT:g} s"])
         self.assertEqual(self.clock.getDelayedCalls(), [])
 
+    def test_a_hung_store_is_asked_once(self) -> None:
+        """Past its time the question stays out: later checks say so, none queue another."""
+        result(self.probe.check())
+        self.clock.advance(TIMEOUT)
+        later = result(self.probe.check())
+        self.assertEqual(later, ["store: no answer yet to the last question"])
+        self.assertEqual(len(self.asked.questions), 1)
+        self.asked.questions[0].callback(None)
+        self.assertEqual(result(self.probe.check()), [])
+        self.assertEqual(len(self.asked.questions), 2)
+
     def test_one_question_at_a_time(self) -> None:
         """Checks while a question is out share its answer; the next check asks again."""
         first, second = result(self.probe.check()), result(self.probe.check())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 
+from twisted.logger import capturedLogs, formatEvent
 from twisted.python.usage import UsageError
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -33,6 +34,16 @@ class MetricsOptionTests(SynchronousTestCase):
         self.assertEqual(metrics.address, TCPAddress(9100, "127.0.0.1"))
         self.assertEqual(parse(*LOOPBACK, "--metrics", "9100")["listeners"][-1].address,
                          TCPAddress(9100))
+
+    def test_off_loopback_is_warned_of(self) -> None:
+        """Every interface, or a public one: said at start; loopback and UNIX sockets: not."""
+        for given, warned in [("tcp:9100", True), ("tcp:9100:interface=192.0.2.7", True),
+                              ("tcp:9100:interface=127.0.0.1", False),
+                              ("tcp:9100:interface=\\:\\:1", False), ("unix:/tmp/m.sock", False)]:
+            with self.subTest(given=given), capturedLogs() as logged:
+                parse(*LOOPBACK, "--metrics", given)
+            said = [formatEvent(event) for event in logged if "loopback" in formatEvent(event)]
+            self.assertEqual(bool(said), warned, said)
 
     def test_collisions_refused(self) -> None:
         try:

@@ -295,6 +295,11 @@ class State:
 class LoginState(State):
     """Connected, not yet named: only login, help, format and quit make sense."""
 
+    def fail(self, error: errors.ChatError) -> None:
+        """A mistake before login: one more failed login (or refusal) for the metrics."""
+        super().fail(error)
+        self.chat.hub.counters.login_refused(error.code)
+
     def __init__(self, session: ISession, chat: Chat, connected_at: float) -> None:
         super().__init__(session, chat)
         self.connected_at = connected_at

@@ -91,7 +91,7 @@ class LocalHub:
 
     def tell(self, client: IClient, event: events.Event) -> None:
         if type(event) is events.Error:
-            self.counters.told(client, event)
+            self.counters.told(event)
         self.outbox.call(client.send, event)
 
     def after(self, action: Callable[[], object]) -> None:

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from twisted_chat.core import events
-    from twisted_chat.interfaces import IClient
 
 #: Errors told to someone logging in that mean a login failed, by code.
 LOGIN_FAILURES = frozenset({
@@ -62,18 +61,16 @@ class Counters:
         #: Limits reached that nobody is told of (a connection cut for not reading).
         self.limits: dict[str, int] = {}
 
-    def told(self, client: IClient, error: events.Error) -> None:
-        """
-        ``error`` is told to ``client``: counted by its code, and as a login
-        failure (or refusal) if the client is still logging in.
-        """
-        code = error.code
-        add(self.errors, code)
-        if code in LOGIN_FAILURES or code in LOGIN_REFUSALS:
-            from twisted_chat.core.states import LoginState
+    def told(self, error: events.Error) -> None:
+        """``error`` is told to someone: counted by its code."""
+        add(self.errors, error.code)
 
-            if isinstance(getattr(client, "state", None), LoginState):
-                add(self.refusals if code in LOGIN_REFUSALS else self.login_failures, code)
+    def login_refused(self, code: str) -> None:
+        """A login did not happen, for ``code``: a refusal (the server locked) or a failure."""
+        if code in LOGIN_REFUSALS:
+            add(self.refusals, code)
+        elif code in LOGIN_FAILURES:
+            add(self.login_failures, code)
 
     def limit_hits(self) -> dict[str, int]:
         """The limits reached, by the code of the error told (or of the cut)."""

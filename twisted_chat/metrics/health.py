@@ -56,15 +56,33 @@ class Probe:
         self.clock = clock
         self.timeout = timeout
         self._waiting: list[Deferred[str | None]] = []
+        #: A question not answered yet, past its time or not: no second one is
+        #: queued behind it (a hung store would collect one a scrape).
+        self._unanswered = False
 
     def check(self) -> Deferred[str | None]:
         waiter: Deferred[str | None] = Deferred()
         self._waiting.append(waiter)
-        if len(self._waiting) == 1:
-            asked = maybeDeferred(self.ask)
-            asked.addTimeout(self.timeout, self.clock)
-            asked.addCallbacks(lambda _: None, self._why).addCallback(self._answer)
+        if len(self._waiting) > 1:
+            return waiter
+        if self._unanswered:
+            self._answer(f"{self.what}: no answer yet to the last question")
+            return waiter
+        self._unanswered = True
+        answered: Deferred[Any] = Deferred()
+        maybeDeferred(self.ask).addBoth(self._returned, answered)
+        answered.addTimeout(self.timeout, self.clock)
+        answered.addCallbacks(lambda _: None, self._why).addCallback(self._answer)
         return waiter
+
+    def _returned(self, result: object, answered: Deferred[Any]) -> None:
+        self._unanswered = False
+        if answered.called:
+            return  # Past its time: the scrape was answered already.
+        if isinstance(result, Failure):
+            answered.errback(result)
+        else:
+            answered.callback(result)
 
     def _why(self, failure: Failure) -> str:
         if failure.check(TimeoutError):

@@ -15,7 +15,7 @@ store) are handed to it as one call, so they become one statement.
 
 What a database refuses is logged, a line at most every
 :data:`FAULT_INTERVAL` seconds with a count of the rest, and counted
-(:attr:`GroupCommit.failed`), and each transaction's time from asked to
+(:attr:`GroupCommit.failed`), and each transaction's time from begun to
 committed goes in a histogram (:attr:`GroupCommit.latency`), for /metrics;
 and a ``guard``,
 run on the database's thread before each transaction, can refuse the whole
