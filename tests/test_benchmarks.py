@@ -36,7 +36,7 @@ def test_fanout_counts_every_line_for_every_contender() -> None:
     report = loadgen("fanout", "--members", str(members), "--senders", str(senders),
                      "--messages", str(messages), "--window", "5")
     assert set(report["best"]) == {"bare", "chat text", "chat json", "chat web", "chat mixed",
-                                   "chat readers", "ngircd"}
+                                   "chat readers", "chat languages", "ngircd"}
     for name, run in report["best"].items():
         heard = senders * messages * members
         if name == "ngircd":  # IRC does not send a sender its own line.
