@@ -24,7 +24,7 @@ import loadgen as generator  # noqa: E402
 
 def loadgen(*args: str) -> dict[str, Any]:
     done = subprocess.run([sys.executable, str(LOADGEN), *args, "--rounds", "1"],
-                          capture_output=True, text=True, timeout=180, check=False)
+                          capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert "not installed" not in done.stderr, done.stderr
     report: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])

@@ -119,8 +119,8 @@ def test_chosen_chinese_the_page_and_its_lines_read_in_it(
     expect(lan.room()).to_have_text("书房")
     sees_line(lan, SIMPLIFIED.format("Room {room}, owned by {owner}", room="书房", owner="兰兰"))
     sees_line(lan, SIMPLIFIED.format("Topic: {topic}", topic=SIMPLIFIED.gettext("(none)")))
-    sees_line(lan, SIMPLIFIED.format("Members ({total}): {names}", total=1, names="兰兰 (" +
-                                     SIMPLIFIED.gettext("owner") + ")"))
+    sees_line(lan, SIMPLIFIED.format("Members ({total}): {names}", total=1, names=SIMPLIFIED.format(
+        "{name} ({role})", name="兰兰", role=SIMPLIFIED.gettext("owner"))))
     expect(page.locator("#members .member.owner .badge.owner")).to_have_text(
         SIMPLIFIED.gettext("owner"))
     lan.say("/list")

@@ -881,7 +881,7 @@ class TooManySanctions(ChatError):
 
 class BadSetting(ChatError):
     code = "usage"
-    template = N_("Usage: /room {usage}")
+    template = N_("Usage: /room {usage:word}")
 
     def __init__(self, usage: str) -> None:
         self._record(usage=usage)

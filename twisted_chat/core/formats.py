@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from functools import cache, lru_cache
 from typing import Any, get_args, get_origin, get_type_hints
@@ -62,7 +62,9 @@ def _presence(event: events.Presence, words: Language) -> list[str]:
     reason = event.reason
     if reason and event.action == "drop":
         reason = words.gettext(reason)
-    return [f"*** {line} ({reason})" if reason else f"*** {line}"]
+    if reason:
+        line = words.format(N_("{line} ({reason})"), line=line, reason=reason)
+    return [f"*** {line}"]
 
 
 def _topic(event: events.Topic, words: Language) -> list[str]:
@@ -85,9 +87,9 @@ def _room(event: events.RoomInfo, words: Language) -> list[str]:
              **{name: "server operator" for name in event.server_operators}}
     if event.owner:
         roles.setdefault(event.owner, "owner")
-    shown = ", ".join(words.format(N_("{name} ({role})"), name=name,
-                                   role=words.gettext(_ROLES[roles[name]]))
-                      if name in roles else name for name in event.members)
+    shown = _listed(words, (words.format(N_("{name} ({role})"), name=name,
+                                         role=words.gettext(_ROLES[roles[name]]))
+                            if name in roles else name for name in event.members))
     title = (words.format(N_("Room {room}, owned by {owner}"), room=event.room, owner=event.owner)
              if event.owner else words.format(N_("Room {room}"), room=event.room))
     members = (words.format(N_("Members ({total}): {names} and {more} more"), total=total,
@@ -100,11 +102,17 @@ def _room(event: events.RoomInfo, words: Language) -> list[str]:
     ]
 
 
+def _listed(words: Language, items: Iterable[str]) -> str:
+    """Names (or codes) one after another, as the language lists them: ``a, b, c``."""
+    return words.gettext(N_(", ")).join(items)
+
+
 def _some(count: int, names: tuple[str, ...], words: Language) -> str:
     more = count - len(names)
     if more:
-        return words.format(N_("{names} and {more} more"), names=", ".join(names), more=more)
-    return ", ".join(names)
+        return words.format(N_("{names} and {more} more"), names=_listed(words, names),
+                            more=more)
+    return _listed(words, names)
 
 
 def _crowd(event: events.Crowd, words: Language) -> list[str]:
@@ -128,8 +136,11 @@ def _who(event: events.Who, words: Language) -> list[str]:
 def _rooms(event: events.Rooms, words: Language) -> list[str]:
     lines = ["= " + words.format(N_("Rooms ({count}):"), count=len(event.rooms))]
     for room in event.rooms:
-        topic = f": {room.topic}" if room.topic else ""
-        lines.append(f"=   {room.name} ({room.members}){topic}")
+        lines.append("=   " + (words.format(N_("{room} ({members}): {topic}"), room=room.name,
+                                              members=room.members, topic=room.topic)
+                               if room.topic else
+                               words.format(N_("{room} ({members})"), room=room.name,
+                                            members=room.members)))
     return lines
 
 
@@ -139,8 +150,31 @@ def help_summary(command: events.CommandHelp, words: Language) -> str:
 
 
 def help_details(command: events.CommandHelp, words: Language) -> str:
-    """A command's details in ``words``' language: its docstring after the first line."""
-    return words.gettext(command.details) if command.details else ""
+    """
+    A command's details in ``words``' language: its docstring after the first
+    line.  A translation's lines are joined into one a paragraph (the breaks
+    are where the English docstring broke), so that wrapping to the window
+    breaks them where the terminal would, not in mid-phrase twice.
+    """
+    if not command.details:
+        return ""
+    if words is ENGLISH:
+        return command.details
+    paragraphs: list[str] = []
+    joined = ""
+    for line in words.gettext(command.details).splitlines() + [""]:
+        line = line.strip()
+        if not line:
+            if joined:
+                paragraphs.append(joined)
+            joined = ""
+        elif not joined:
+            joined = line
+        else:
+            # Chinese runs on without a space; a word of Latin letters keeps one.
+            gap = " " if joined[-1].isascii() and line[0].isascii() else ""
+            joined += gap + line
+    return "\n".join(paragraphs)
 
 
 def _help(event: events.Help, words: Language) -> list[str]:
@@ -177,7 +211,7 @@ def _encoding(event: events.Encoding, words: Language) -> list[str]:
     lines = ["*** " + words.format(N_("Encoding: {encoding}"), encoding=event.encoding)]
     if event.choices:
         lines.append("= " + words.format(N_("Encodings: {choices}"),
-                                         choices=", ".join(event.choices)))
+                                         choices=_listed(words, event.choices)))
     return lines
 
 
@@ -186,7 +220,7 @@ def _language(event: events.LanguageChanged, words: Language) -> list[str]:
                                    name=event.name, code=event.code)]
     if event.choices:
         lines.append("= " + words.format(N_("Languages: {choices}"),
-                                         choices=", ".join(event.choices)))
+                                         choices=_listed(words, event.choices)))
     return lines
 
 
@@ -260,8 +294,9 @@ def _moderation(event: events.Moderation, words: Language) -> list[str]:
     else:
         template = (_SERVER_ACTS if server else _ACTS)[event.action]
     line = words.fill(template, fields)
-    reason = f": {event.reason}" if event.reason and event.by is not None else ""
-    return [f"*** {line}{reason}"]
+    if event.reason and event.by is not None:
+        line = words.format(N_("{line}: {reason}"), line=line, reason=event.reason)
+    return [f"*** {line}"]
 
 
 #: What a ban or mute entry's kind reads as in a listing.
@@ -286,10 +321,12 @@ def _sanctions(event: events.Sanctions, words: Language) -> list[str]:
     for entry in event.entries:
         ends = (words.format(N_(" until {until}"), until=stamp(entry.until, event.time))
                 if entry.until is not None else "")
-        reason = f": {entry.reason}" if entry.reason else ""
         kind = words.gettext(_KINDS[entry.kind]) if entry.kind in _KINDS else entry.kind
-        lines.append("=   " + words.format(N_("{kind} {target} (by {by}{ends})"), kind=kind,
-                                           target=entry.target, by=entry.by, ends=ends) + reason)
+        line = words.format(N_("{kind} {target} (by {by}{ends})"), kind=kind,
+                            target=entry.target, by=entry.by, ends=ends)
+        if entry.reason:
+            line = words.format(N_("{line}: {reason}"), line=line, reason=entry.reason)
+        lines.append(f"=   {line}")
     return lines
 
 
@@ -308,13 +345,16 @@ def _audit(event: events.Audit, words: Language) -> list[str]:
         target = f" {act.target}" if act.target else ""
         ends = (words.format(N_(" until {until}"), until=stamp(act.until, event.time))
                 if act.until is not None else "")
-        reason = f": {act.reason}" if act.reason else ""
         where = (words.format(N_("in {room}"), room=act.room) if act.room is not None
                  else words.gettext(N_("server-wide")))
         by = act.by or words.gettext(N_("(expired)"))
         action = words.gettext(_AUDITED[act.action]) if act.action in _AUDITED else act.action
-        lines.append(f"=   [{stamp(act.when, event.time)}] {by} "
-                     f"{action}{target} {where}{ends}{reason}")
+        # One sentence, so that a language puts where before what.
+        line = words.format(N_("{by} {action}{target} {where}{ends}"), by=by, action=action,
+                            target=target, where=where, ends=ends)
+        if act.reason:
+            line = words.format(N_("{line}: {reason}"), line=line, reason=act.reason)
+        lines.append(f"=   [{stamp(act.when, event.time)}] {line}")
     return lines
 
 
@@ -327,7 +367,7 @@ def _ignoring(event: events.Ignoring, words: Language) -> list[str]:
     if not event.names:
         return ["= " + words.gettext(N_("You ignore nobody."))]
     return ["= " + words.format(N_("You ignore ({count}): {names}"), count=len(event.names),
-                                names=", ".join(event.names))]
+                                names=_listed(words, event.names))]
 
 
 def _room_settings(event: events.RoomSettings, words: Language) -> list[str]:

@@ -709,9 +709,10 @@ class Moderation:
 SETTINGS = {
     "invite-only": "invite-only on|off",
     "key": "key KEY|off",
-    "limit": "limit N|off (N members, 1 to 100000)",
-    "slow": "slow SECONDS|off (1 to 3600 seconds, or 2m)",
-    "quiet": "quiet SECONDS|off (1 to 3600 seconds, or 2m)",
+    # What is in brackets is words, translated with the usage error ({usage:word}).
+    "limit": N_("limit N|off (N members, 1 to 100000)"),
+    "slow": N_("slow SECONDS|off (1 to 3600 seconds, or 2m)"),
+    "quiet": N_("quiet SECONDS|off (1 to 3600 seconds, or 2m)"),
 }
 
 

@@ -974,7 +974,8 @@
     } else {
       template = (server ? SERVER_ACTS : ACTS)[event.action] || "{by}: " + event.action + " {target}";
     }
-    return t(template, fields) + (event.reason && event.by != null ? ": " + event.reason : "");
+    const line = t(template, fields);
+    return event.reason && event.by != null ? withReason(line, event.reason) : line;
   }
 
   /** A listing's `` until 14:03``, or nothing for what lasts. */
@@ -982,11 +983,21 @@
     return until != null ? t(" until {until}", { until: stamp(until, now) }) : "";
   }
 
+  /** A line and the reason someone gave, as the language joins them (``line: reason``). */
+  function withReason(line, reason) {
+    return t("{line}: {reason}", { line, reason });
+  }
+
+  /** Names (or codes) one after another, as the language lists them (``a, b, c``). */
+  function listed(items) {
+    return items.join(t(", "));
+  }
+
   /** ``alice, bob and 3 more``: the first names of many (the text format's _some). */
   function some(count, names) {
     const more = count - names.length;
-    return more > 0 ? t("{names} and {more} more", { names: names.join(", "), more })
-      : names.join(", ");
+    return more > 0 ? t("{names} and {more} more", { names: listed(names), more })
+      : listed(names);
   }
 
   function show(event) {
@@ -1017,7 +1028,7 @@
         const said = template !== undefined ? t(template, event) : event.name + " " + event.action;
         // A logout's reason is the user's goodbye; a drop's is the server's.
         const reason = event.reason && event.action === "drop" ? t(event.reason) : event.reason;
-        addLine(["presence"], at, null, reason ? said + " (" + reason + ")" : said);
+        addLine(["presence"], at, null, reason ? t("{line} ({reason})", { line: said, reason }) : said);
         break;
       }
       case "owner":
@@ -1055,9 +1066,9 @@
           : t("Bans and mutes in {room} ({count}):", { room: event.room, count }));
         for (const entry of event.entries) {
           const kind = KINDS[entry.kind] !== undefined ? t(KINDS[entry.kind]) : entry.kind;
-          addLine(["listing", "item"], at, null, t("{kind} {target} (by {by}{ends})",
-            { kind, target: entry.target, by: entry.by, ends: ends(entry.until, at) }) +
-            (entry.reason ? ": " + entry.reason : ""));
+          const line = t("{kind} {target} (by {by}{ends})",
+            { kind, target: entry.target, by: entry.by, ends: ends(entry.until, at) });
+          addLine(["listing", "item"], at, null, entry.reason ? withReason(line, entry.reason) : line);
         }
         break;
       }
@@ -1074,9 +1085,12 @@
           : t("Audit of {room}, last {count}:", { room: event.room, count }));
         for (const act of event.acts) {
           const where = act.room != null ? t("in {room}", { room: act.room }) : t("server-wide");
+          // The acts' words are the server's msgids ("ban", "setting"), one sentence a line.
+          const line = t("{by} {action}{target} {where}{ends}", {
+            by: act.by || t("(expired)"), action: t(act.action),
+            target: act.target ? " " + act.target : "", where, ends: ends(act.until, at) });
           addLine(["listing", "item"], at, null, "[" + stamp(act.when, at) + "] " +
-            (act.by || t("(expired)")) + " " + act.action + (act.target ? " " + act.target : "") +
-            " " + where + ends(act.until, at) + (act.reason ? ": " + act.reason : ""));
+            (act.reason ? withReason(line, act.reason) : line));
         }
         break;
       }
@@ -1089,7 +1103,7 @@
           addLine(["listing"], at, null, t("You ignore nobody."));
         } else {
           addLine(["listing"], at, null, t("You ignore ({count}): {names}",
-            { count: event.names.length, names: event.names.join(", ") }));
+            { count: event.names.length, names: listed(event.names) }));
         }
         break;
       case "room-settings": {
@@ -1140,8 +1154,10 @@
         for (const name of event.operators || []) roles.set(key(name), "operator");
         for (const name of event.server_operators || []) roles.set(key(name), "server operator");
         if (event.owner && !roles.has(key(event.owner))) roles.set(key(event.owner), "owner");
-        const names = event.members.map((name) =>
-          roles.has(key(name)) ? name + " (" + t(ROLES[roles.get(key(name))]) + ")" : name).join(", ");
+        const shown = event.members.map((name) =>
+          roles.has(key(name)) ? t("{name} ({role})", { name, role: t(ROLES[roles.get(key(name))]) })
+            : name);
+        const names = listed(shown);
         addLine(["listing"], at, null, more > 0
           ? t("Members ({total}): {names} and {more} more", { total, names, more })
           : t("Members ({total}): {names}", { total, names }));
@@ -1162,7 +1178,9 @@
       case "rooms":
         addLine(["listing"], at, null, t("Rooms ({count}):", { count: event.rooms.length }));
         for (const room of event.rooms) {
-          addLine(["listing", "item"], at, null, room.name + " (" + room.members + ")" + (room.topic ? ": " + room.topic : ""));
+          addLine(["listing", "item"], at, null, room.topic
+            ? t("{room} ({members}): {topic}", { room: room.name, members: room.members, topic: room.topic })
+            : t("{room} ({members})", { room: room.name, members: room.members }));
         }
         break;
       case "history":
@@ -1180,13 +1198,13 @@
             { encoding: event.encoding.toUpperCase() })
           : t("Encoding: {encoding}", event));
         if (!event.guessed && event.choices && event.choices.length) {
-          addLine(["listing"], at, null, t("Encodings: {choices}", { choices: event.choices.join(", ") }));
+          addLine(["listing"], at, null, t("Encodings: {choices}", { choices: listed(event.choices) }));
         }
         break;
       case "language":
         addLine(["notice"], at, null, t("Language: {name} ({code}). Type /lang CODE to change it.", event));
         if (event.choices && event.choices.length) {
-          addLine(["listing"], at, null, t("Languages: {choices}", { choices: event.choices.join(", ") }));
+          addLine(["listing"], at, null, t("Languages: {choices}", { choices: listed(event.choices) }));
         }
         break;
       case "color":
