@@ -222,3 +222,16 @@ class SessionTests(SynchronousTestCase):
         shown = client.received().decode("gbk", "replace")
         self.assertIn(SIMPLIFIED.format("To read the server in {name}, type: /lang {code}",
                                         name="简体中文", code="zh-CN"), shown)
+
+
+class ReadmeTests(SynchronousTestCase):
+    def test_the_examples_are_what_the_server_says(self) -> None:
+        """README's Languages section quotes the server: a changed translation changes it too."""
+        from pathlib import Path
+
+        readme = (Path(__file__).parent.parent.parent / "README.rst").read_text()
+        said = [TextFormat(language="zh-CN").render(event).decode().strip() for event in (
+            events.LanguageChanged(1.0, "zh-CN", "简体中文"),
+            errors.NoSuchRoom("nowhere").event(1.0))]
+        for line in said:
+            self.assertIn(f"    {line}\n", readme)
