@@ -162,7 +162,7 @@ def help_details(command: events.CommandHelp, words: Language) -> str:
         return command.details
     paragraphs: list[str] = []
     joined = ""
-    for line in words.gettext(command.details).splitlines() + [""]:
+    for line in [*words.gettext(command.details).splitlines(), ""]:
         line = line.strip()
         if not line:
             if joined:
