@@ -338,10 +338,7 @@ async def join(server: Running, contender: Contender, index: int, source: str = 
         member.encode, member.end = frame_lines, b"}"
         login, ready = WEB_LOGIN, WEB_READY
     enter = contender.lobby if room is None else contender.enter.format(room)
-    login = login.format(index)
-    if contender.languages:
-        login += f"lang {contender.languages[index % len(contender.languages)]}\r\n"
-    writer.write(member.encode(login + enter))
+    writer.write(member.encode(login.format(index) + enter))
     if ready is not None:
         seen = b""
         while ready not in seen:
@@ -349,6 +346,10 @@ async def join(server: Running, contender: Contender, index: int, source: str = 
             if not chunk:
                 raise ConnectionError(f"member {index} was closed while logging in")
             seen = seen[-64:] + chunk
+    if contender.languages:
+        # Once in: output waiting in the session would be worded in the new language.
+        code = contender.languages[index % len(contender.languages)]
+        writer.write(member.encode(f"lang {code}\r\n"))
     return member
 
 

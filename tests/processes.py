@@ -295,3 +295,21 @@ class WebClient:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def logged_in_registered(server: RunningServer, name: str,
+                         password: str = "chalk-and-talk") -> LineClient:
+    """
+    ``name`` registered, then logged in again with its password: what makes a
+    name given to ``--operator`` a server operator.
+    """
+    first = server.connect().login(name)
+    first.send(f"/register {password}")
+    first.expect(f"{name} is registered")
+    first.send("/quit")
+    first.expect("Goodbye")
+    client = server.connect()
+    client.banner()
+    client.send(f"login {name} {password}")
+    client.expect("= Members")
+    return client

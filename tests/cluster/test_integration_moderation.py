@@ -5,6 +5,7 @@ from __future__ import annotations
 from twisted.trial.unittest import SynchronousTestCase
 
 from tests.cluster.nodes import Cluster
+from tests.processes import logged_in_registered
 from twisted_chat.i18n.languages import SIMPLIFIED
 
 
@@ -67,14 +68,7 @@ class PutOffAcrossNodesTests(SynchronousTestCase):
         cluster = Cluster(2, "--operator", "teacher")
         self.addCleanup(cluster.stop)
         one, two = cluster.nodes
-        first = one.connect().login("teacher")
-        first.send("/register sesame123")
-        first.expect("is registered")
-        first.send("/quit")
-        teacher = one.connect()
-        teacher.banner()
-        teacher.send("login teacher sesame123")
-        teacher.expect("= Members")
+        teacher = logged_in_registered(one, "teacher")
         bob = two.connect().login("bob")
         bob.send("/lang zh-CN")
         bob.expect("zh-CN")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from tests.certificates import make_ca, make_server
 from tests.config.test_readme import example
-from tests.processes import DEADLINE, TWISTD, LineClient, RunningServer
+from tests.processes import DEADLINE, TWISTD, LineClient, RunningServer, logged_in_registered
 
 Start = Callable[..., RunningServer]
 
@@ -105,15 +105,7 @@ def test_reload_by_an_operator(tmp_path: Path, start_server: Start) -> None:
     config.write_text('operator = ["teacher"]\nmain-topic = "Welcome"\nmotd = "motd.txt"\n'
                       'max-per-ip = 5\ndb = ":memory:"\n')
     server = start_server("--config", "chat.toml")
-    teacher = server.connect().login("teacher")
-    teacher.send("/register chalk-and-talk")
-    teacher.expect("teacher is registered")
-    teacher.send("quit")
-    teacher.expect("Goodbye")
-    teacher = server.connect()
-    teacher.banner()
-    teacher.send("login teacher chalk-and-talk")
-    teacher.expect("= Members")
+    teacher = logged_in_registered(server, "teacher")
     ann = server.connect().login("ann")
 
     rewrite(config, '"Welcome"', '"Homework: page 12"')

@@ -27,7 +27,6 @@ from tests.web.test_browser import Person, browser, page_lines
 from twisted_chat.core import errors
 from twisted_chat.i18n import catalogs
 from twisted_chat.i18n.languages import SIMPLIFIED, TRADITIONAL, Language
-from twisted_chat.web.catalog import plurals
 from twisted_chat.web.site import CONTENT_SECURITY_POLICY
 
 __all__ = ["browser"]  # The browser fixture, shared with the page's other tests.
@@ -202,9 +201,7 @@ def test_the_tables(server: RunningServer) -> None:
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         table = json.loads(answer.read().decode("utf-8"))
     assert table == {**catalogs.messages("zh_TW", catalogs.SERVER),
-                     **plurals("zh_TW", catalogs.SERVER),
-                     **catalogs.messages("zh_TW", catalogs.CLIENTS),
-                     **plurals("zh_TW", catalogs.CLIENTS)}
+                     **catalogs.messages("zh_TW", catalogs.CLIENTS)}
     # A plural's forms, under the key a compiled catalog gives it.
     assert table["{count} member\0{count} members"] == [
         catalogs.translations("zh_TW", catalogs.CLIENTS).ngettext(

@@ -543,8 +543,8 @@ class RoomState(State):
         Without a slash, a line is a command only when it could not be chat:
         look, who, list, logout, quit, help or h alone;
         help or h with a command's name (help look; help me is chat, help /me is not);
-        format, color or encoding alone or with one of its values
-        (format json, color on, encoding gbk);
+        format, color, encoding or lang alone or with one of its values
+        (format json, color on, encoding gbk, lang zh-CN);
         say TEXT; and login, register or password, whatever follows (a password is never chat).
         Anything else is chat, quit joking around and create fun too:
         type the slash for the rest (/quit bye, /create fun).

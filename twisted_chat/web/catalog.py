@@ -15,22 +15,8 @@ from __future__ import annotations
 import json
 from functools import cache
 
-from babel.messages.pofile import read_po
-
 from twisted_chat.i18n import catalogs
 from twisted_chat.i18n.languages import LANGUAGES
-
-
-def plurals(locale: str, domain: str) -> dict[str, list[str]]:
-    """Every translated plural entry of ``locale``: ``singular\\0plural`` to its forms."""
-    with catalogs.po_path(locale, domain).open("rb") as source:
-        catalog = read_po(source, locale=locale)
-    found: dict[str, list[str]] = {}
-    for message in catalog:
-        if isinstance(message.id, (tuple, list)) and isinstance(message.string, (tuple, list)) \
-                and all(message.string) and not message.fuzzy:
-            found["\0".join(message.id[:2])] = list(message.string)
-    return found
 
 
 def table(code: str) -> bytes | None:
@@ -46,5 +32,4 @@ def _made(code: str) -> bytes:
     if language.locale is not None:
         for domain in (catalogs.SERVER, catalogs.CLIENTS):
             words.update(catalogs.messages(language.locale, domain))
-            words.update(plurals(language.locale, domain))
     return json.dumps(words, ensure_ascii=False, sort_keys=True).encode("utf-8")
