@@ -36,9 +36,13 @@ class Language:
         object.__setattr__(self, "_formatter", _Formatter(self))
 
     def gettext(self, message: str) -> str:
+        if self.locale is None:
+            return message  # English: the msgid is the sentence (and a login words several).
         return catalogs.translations(self.locale).gettext(message)
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
+        if self.locale is None:
+            return singular if count == 1 else plural
         return catalogs.translations(self.locale).ngettext(singular, plural, count)
 
     def format(self, template: str, /, **args: Any) -> str:
