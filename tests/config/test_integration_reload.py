@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from tests.certificates import make_ca, make_server
 from tests.config.test_readme import example
@@ -140,16 +141,23 @@ def fingerprint(client: LineClient) -> str:
     return ":".join(digest[at:at + 2] for at in range(0, 64, 2))
 
 
+def over_tls(tmp_path: Path, start_server: Start, config: str) -> tuple[
+        RunningServer, Any, Any, Any, ssl.SSLContext]:
+    """A server from ``config`` on a certificate of a test CA: it, the certificate, the CA,
+    its key, and a client context that trusts the CA."""
+    ca, key = make_ca(tmp_path)
+    first = make_server(tmp_path, ca, key)
+    (tmp_path / "chat.toml").write_text(config)
+    server = start_server("--config", "chat.toml", listen=first.listen())
+    return server, first, ca, key, ssl.create_default_context(cafile=str(ca.cert))
+
+
 def test_a_new_certificate(tmp_path: Path, start_server: Start) -> None:
     """
     The certificate's files replaced and SIGHUP: a new TLS connection is
     shown the new certificate, the one already open keeps its session and chats on.
     """
-    ca, key = make_ca(tmp_path)
-    first = make_server(tmp_path, ca, key)
-    (tmp_path / "chat.toml").write_text('db = ":memory:"\n')
-    server = start_server("--config", "chat.toml", listen=first.listen())
-    trusting = ssl.create_default_context(cafile=str(ca.cert))
+    server, first, ca, key, trusting = over_tls(tmp_path, start_server, 'db = ":memory:"\n')
     old = server.connect(tls=trusting).login("ann")
     assert fingerprint(old) == first.fingerprint
 
@@ -168,11 +176,8 @@ def test_a_new_certificate(tmp_path: Path, start_server: Start) -> None:
 def test_a_certificate_that_does_not_load_changes_nothing(tmp_path: Path,
                                                           start_server: Start) -> None:
     """A certificate file broken, and a limit changed: SIGHUP changes neither."""
-    ca, key = make_ca(tmp_path)
-    first = make_server(tmp_path, ca, key)
-    (tmp_path / "chat.toml").write_text('db = ":memory:"\nmax-per-ip = 5\n')
-    server = start_server("--config", "chat.toml", listen=first.listen())
-    trusting = ssl.create_default_context(cafile=str(ca.cert))
+    server, first, _, _, trusting = over_tls(tmp_path, start_server,
+                                             'db = ":memory:"\nmax-per-ip = 5\n')
     ann = server.connect(tls=trusting).login("ann")
     first.cert.write_text("not a certificate")
     rewrite(tmp_path / "chat.toml", "max-per-ip = 5", "max-per-ip = 1")

@@ -169,6 +169,16 @@ class SessionTests(SynchronousTestCase):
                                                                     name="carol")])
         self.assertEqual(bob.lines(), ["*** carol has logged in"])
 
+    def test_sessions_of_a_language_share_one_format(self) -> None:
+        """What a broadcast groups by: one format object a (format, language), built once."""
+        alice, bob, carol = self.server.logins("alice", "bob", "carol")
+        for client in (alice, bob):
+            client.send("/lang zh-TW")
+        formats = [client.protocol.session.format for client in (alice, bob, carol)]
+        self.assertIs(formats[0], formats[1])
+        self.assertIsNot(formats[0], formats[2])
+        self.assertEqual(formats[0].language, "zh-TW")
+
     def test_bare_lang_in_a_room_and_the_alias(self) -> None:
         (alice,) = self.server.logins("alice")
         alice.send("lang zh-TW")
